@@ -1,0 +1,245 @@
+//! The C ABI between the `coyote` CLI and a user's library, and the JSON messages it carries.
+//!
+//! A library built with `coyote_harness::export_tests!` exports these symbols:
+//!
+//! | symbol | signature | what it does |
+//! | --- | --- | --- |
+//! | `coyote_abi_version` | [`AbiVersionFn`] | [`ABI_VERSION`] of the harness it was built with |
+//! | `coyote_list` | [`ListFn`] | [`TestList`] as JSON |
+//! | `coyote_run` | [`RunFn`] | runs a [`RunRequest`]; streams [`Event`]s; returns [`RunResult`] |
+//! | `coyote_replay` | [`RunFn`] | runs a [`ReplayRequest`]; returns [`ReplayResult`] |
+//! | `coyote_free` | [`FreeFn`] | frees a string the library returned |
+//!
+//! Invariants: all strings are NUL-terminated UTF-8 JSON; strings the library returns are freed
+//! only by `coyote_free`; no call lets a panic cross the boundary; the CLI calls
+//! `coyote_abi_version` before anything else and refuses a mismatch. Iterations run inside the
+//! library, so there is no FFI call per scheduling step.
+
+use crate::strategy::Bounds;
+use crate::trace::{Decision, Failure, Trace};
+use serde::{Deserialize, Serialize};
+use std::ffi::{c_char, c_void};
+use std::sync::atomic::AtomicU64;
+
+/// Bumped whenever a symbol, signature or message changes incompatibly.
+pub const ABI_VERSION: u32 = 1;
+
+/// `coyote_abi_version`.
+pub const SYM_ABI_VERSION: &[u8] = b"coyote_abi_version\0";
+/// `coyote_list`.
+pub const SYM_LIST: &[u8] = b"coyote_list\0";
+/// `coyote_run`.
+pub const SYM_RUN: &[u8] = b"coyote_run\0";
+/// `coyote_replay`.
+pub const SYM_REPLAY: &[u8] = b"coyote_replay\0";
+/// `coyote_free`.
+pub const SYM_FREE: &[u8] = b"coyote_free\0";
+
+/// Returns the library's [`ABI_VERSION`].
+pub type AbiVersionFn = unsafe extern "C" fn() -> u32;
+/// Returns a [`TestList`] as JSON; free with [`FreeFn`].
+pub type ListFn = unsafe extern "C" fn() -> *mut c_char;
+/// Receives one [`Event`] as JSON (`len` bytes, NUL-terminated); `ctx` is the caller's pointer.
+pub type EventCallback = unsafe extern "C" fn(ctx: *mut c_void, json: *const c_char, len: usize);
+/// Runs a request (JSON). `heartbeat`, when not null, is incremented at the start of every
+/// iteration so a watchdog can tell a hang from slow progress. Returns the result as JSON; free
+/// with [`FreeFn`].
+pub type RunFn = unsafe extern "C" fn(
+    request: *const c_char,
+    callback: EventCallback,
+    ctx: *mut c_void,
+    heartbeat: *const AtomicU64,
+) -> *mut c_char;
+/// Frees a string returned by the library.
+pub type FreeFn = unsafe extern "C" fn(*mut c_char);
+
+/// What `coyote_list` answers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestList {
+    /// The harness version the library was built with.
+    pub harness_version: String,
+    /// The exported test names, in declaration order.
+    pub tests: Vec<String>,
+}
+
+/// A request to run iterations of one test.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRequest {
+    /// The test entry point.
+    pub test: String,
+    /// The strategy (`random`, `pct:3`, ...).
+    pub strategy: String,
+    /// The strategy's seed.
+    pub seed: u64,
+    /// How many iterations to run at most.
+    pub iterations: u64,
+    /// Step bounds.
+    pub bounds: Bounds,
+    /// Treat hitting the step bound as a bug.
+    #[serde(default)]
+    pub step_bound_is_bug: bool,
+    /// Stop at the first bug (otherwise keep exploring and report each distinct bug once).
+    #[serde(default = "yes")]
+    pub stop_on_first_bug: bool,
+    /// Minimum milliseconds between progress events.
+    #[serde(default = "default_progress_ms")]
+    pub progress_ms: u64,
+    /// Stream every decision of this iteration as it is made (crash capture).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capture_iteration: Option<u64>,
+    /// Collect coverage of scheduling points.
+    #[serde(default)]
+    pub coverage: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_progress_ms() -> u64 {
+    100
+}
+
+/// Streamed through the [`EventCallback`] while a request runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum Event {
+    /// Periodic progress.
+    Progress {
+        /// Iterations finished so far.
+        iterations: u64,
+        /// Scheduling steps taken so far.
+        steps: u64,
+    },
+    /// A bug, with its trace, the moment it is found.
+    Bug {
+        /// The trace (without library information; the CLI adds it).
+        trace: Box<Trace>,
+    },
+    /// An iteration is starting (capture mode only).
+    IterationStart {
+        /// Its index.
+        iteration: u64,
+    },
+    /// One decision of the captured iteration (capture mode only).
+    Decision {
+        /// The decision, encoded as in traces (`t3`, `b1`, `i7`).
+        decision: String,
+    },
+}
+
+impl Event {
+    /// A decision event.
+    pub fn decision(d: Decision) -> Event {
+        Event::Decision {
+            decision: d.to_string(),
+        }
+    }
+}
+
+/// What `coyote_run` returns when it finishes.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunResult {
+    /// Iterations run.
+    pub iterations: u64,
+    /// Scheduling steps over all iterations.
+    pub total_steps: u64,
+    /// The longest iteration, in steps.
+    pub max_steps_seen: u32,
+    /// Iterations cut short by the step bound.
+    pub step_bound_hits: u64,
+    /// Bugs reported through events.
+    pub bugs: u64,
+    /// Whether an exhaustive strategy explored its whole space.
+    pub exhausted: bool,
+    /// Schedules explored, for exhaustive strategies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedules: Option<u64>,
+    /// Scheduling points visited (`file:line:col` -> hits), when coverage was asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<std::collections::BTreeMap<String, u64>>,
+    /// Set when the request itself was bad (unknown test, bad strategy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A request to replay a trace in-process.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplayRequest {
+    /// The trace.
+    pub trace: Trace,
+    /// Print each step as it runs (to stderr).
+    #[serde(default)]
+    pub verbose: bool,
+    /// Call the `coyote_breakpoint` function right before the failing step.
+    #[serde(default)]
+    pub break_before_failure: bool,
+}
+
+/// What `coyote_replay` returns.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplayResult {
+    /// The failure of the replayed execution, if it failed.
+    pub failure: Option<Failure>,
+    /// Whether that failure is the one the trace recorded.
+    pub reproduced: bool,
+    /// Where and how the execution left the trace, if it did.
+    pub divergence: Option<String>,
+    /// Steps taken.
+    pub steps: u32,
+    /// The readable step log of the replayed execution.
+    pub log: Vec<String>,
+    /// Set when the request itself was bad (unknown test).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// One line of the worker protocol: what a `coyote` worker process writes to its parent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "msg", rename_all = "kebab-case")]
+pub enum WorkerMessage {
+    /// An event from the library.
+    Event {
+        /// The event.
+        event: Event,
+    },
+    /// The worker finished its share.
+    Done {
+        /// The library's result.
+        result: RunResult,
+    },
+    /// The worker could not run (bad library, bad request).
+    Error {
+        /// One line.
+        message: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_defaults_fill_in() {
+        let r: RunRequest = serde_json::from_str(
+            r#"{"test":"t","strategy":"random","seed":1,"iterations":5,
+                "bounds":{"max_steps":10,"max_fair_steps":100}}"#,
+        )
+        .unwrap();
+        assert!(r.stop_on_first_bug);
+        assert_eq!(r.progress_ms, 100);
+        assert_eq!(r.capture_iteration, None);
+    }
+
+    #[test]
+    fn events_are_tagged() {
+        let e = Event::Progress {
+            iterations: 3,
+            steps: 9,
+        };
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"event":"progress","iterations":3,"steps":9}"#
+        );
+    }
+}

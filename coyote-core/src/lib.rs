@@ -1,0 +1,25 @@
+//! # coyote-core
+//!
+//! The engine's contracts and brains, shared by the harness (linked into the user's library) and
+//! the `coyote` CLI. Nothing here runs user code.
+//!
+//! * [`strategy`]: the [`Strategy`](strategy::Strategy) trait and one file per search strategy.
+//! * [`trace`]: the versioned, replayable trace format.
+//! * [`abi`]: the C ABI between the CLI and a user's library (symbols, JSON requests and events).
+//! * [`report`]: the versioned `report.json` schema.
+//! * [`exit`]: the documented exit codes.
+//!
+//! Invariant: every type that crosses a process or library boundary lives here, once, with a
+//! format version, so the harness and the CLI can never disagree about its shape.
+#![warn(missing_docs)]
+
+pub mod abi;
+pub mod exit;
+pub mod hash;
+pub mod report;
+pub mod rng;
+pub mod strategy;
+pub mod trace;
+
+/// The version of this crate, recorded in traces and reports.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,135 @@
+//! Search strategies: who runs next at each scheduling point, and the value of each declared
+//! random choice.
+//!
+//! The executor in `coyote-harness` drives any [`Strategy`] through this trait only and never
+//! knows which one runs. Invariants every strategy keeps:
+//!
+//! * it is deterministic from its seed and the sequence of calls it receives;
+//! * [`Strategy::next_operation`] returns one of the enabled operations it was shown;
+//! * [`Strategy::next_int`] returns a value below its bound.
+//!
+//! One strategy per file; [`StrategySpec`] parses the CLI names (`pct:3`, `dfs`, ...) and
+//! [`StrategySpec::build`] makes the strategy.
+
+mod dfs;
+mod pct;
+mod random;
+mod replay;
+mod spec;
+
+pub use dfs::Dfs;
+pub use pct::Pct;
+pub use random::RandomWalk;
+pub use replay::Replay;
+pub use spec::{Bounds, SpecError, StrategySpec};
+
+/// Identifies a controlled operation (a task, an actor) within one iteration. Ids are dense and
+/// given in creation order, so the same program and decisions give the same ids.
+pub type OpId = u32;
+
+/// What a strategy sees at a scheduling point.
+#[derive(Debug)]
+pub struct SchedulingPoint<'a> {
+    /// The operations that may run next, sorted ascending; at least two.
+    pub enabled: &'a [OpId],
+    /// The operation that reached this scheduling point, if it is still enabled.
+    pub current: Option<OpId>,
+    /// How many scheduling steps this iteration has taken so far.
+    pub step: u32,
+    /// A hash of the program state the harness can see (enabled set, plus the user's hash if any);
+    /// used by learning strategies.
+    pub state_hash: u64,
+}
+
+/// How an iteration ended, as far as a strategy needs to know.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct IterationEnd {
+    /// Scheduling steps taken.
+    pub steps: u32,
+    /// Whether the iteration found a bug.
+    pub bug: bool,
+    /// Whether the step bound cut the iteration short.
+    pub hit_bound: bool,
+}
+
+/// A search strategy. See the module docs for the invariants.
+pub trait Strategy: Send {
+    /// The strategy's name with its parameters, as `--strategy` spells it (`pct:3`).
+    fn name(&self) -> String;
+
+    /// Prepares the next iteration. Returns `false` when there is nothing left to explore.
+    fn begin_iteration(&mut self) -> bool;
+
+    /// Chooses which enabled operation runs next; `None` stops the iteration (replay divergence).
+    fn next_operation(&mut self, point: &SchedulingPoint<'_>) -> Option<OpId>;
+
+    /// Chooses a declared boolean; `None` stops the iteration.
+    fn next_bool(&mut self, step: u32) -> Option<bool>;
+
+    /// Chooses a declared integer below `bound` (`bound >= 1`); `None` stops the iteration.
+    fn next_int(&mut self, bound: u64, step: u32) -> Option<u64>;
+
+    /// Told when an iteration ends.
+    fn end_iteration(&mut self, end: &IterationEnd);
+
+    /// True once the strategy has explored its whole space (exhaustive strategies only).
+    fn exhausted(&self) -> bool {
+        false
+    }
+
+    /// For exhaustive strategies: how many complete schedules have been explored.
+    fn schedules_explored(&self) -> Option<u64> {
+        None
+    }
+
+    /// Why the last iteration was stopped by the strategy itself (replay divergence), if it was.
+    fn divergence(&self) -> Option<String> {
+        None
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! A tiny simulated program for strategy unit tests: `n` operations, each with `len` steps,
+    //! all enabled until done.
+    use super::*;
+
+    /// Runs one iteration; returns the sequence of chosen ops, or None if stopped.
+    pub(crate) fn run_once(s: &mut dyn Strategy, n: u32, len: u32) -> Option<Vec<OpId>> {
+        if !s.begin_iteration() {
+            return None;
+        }
+        let mut left = vec![len; n as usize];
+        let mut order = Vec::new();
+        let mut step = 0;
+        let mut current = None;
+        loop {
+            let enabled: Vec<OpId> = (0..n).filter(|i| left[*i as usize] > 0).collect();
+            let pick = match enabled.len() {
+                0 => break,
+                1 => enabled[0],
+                _ => {
+                    let point = SchedulingPoint {
+                        enabled: &enabled,
+                        current: current.filter(|c| enabled.contains(c)),
+                        step,
+                        state_hash: 0,
+                    };
+                    let p = s.next_operation(&point)?;
+                    assert!(enabled.contains(&p), "strategy picked a disabled op");
+                    p
+                }
+            };
+            left[pick as usize] -= 1;
+            order.push(pick);
+            current = Some(pick);
+            step += 1;
+        }
+        s.end_iteration(&IterationEnd {
+            steps: step,
+            bug: false,
+            hit_bound: false,
+        });
+        Some(order)
+    }
+}

@@ -1,1 +1,161 @@
-//! harness
+//! # coyote-harness
+//!
+//! Write your concurrent service against this crate instead of tokio's task, time and sync APIs;
+//! in production it *is* tokio, and under `coyote test` (or [`check`]) every task, timer, lock,
+//! channel and declared random choice is controlled by a deterministic scheduler that explores
+//! interleavings systematically and records a replayable trace for every bug.
+//!
+//! ## A first test
+//!
+//! ```
+//! use coyote_harness::{sync::Mutex, task, time};
+//! use std::{sync::Arc, time::Duration};
+//!
+//! async fn write_with_delay(entry: Arc<Mutex<i32>>, value: i32) {
+//!     time::sleep(Duration::from_millis(100)).await;
+//!     *entry.lock().await = value;
+//! }
+//!
+//! pub async fn shared_entry() {
+//!     let entry = Arc::new(Mutex::new(0));
+//!     let t1 = task::spawn(write_with_delay(entry.clone(), 3));
+//!     let t2 = task::spawn(write_with_delay(entry.clone(), 5));
+//!     task::join_all([t1, t2]).await;
+//!     let v = *entry.lock().await;
+//!     assert!(v == 3 || v == 5, "Value is '{v}'");
+//! }
+//!
+//! // In a `#[test]`: explore 100 interleavings in-process; a bug panics with its trace file.
+//! coyote_harness::check(shared_entry, coyote_harness::Config::new().iterations(100));
+//! ```
+//!
+//! To run it with the `coyote` CLI, build your crate as a `cdylib` and export the entry points:
+//!
+//! ```ignore
+//! coyote_harness::export_tests!(shared_entry);
+//! ```
+//!
+//! then `coyote test target/debug/libmy_service.so`, and `coyote replay coyote-out/<test>-1.trace`.
+//!
+//! ## Scheduling points
+//!
+//! Code between two scheduling points runs atomically. A scheduling point is any controlled
+//! operation that can let another operation run: awaiting a [`task::JoinHandle`],
+//! [`task::yield_now`], [`time::sleep`], the waiting operations of [`sync`] (lock, acquire,
+//! notified, channel send and receive). At each one the strategy picks the next enabled task.
+//! Every controlled operation records its caller's source line for logs and coverage.
+//!
+//! ## Modules
+//!
+//! * [`task`]: `spawn`, `JoinHandle`, `yield_now`, `join_all`, `select`, `when_any`.
+//! * [`time`]: `sleep`, `timeout`, `interval`, `now`: virtual in tests.
+//! * [`sync`]: `Mutex`, `RwLock`, `Semaphore`, `Notify`, `mpsc`, `oneshot`.
+//! * [`random`]: declared non-determinism, explored by the strategy.
+//! * [`spec`]: assertions checked in every execution.
+#![warn(missing_docs)]
+
+#[doc(hidden)]
+pub mod abi;
+mod check;
+mod rt;
+mod runner;
+
+pub mod random;
+pub mod spec;
+pub mod sync;
+pub mod task;
+pub mod time;
+
+pub use check::{check, replay, Config};
+#[doc(hidden)]
+pub use runner::Test;
+
+/// The harness version, recorded in traces.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// True when the calling thread runs under a controlled executor (`coyote test`, [`check`]).
+pub fn is_test_mode() -> bool {
+    rt::in_test()
+}
+
+#[doc(hidden)]
+pub mod __private {
+    pub use coyote_core::abi::{EventCallback, ABI_VERSION};
+
+    /// The source location of the `export_tests!` invocation.
+    #[track_caller]
+    pub fn here() -> &'static std::panic::Location<'static> {
+        std::panic::Location::caller()
+    }
+}
+
+/// Exports test entry points (`async fn name()`) through the C ABI that `coyote` loads.
+///
+/// Use it once, at the root of a crate built with `crate-type = ["cdylib", "rlib"]`:
+///
+/// ```ignore
+/// coyote_harness::export_tests!(shared_entry, shared_entry_fixed);
+/// ```
+#[macro_export]
+macro_rules! export_tests {
+    ($($name:ident),+ $(,)?) => {
+        #[doc(hidden)]
+        pub static __COYOTE_TESTS: &[$crate::Test] = &[
+            $(
+                $crate::Test {
+                    name: stringify!($name),
+                    make: || (::std::boxed::Box::pin($name()), $crate::__private::here()),
+                },
+            )+
+        ];
+
+        #[doc(hidden)]
+        #[no_mangle]
+        pub extern "C" fn coyote_abi_version() -> u32 {
+            $crate::__private::ABI_VERSION
+        }
+
+        #[doc(hidden)]
+        #[no_mangle]
+        pub extern "C" fn coyote_list() -> *mut ::std::ffi::c_char {
+            $crate::abi::list(__COYOTE_TESTS)
+        }
+
+        /// # Safety
+        /// See `coyote_core::abi`.
+        #[doc(hidden)]
+        #[no_mangle]
+        pub unsafe extern "C" fn coyote_run(
+            request: *const ::std::ffi::c_char,
+            callback: $crate::__private::EventCallback,
+            ctx: *mut ::std::ffi::c_void,
+            heartbeat: *const ::std::sync::atomic::AtomicU64,
+        ) -> *mut ::std::ffi::c_char {
+            // SAFETY: the caller upholds the ABI contract.
+            unsafe { $crate::abi::run(__COYOTE_TESTS, request, callback, ctx, heartbeat) }
+        }
+
+        /// # Safety
+        /// See `coyote_core::abi`.
+        #[doc(hidden)]
+        #[no_mangle]
+        pub unsafe extern "C" fn coyote_replay(
+            request: *const ::std::ffi::c_char,
+            callback: $crate::__private::EventCallback,
+            ctx: *mut ::std::ffi::c_void,
+            heartbeat: *const ::std::sync::atomic::AtomicU64,
+        ) -> *mut ::std::ffi::c_char {
+            // SAFETY: the caller upholds the ABI contract.
+            unsafe { $crate::abi::replay(__COYOTE_TESTS, request, callback, ctx, heartbeat) }
+        }
+
+        /// # Safety
+        /// See `coyote_core::abi`.
+        #[doc(hidden)]
+        #[no_mangle]
+        pub unsafe extern "C" fn coyote_free(s: *mut ::std::ffi::c_char) {
+            // SAFETY: the caller upholds the ABI contract.
+            unsafe { $crate::abi::free(s) }
+        }
+    };
+}

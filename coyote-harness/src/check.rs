@@ -1,0 +1,178 @@
+//! `check`: run a test in-process from `cargo test`, with the same strategies and traces as the
+//! CLI; `replay`: run a trace it wrote.
+
+use crate::runner::{self, RunSpec};
+use coyote_core::abi::Event;
+use coyote_core::strategy::{Bounds, StrategySpec};
+use coyote_core::trace::Trace;
+use std::future::Future;
+use std::panic::Location;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::time::Duration;
+
+/// Settings of [`check`]; build with [`Config::new`] and the chained setters.
+#[derive(Clone, Debug)]
+pub struct Config {
+    iterations: u64,
+    strategy: String,
+    seed: u64,
+    bounds: Bounds,
+    step_bound_is_bug: bool,
+    trace_dir: PathBuf,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            iterations: 1000,
+            strategy: "random".into(),
+            seed: 0,
+            bounds: Bounds::default(),
+            step_bound_is_bug: false,
+            trace_dir: PathBuf::from("target/coyote"),
+        }
+    }
+}
+
+impl Config {
+    /// 1,000 iterations of `random`, seed 0, 10,000 steps per iteration.
+    pub fn new() -> Self {
+        Config::default()
+    }
+
+    /// Iterations to run.
+    pub fn iterations(mut self, n: u64) -> Self {
+        self.iterations = n;
+        self
+    }
+
+    /// The strategy, as `--strategy` spells it (`random`, `pct:3`, `dfs`).
+    pub fn strategy(mut self, s: &str) -> Self {
+        self.strategy = s.into();
+        self
+    }
+
+    /// The seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Scheduling steps per iteration.
+    pub fn max_steps(mut self, n: u32) -> Self {
+        self.bounds.max_steps = n;
+        self
+    }
+
+    /// Treat hitting the step bound as a bug.
+    pub fn step_bound_is_bug(mut self, yes: bool) -> Self {
+        self.step_bound_is_bug = yes;
+        self
+    }
+
+    /// Where bug traces are written (default `target/coyote`).
+    pub fn trace_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.trace_dir = dir.into();
+        self
+    }
+}
+
+fn test_name<F>() -> String {
+    let full = std::any::type_name::<F>();
+    full.rsplit("::").next().unwrap_or(full).to_string()
+}
+
+/// Runs `test` under the controlled executor for `config.iterations` iterations.
+///
+/// # Panics
+/// When a bug is found, with its description, the trace file written under the trace directory,
+/// and how to replay it.
+#[track_caller]
+pub fn check<F, Fut>(test: F, config: Config)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()> + 'static,
+{
+    let name = test_name::<F>();
+    let entry = Location::caller();
+    let spec: StrategySpec = config
+        .strategy
+        .parse()
+        .unwrap_or_else(|e| panic!("coyote check: {e}"));
+    let mut strategy = spec.build(config.seed, config.bounds);
+    let make = || {
+        (
+            Box::pin(test()) as Pin<Box<dyn Future<Output = ()>>>,
+            entry,
+        )
+    };
+    let run_spec = RunSpec {
+        test_name: name.clone(),
+        seed: config.seed,
+        iterations: config.iterations,
+        bounds: config.bounds,
+        step_bound_is_bug: config.step_bound_is_bug,
+        stop_on_first_bug: true,
+        progress_every: Duration::from_secs(3600),
+        capture_iteration: None,
+        coverage: false,
+    };
+    let mut bug = None;
+    let mut emit = |e: Event| {
+        if let Event::Bug { trace } = e {
+            bug.get_or_insert(trace);
+        }
+    };
+    runner::run(&make, strategy.as_mut(), &run_spec, &mut emit, None);
+    if let Some(trace) = bug {
+        let path = config.trace_dir.join(format!("{name}.trace"));
+        let written = std::fs::create_dir_all(&config.trace_dir)
+            .and_then(|_| std::fs::write(&path, trace.to_json()));
+        let where_ = match written {
+            Ok(()) => format!(
+                "trace: {}\nreplay: coyote_harness::replay({name}, \"{}\")",
+                path.display(),
+                path.display()
+            ),
+            Err(e) => format!("(could not write the trace to {}: {e})", path.display()),
+        };
+        panic!(
+            "coyote found a bug in iteration {} ({} seed {}): {}\n{}\n{}",
+            trace.iteration,
+            trace.strategy,
+            trace.seed,
+            trace.failure,
+            trace.log.join("\n"),
+            where_
+        );
+    }
+}
+
+/// Replays a trace written by [`check`] (or `coyote test`) against `test`, in-process, printing
+/// each step to stderr. Returns the failure the replay reproduced.
+///
+/// # Panics
+/// If the trace cannot be read or the execution diverges from it.
+#[track_caller]
+pub fn replay<F, Fut>(test: F, trace: impl AsRef<Path>) -> coyote_core::trace::Failure
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()> + 'static,
+{
+    let entry = Location::caller();
+    let trace = Trace::read(trace.as_ref()).unwrap_or_else(|e| panic!("coyote replay: {e}"));
+    let make = || {
+        (
+            Box::pin(test()) as Pin<Box<dyn Future<Output = ()>>>,
+            entry,
+        )
+    };
+    let result = runner::replay(&make, &trace, true, false);
+    if let Some(d) = result.divergence {
+        panic!("coyote replay diverged: {d}");
+    }
+    result
+        .failure
+        .unwrap_or_else(|| panic!("coyote replay: the execution did not fail"))
+}

@@ -1,0 +1,704 @@
+//! The executor: runs one iteration of a test, one task at a time, asking the strategy at every
+//! scheduling point which enabled task goes next.
+//!
+//! Invariants:
+//! * task ids are dense and given in spawn order; task 0 is the test's entry future (`main`);
+//! * a task is *enabled* when its waker was called since it was last polled, and *schedulable*
+//!   when enabled or (while `main` is unfinished) holding an unfired timer: firing a timer is a
+//!   scheduler choice, and it moves virtual time forward to the timer's deadline;
+//! * the iteration ends when `main` is done and nothing is enabled (completed), when nothing is
+//!   schedulable while `main` is unfinished (deadlock), at the first failure, at the step bound,
+//!   or when the strategy stops it (replay divergence);
+//! * the hot loop allocates nothing once its buffers have grown: decisions, step records and the
+//!   enabled set are reused across iterations.
+
+use super::context::Installed;
+use super::panics;
+use super::point::OpKind;
+use super::waker::task_waker;
+use coyote_core::strategy::{OpId, SchedulingPoint, Strategy};
+use coyote_core::trace::{BugKind, Decision, Failure};
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe, Location};
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+pub(crate) type LocalBoxFuture = Pin<Box<dyn Future<Output = ()>>>;
+
+/// The payload `spec::assert` unwinds with after recording its failure.
+pub(crate) struct SpecFailurePayload;
+
+/// How an iteration ended.
+#[derive(Debug)]
+pub(crate) enum IterationOutcome {
+    Completed,
+    Bug(Failure),
+    StepBound,
+    Diverged(String),
+}
+
+/// Per-run settings of the executor.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ExecConfig {
+    pub(crate) max_steps: u32,
+    pub(crate) verbose: bool,
+    pub(crate) break_at_step: Option<u32>,
+    pub(crate) coverage: bool,
+}
+
+struct Task {
+    enabled: bool,
+    done: bool,
+    /// Set when the task's last poll ended inside a controlled primitive that was not ready.
+    blocked: bool,
+    /// What the task does next (or waits on), and where.
+    kind: OpKind,
+    loc: &'static Location<'static>,
+    spawned_at: &'static Location<'static>,
+    timer: Option<Duration>,
+    join_waker: Option<Waker>,
+    output: Option<Box<dyn Any>>,
+}
+
+#[derive(Clone, Copy)]
+enum Record {
+    Step {
+        task: u32,
+        kind: OpKind,
+        loc: &'static Location<'static>,
+        timer: Option<Duration>,
+    },
+    Choice {
+        task: u32,
+        decision: Decision,
+        loc: &'static Location<'static>,
+    },
+    Spawn {
+        parent: u32,
+        child: u32,
+        loc: &'static Location<'static>,
+    },
+}
+
+type DecisionSink = NonNull<dyn FnMut(Decision)>;
+
+/// See the module docs.
+pub(crate) struct Executor {
+    generation: Cell<u32>,
+    tasks: RefCell<Vec<Task>>,
+    futures: RefCell<Vec<Option<LocalBoxFuture>>>,
+    current: Cell<u32>,
+    step: Cell<u32>,
+    now: Cell<Duration>,
+    strategy: Cell<Option<NonNull<dyn Strategy>>>,
+    decision_sink: Cell<Option<DecisionSink>>,
+    decisions: RefCell<Vec<Decision>>,
+    records: RefCell<Vec<Record>>,
+    enabled: RefCell<Vec<OpId>>,
+    failure: RefCell<Option<Failure>>,
+    stop: RefCell<Option<String>>,
+    config: RefCell<ExecConfig>,
+    coverage: RefCell<HashMap<usize, (&'static Location<'static>, u64)>>,
+}
+
+impl Executor {
+    pub(crate) fn new() -> Executor {
+        panics::install_hook();
+        Executor {
+            generation: Cell::new(1),
+            tasks: RefCell::new(Vec::with_capacity(16)),
+            futures: RefCell::new(Vec::with_capacity(16)),
+            current: Cell::new(0),
+            step: Cell::new(0),
+            now: Cell::new(Duration::ZERO),
+            strategy: Cell::new(None),
+            decision_sink: Cell::new(None),
+            decisions: RefCell::new(Vec::with_capacity(256)),
+            records: RefCell::new(Vec::with_capacity(256)),
+            enabled: RefCell::new(Vec::with_capacity(16)),
+            failure: RefCell::new(None),
+            stop: RefCell::new(None),
+            config: RefCell::new(ExecConfig::default()),
+            coverage: RefCell::new(HashMap::new()),
+        }
+    }
+
+    pub(crate) fn set_config(&self, config: ExecConfig) {
+        *self.config.borrow_mut() = config;
+    }
+
+    /// Streams every decision to `sink` as it is made (crash capture); `None` turns it off.
+    pub(crate) fn set_decision_sink(&self, sink: Option<&mut dyn FnMut(Decision)>) {
+        // SAFETY (lifetime erasure): the sink is cleared by the caller before the borrow ends;
+        // `run_capture` in the runner pairs every set with a reset.
+        let sink = sink.map(|s| unsafe {
+            std::mem::transmute::<NonNull<dyn FnMut(Decision) + '_>, DecisionSink>(NonNull::from(s))
+        });
+        self.decision_sink.set(sink);
+    }
+
+    // ----- called by controlled operations (during a poll) -----
+
+    /// The running task reached a scheduling point before doing `kind` at `loc`.
+    #[inline]
+    pub(crate) fn at_scheduling_point(&self, kind: OpKind, loc: &'static Location<'static>) {
+        let mut tasks = self.tasks.borrow_mut();
+        let t = &mut tasks[self.current.get() as usize];
+        t.kind = kind;
+        t.loc = loc;
+        t.blocked = false;
+    }
+
+    /// The running task waits on a primitive for `kind` at `loc`.
+    #[inline]
+    pub(crate) fn blocked_on(&self, kind: OpKind, loc: &'static Location<'static>) {
+        let mut tasks = self.tasks.borrow_mut();
+        let t = &mut tasks[self.current.get() as usize];
+        t.kind = kind;
+        t.loc = loc;
+        t.blocked = true;
+    }
+
+    /// Wakes `task` if the waker belongs to this iteration; false otherwise.
+    #[inline]
+    pub(crate) fn wake(&self, generation: u32, task: u32) -> bool {
+        if generation != self.generation.get() {
+            return false;
+        }
+        if let Some(t) = self.tasks.borrow_mut().get_mut(task as usize) {
+            t.enabled = true;
+        }
+        true
+    }
+
+    pub(crate) fn generation(&self) -> u32 {
+        self.generation.get()
+    }
+
+    /// Adds a task; it is enabled and starts at the next scheduling point that picks it.
+    pub(crate) fn spawn(&self, fut: LocalBoxFuture, loc: &'static Location<'static>) -> u32 {
+        let id = {
+            let mut tasks = self.tasks.borrow_mut();
+            let id = tasks.len() as u32;
+            tasks.push(Task {
+                enabled: true,
+                done: false,
+                blocked: false,
+                kind: "start",
+                loc,
+                spawned_at: loc,
+                timer: None,
+                join_waker: None,
+                output: None,
+            });
+            id
+        };
+        self.futures.borrow_mut().push(Some(fut));
+        if id > 0 {
+            self.records.borrow_mut().push(Record::Spawn {
+                parent: self.current.get(),
+                child: id,
+                loc,
+            });
+        }
+        id
+    }
+
+    /// Stores the running task's result for its `JoinHandle`.
+    pub(crate) fn set_output(&self, output: Box<dyn Any>) {
+        let mut tasks = self.tasks.borrow_mut();
+        tasks[self.current.get() as usize].output = Some(output);
+    }
+
+    /// Polls a join: the output if `task` finished, else registers the waker.
+    pub(crate) fn poll_join(
+        &self,
+        task: u32,
+        waker: &Waker,
+        loc: &'static Location<'static>,
+    ) -> Poll<Option<Box<dyn Any>>> {
+        let mut tasks = self.tasks.borrow_mut();
+        let t = &mut tasks[task as usize];
+        if t.done {
+            return Poll::Ready(t.output.take());
+        }
+        t.join_waker = Some(waker.clone());
+        let me = &mut tasks[self.current.get() as usize];
+        me.kind = "join";
+        me.loc = loc;
+        me.blocked = true;
+        Poll::Pending
+    }
+
+    /// Cancels `task` (JoinHandle::abort): it never runs again; its joiner sees a cancellation.
+    pub(crate) fn abort(&self, task: u32) {
+        let (fut, waker) = {
+            let mut tasks = self.tasks.borrow_mut();
+            let Some(t) = tasks.get_mut(task as usize) else {
+                return;
+            };
+            if t.done || task == self.current.get() {
+                return;
+            }
+            t.done = true;
+            t.enabled = false;
+            t.timer = None;
+            (
+                self.futures.borrow_mut()[task as usize].take(),
+                t.join_waker.take(),
+            )
+        };
+        drop(fut);
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    /// Virtual time since the iteration started.
+    pub(crate) fn now(&self) -> Duration {
+        self.now.get()
+    }
+
+    /// The running task sleeps until `deadline` (virtual).
+    /// `what` names the wait for logs; `None` keeps what the task already waits on (a timeout
+    /// around another operation).
+    pub(crate) fn register_timer(
+        &self,
+        deadline: Duration,
+        what: Option<(OpKind, &'static Location<'static>)>,
+    ) {
+        let mut tasks = self.tasks.borrow_mut();
+        let t = &mut tasks[self.current.get() as usize];
+        t.timer = Some(t.timer.map_or(deadline, |d| d.min(deadline)));
+        if let Some((kind, loc)) = what {
+            t.kind = kind;
+            t.loc = loc;
+            t.blocked = true;
+        }
+    }
+
+    /// A declared boolean choice.
+    pub(crate) fn choose_bool(&self, loc: &'static Location<'static>) -> bool {
+        let step = self.step.get();
+        // SAFETY: the strategy pointer is set for the whole iteration, and the executor loop does
+        // not hold a reference to it while the task (and so this call) runs.
+        let strategy = unsafe { &mut *self.strategy.get().expect("strategy set").as_ptr() };
+        match strategy.next_bool(step) {
+            Some(b) => {
+                self.record_choice(Decision::Bool(b), loc);
+                b
+            }
+            None => {
+                self.halt(strategy.divergence());
+                false
+            }
+        }
+    }
+
+    /// A declared integer choice below `bound` (`bound >= 2`).
+    pub(crate) fn choose_int(&self, bound: u64, loc: &'static Location<'static>) -> u64 {
+        let step = self.step.get();
+        // SAFETY: as in `choose_bool`.
+        let strategy = unsafe { &mut *self.strategy.get().expect("strategy set").as_ptr() };
+        match strategy.next_int(bound, step) {
+            Some(v) => {
+                self.record_choice(Decision::Int(v), loc);
+                v
+            }
+            None => {
+                self.halt(strategy.divergence());
+                0
+            }
+        }
+    }
+
+    fn record_choice(&self, decision: Decision, loc: &'static Location<'static>) {
+        self.decisions.borrow_mut().push(decision);
+        self.records.borrow_mut().push(Record::Choice {
+            task: self.current.get(),
+            decision,
+            loc,
+        });
+        self.emit_decision(decision);
+    }
+
+    fn emit_decision(&self, decision: Decision) {
+        if let Some(sink) = self.decision_sink.get() {
+            // SAFETY: see `set_decision_sink`; the sink outlives the iteration.
+            unsafe { (*sink.as_ptr())(decision) };
+        }
+    }
+
+    fn halt(&self, why: Option<String>) {
+        let mut stop = self.stop.borrow_mut();
+        if stop.is_none() {
+            *stop = Some(why.unwrap_or_else(|| "the strategy stopped the iteration".into()));
+        }
+    }
+
+    /// Records a failure (a failed `spec::assert`, a monitor); the first one wins.
+    pub(crate) fn fail(&self, kind: BugKind, message: String, loc: Option<&'static Location<'static>>) {
+        let mut f = self.failure.borrow_mut();
+        if f.is_none() {
+            *f = Some(Failure {
+                kind,
+                message,
+                task: Some(self.task_label(self.current.get())),
+                location: loc.map(fmt_loc),
+            });
+        }
+    }
+
+    // ----- the loop -----
+
+    /// Runs one iteration of `main` under `strategy`. Returns the outcome and the steps taken.
+    pub(crate) fn run_iteration(
+        &self,
+        main: LocalBoxFuture,
+        entry: &'static Location<'static>,
+        strategy: &mut dyn Strategy,
+    ) -> (IterationOutcome, u32) {
+        self.reset();
+        // SAFETY (lifetime erasure): cleared below before `strategy`'s borrow ends.
+        let ptr = unsafe {
+            std::mem::transmute::<NonNull<dyn Strategy + '_>, NonNull<dyn Strategy>>(NonNull::from(
+                strategy,
+            ))
+        };
+        self.strategy.set(Some(ptr));
+        let outcome = {
+            let _installed = Installed::new(self);
+            panics::set_capturing(true);
+            self.spawn(main, entry);
+            let outcome = self.run_loop();
+            self.teardown();
+            panics::set_capturing(false);
+            outcome
+        };
+        self.strategy.set(None);
+        self.generation.set(self.generation.get().wrapping_add(1));
+        (outcome, self.step.get())
+    }
+
+    fn reset(&self) {
+        self.tasks.borrow_mut().clear();
+        self.futures.borrow_mut().clear();
+        self.decisions.borrow_mut().clear();
+        self.records.borrow_mut().clear();
+        *self.failure.borrow_mut() = None;
+        *self.stop.borrow_mut() = None;
+        self.current.set(0);
+        self.step.set(0);
+        self.now.set(Duration::ZERO);
+    }
+
+    fn teardown(&self) {
+        // Drop futures outside any borrow: their destructors may wake or even spawn.
+        let futures: Vec<_> = self.futures.borrow_mut().drain(..).collect();
+        for f in futures {
+            let _ = catch_unwind(AssertUnwindSafe(move || drop(f)));
+        }
+        let outputs: Vec<_> = self
+            .tasks
+            .borrow_mut()
+            .iter_mut()
+            .filter_map(|t| t.output.take())
+            .collect();
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(outputs)));
+    }
+
+    fn run_loop(&self) -> IterationOutcome {
+        let max_steps = self.config.borrow().max_steps;
+        let mut last: Option<u32> = None;
+        loop {
+            if let Some(why) = self.stop.borrow_mut().take() {
+                return IterationOutcome::Diverged(why);
+            }
+            if let Some(f) = self.failure.borrow_mut().take() {
+                return IterationOutcome::Bug(f);
+            }
+            let chosen = {
+                let mut enabled = self.enabled.borrow_mut();
+                enabled.clear();
+                {
+                    let tasks = self.tasks.borrow();
+                    let main_done = tasks[0].done;
+                    for (i, t) in tasks.iter().enumerate() {
+                        if !t.done && (t.enabled || (!main_done && t.timer.is_some())) {
+                            enabled.push(i as u32);
+                        }
+                    }
+                    if enabled.is_empty() {
+                        return if main_done {
+                            IterationOutcome::Completed
+                        } else {
+                            IterationOutcome::Bug(self.deadlock(&tasks))
+                        };
+                    }
+                }
+                let step = self.step.get();
+                if step >= max_steps {
+                    return IterationOutcome::StepBound;
+                }
+                if enabled.len() == 1 {
+                    enabled[0]
+                } else {
+                    // SAFETY: set for the iteration; no other reference is live here.
+                    let strategy = unsafe { &mut *self.strategy.get().expect("strategy").as_ptr() };
+                    let point = SchedulingPoint {
+                        enabled: &enabled,
+                        current: last.filter(|l| enabled.binary_search(l).is_ok()),
+                        step,
+                        state_hash: 0,
+                    };
+                    match strategy.next_operation(&point) {
+                        Some(op) => {
+                            debug_assert!(enabled.binary_search(&op).is_ok());
+                            self.decisions.borrow_mut().push(Decision::Schedule(op));
+                            self.emit_decision(Decision::Schedule(op));
+                            op
+                        }
+                        None => {
+                            return IterationOutcome::Diverged(
+                                strategy.divergence().unwrap_or_default(),
+                            )
+                        }
+                    }
+                }
+            };
+            self.begin_step(chosen);
+            last = Some(chosen);
+            self.poll_task(chosen);
+        }
+    }
+
+    #[inline]
+    fn begin_step(&self, chosen: u32) {
+        let step = self.step.get();
+        let record = {
+            let mut tasks = self.tasks.borrow_mut();
+            let t = &mut tasks[chosen as usize];
+            let mut fired = None;
+            if !t.enabled {
+                // Chosen for its timer: fire it, moving virtual time forward if needed.
+                let deadline = t.timer.expect("schedulable by timer");
+                if deadline > self.now.get() {
+                    self.now.set(deadline);
+                }
+                fired = Some(self.now.get());
+            }
+            t.timer = None;
+            t.enabled = false;
+            Record::Step {
+                task: chosen,
+                kind: t.kind,
+                loc: t.loc,
+                timer: fired,
+            }
+        };
+        self.records.borrow_mut().push(record);
+        let config = self.config.borrow();
+        if config.coverage {
+            if let Record::Step { loc, .. } = record {
+                self.coverage
+                    .borrow_mut()
+                    .entry(loc as *const _ as usize)
+                    .or_insert((loc, 0))
+                    .1 += 1;
+            }
+        }
+        if config.verbose {
+            eprintln!("{}", self.format_record(&record, step + 1));
+        }
+        if config.break_at_step == Some(step) {
+            eprintln!(
+                "coyote: stopping before step {} (the failing step); breakpoint: coyote_breakpoint, pid {}",
+                step + 1,
+                std::process::id()
+            );
+            crate::abi::coyote_breakpoint(step + 1);
+        }
+        self.step.set(step + 1);
+        self.current.set(chosen);
+    }
+
+    #[inline]
+    fn poll_task(&self, id: u32) {
+        let mut fut = self.futures.borrow_mut()[id as usize]
+            .take()
+            .expect("a schedulable task has its future");
+        let waker = task_waker(self.generation.get(), id);
+        let mut cx = Context::from_waker(&waker);
+        match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx))) {
+            Ok(Poll::Pending) => {
+                self.futures.borrow_mut()[id as usize] = Some(fut);
+            }
+            Ok(Poll::Ready(())) => {
+                let _ = catch_unwind(AssertUnwindSafe(move || drop(fut)));
+                let waker = {
+                    let mut tasks = self.tasks.borrow_mut();
+                    let t = &mut tasks[id as usize];
+                    t.done = true;
+                    t.enabled = false;
+                    t.timer = None;
+                    t.join_waker.take()
+                };
+                if let Some(w) = waker {
+                    w.wake();
+                }
+            }
+            Err(payload) => {
+                let captured = panics::take_last();
+                if payload.downcast_ref::<SpecFailurePayload>().is_none() {
+                    let (message, location) = captured
+                        .unwrap_or_else(|| (panics::payload_message(&*payload), None));
+                    let mut f = self.failure.borrow_mut();
+                    if f.is_none() {
+                        *f = Some(Failure {
+                            kind: BugKind::Panic,
+                            message,
+                            task: Some(self.task_label(id)),
+                            location,
+                        });
+                    }
+                }
+                let _ = catch_unwind(AssertUnwindSafe(move || drop(fut)));
+                let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
+            }
+        }
+    }
+
+    fn deadlock(&self, tasks: &[Task]) -> Failure {
+        let blocked: Vec<String> = tasks
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| !t.done)
+            .map(|(i, t)| {
+                let what = if t.blocked {
+                    format!("waits on {} at {}", t.kind, fmt_loc(t.loc))
+                } else {
+                    format!(
+                        "waits on a future coyote does not control, after {} at {}",
+                        t.kind,
+                        fmt_loc(t.loc)
+                    )
+                };
+                format!("{} {}", self.label_of(i as u32, t), what)
+            })
+            .collect();
+        let main = &tasks[0];
+        Failure {
+            kind: BugKind::Deadlock,
+            message: format!(
+                "deadlock: no task can run, {} blocked: {}",
+                blocked.len(),
+                blocked.join("; ")
+            ),
+            task: Some("main".into()),
+            location: Some(fmt_loc(main.loc)),
+        }
+    }
+
+    fn label_of(&self, id: u32, t: &Task) -> String {
+        if id == 0 {
+            "main".into()
+        } else {
+            format!("task {id} (spawned at {})", fmt_loc(t.spawned_at))
+        }
+    }
+
+    fn task_label(&self, id: u32) -> String {
+        let tasks = self.tasks.borrow();
+        match tasks.get(id as usize) {
+            Some(t) => self.label_of(id, t),
+            None => format!("task {id}"),
+        }
+    }
+
+    // ----- results -----
+
+    pub(crate) fn decisions(&self) -> std::cell::Ref<'_, Vec<Decision>> {
+        self.decisions.borrow()
+    }
+
+    /// The readable log of the last iteration.
+    pub(crate) fn log(&self) -> Vec<String> {
+        let records = self.records.borrow();
+        let mut step = 0;
+        records
+            .iter()
+            .map(|r| {
+                if matches!(r, Record::Step { .. }) {
+                    step += 1;
+                }
+                self.format_record(r, step)
+            })
+            .collect()
+    }
+
+    fn format_record(&self, r: &Record, step: u32) -> String {
+        let name = |t: u32| if t == 0 { "main".to_string() } else { format!("task {t}") };
+        match *r {
+            Record::Step {
+                task,
+                kind,
+                loc,
+                timer,
+            } => {
+                let fired = match timer {
+                    Some(now) => format!(" (timer fires, now {}ms)", now.as_millis()),
+                    None => String::new(),
+                };
+                format!(
+                    "step {step:>4}  {:<8} {kind:<16} at {}{fired}",
+                    name(task),
+                    fmt_loc(loc)
+                )
+            }
+            Record::Choice {
+                task,
+                decision,
+                loc,
+            } => {
+                let value = match decision {
+                    Decision::Bool(b) => b.to_string(),
+                    Decision::Int(v) => v.to_string(),
+                    Decision::Schedule(t) => format!("task {t}"),
+                };
+                format!(
+                    "           {:<8} {:<16} at {}",
+                    name(task),
+                    format!("random -> {value}"),
+                    fmt_loc(loc)
+                )
+            }
+            Record::Spawn { parent, child, loc } => format!(
+                "           {:<8} {:<16} at {}",
+                name(parent),
+                format!("spawn task {child}"),
+                fmt_loc(loc)
+            ),
+        }
+    }
+
+    /// Coverage counts by `file:line:col`, accumulated since the last call.
+    pub(crate) fn take_coverage(&self) -> std::collections::BTreeMap<String, u64> {
+        self.coverage
+            .borrow_mut()
+            .drain()
+            .map(|(_, (loc, n))| (fmt_loc(loc), n))
+            .fold(Default::default(), |mut m, (k, n)| {
+                *m.entry(k).or_insert(0) += n;
+                m
+            })
+    }
+}
+
+pub(crate) fn fmt_loc(loc: &Location<'_>) -> String {
+    format!("{}:{}:{}", loc.file(), loc.line(), loc.column())
+}

@@ -1,0 +1,116 @@
+//! The futures every controlled operation is made of.
+//!
+//! A controlled operation first *yields* ([`YieldPoint`]): it records what it is about to do and
+//! where, wakes its own task and returns `Pending`, so the strategy chooses who runs next. When
+//! its task is chosen again it performs the operation. [`Controlled`] wraps a tokio primitive's
+//! future that way and marks the task blocked (with what and where) while the primitive is not
+//! ready, so a deadlock report names what every task waits on.
+//!
+//! Invariant: outside test mode both are transparent: no yield, no bookkeeping.
+
+use super::with_executor;
+use pin_project_lite::pin_project;
+use std::future::Future;
+use std::panic::Location;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// What a controlled operation is, for logs and deadlock reports (`mutex.lock`, `sleep`, ...).
+pub(crate) type OpKind = &'static str;
+
+/// A scheduling point with no operation behind it (`yield_now`, or the start of one).
+#[must_use = "futures do nothing unless awaited"]
+pub(crate) struct YieldPoint {
+    kind: OpKind,
+    loc: &'static Location<'static>,
+    yielded: bool,
+}
+
+impl YieldPoint {
+    pub(crate) fn new(kind: OpKind, loc: &'static Location<'static>) -> Self {
+        YieldPoint {
+            kind,
+            loc,
+            yielded: false,
+        }
+    }
+}
+
+/// Records the scheduling point and wakes the task; false in production mode.
+#[inline]
+fn yield_here(kind: OpKind, loc: &'static Location<'static>, cx: &Context<'_>) -> bool {
+    if with_executor(|ex| ex.at_scheduling_point(kind, loc)).is_some() {
+        cx.waker().wake_by_ref();
+        true
+    } else {
+        false
+    }
+}
+
+impl Future for YieldPoint {
+    type Output = ();
+
+    #[inline]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.yielded {
+            return Poll::Ready(());
+        }
+        self.yielded = true;
+        if yield_here(self.kind, self.loc, cx) {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    }
+}
+
+pin_project! {
+    /// A primitive's future made into a controlled operation: a scheduling point, then the
+    /// primitive; while the primitive is pending, the task is blocked on `kind` at `loc`.
+    #[must_use = "futures do nothing unless awaited"]
+    pub struct Controlled<F> {
+        #[pin]
+        inner: F,
+        kind: OpKind,
+        loc: &'static Location<'static>,
+        yielded: bool,
+    }
+}
+
+impl<F> Controlled<F> {
+    pub(crate) fn new(inner: F, kind: OpKind, loc: &'static Location<'static>) -> Self {
+        Controlled {
+            inner,
+            kind,
+            loc,
+            yielded: false,
+        }
+    }
+
+    /// The wrapped future (e.g. tokio's `Notified`, for `enable`).
+    pub(crate) fn inner_pin(self: Pin<&mut Self>) -> Pin<&mut F> {
+        self.project().inner
+    }
+}
+
+impl<F: Future> Future for Controlled<F> {
+    type Output = F::Output;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        if !*this.yielded {
+            *this.yielded = true;
+            if yield_here(this.kind, this.loc, cx) {
+                return Poll::Pending;
+            }
+        }
+        match this.inner.poll(cx) {
+            Poll::Ready(v) => Poll::Ready(v),
+            Poll::Pending => {
+                with_executor(|ex| ex.blocked_on(this.kind, this.loc));
+                Poll::Pending
+            }
+        }
+    }
+}

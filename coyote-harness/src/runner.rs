@@ -1,0 +1,239 @@
+//! Runs iterations of one test under one strategy and turns outcomes into events, traces and a
+//! [`RunResult`]. Shared by the C ABI (`coyote test` workers) and [`crate::check`].
+//!
+//! Invariant: every bug is emitted (with its full trace) the moment its iteration ends, before
+//! the next iteration starts, so a crash later in the run never loses it.
+
+use crate::rt::{Executor, IterationOutcome};
+use coyote_core::abi::{Event, RunResult};
+use coyote_core::strategy::{Bounds, IterationEnd, Strategy};
+use coyote_core::trace::{encode_decisions, BugKind, Failure, Trace, TRACE_FORMAT, TRACE_FORMAT_VERSION};
+use std::collections::HashSet;
+use std::future::Future;
+use std::panic::Location;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// A test entry point as `export_tests!` registers it.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct Test {
+    /// The name `coyote list` shows.
+    pub name: &'static str,
+    /// Makes the test's future, and the source location of its registration.
+    pub make: fn() -> (Pin<Box<dyn Future<Output = ()>>>, &'static Location<'static>),
+}
+
+/// What to run.
+pub(crate) struct RunSpec {
+    pub(crate) test_name: String,
+    pub(crate) seed: u64,
+    pub(crate) iterations: u64,
+    pub(crate) bounds: Bounds,
+    pub(crate) step_bound_is_bug: bool,
+    pub(crate) stop_on_first_bug: bool,
+    pub(crate) progress_every: Duration,
+    pub(crate) capture_iteration: Option<u64>,
+    pub(crate) coverage: bool,
+}
+
+type MakeFuture<'a> = &'a dyn Fn() -> (Pin<Box<dyn Future<Output = ()>>>, &'static Location<'static>);
+
+pub(crate) fn run(
+    make: MakeFuture<'_>,
+    strategy: &mut dyn Strategy,
+    spec: &RunSpec,
+    emit: &mut dyn FnMut(Event),
+    heartbeat: Option<&AtomicU64>,
+) -> RunResult {
+    let ex = Executor::new();
+    ex.set_config(crate::rt::executor::ExecConfig {
+        max_steps: spec.bounds.max_steps,
+        coverage: spec.coverage,
+        ..Default::default()
+    });
+    let mut result = RunResult::default();
+    let mut seen = HashSet::new();
+    let mut last_progress = Instant::now();
+    for iteration in 0..spec.iterations {
+        if !strategy.begin_iteration() {
+            break;
+        }
+        if let Some(h) = heartbeat {
+            h.fetch_add(1, Ordering::Relaxed);
+        }
+        let (fut, entry) = make();
+        let (outcome, steps) = if spec.capture_iteration == Some(iteration) {
+            emit(Event::IterationStart { iteration });
+            let mut sink = |d| emit(Event::decision(d));
+            ex.set_decision_sink(Some(&mut sink));
+            let r = ex.run_iteration(fut, entry, strategy);
+            ex.set_decision_sink(None);
+            r
+        } else {
+            ex.run_iteration(fut, entry, strategy)
+        };
+        result.iterations += 1;
+        result.total_steps += steps as u64;
+        result.max_steps_seen = result.max_steps_seen.max(steps);
+        let failure = match outcome {
+            IterationOutcome::Completed => None,
+            IterationOutcome::Bug(f) => Some(f),
+            IterationOutcome::StepBound => {
+                result.step_bound_hits += 1;
+                spec.step_bound_is_bug.then(|| Failure {
+                    kind: BugKind::StepBound,
+                    message: format!(
+                        "the iteration reached the step bound of {} steps (a livelock, or a bound too small: see --max-steps)",
+                        spec.bounds.max_steps
+                    ),
+                    task: None,
+                    location: None,
+                })
+            }
+            IterationOutcome::Diverged(why) => Some(Failure {
+                kind: BugKind::Uncontrolled,
+                message: format!("the strategy stopped the iteration: {why}"),
+                task: None,
+                location: None,
+            }),
+        };
+        strategy.end_iteration(&IterationEnd {
+            steps,
+            bug: failure.is_some(),
+            hit_bound: steps >= spec.bounds.max_steps,
+        });
+        if let Some(failure) = failure {
+            let first = seen.insert(failure.dedup_key());
+            if first {
+                result.bugs += 1;
+                let trace = build_trace(&ex, spec, &*strategy, iteration, steps, failure);
+                emit(Event::Bug {
+                    trace: Box::new(trace),
+                });
+            }
+            if spec.stop_on_first_bug {
+                break;
+            }
+        }
+        if last_progress.elapsed() >= spec.progress_every {
+            last_progress = Instant::now();
+            emit(Event::Progress {
+                iterations: result.iterations,
+                steps: result.total_steps,
+            });
+        }
+    }
+    emit(Event::Progress {
+        iterations: result.iterations,
+        steps: result.total_steps,
+    });
+    result.exhausted = strategy.exhausted();
+    result.schedules = strategy.schedules_explored();
+    if spec.coverage {
+        result.coverage = Some(ex.take_coverage());
+    }
+    result
+}
+
+fn build_trace(
+    ex: &Executor,
+    spec: &RunSpec,
+    strategy: &dyn Strategy,
+    iteration: u64,
+    steps: u32,
+    failure: Failure,
+) -> Trace {
+    Trace {
+        format: TRACE_FORMAT.into(),
+        format_version: TRACE_FORMAT_VERSION,
+        test: spec.test_name.clone(),
+        library: None,
+        harness_version: crate::VERSION.into(),
+        strategy: strategy.name(),
+        seed: spec.seed,
+        iteration,
+        max_steps: spec.bounds.max_steps,
+        steps,
+        decisions: encode_decisions(&ex.decisions()),
+        failure,
+        log: ex.log(),
+    }
+}
+
+/// The outcome of replaying a trace in-process.
+pub(crate) fn replay(
+    make: MakeFuture<'_>,
+    trace: &Trace,
+    verbose: bool,
+    break_before_failure: bool,
+) -> coyote_core::abi::ReplayResult {
+    use coyote_core::abi::ReplayResult;
+    let decisions = match trace.decisions() {
+        Ok(d) => d,
+        Err(e) => {
+            return ReplayResult {
+                error: Some(e.to_string()),
+                ..Default::default()
+            }
+        }
+    };
+    let mut strategy = coyote_core::strategy::Replay::new(decisions);
+    let ex = Executor::new();
+    ex.set_config(crate::rt::executor::ExecConfig {
+        max_steps: trace.max_steps,
+        verbose,
+        break_at_step: (break_before_failure && trace.steps > 0).then(|| trace.steps - 1),
+        coverage: false,
+    });
+    strategy.begin_iteration();
+    let (fut, entry) = make();
+    let (outcome, steps) = ex.run_iteration(fut, entry, &mut strategy);
+    let log = ex.log();
+    let mut result = ReplayResult {
+        steps,
+        log,
+        ..Default::default()
+    };
+    match outcome {
+        IterationOutcome::Bug(f) => {
+            result.reproduced = f.kind == trace.failure.kind && f.dedup_key() == trace.failure.dedup_key();
+            if !strategy.finished() && result.divergence.is_none() && !result.reproduced {
+                result.divergence = Some(format!(
+                    "step {steps}: the program failed after {} of the trace's {} decisions",
+                    strategy.consumed(),
+                    trace.decisions()
+                        .map(|d| d.len())
+                        .unwrap_or(0)
+                ));
+            }
+            result.failure = Some(f);
+        }
+        IterationOutcome::Diverged(why) => result.divergence = Some(why),
+        IterationOutcome::StepBound => {
+            if trace.failure.kind == BugKind::StepBound {
+                result.reproduced = true;
+                result.failure = Some(trace.failure.clone());
+            } else {
+                result.divergence = Some(format!(
+                    "step {steps}: the execution reached the step bound, but the trace ends in a {} at step {}",
+                    trace.failure.kind, trace.steps
+                ));
+            }
+        }
+        IterationOutcome::Completed => {
+            result.divergence = Some(format!(
+                "step {steps}: the execution completed without failing; the trace recorded a {} at step {}",
+                trace.failure.kind, trace.steps
+            ));
+        }
+    }
+    if result.reproduced && steps != trace.steps && result.divergence.is_none() {
+        result.divergence = Some(format!(
+            "the failure reproduced, but at step {steps} instead of step {}",
+            trace.steps
+        ));
+    }
+    result
+}

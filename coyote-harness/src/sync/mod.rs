@@ -1,0 +1,35 @@
+//! Synchronisation: thin mirrors of `tokio::sync` whose waiting operations are scheduling points.
+//!
+//! Each type wraps the tokio primitive of the same name (tokio's sync primitives work under any
+//! executor), so production and test mode share one implementation and the same semantics,
+//! fairness included. What test mode adds: every operation that can wait (`lock`, `read`,
+//! `write`, `acquire`, `notified`, `send` on a bounded channel, `recv`) first yields to the
+//! strategy, and while it waits, the task is recorded as blocked on that operation at the
+//! caller's source line, so a deadlock report names it. Operations that cannot wait (`try_lock`,
+//! `notify_one`, unbounded `send`, dropping a guard) are not scheduling points: they run
+//! atomically with the code around them.
+//!
+//! ```
+//! use coyote_harness::{sync::Mutex, task};
+//! use std::sync::Arc;
+//! # coyote_harness::check(|| async {
+//! let counter = Arc::new(Mutex::new(0));
+//! let c = counter.clone();
+//! let t = task::spawn(async move { *c.lock().await += 1 });
+//! *counter.lock().await += 1;
+//! t.await.unwrap();
+//! assert_eq!(*counter.lock().await, 2);
+//! # }, coyote_harness::Config::new().iterations(20));
+//! ```
+
+mod locks;
+pub mod mpsc;
+mod notify;
+pub mod oneshot;
+
+pub use locks::{Mutex, RwLock, Semaphore};
+pub use notify::{Notified, Notify};
+pub use tokio::sync::{
+    AcquireError, MutexGuard, RwLockReadGuard, RwLockWriteGuard, SemaphorePermit, TryAcquireError,
+    TryLockError,
+};

@@ -1,0 +1,136 @@
+//! Multi-producer, single-consumer channels; mirrors `tokio::sync::mpsc`.
+//!
+//! `recv` is a scheduling point; so is `send` on a bounded channel (it may wait for room).
+//! `UnboundedSender::send` never waits and is not a scheduling point.
+
+use crate::rt::Controlled;
+use std::future::Future;
+use std::panic::Location;
+pub use tokio::sync::mpsc::error;
+use tokio::sync::mpsc::error::{SendError, TryRecvError, TrySendError};
+
+/// A bounded channel with room for `buffer` messages.
+pub fn channel<T>(buffer: usize) -> (Sender<T>, Receiver<T>) {
+    let (tx, rx) = tokio::sync::mpsc::channel(buffer);
+    (Sender { inner: tx }, Receiver { inner: rx })
+}
+
+/// An unbounded channel.
+pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    (UnboundedSender { inner: tx }, UnboundedReceiver { inner: rx })
+}
+
+/// Sends on a bounded channel.
+#[derive(Debug)]
+pub struct Sender<T> {
+    inner: tokio::sync::mpsc::Sender<T>,
+}
+
+impl<T> Clone for Sender<T> {
+    fn clone(&self) -> Self {
+        Sender {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T> Sender<T> {
+    /// Sends, waiting for room. A scheduling point.
+    #[track_caller]
+    pub fn send(&self, value: T) -> impl Future<Output = Result<(), SendError<T>>> + '_
+    where
+        T: 'static,
+    {
+        Controlled::new(self.inner.send(value), "mpsc.send", Location::caller())
+    }
+
+    /// Sends if there is room now. Not a scheduling point.
+    pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
+        self.inner.try_send(value)
+    }
+
+    /// Whether the receiver is gone.
+    pub fn is_closed(&self) -> bool {
+        self.inner.is_closed()
+    }
+
+    /// Free slots now.
+    pub fn capacity(&self) -> usize {
+        self.inner.capacity()
+    }
+}
+
+/// Receives from a bounded channel.
+#[derive(Debug)]
+pub struct Receiver<T> {
+    inner: tokio::sync::mpsc::Receiver<T>,
+}
+
+impl<T> Receiver<T> {
+    /// The next message, or `None` once every sender is gone. A scheduling point.
+    #[track_caller]
+    pub fn recv(&mut self) -> impl Future<Output = Option<T>> + '_ {
+        Controlled::new(self.inner.recv(), "mpsc.recv", Location::caller())
+    }
+
+    /// The next message if one is there. Not a scheduling point.
+    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        self.inner.try_recv()
+    }
+
+    /// Closes the channel to new messages.
+    pub fn close(&mut self) {
+        self.inner.close()
+    }
+}
+
+/// Sends on an unbounded channel.
+#[derive(Debug)]
+pub struct UnboundedSender<T> {
+    inner: tokio::sync::mpsc::UnboundedSender<T>,
+}
+
+impl<T> Clone for UnboundedSender<T> {
+    fn clone(&self) -> Self {
+        UnboundedSender {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T> UnboundedSender<T> {
+    /// Sends without waiting. Not a scheduling point.
+    pub fn send(&self, value: T) -> Result<(), SendError<T>> {
+        self.inner.send(value)
+    }
+
+    /// Whether the receiver is gone.
+    pub fn is_closed(&self) -> bool {
+        self.inner.is_closed()
+    }
+}
+
+/// Receives from an unbounded channel.
+#[derive(Debug)]
+pub struct UnboundedReceiver<T> {
+    inner: tokio::sync::mpsc::UnboundedReceiver<T>,
+}
+
+impl<T> UnboundedReceiver<T> {
+    /// The next message, or `None` once every sender is gone. A scheduling point.
+    #[track_caller]
+    pub fn recv(&mut self) -> impl Future<Output = Option<T>> + '_ {
+        Controlled::new(self.inner.recv(), "mpsc.recv", Location::caller())
+    }
+
+    /// The next message if one is there. Not a scheduling point.
+    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        self.inner.try_recv()
+    }
+
+    /// Closes the channel to new messages.
+    pub fn close(&mut self) {
+        self.inner.close()
+    }
+}

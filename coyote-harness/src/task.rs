@@ -1,0 +1,339 @@
+//! Tasks: a mirror of `tokio::task` (plus `join_all`, `select`, `when_any`).
+//!
+//! In test mode a spawned task is a controlled operation: it runs only when the strategy picks
+//! it. `spawn` itself returns at once (as tokio's does) and is not a scheduling point: the
+//! spawner keeps running until its next scheduling point, where the strategy may run the new task
+//! or the spawner first; both orders are explored. Awaiting a [`JoinHandle`] and [`yield_now`]
+//! are scheduling points. A panic in any task is a bug that ends the iteration.
+//!
+//! In production mode `spawn` is `tokio::spawn` and needs a tokio runtime.
+//!
+//! ```
+//! use coyote_harness::task;
+//! # coyote_harness::check(|| async {
+//! let a = task::spawn(async { 1 });
+//! let b = task::spawn(async { 2 });
+//! let sum: i32 = task::join_all([a, b]).await.into_iter().map(|r| r.unwrap()).sum();
+//! assert_eq!(sum, 3);
+//! # }, coyote_harness::Config::new().iterations(10));
+//! ```
+
+use crate::rt::{in_test, with_executor, OpKind, YieldPoint};
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::panic::Location;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// Spawns a task. See the module docs for when it runs.
+#[track_caller]
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let loc = Location::caller();
+    if in_test() {
+        let (id, generation) = with_executor(|ex| {
+            let fut = async move {
+                let v = future.await;
+                with_executor(|ex| ex.set_output(Box::new(v)));
+            };
+            (ex.spawn(Box::pin(fut), loc), ex.generation())
+        })
+        .expect("in test mode");
+        JoinHandle {
+            inner: Inner::Controlled {
+                id,
+                generation,
+                loc,
+                yielded: false,
+                _t: PhantomData,
+            },
+        }
+    } else {
+        JoinHandle {
+            inner: Inner::Tokio(tokio::spawn(future)),
+        }
+    }
+}
+
+/// An owned permission to join a task (await its output); mirrors `tokio::task::JoinHandle`.
+/// Dropping it detaches the task.
+pub struct JoinHandle<T> {
+    inner: Inner<T>,
+}
+
+enum Inner<T> {
+    Tokio(tokio::task::JoinHandle<T>),
+    Controlled {
+        id: u32,
+        generation: u32,
+        loc: &'static Location<'static>,
+        yielded: bool,
+        _t: PhantomData<fn() -> T>,
+    },
+}
+
+impl<T> JoinHandle<T> {
+    /// Cancels the task: it never runs again, and awaiting this handle gives a cancelled error.
+    pub fn abort(&self) {
+        match &self.inner {
+            Inner::Tokio(h) => h.abort(),
+            Inner::Controlled { id, generation, .. } => {
+                with_executor(|ex| {
+                    if ex.generation() == *generation {
+                        ex.abort(*id)
+                    }
+                });
+            }
+        }
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.inner {
+            Inner::Tokio(h) => write!(f, "JoinHandle({:?})", h.id()),
+            Inner::Controlled { id, .. } => write!(f, "JoinHandle(task {id})"),
+        }
+    }
+}
+
+impl<T: 'static> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut self.get_mut().inner {
+            Inner::Tokio(h) => Pin::new(h).poll(cx).map(|r| {
+                r.map_err(|e| JoinError {
+                    cancelled: e.is_cancelled(),
+                })
+            }),
+            Inner::Controlled {
+                id,
+                generation,
+                loc,
+                yielded,
+                ..
+            } => {
+                if !*yielded {
+                    *yielded = true;
+                    let mut point = YieldPoint::new("join", loc);
+                    if Pin::new(&mut point).poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                }
+                let polled = with_executor(|ex| {
+                    if ex.generation() != *generation {
+                        return Poll::Ready(None);
+                    }
+                    ex.poll_join(*id, cx.waker(), loc)
+                });
+                match polled {
+                    None | Some(Poll::Ready(None)) => {
+                        Poll::Ready(Err(JoinError { cancelled: true }))
+                    }
+                    Some(Poll::Pending) => Poll::Pending,
+                    Some(Poll::Ready(Some(out))) => Poll::Ready(Ok(*out
+                        .downcast::<T>()
+                        .expect("a task's output has its JoinHandle's type"))),
+                }
+            }
+        }
+    }
+}
+
+/// A task did not finish: it was cancelled (or, in production, it panicked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinError {
+    cancelled: bool,
+}
+
+impl JoinError {
+    /// Whether the task was cancelled with [`JoinHandle::abort`].
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled
+    }
+
+    /// Whether the task panicked (production mode only; in tests a panic is a bug).
+    pub fn is_panic(&self) -> bool {
+        !self.cancelled
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.cancelled {
+            "task was cancelled"
+        } else {
+            "task panicked"
+        })
+    }
+}
+
+impl std::error::Error for JoinError {}
+
+/// Yields to the scheduler: a scheduling point in tests, `tokio::task::yield_now` in production.
+#[track_caller]
+pub fn yield_now() -> YieldNow {
+    YieldNow {
+        point: YieldPoint::new("yield", Location::caller()),
+        yielded: false,
+    }
+}
+
+/// The future of [`yield_now`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct YieldNow {
+    point: YieldPoint,
+    yielded: bool,
+}
+
+impl Future for YieldNow {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if in_test() {
+            return Pin::new(&mut self.point).poll(cx);
+        }
+        if self.yielded {
+            Poll::Ready(())
+        } else {
+            self.yielded = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+}
+
+enum MaybeDone<F: Future> {
+    Pending(F),
+    Done(F::Output),
+    Taken,
+}
+
+/// Waits for every future and returns their outputs in order (like `futures::future::join_all`).
+pub fn join_all<I>(futures: I) -> JoinAll<I::Item>
+where
+    I: IntoIterator,
+    I::Item: Future,
+{
+    JoinAll {
+        elems: Box::into_pin(futures.into_iter().map(MaybeDone::Pending).collect()),
+    }
+}
+
+/// The future of [`join_all`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct JoinAll<F: Future> {
+    elems: Pin<Box<[MaybeDone<F>]>>,
+}
+
+impl<F: Future> Future for JoinAll<F> {
+    type Output = Vec<F::Output>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Vec<F::Output>> {
+        let mut all_done = true;
+        // SAFETY: the elements are never moved out of the pinned slice while `Pending`; a done
+        // future is replaced in place only after it returned `Ready`.
+        let elems = unsafe { self.elems.as_mut().get_unchecked_mut() };
+        for e in elems.iter_mut() {
+            if let MaybeDone::Pending(f) = e {
+                // SAFETY: see above; `f` stays in place until it completes.
+                match unsafe { Pin::new_unchecked(f) }.poll(cx) {
+                    Poll::Ready(v) => *e = MaybeDone::Done(v),
+                    Poll::Pending => all_done = false,
+                }
+            }
+        }
+        if !all_done {
+            return Poll::Pending;
+        }
+        Poll::Ready(
+            elems
+                .iter_mut()
+                .map(|e| match std::mem::replace(e, MaybeDone::Taken) {
+                    MaybeDone::Done(v) => v,
+                    _ => unreachable!("all futures are done"),
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Either of two values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Either<L, R> {
+    /// The first.
+    Left(L),
+    /// The second.
+    Right(R),
+}
+
+/// Waits for the first of two futures; the other is dropped. Ties go to the first.
+pub fn select<A: Future, B: Future>(a: A, b: B) -> Select<A, B> {
+    Select {
+        a: Box::pin(a),
+        b: Box::pin(b),
+    }
+}
+
+/// The future of [`select`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct Select<A, B> {
+    a: Pin<Box<A>>,
+    b: Pin<Box<B>>,
+}
+
+impl<A: Future, B: Future> Future for Select<A, B> {
+    type Output = Either<A::Output, B::Output>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Poll::Ready(v) = self.a.as_mut().poll(cx) {
+            return Poll::Ready(Either::Left(v));
+        }
+        if let Poll::Ready(v) = self.b.as_mut().poll(cx) {
+            return Poll::Ready(Either::Right(v));
+        }
+        Poll::Pending
+    }
+}
+
+/// Waits for the first of many futures (Coyote's `WhenAny`); returns its index and output.
+/// Ties go to the lowest index.
+pub fn when_any<I>(futures: I) -> WhenAny<I::Item>
+where
+    I: IntoIterator,
+    I::Item: Future,
+{
+    WhenAny {
+        elems: Box::into_pin(futures.into_iter().collect()),
+    }
+}
+
+/// The future of [`when_any`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct WhenAny<F> {
+    elems: Pin<Box<[F]>>,
+}
+
+impl<F: Future> Future for WhenAny<F> {
+    type Output = (usize, F::Output);
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: elements are only polled in place, never moved.
+        let elems = unsafe { self.elems.as_mut().get_unchecked_mut() };
+        for (i, f) in elems.iter_mut().enumerate() {
+            // SAFETY: as above.
+            if let Poll::Ready(v) = unsafe { Pin::new_unchecked(f) }.poll(cx) {
+                return Poll::Ready((i, v));
+            }
+        }
+        Poll::Pending
+    }
+}
+
+#[allow(dead_code)]
+const _: OpKind = "join";

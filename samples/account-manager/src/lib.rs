@@ -1,0 +1,1 @@
+//! Sample account-manager (being written).

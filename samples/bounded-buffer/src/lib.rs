@@ -1,0 +1,1 @@
+//! Sample bounded-buffer (being written).

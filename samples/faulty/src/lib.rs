@@ -1,0 +1,1 @@
+//! Sample faulty (being written).

@@ -1,0 +1,1 @@
+//! Sample foo-bar (being written).

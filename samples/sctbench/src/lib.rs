@@ -1,0 +1,1 @@
+//! Sample sctbench (being written).

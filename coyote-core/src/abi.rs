@@ -84,9 +84,13 @@ pub struct RunRequest {
     /// Minimum milliseconds between progress events.
     #[serde(default = "default_progress_ms")]
     pub progress_ms: u64,
-    /// Stream every decision of this iteration as it is made (crash capture).
+    /// Stream an `iteration-start` event and every decision, as they happen, for each
+    /// iteration from this index on (used to capture the trace of an iteration that crashes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub capture_iteration: Option<u64>,
+    pub capture_from: Option<u64>,
+    /// The worker's index in the run (the portfolio gives each worker its own strategy).
+    #[serde(default)]
+    pub worker: u32,
     /// Collect coverage of scheduling points.
     #[serde(default)]
     pub coverage: bool,
@@ -116,7 +120,7 @@ pub enum Event {
         /// The trace (without library information; the CLI adds it).
         trace: Box<Trace>,
     },
-    /// An iteration is starting (capture mode only).
+    /// An iteration is starting (capture mode only; decisions that follow belong to it).
     IterationStart {
         /// Its index.
         iteration: u64,
@@ -213,6 +217,14 @@ pub enum WorkerMessage {
         /// One line.
         message: String,
     },
+    /// The worker's watchdog saw an iteration run longer than the iteration timeout; the worker
+    /// exits right after this message.
+    Hang {
+        /// The iteration that hung (0-based, within the worker).
+        iteration: u64,
+        /// How long it had run, in milliseconds.
+        elapsed_ms: u64,
+    },
 }
 
 #[cfg(test)]
@@ -228,7 +240,8 @@ mod tests {
         .unwrap();
         assert!(r.stop_on_first_bug);
         assert_eq!(r.progress_ms, 100);
-        assert_eq!(r.capture_iteration, None);
+        assert_eq!(r.capture_from, None);
+        assert_eq!(r.worker, 0);
     }
 
     #[test]

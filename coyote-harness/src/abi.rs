@@ -24,7 +24,9 @@ pub extern "C" fn coyote_breakpoint(step: u32) {
 
 fn to_c(json: String) -> *mut c_char {
     CString::new(json)
-        .unwrap_or_else(|_| CString::new("{\"error\":\"result contained a NUL byte\"}").expect("no NUL"))
+        .unwrap_or_else(|_| {
+            CString::new("{\"error\":\"result contained a NUL byte\"}").expect("no NUL")
+        })
         .into_raw()
 }
 
@@ -95,7 +97,7 @@ pub unsafe fn run(
             step_bound_is_bug: req.step_bound_is_bug,
             stop_on_first_bug: req.stop_on_first_bug,
             progress_every: Duration::from_millis(req.progress_ms),
-            capture_iteration: req.capture_iteration,
+            capture_from: req.capture_from,
             coverage: req.coverage,
         };
         let mut emit = |event: coyote_core::abi::Event| {
@@ -106,7 +108,13 @@ pub unsafe fn run(
         };
         // SAFETY: forwarded contract.
         let heartbeat = unsafe { heartbeat.as_ref() };
-        Ok(runner::run(&test.make, strategy.as_mut(), &run_spec, &mut emit, heartbeat))
+        Ok(runner::run(
+            &test.make,
+            strategy.as_mut(),
+            &run_spec,
+            &mut emit,
+            heartbeat,
+        ))
     }));
     let result = match outcome {
         Ok(Ok(r)) => r,

@@ -101,12 +101,7 @@ where
         .parse()
         .unwrap_or_else(|e| panic!("coyote check: {e}"));
     let mut strategy = spec.build(config.seed, config.bounds);
-    let make = || {
-        (
-            Box::pin(test()) as Pin<Box<dyn Future<Output = ()>>>,
-            entry,
-        )
-    };
+    let make = || (Box::pin(test()) as Pin<Box<dyn Future<Output = ()>>>, entry);
     let run_spec = RunSpec {
         test_name: name.clone(),
         seed: config.seed,
@@ -115,7 +110,7 @@ where
         step_bound_is_bug: config.step_bound_is_bug,
         stop_on_first_bug: true,
         progress_every: Duration::from_secs(3600),
-        capture_iteration: None,
+        capture_from: None,
         coverage: false,
     };
     let mut bug = None;
@@ -162,12 +157,7 @@ where
 {
     let entry = Location::caller();
     let trace = Trace::read(trace.as_ref()).unwrap_or_else(|e| panic!("coyote replay: {e}"));
-    let make = || {
-        (
-            Box::pin(test()) as Pin<Box<dyn Future<Output = ()>>>,
-            entry,
-        )
-    };
+    let make = || (Box::pin(test()) as Pin<Box<dyn Future<Output = ()>>>, entry);
     let result = runner::replay(&make, &trace, true, false);
     if let Some(d) = result.divergence {
         panic!("coyote replay diverged: {d}");

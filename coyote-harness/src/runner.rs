@@ -7,7 +7,9 @@
 use crate::rt::{Executor, IterationOutcome};
 use coyote_core::abi::{Event, RunResult};
 use coyote_core::strategy::{Bounds, IterationEnd, Strategy};
-use coyote_core::trace::{encode_decisions, BugKind, Failure, Trace, TRACE_FORMAT, TRACE_FORMAT_VERSION};
+use coyote_core::trace::{
+    encode_decisions, BugKind, Failure, Trace, TRACE_FORMAT, TRACE_FORMAT_VERSION,
+};
 use std::collections::HashSet;
 use std::future::Future;
 use std::panic::Location;
@@ -22,7 +24,10 @@ pub struct Test {
     /// The name `coyote list` shows.
     pub name: &'static str,
     /// Makes the test's future, and the source location of its registration.
-    pub make: fn() -> (Pin<Box<dyn Future<Output = ()>>>, &'static Location<'static>),
+    pub make: fn() -> (
+        Pin<Box<dyn Future<Output = ()>>>,
+        &'static Location<'static>,
+    ),
 }
 
 /// What to run.
@@ -34,11 +39,14 @@ pub(crate) struct RunSpec {
     pub(crate) step_bound_is_bug: bool,
     pub(crate) stop_on_first_bug: bool,
     pub(crate) progress_every: Duration,
-    pub(crate) capture_iteration: Option<u64>,
+    pub(crate) capture_from: Option<u64>,
     pub(crate) coverage: bool,
 }
 
-type MakeFuture<'a> = &'a dyn Fn() -> (Pin<Box<dyn Future<Output = ()>>>, &'static Location<'static>);
+type MakeFuture<'a> = &'a dyn Fn() -> (
+    Pin<Box<dyn Future<Output = ()>>>,
+    &'static Location<'static>,
+);
 
 pub(crate) fn run(
     make: MakeFuture<'_>,
@@ -64,7 +72,7 @@ pub(crate) fn run(
             h.fetch_add(1, Ordering::Relaxed);
         }
         let (fut, entry) = make();
-        let (outcome, steps) = if spec.capture_iteration == Some(iteration) {
+        let (outcome, steps) = if spec.capture_from.is_some_and(|from| iteration >= from) {
             emit(Event::IterationStart { iteration });
             let mut sink = |d| emit(Event::decision(d));
             ex.set_decision_sink(Some(&mut sink));
@@ -198,14 +206,13 @@ pub(crate) fn replay(
     };
     match outcome {
         IterationOutcome::Bug(f) => {
-            result.reproduced = f.kind == trace.failure.kind && f.dedup_key() == trace.failure.dedup_key();
+            result.reproduced =
+                f.kind == trace.failure.kind && f.dedup_key() == trace.failure.dedup_key();
             if !strategy.finished() && result.divergence.is_none() && !result.reproduced {
                 result.divergence = Some(format!(
                     "step {steps}: the program failed after {} of the trace's {} decisions",
                     strategy.consumed(),
-                    trace.decisions()
-                        .map(|d| d.len())
-                        .unwrap_or(0)
+                    trace.decisions().map(|d| d.len()).unwrap_or(0)
                 ));
             }
             result.failure = Some(f);

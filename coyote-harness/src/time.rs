@@ -94,7 +94,11 @@ pin_project! {
 }
 
 impl Sleep {
-    fn virtual_until(deadline: Duration, kind: &'static str, loc: &'static Location<'static>) -> Sleep {
+    fn virtual_until(
+        deadline: Duration,
+        kind: &'static str,
+        loc: &'static Location<'static>,
+    ) -> Sleep {
         Sleep {
             inner: SleepInner::Virtual {
                 deadline,
@@ -146,7 +150,10 @@ impl Future for Sleep {
     }
 }
 
-fn poll_deadline(deadline: Duration, what: Option<(&'static str, &'static Location<'static>)>) -> Poll<()> {
+fn poll_deadline(
+    deadline: Duration,
+    what: Option<(&'static str, &'static Location<'static>)>,
+) -> Poll<()> {
     let ready = with_executor(|ex| {
         if ex.now() >= deadline {
             true

@@ -342,7 +342,12 @@ impl Executor {
     }
 
     /// Records a failure (a failed `spec::assert`, a monitor); the first one wins.
-    pub(crate) fn fail(&self, kind: BugKind, message: String, loc: Option<&'static Location<'static>>) {
+    pub(crate) fn fail(
+        &self,
+        kind: BugKind,
+        message: String,
+        loc: Option<&'static Location<'static>>,
+    ) {
         let mut f = self.failure.borrow_mut();
         if f.is_none() {
             *f = Some(Failure {
@@ -450,11 +455,28 @@ impl Executor {
                 } else {
                     // SAFETY: set for the iteration; no other reference is live here.
                     let strategy = unsafe { &mut *self.strategy.get().expect("strategy").as_ptr() };
+                    // Only learning strategies read the state hash: a cheap FNV-1a over every
+                    // task's id, flags and the location it runs or waits at.
+                    let state_hash = if strategy.needs_state_hash() {
+                        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+                        for (i, t) in self.tasks.borrow().iter().enumerate() {
+                            let flags = t.enabled as u64
+                                | ((t.done as u64) << 1)
+                                | ((t.blocked as u64) << 2);
+                            let loc = t.loc as *const Location<'static> as usize as u64;
+                            for x in [i as u64, flags, loc] {
+                                h = (h ^ x).wrapping_mul(0x0000_0100_0000_01b3);
+                            }
+                        }
+                        h
+                    } else {
+                        0
+                    };
                     let point = SchedulingPoint {
                         enabled: &enabled,
                         current: last.filter(|l| enabled.binary_search(l).is_ok()),
                         step,
-                        state_hash: 0,
+                        state_hash,
                     };
                     match strategy.next_operation(&point) {
                         Some(op) => {
@@ -555,8 +577,8 @@ impl Executor {
             Err(payload) => {
                 let captured = panics::take_last();
                 if payload.downcast_ref::<SpecFailurePayload>().is_none() {
-                    let (message, location) = captured
-                        .unwrap_or_else(|| (panics::payload_message(&*payload), None));
+                    let (message, location) =
+                        captured.unwrap_or_else(|| (panics::payload_message(&*payload), None));
                     let mut f = self.failure.borrow_mut();
                     if f.is_none() {
                         *f = Some(Failure {
@@ -642,7 +664,13 @@ impl Executor {
     }
 
     fn format_record(&self, r: &Record, step: u32) -> String {
-        let name = |t: u32| if t == 0 { "main".to_string() } else { format!("task {t}") };
+        let name = |t: u32| {
+            if t == 0 {
+                "main".to_string()
+            } else {
+                format!("task {t}")
+            }
+        };
         match *r {
             Record::Step {
                 task,

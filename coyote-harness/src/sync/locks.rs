@@ -5,8 +5,8 @@ use std::fmt;
 use std::future::Future;
 use std::panic::Location;
 use tokio::sync::{
-    AcquireError, MutexGuard, RwLockReadGuard, RwLockWriteGuard, SemaphorePermit,
-    TryAcquireError, TryLockError,
+    AcquireError, MutexGuard, RwLockReadGuard, RwLockWriteGuard, SemaphorePermit, TryAcquireError,
+    TryLockError,
 };
 
 /// An async mutex; mirrors `tokio::sync::Mutex`.
@@ -129,7 +129,11 @@ impl Semaphore {
     /// Takes one permit, waiting for it. A scheduling point.
     #[track_caller]
     pub fn acquire(&self) -> impl Future<Output = Result<SemaphorePermit<'_>, AcquireError>> + '_ {
-        Controlled::new(self.inner.acquire(), "semaphore.acquire", Location::caller())
+        Controlled::new(
+            self.inner.acquire(),
+            "semaphore.acquire",
+            Location::caller(),
+        )
     }
 
     /// Takes `n` permits, waiting for them. A scheduling point.

@@ -18,7 +18,10 @@ pub fn channel<T>(buffer: usize) -> (Sender<T>, Receiver<T>) {
 /// An unbounded channel.
 pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    (UnboundedSender { inner: tx }, UnboundedReceiver { inner: rx })
+    (
+        UnboundedSender { inner: tx },
+        UnboundedReceiver { inner: rx },
+    )
 }
 
 /// Sends on a bounded channel.

@@ -26,8 +26,12 @@ pub async fn shared_entry() {
 /// Fixed: the writes are ordered, so the value is always 5.
 pub async fn shared_entry_fixed() {
     let entry = Arc::new(Mutex::new(0));
-    task::spawn(write_with_delay(entry.clone(), 3)).await.unwrap();
-    task::spawn(write_with_delay(entry.clone(), 5)).await.unwrap();
+    task::spawn(write_with_delay(entry.clone(), 3))
+        .await
+        .unwrap();
+    task::spawn(write_with_delay(entry.clone(), 5))
+        .await
+        .unwrap();
     let v = *entry.lock().await;
     assert_eq!(v, 5, "Value is '{v}' instead of 5.");
 }
@@ -44,7 +48,9 @@ mod tests {
         let err = std::panic::catch_unwind(|| {
             check(
                 shared_entry,
-                Config::new().iterations(1000).trace_dir(std::env::temp_dir().join("coyote-shared-entry")),
+                Config::new()
+                    .iterations(1000)
+                    .trace_dir(std::env::temp_dir().join("coyote-shared-entry")),
             )
         })
         .expect_err("the bug must be found");
@@ -55,7 +61,10 @@ mod tests {
     #[test]
     fn fixed_passes_every_strategy() {
         for s in ["random", "pct:3", "dfs"] {
-            check(shared_entry_fixed, Config::new().iterations(2000).strategy(s));
+            check(
+                shared_entry_fixed,
+                Config::new().iterations(2000).strategy(s),
+            );
         }
     }
 

@@ -1,0 +1,775 @@
+//! `coyote list` and `coyote test`: plan the workers, drive them, keep every bug, write the
+//! traces and reports.
+//!
+//! Invariants: a bug's trace is on disk (atomically) before the next message is handled; a
+//! worker that crashes or hangs becomes a bug whose trace is captured by re-running its seed in
+//! a fresh worker that streams decisions from the failing iteration on; `report.json` is
+//! written however the run ends (finished, first bug, timeout, Ctrl-C).
+
+use crate::cli::{ListArgs, TestArgs};
+use crate::library::Library;
+use crate::output::{self, write_atomic};
+use crate::pool::{ExitInfo, Pool, PoolEvent};
+use crate::worker::{WorkerSpec, HANG_EXIT};
+use crate::{signals, suggest, BadInput};
+use anyhow::Context as _;
+use coyote_core::abi::{Event, RunRequest, RunResult, WorkerMessage};
+use coyote_core::exit::ExitCode;
+use coyote_core::report::{
+    BugSummary, CoverageSummary, Report, StepStats, TestReport, REPORT_FORMAT,
+    REPORT_FORMAT_VERSION,
+};
+use coyote_core::rng::derive_seed;
+use coyote_core::strategy::{Bounds, StrategySpec};
+use coyote_core::trace::{
+    encode_decisions, BugKind, Decision, Failure, LibraryRef, Trace, TRACE_FORMAT,
+    TRACE_FORMAT_VERSION,
+};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+pub(crate) fn list(args: &ListArgs) -> anyhow::Result<i32> {
+    let lib = Library::open(&args.lib)?;
+    for t in lib.list()?.tests {
+        println!("{t}");
+    }
+    Ok(ExitCode::Ok.code())
+}
+
+/// Everything one `coyote test` invocation shares across its tests.
+struct Session<'a> {
+    args: &'a TestArgs,
+    lib_path: PathBuf,
+    lib_ref: LibraryRef,
+    seed: u64,
+    workers: u32,
+    out: PathBuf,
+    tmp: PathBuf,
+    started: Instant,
+    interrupted: bool,
+    timed_out: bool,
+}
+
+pub(crate) fn test(args: &TestArgs) -> anyhow::Result<i32> {
+    let spec: StrategySpec = args
+        .strategy
+        .parse()
+        .map_err(|e| BadInput(format!("--strategy: {e}")))?;
+    if args.iterations == 0 {
+        return Err(BadInput("--iterations must be at least 1".into()).into());
+    }
+    if args.parallel == Some(0) {
+        return Err(BadInput("--parallel must be at least 1".into()).into());
+    }
+    if args.max_steps == 0 {
+        return Err(BadInput("--max-steps must be at least 1".into()).into());
+    }
+    if !(args.iteration_timeout > 0.0 && args.iteration_timeout.is_finite()) {
+        return Err(
+            BadInput("--iteration-timeout must be a positive number of seconds".into()).into(),
+        );
+    }
+    if let Some(t) = args.timeout {
+        if !(t > 0.0 && t.is_finite()) {
+            return Err(BadInput("--timeout must be a positive number of seconds".into()).into());
+        }
+    }
+    let lib = Library::open(&args.lib)?;
+    let available = lib.list()?.tests;
+    let tests: Vec<String> = if args.tests.is_empty() {
+        available.clone()
+    } else {
+        for t in &args.tests {
+            if !available.contains(t) {
+                let hint = match suggest::closest(t, &available) {
+                    Some(c) => format!("; did you mean '{c}'?"),
+                    None => format!(" (it has: {})", available.join(", ")),
+                };
+                return Err(BadInput(format!(
+                    "no test named '{t}' in {}{hint}",
+                    args.lib.display()
+                ))
+                .into());
+            }
+        }
+        args.tests.clone()
+    };
+    let lib_path = std::fs::canonicalize(&args.lib).unwrap_or_else(|_| args.lib.clone());
+    let sha256 = coyote_core::hash::sha256_file(&lib_path)
+        .with_context(|| format!("cannot read {}", lib_path.display()))?;
+    let out = args.out.clone();
+    std::fs::create_dir_all(&out).map_err(|e| {
+        BadInput(format!(
+            "cannot create the output directory {}: {e}",
+            out.display()
+        ))
+    })?;
+    let tmp = out.join(".coyote-tmp");
+    std::fs::create_dir_all(&tmp)
+        .and_then(|_| write_atomic(&tmp.join("probe"), b""))
+        .map_err(|e| {
+            BadInput(format!(
+                "the output directory {} is not writable: {e}",
+                out.display()
+            ))
+        })?;
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get() as u32)
+        .unwrap_or(1);
+    let mut workers = args
+        .parallel
+        .unwrap_or(cores)
+        .min(args.iterations.min(u32::MAX as u64) as u32);
+    if spec.is_exhaustive() && workers > 1 {
+        eprintln!(
+            "coyote: {} is exhaustive and deterministic: running it on one worker",
+            spec
+        );
+        workers = 1;
+    }
+    let seed = args.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64 % 1_000_000_000)
+            .unwrap_or(0)
+    });
+    signals::install();
+    let mut session = Session {
+        args,
+        lib_path: lib_path.clone(),
+        lib_ref: LibraryRef {
+            path: lib_path.display().to_string(),
+            sha256: sha256.clone(),
+        },
+        seed,
+        workers,
+        out: out.clone(),
+        tmp,
+        started: Instant::now(),
+        interrupted: false,
+        timed_out: false,
+    };
+    if !args.json {
+        println!(
+            "coyote: testing {} ({} test{}), {} iterations each, {} worker{}, strategy {}, seed {}",
+            args.lib.display(),
+            tests.len(),
+            if tests.len() == 1 { "" } else { "s" },
+            args.iterations,
+            workers,
+            if workers == 1 { "" } else { "s" },
+            spec,
+            seed
+        );
+    }
+    let mut reports = Vec::new();
+    let mut coverage: BTreeMap<String, u64> = BTreeMap::new();
+    for test in &tests {
+        let (report, cov) = run_one(&mut session, &lib, test, &spec)?;
+        if let Some(cov) = cov {
+            for (k, v) in cov {
+                *coverage.entry(k).or_insert(0) += v;
+            }
+        }
+        reports.push(report);
+        if session.interrupted || session.timed_out {
+            break;
+        }
+    }
+    let report = Report {
+        format: REPORT_FORMAT.into(),
+        format_version: REPORT_FORMAT_VERSION,
+        coyote_version: coyote_core::VERSION.into(),
+        library: lib_path.display().to_string(),
+        library_sha256: sha256,
+        seed,
+        workers,
+        interrupted: session.interrupted,
+        tests: reports,
+    };
+    let report_json = serde_json::to_string_pretty(&report)?;
+    write_atomic(&out.join("report.json"), report_json.as_bytes())
+        .with_context(|| format!("cannot write {}", out.join("report.json").display()))?;
+    if args.coverage {
+        let doc = serde_json::json!({
+            "format": "coyote-coverage",
+            "format_version": 1,
+            "points": coverage,
+        });
+        write_atomic(
+            &out.join("coverage.json"),
+            serde_json::to_string_pretty(&doc)?.as_bytes(),
+        )?;
+    }
+    if let Some(junit) = &args.junit {
+        write_atomic(junit, junit_xml(&report)?.as_bytes())
+            .map_err(|e| BadInput(format!("cannot write {}: {e}", junit.display())))?;
+    }
+    let bugs: usize = report.tests.iter().map(|t| t.bugs.len()).sum();
+    if args.json {
+        println!("{report_json}");
+    } else {
+        print_summary(&report, &out);
+    }
+    let _ = std::fs::remove_dir_all(&session.tmp);
+    Ok(if bugs > 0 {
+        ExitCode::BugFound.code()
+    } else if session.interrupted {
+        130
+    } else {
+        ExitCode::Ok.code()
+    })
+}
+
+/// One worker slot's share of the run.
+struct Share {
+    index: u32,
+    spec: WorkerSpec,
+    /// Iterations and steps reported so far (from progress events).
+    iterations: u64,
+    steps: u64,
+    result: Option<RunResult>,
+    /// Set for a capture re-run: the original failure to attach the decisions to.
+    capture: Option<Capture>,
+    killed: bool,
+    finished: bool,
+}
+
+struct Capture {
+    kind: BugKind,
+    message: String,
+    iteration: u64,
+    decisions: Vec<Decision>,
+    in_iteration: bool,
+}
+
+struct BugRecord {
+    key: String,
+    summary: BugSummary,
+}
+
+fn run_one(
+    s: &mut Session<'_>,
+    lib: &Library,
+    test: &str,
+    spec: &StrategySpec,
+) -> anyhow::Result<(TestReport, Option<BTreeMap<String, u64>>)> {
+    let args = s.args;
+    let started = Instant::now();
+    let mut pool = Pool::new();
+    let mut shares: Vec<Share> = Vec::new();
+    let bounds = Bounds {
+        max_steps: args.max_steps,
+        max_fair_steps: args.max_fair_steps,
+    };
+    let per = args.iterations / s.workers as u64;
+    let extra = args.iterations % s.workers as u64;
+    for w in 0..s.workers {
+        let iterations = per + u64::from((w as u64) < extra);
+        let request = RunRequest {
+            test: test.to_string(),
+            strategy: worker_strategy(spec, w),
+            seed: derive_seed(s.seed, w as u64),
+            iterations,
+            bounds,
+            step_bound_is_bug: args.step_bound_is_bug,
+            stop_on_first_bug: !args.explore,
+            progress_ms: 100,
+            capture_from: None,
+            worker: w,
+            coverage: args.coverage,
+        };
+        let share = new_share(s, w, request, None);
+        pool.spawn(&share.spec)
+            .context("cannot start a worker process")?;
+        shares.push(share);
+    }
+    let bar = progress_bar(args, test);
+    let mut bugs: Vec<BugRecord> = Vec::new();
+    let mut replacements = 0u32;
+    let mut stopping = false;
+    let deadline = args.timeout.map(|t| s.started + Duration::from_secs_f64(t));
+    loop {
+        if shares.iter().all(|sh| sh.finished) {
+            break;
+        }
+        if signals::stop_requested() && !s.interrupted {
+            s.interrupted = true;
+            say(&bar, "coyote: interrupted: stopping workers and writing what was found (Ctrl-C again to quit now)");
+            kill_all(&mut pool, &mut shares, true);
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) && !s.timed_out {
+            s.timed_out = true;
+            say(&bar, "coyote: --timeout reached: stopping");
+            kill_all(&mut pool, &mut shares, true);
+        }
+        let ev = match pool.events().recv_timeout(Duration::from_millis(100)) {
+            Ok(ev) => ev,
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => continue,
+            Err(_) => break,
+        };
+        match ev {
+            PoolEvent::Msg(slot, WorkerMessage::Event { event }) => match event {
+                Event::Progress { iterations, steps } => {
+                    let sh = &mut shares[slot];
+                    if sh.capture.is_none() {
+                        sh.iterations = iterations;
+                        sh.steps = steps;
+                        let total: u64 = shares
+                            .iter()
+                            .filter(|x| x.capture.is_none())
+                            .map(|x| x.iterations)
+                            .sum();
+                        bar.set_position(total);
+                    }
+                }
+                Event::Bug { trace } => {
+                    if shares[slot].capture.is_some() {
+                        continue;
+                    }
+                    record_bug(s, test, *trace, &mut bugs, &bar)?;
+                    if !args.explore && !stopping {
+                        stopping = true;
+                        kill_all(&mut pool, &mut shares, false);
+                    }
+                }
+                Event::IterationStart { .. } => {
+                    if let Some(c) = shares[slot].capture.as_mut() {
+                        c.decisions.clear();
+                        c.in_iteration = true;
+                    }
+                }
+                Event::Decision { decision } => {
+                    if let Some(c) = shares[slot].capture.as_mut() {
+                        if let Ok(d) = coyote_core::trace::decode_decisions(&decision) {
+                            c.decisions.extend(d);
+                        }
+                    }
+                }
+            },
+            PoolEvent::Msg(slot, WorkerMessage::Done { result }) => {
+                let sh = &mut shares[slot];
+                sh.iterations = result.iterations;
+                sh.steps = result.total_steps;
+                sh.result = Some(result);
+            }
+            PoolEvent::Msg(_, WorkerMessage::Error { message }) => {
+                kill_all(&mut pool, &mut shares, true);
+                return Err(BadInput(message).into());
+            }
+            PoolEvent::Msg(
+                slot,
+                WorkerMessage::Hang {
+                    iteration,
+                    elapsed_ms,
+                },
+            ) => {
+                if let Some(c) = shares[slot].capture.as_mut() {
+                    c.message = format!("{} (reproduced in a fresh worker)", c.message);
+                    continue;
+                }
+                shares[slot].capture = None;
+                let msg = format!(
+                    "iteration {iteration} ran for {:.1}s without finishing (--iteration-timeout {}s): it spins without reaching a scheduling point, or blocks on something coyote does not control (a real sleep, a std lock, a thread join)",
+                    elapsed_ms as f64 / 1000.0,
+                    args.iteration_timeout
+                );
+                shares[slot].spec.request.capture_from = Some(iteration);
+                let _ = (HANG_EXIT, msg.clone());
+                pending_failure(&mut shares[slot], BugKind::Hang, msg, iteration);
+            }
+            PoolEvent::Closed(slot) => {
+                let info = pool.reap(slot);
+                let sh = &mut shares[slot];
+                sh.finished = true;
+                if let Some(c) = sh.capture.take() {
+                    if sh.result.is_none() || c.kind == BugKind::Hang {
+                        // A failure waiting for its decisions: either this was the capture run,
+                        // or the original worker that hung (its capture run is started below).
+                        if sh.spec.request.capture_from.is_some() && c.in_iteration || sh.killed {
+                            finish_capture(s, test, c, &info, &mut bugs, &bar)?;
+                        } else {
+                            start_capture(s, &mut pool, &mut shares, slot, c)?;
+                        }
+                        continue;
+                    }
+                }
+                if sh.result.is_some() || sh.killed {
+                    continue;
+                }
+                // The worker died without finishing: a crash in the user's code.
+                let iteration = read_heartbeat(&sh.spec.heartbeat_file).saturating_sub(1);
+                let mut message = format!(
+                    "the worker process {} during iteration {iteration}",
+                    info.describe()
+                );
+                if !info.stderr_tail.is_empty() {
+                    message.push_str("; its last output: ");
+                    message.push_str(&info.stderr_tail.join(" | "));
+                }
+                let c = Capture {
+                    kind: BugKind::Crash,
+                    message,
+                    iteration,
+                    decisions: Vec::new(),
+                    in_iteration: false,
+                };
+                let original = slot;
+                start_capture(s, &mut pool, &mut shares, original, c)?;
+                // Finish the dead worker's share in a replacement, unless we are stopping.
+                if args.explore && !s.interrupted && replacements < 8 {
+                    let sh = &shares[original];
+                    let done = iteration + 1;
+                    if sh.spec.request.iterations > done {
+                        replacements += 1;
+                        let mut request = sh.spec.request.clone();
+                        request.iterations -= done;
+                        request.seed = derive_seed(request.seed, 1000 + replacements as u64);
+                        request.capture_from = None;
+                        let index = sh.index;
+                        let share = new_share(s, index, request, None);
+                        pool.spawn(&share.spec)?;
+                        shares.push(share);
+                    }
+                }
+            }
+        }
+    }
+    bar.finish_and_clear();
+    // Statistics.
+    let mut report = TestReport {
+        test: test.to_string(),
+        duration_secs: started.elapsed().as_secs_f64(),
+        ..Default::default()
+    };
+    let mut coverage: Option<BTreeMap<String, u64>> = args.coverage.then(BTreeMap::new);
+    for sh in shares
+        .iter()
+        .filter(|sh| sh.spec.request.capture_from.is_none())
+    {
+        report.iterations += sh.iterations;
+        report.steps.total += sh.steps;
+        *report
+            .iterations_by_strategy
+            .entry(sh.spec.request.strategy.clone())
+            .or_insert(0) += sh.iterations;
+        if let Some(r) = &sh.result {
+            report.steps.max = report.steps.max.max(r.max_steps_seen);
+            report.step_bound_hits += r.step_bound_hits;
+            if spec.is_exhaustive() {
+                report.exhausted = r.exhausted;
+                report.schedules_explored = r.schedules;
+            }
+            if let (Some(total), Some(c)) = (coverage.as_mut(), &r.coverage) {
+                for (k, v) in c {
+                    *total.entry(k.clone()).or_insert(0) += v;
+                }
+            }
+        }
+    }
+    if report.iterations > 0 {
+        report.steps.mean = report.steps.total as f64 / report.iterations as f64;
+    }
+    if let Some(c) = &coverage {
+        report.coverage = Some(CoverageSummary {
+            points: c.len(),
+            visits: c.values().sum(),
+        });
+    }
+    if args.check_determinism {
+        for b in &mut bugs {
+            b.summary.message = check_determinism(s, lib, &b.summary, &b.summary.message);
+        }
+    }
+    report.bugs = bugs.into_iter().map(|b| b.summary).collect();
+    let _ = StepStats::default();
+    Ok((report, coverage))
+}
+
+fn new_share(s: &Session<'_>, index: u32, request: RunRequest, capture: Option<Capture>) -> Share {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let heartbeat_file = s.tmp.join(format!("worker-{n}.hb"));
+    let _ = std::fs::write(&heartbeat_file, [0u8; 8]);
+    Share {
+        index,
+        spec: WorkerSpec {
+            lib: s.lib_path.clone(),
+            request,
+            heartbeat_file,
+            iteration_timeout_ms: (s.args.iteration_timeout * 1000.0) as u64,
+        },
+        iterations: 0,
+        steps: 0,
+        result: None,
+        capture,
+        killed: false,
+        finished: false,
+    }
+}
+
+/// Every worker runs the same strategy name; the harness builds `portfolio` per worker index.
+fn worker_strategy(spec: &StrategySpec, _w: u32) -> String {
+    spec.to_string()
+}
+
+/// Marks a share as having failed at `iteration`; its decisions are captured when it closes.
+fn pending_failure(sh: &mut Share, kind: BugKind, message: String, iteration: u64) {
+    sh.capture = Some(Capture {
+        kind,
+        message,
+        iteration,
+        decisions: Vec::new(),
+        in_iteration: false,
+    });
+}
+
+/// Re-runs a failed worker's seed up to the failing iteration, streaming its decisions.
+fn start_capture(
+    s: &Session<'_>,
+    pool: &mut Pool,
+    shares: &mut Vec<Share>,
+    original: usize,
+    c: Capture,
+) -> anyhow::Result<()> {
+    let mut request = shares[original].spec.request.clone();
+    request.capture_from = Some(c.iteration);
+    request.iterations = c.iteration + 1;
+    request.stop_on_first_bug = true;
+    request.coverage = false;
+    let index = shares[original].index;
+    let share = new_share(s, index, request, Some(c));
+    pool.spawn(&share.spec)
+        .context("cannot start a worker process")?;
+    shares.push(share);
+    Ok(())
+}
+
+fn finish_capture(
+    s: &Session<'_>,
+    test: &str,
+    c: Capture,
+    info: &ExitInfo,
+    bugs: &mut Vec<BugRecord>,
+    bar: &ProgressBar,
+) -> anyhow::Result<()> {
+    let _ = info;
+    let trace = Trace {
+        format: TRACE_FORMAT.into(),
+        format_version: TRACE_FORMAT_VERSION,
+        test: test.to_string(),
+        library: None,
+        harness_version: String::new(),
+        strategy: String::new(),
+        seed: 0,
+        iteration: c.iteration,
+        max_steps: s.args.max_steps,
+        steps: 0,
+        decisions: encode_decisions(&c.decisions),
+        failure: Failure {
+            kind: c.kind,
+            message: c.message,
+            task: None,
+            location: None,
+        },
+        log: Vec::new(),
+    };
+    record_bug(s, test, trace, bugs, bar)
+}
+
+fn record_bug(
+    s: &Session<'_>,
+    test: &str,
+    mut trace: Trace,
+    bugs: &mut Vec<BugRecord>,
+    bar: &ProgressBar,
+) -> anyhow::Result<()> {
+    trace.library = Some(s.lib_ref.clone());
+    let key = trace.failure.dedup_key();
+    if let Some(b) = bugs.iter_mut().find(|b| b.key == key) {
+        b.summary.occurrences += 1;
+        return Ok(());
+    }
+    let path = output::trace_path(&s.out, test, bugs.len() + 1);
+    write_atomic(&path, trace.to_json().as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    let shown = path.display().to_string();
+    if !s.args.json {
+        say(bar, format!(
+            "bug found in {test}, iteration {} ({}): {}\n  trace:  {shown}\n  replay: coyote replay {shown}",
+            trace.iteration,
+            if trace.strategy.is_empty() { "captured in a fresh worker".to_string() } else { format!("{} seed {}", trace.strategy, trace.seed) },
+            trace.failure
+        ));
+    }
+    bugs.push(BugRecord {
+        key,
+        summary: BugSummary {
+            kind: trace.failure.kind,
+            message: trace.failure.message.clone(),
+            location: trace.failure.location.clone(),
+            trace: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            strategy: trace.strategy.clone(),
+            seed: trace.seed,
+            iteration: trace.iteration,
+            occurrences: 1,
+        },
+    });
+    Ok(())
+}
+
+fn check_determinism(s: &Session<'_>, lib: &Library, bug: &BugSummary, message: &str) -> String {
+    if matches!(bug.kind, BugKind::Crash | BugKind::Hang) {
+        return format!(
+            "{message} [determinism not checked: replaying a {} in-process would take coyote down]",
+            bug.kind
+        );
+    }
+    let Ok(trace) = Trace::read(&s.out.join(&bug.trace)) else {
+        return message.to_string();
+    };
+    let mut outcomes = Vec::new();
+    for _ in 0..2 {
+        let r = lib.replay(&coyote_core::abi::ReplayRequest {
+            trace: trace.clone(),
+            verbose: false,
+            break_before_failure: false,
+        });
+        outcomes.push(match r {
+            Ok(r) if r.reproduced && r.divergence.is_none() => "same".to_string(),
+            Ok(r) => r.divergence.unwrap_or_else(|| "did not fail".into()),
+            Err(e) => e.to_string(),
+        });
+    }
+    if outcomes.iter().all(|o| o == "same") {
+        if !s.args.json {
+            println!(
+                "determinism: {} replays the same failure twice: stable",
+                bug.trace
+            );
+        }
+        message.to_string()
+    } else {
+        if !s.args.json {
+            println!(
+                "determinism: {} is NOT stable: {}",
+                bug.trace,
+                outcomes.join("; ")
+            );
+        }
+        format!("{message} [unstable on replay: {}]", outcomes.join("; "))
+    }
+}
+
+/// Prints a line above the progress bar, or plainly when there is no bar (not a terminal).
+fn say(bar: &ProgressBar, line: impl AsRef<str>) {
+    if bar.is_hidden() {
+        println!("{}", line.as_ref());
+    } else {
+        bar.println(line.as_ref());
+    }
+}
+
+fn kill_all(pool: &mut Pool, shares: &mut [Share], captures_too: bool) {
+    for (slot, sh) in shares.iter_mut().enumerate() {
+        if sh.finished || (sh.capture.is_some() && !captures_too) {
+            continue;
+        }
+        if pool.is_running(slot) {
+            sh.killed = true;
+            pool.kill(slot);
+        }
+    }
+}
+
+fn read_heartbeat(path: &Path) -> u64 {
+    std::fs::read(path)
+        .ok()
+        .and_then(|b| {
+            b.get(..8)
+                .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
+        })
+        .unwrap_or(0)
+}
+
+fn progress_bar(args: &TestArgs, test: &str) -> ProgressBar {
+    if args.json {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(args.iterations);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix} [{bar:30}] {pos}/{len} iterations ({per_sec}) {elapsed}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar.set_prefix(test.to_string());
+    bar
+}
+
+fn print_summary(report: &Report, out: &Path) {
+    for t in &report.tests {
+        let rate = t.iterations as f64 / t.duration_secs.max(1e-9);
+        let mut line = format!(
+            "{}: {} bug{}, {} iterations in {:.2}s ({:.0} it/s), {:.1} steps/iteration (max {})",
+            t.test,
+            t.bugs.len(),
+            if t.bugs.len() == 1 { "" } else { "s" },
+            t.iterations,
+            t.duration_secs,
+            rate,
+            t.steps.mean,
+            t.steps.max
+        );
+        if let Some(n) = t.schedules_explored {
+            if t.exhausted {
+                line.push_str(&format!("; explored the whole space: {n} schedules"));
+            } else {
+                line.push_str(&format!("; {n} schedules explored, space not exhausted"));
+            }
+        }
+        if t.step_bound_hits > 0 {
+            line.push_str(&format!(
+                "; {} iterations hit --max-steps",
+                t.step_bound_hits
+            ));
+        }
+        println!("{line}");
+    }
+    println!("report: {}", out.join("report.json").display());
+}
+
+fn junit_xml(report: &Report) -> anyhow::Result<String> {
+    use quick_junit::{NonSuccessKind, Report as JReport, TestCase, TestCaseStatus, TestSuite};
+    let mut suite = TestSuite::new("coyote");
+    for t in &report.tests {
+        let status = if t.bugs.is_empty() {
+            TestCaseStatus::success()
+        } else {
+            let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            let b = &t.bugs[0];
+            st.set_message(format!("{}: {}", b.kind, b.message));
+            st.set_type(b.kind.to_string());
+            st.set_description(
+                t.bugs
+                    .iter()
+                    .map(|b| format!("{}: {} (trace {})", b.kind, b.message, b.trace))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            );
+            st
+        };
+        let mut case = TestCase::new(t.test.clone(), status);
+        case.set_time(Duration::from_secs_f64(t.duration_secs));
+        suite.add_test_case(case);
+    }
+    let mut r = JReport::new("coyote");
+    r.add_test_suite(suite);
+    Ok(r.to_string()?)
+}

@@ -1,0 +1,154 @@
+//! The worker process: `coyote __worker` reads a [`WorkerSpec`] on stdin, loads the library, runs
+//! its share of iterations inside it, and writes [`WorkerMessage`] lines to its parent.
+//!
+//! Invariants: the protocol goes to a private copy of the original stdout; fd 1 is pointed at
+//! stderr first, so anything the user's code prints can never corrupt the protocol. Every
+//! message is flushed as it is written, so a crash loses nothing already found. The heartbeat
+//! counter lives in a shared file mapping the parent can read after the worker died; the
+//! watchdog thread turns an iteration that outlives the iteration timeout into a `hang` message.
+
+use crate::library::Library;
+use coyote_core::abi::{RunRequest, WorkerMessage};
+use serde::{Deserialize, Serialize};
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::FromRawFd;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// What the parent asks a worker to do.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct WorkerSpec {
+    pub(crate) lib: PathBuf,
+    pub(crate) request: RunRequest,
+    pub(crate) heartbeat_file: PathBuf,
+    pub(crate) iteration_timeout_ms: u64,
+}
+
+/// Exit status of a worker whose watchdog fired.
+pub(crate) const HANG_EXIT: i32 = 86;
+
+type Out = Arc<Mutex<File>>;
+
+fn send(out: &Out, line: &str) {
+    let mut f = out.lock().unwrap_or_else(|e| e.into_inner());
+    let _ = f.write_all(line.as_bytes());
+    let _ = f.write_all(b"\n");
+    let _ = f.flush();
+}
+
+fn send_msg(out: &Out, msg: &WorkerMessage) {
+    send(out, &serde_json::to_string(msg).expect("serialises"));
+}
+
+fn map_heartbeat(path: &PathBuf) -> std::io::Result<&'static AtomicU64> {
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)?;
+    f.set_len(8)?;
+    use std::os::fd::AsRawFd;
+    // SAFETY: mapping 8 bytes of a file we just sized to 8 bytes, shared so the parent can read
+    // it after we die. The mapping is never unmapped, so the reference is valid for 'static,
+    // and a page-aligned address is aligned for AtomicU64.
+    unsafe {
+        let p = libc::mmap(
+            std::ptr::null_mut(),
+            8,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED,
+            f.as_raw_fd(),
+            0,
+        );
+        if p == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(&*(p as *const AtomicU64))
+    }
+}
+
+pub(crate) fn main() -> anyhow::Result<i32> {
+    // SAFETY: plain fd juggling before any other thread exists.
+    let proto = unsafe {
+        let fd = libc::dup(1);
+        if fd < 0 || libc::dup2(2, 1) < 0 {
+            anyhow::bail!("cannot set up the worker protocol");
+        }
+        File::from_raw_fd(fd)
+    };
+    let out: Out = Arc::new(Mutex::new(proto));
+    let mut input = String::new();
+    std::io::stdin().read_to_string(&mut input)?;
+    let spec: WorkerSpec = serde_json::from_str(&input)?;
+    let heartbeat = map_heartbeat(&spec.heartbeat_file)?;
+
+    let watchdog_out = out.clone();
+    let timeout = Duration::from_millis(spec.iteration_timeout_ms.max(1));
+    std::thread::spawn(move || {
+        let mut last = heartbeat.load(Ordering::Relaxed);
+        let mut since = Instant::now();
+        loop {
+            std::thread::sleep(Duration::from_millis(20));
+            let now = heartbeat.load(Ordering::Relaxed);
+            if now != last {
+                last = now;
+                since = Instant::now();
+            } else if now > 0 && since.elapsed() > timeout {
+                send_msg(
+                    &watchdog_out,
+                    &WorkerMessage::Hang {
+                        iteration: now - 1,
+                        elapsed_ms: since.elapsed().as_millis() as u64,
+                    },
+                );
+                // SAFETY: leaving at once is the point: the user's code is stuck.
+                unsafe { libc::_exit(HANG_EXIT) };
+            }
+        }
+    });
+
+    let run_out = out.clone();
+    let runner = std::thread::Builder::new()
+        .name("coyote-iterations".into())
+        .stack_size(64 << 20)
+        .spawn(move || -> i32 {
+            let lib = match Library::open(&spec.lib) {
+                Ok(l) => l,
+                Err(e) => {
+                    send_msg(
+                        &run_out,
+                        &WorkerMessage::Error {
+                            message: e.to_string(),
+                        },
+                    );
+                    return 2;
+                }
+            };
+            let mut on_event = |json: &str| {
+                send(&run_out, &format!("{{\"msg\":\"event\",\"event\":{json}}}"));
+            };
+            match lib.run(&spec.request, &mut on_event, Some(heartbeat)) {
+                Ok(result) => {
+                    if let Some(e) = &result.error {
+                        send_msg(&run_out, &WorkerMessage::Error { message: e.clone() });
+                        return 2;
+                    }
+                    send_msg(&run_out, &WorkerMessage::Done { result });
+                    0
+                }
+                Err(e) => {
+                    send_msg(
+                        &run_out,
+                        &WorkerMessage::Error {
+                            message: e.to_string(),
+                        },
+                    );
+                    2
+                }
+            }
+        })?;
+    let code = runner.join().unwrap_or(3);
+    Ok(code)
+}

@@ -72,7 +72,11 @@ pub fn decode_decisions(s: &str) -> Result<Vec<Decision>, TraceError> {
     s.split_ascii_whitespace()
         .enumerate()
         .map(|(i, tok)| {
-            let bad = || TraceError::Invalid(format!("decision #{i} '{tok}' is not t<task>, b0, b1 or i<number>"));
+            let bad = || {
+                TraceError::Invalid(format!(
+                    "decision #{i} '{tok}' is not t<task>, b0, b1 or i<number>"
+                ))
+            };
             let (kind, num) = tok.split_at(1.min(tok.len()));
             match kind {
                 "t" => num.parse().map(Decision::Schedule).map_err(|_| bad()),
@@ -243,7 +247,9 @@ pub enum TraceError {
     #[error("not a coyote trace (no \"format\": \"coyote-trace\" field)")]
     NotATrace,
     /// A trace of another major version.
-    #[error("trace format version {found} is not supported (this coyote reads version {supported})")]
+    #[error(
+        "trace format version {found} is not supported (this coyote reads version {supported})"
+    )]
     UnsupportedVersion {
         /// The file's version.
         found: u64,
@@ -351,8 +357,14 @@ mod tests {
     fn rejects_bad_input_with_clear_messages() {
         let good = sample().to_json();
         let truncated = &good[..good.len() / 2];
-        assert!(matches!(Trace::from_json(truncated), Err(TraceError::NotJson(_))));
-        assert!(matches!(Trace::from_json("[1,2]"), Err(TraceError::NotATrace)));
+        assert!(matches!(
+            Trace::from_json(truncated),
+            Err(TraceError::NotJson(_))
+        ));
+        assert!(matches!(
+            Trace::from_json("[1,2]"),
+            Err(TraceError::NotATrace)
+        ));
         let future = good.replace("\"format_version\": 1", "\"format_version\": 2");
         let err = Trace::from_json(&future).unwrap_err();
         assert_eq!(
@@ -365,7 +377,10 @@ mod tests {
             .to_string()
             .contains("decision #1 'x2'"));
         let no_seed = good.replace("\"seed\": 42,", "");
-        assert!(matches!(Trace::from_json(&no_seed), Err(TraceError::Invalid(_))));
+        assert!(matches!(
+            Trace::from_json(&no_seed),
+            Err(TraceError::Invalid(_))
+        ));
     }
 
     fn decision() -> impl Strategy<Value = Decision> {

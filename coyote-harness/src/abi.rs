@@ -88,7 +88,7 @@ pub unsafe fn run(
             serde_json::from_str(text).map_err(|e| format!("bad run request: {e}"))?;
         let test = find(tests, &req.test)?;
         let spec: StrategySpec = req.strategy.parse().map_err(|e| format!("{e}"))?;
-        let mut strategy = spec.build(req.seed, req.bounds);
+        let mut strategy = spec.build_for_worker(req.seed, req.worker, req.bounds);
         let run_spec = RunSpec {
             test_name: req.test.clone(),
             seed: req.seed,

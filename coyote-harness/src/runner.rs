@@ -68,6 +68,12 @@ pub(crate) fn run(
         if !strategy.begin_iteration() {
             break;
         }
+        let bound = if strategy.is_fair() {
+            spec.bounds.max_fair_steps
+        } else {
+            spec.bounds.max_steps
+        };
+        ex.set_max_steps(bound);
         if let Some(h) = heartbeat {
             h.fetch_add(1, Ordering::Relaxed);
         }
@@ -93,8 +99,7 @@ pub(crate) fn run(
                 spec.step_bound_is_bug.then(|| Failure {
                     kind: BugKind::StepBound,
                     message: format!(
-                        "the iteration reached the step bound of {} steps (a livelock, or a bound too small: see --max-steps)",
-                        spec.bounds.max_steps
+                        "the iteration reached the step bound of {bound} steps (a livelock, or a bound too small: see --max-steps and --max-fair-steps)"
                     ),
                     task: None,
                     location: None,
@@ -110,13 +115,13 @@ pub(crate) fn run(
         strategy.end_iteration(&IterationEnd {
             steps,
             bug: failure.is_some(),
-            hit_bound: steps >= spec.bounds.max_steps,
+            hit_bound: steps >= bound,
         });
         if let Some(failure) = failure {
             let first = seen.insert(failure.dedup_key());
             if first {
                 result.bugs += 1;
-                let trace = build_trace(&ex, spec, &*strategy, iteration, steps, failure);
+                let trace = build_trace(&ex, spec, &*strategy, iteration, (steps, bound), failure);
                 emit(Event::Bug {
                     trace: Box::new(trace),
                 });
@@ -150,7 +155,7 @@ fn build_trace(
     spec: &RunSpec,
     strategy: &dyn Strategy,
     iteration: u64,
-    steps: u32,
+    (steps, bound): (u32, u32),
     failure: Failure,
 ) -> Trace {
     Trace {
@@ -162,7 +167,7 @@ fn build_trace(
         strategy: strategy.name(),
         seed: spec.seed,
         iteration,
-        max_steps: spec.bounds.max_steps,
+        max_steps: bound,
         steps,
         decisions: encode_decisions(&ex.decisions()),
         failure,

@@ -9,18 +9,34 @@
 //! * [`Strategy::next_int`] returns a value below its bound.
 //!
 //! One strategy per file; [`StrategySpec`] parses the CLI names (`pct:3`, `dfs`, ...) and
-//! [`StrategySpec::build`] makes the strategy.
+//! [`StrategySpec::build`] makes the strategy:
+//!
+//! * [`RandomWalk`] (`random`), [`Pct`] (`pct[:depth]`), [`FairPct`] (`fair-pct[:depth]`),
+//!   [`Probabilistic`] (`probabilistic[:n]`), [`DelayBounding`] (`delay-bounding[:delays]`),
+//!   [`QLearning`] (`rl`), [`Dfs`] (`dfs[:depth]`), and the default [`Portfolio`]
+//!   (`portfolio`), which rotates through most of the others;
+//! * [`Replay`] follows a recorded trace.
 
+mod delay_bounding;
 mod dfs;
+mod fair_pct;
 mod pct;
+mod portfolio;
+mod probabilistic;
 mod random;
 mod replay;
+mod rl;
 mod spec;
 
+pub use delay_bounding::DelayBounding;
 pub use dfs::Dfs;
+pub use fair_pct::FairPct;
 pub use pct::Pct;
+pub use portfolio::Portfolio;
+pub use probabilistic::Probabilistic;
 pub use random::RandomWalk;
 pub use replay::Replay;
+pub use rl::QLearning;
 pub use spec::{Bounds, SpecError, StrategySpec};
 
 /// Identifies a controlled operation (a task, an actor) within one iteration. Ids are dense and
@@ -85,6 +101,21 @@ pub trait Strategy: Send {
     /// Why the last iteration was stopped by the strategy itself (replay divergence), if it was.
     fn divergence(&self) -> Option<String> {
         None
+    }
+
+    /// Whether the strategy is *fair* (every enabled operation eventually runs), so that
+    /// iterations should be cut off at [`Bounds::max_fair_steps`] rather than
+    /// [`Bounds::max_steps`]; only then can a liveness bug (an iteration that never ends) be told
+    /// from a strategy starving an operation. For a [`Portfolio`] the answer is that of the member
+    /// running the current iteration, so ask after [`Strategy::begin_iteration`].
+    fn is_fair(&self) -> bool {
+        false
+    }
+
+    /// Whether the strategy reads [`SchedulingPoint::state_hash`]; the executor computes the hash
+    /// only when this is true, as it costs a pass over every task at every scheduling point.
+    fn needs_state_hash(&self) -> bool {
+        false
     }
 }
 

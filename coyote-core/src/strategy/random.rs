@@ -57,7 +57,9 @@ mod tests {
         let distinct: std::collections::HashSet<_> = runs.iter().collect();
         assert!(distinct.len() > 5, "random walk should vary: {distinct:?}");
         let mut again = RandomWalk::new(3);
-        let runs2: Vec<_> = (0..20).map(|_| run_once(&mut again, 3, 2).unwrap()).collect();
+        let runs2: Vec<_> = (0..20)
+            .map(|_| run_once(&mut again, 3, 2).unwrap())
+            .collect();
         assert_eq!(runs, runs2);
     }
 }

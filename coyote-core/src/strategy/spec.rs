@@ -1,6 +1,8 @@
 //! Strategy names as the CLI and traces spell them, and the factory that builds strategies.
 
-use super::{Dfs, Pct, RandomWalk, Strategy};
+use super::{
+    DelayBounding, Dfs, FairPct, Pct, Portfolio, Probabilistic, QLearning, RandomWalk, Strategy,
+};
 use std::fmt;
 use std::str::FromStr;
 
@@ -9,7 +11,8 @@ use std::str::FromStr;
 pub struct Bounds {
     /// Scheduling steps after which an iteration is cut short (`--max-steps`).
     pub max_steps: u32,
-    /// Step bound for fair strategies (`--max-fair-steps`).
+    /// Step bound for fair strategies (`--max-fair-steps`), those whose
+    /// [`Strategy::is_fair`] is true.
     pub max_fair_steps: u32,
 }
 
@@ -22,7 +25,8 @@ impl Default for Bounds {
     }
 }
 
-/// A strategy name with its parameters: `random`, `pct:3`, `dfs`, `dfs:40`.
+/// A strategy name with its parameters: `random`, `pct:3`, `dfs`, `dfs:40`, `portfolio`, ...
+/// (see [`StrategySpec::ALL_NAMES`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StrategySpec {
     /// Uniform random walk.
@@ -31,16 +35,26 @@ pub enum StrategySpec {
     Pct(u32),
     /// Exhaustive depth-first search with an optional depth bound.
     Dfs(Option<u32>),
+    /// PCT with the given depth for `max_steps` steps, then uniform random (fair).
+    FairPct(u32),
+    /// Keep running the current operation; switch with probability `1 / 2^n`.
+    Probabilistic(u32),
+    /// Round-robin with at most the given number of random delays per iteration.
+    DelayBounding(u32),
+    /// Q-learning over program states.
+    Rl,
+    /// The default: a per-worker rotation through several strategies.
+    Portfolio,
 }
 
 /// A strategy name that could not be parsed.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SpecError {
     /// The name is not a known strategy.
-    #[error("unknown strategy '{0}' (known: random, pct[:depth], dfs[:depth])")]
+    #[error("unknown strategy '{0}' (known: {known})", known = StrategySpec::ALL_NAMES.join(", "))]
     Unknown(String),
     /// The parameter is not a positive number.
-    #[error("strategy '{name}' takes a positive whole number, got '{param}'")]
+    #[error("strategy '{name}' takes a positive whole number (0 allowed for delay-bounding), got '{param}'")]
     BadParameter {
         /// The strategy.
         name: String,
@@ -50,15 +64,46 @@ pub enum SpecError {
 }
 
 impl StrategySpec {
-    /// The default PCT depth (Coyote's default too).
+    /// The default PCT depth (Coyote's default too); also fair-pct's.
     pub const DEFAULT_PCT_DEPTH: u32 = 3;
+    /// The default `n` of `probabilistic` (switch with probability 1/8).
+    pub const DEFAULT_PROBABILISTIC_N: u32 = 3;
+    /// The default number of delays of `delay-bounding`.
+    pub const DEFAULT_DELAYS: u32 = 2;
 
-    /// Builds the strategy with its own seed.
-    pub fn build(&self, seed: u64, _bounds: Bounds) -> Box<dyn Strategy> {
+    /// Every strategy name with its optional parameter, as `--strategy` takes it (for help text).
+    pub const ALL_NAMES: &'static [&'static str] = &[
+        "portfolio",
+        "random",
+        "pct[:depth]",
+        "fair-pct[:depth]",
+        "probabilistic[:n]",
+        "delay-bounding[:delays]",
+        "rl",
+        "dfs[:depth]",
+    ];
+
+    /// Builds the strategy with its own seed. `Portfolio` builds worker 0's portfolio; see
+    /// [`StrategySpec::build_for_worker`].
+    pub fn build(&self, seed: u64, bounds: Bounds) -> Box<dyn Strategy> {
         match *self {
             StrategySpec::Random => Box::new(RandomWalk::new(seed)),
             StrategySpec::Pct(depth) => Box::new(Pct::new(seed, depth)),
             StrategySpec::Dfs(depth) => Box::new(Dfs::new(depth)),
+            StrategySpec::FairPct(depth) => Box::new(FairPct::new(seed, depth, bounds.max_steps)),
+            StrategySpec::Probabilistic(n) => Box::new(Probabilistic::new(seed, n)),
+            StrategySpec::DelayBounding(d) => Box::new(DelayBounding::new(seed, d)),
+            StrategySpec::Rl => Box::new(QLearning::new(seed)),
+            StrategySpec::Portfolio => Box::new(Portfolio::for_worker(seed, 0, bounds)),
+        }
+    }
+
+    /// Builds the strategy for worker `worker` of a parallel run: the portfolio gives each
+    /// worker its own starting member; every other strategy is [`StrategySpec::build`].
+    pub fn build_for_worker(&self, seed: u64, worker: u32, bounds: Bounds) -> Box<dyn Strategy> {
+        match *self {
+            StrategySpec::Portfolio => Box::new(Portfolio::for_worker(seed, worker, bounds)),
+            _ => self.build(seed, bounds),
         }
     }
 
@@ -66,13 +111,27 @@ impl StrategySpec {
     pub fn is_exhaustive(&self) -> bool {
         matches!(self, StrategySpec::Dfs(_))
     }
+
+    /// Whether the strategy is always fair ([`Strategy::is_fair`]), so its iterations are bounded
+    /// by [`Bounds::max_fair_steps`]. The portfolio is fair only in some iterations: ask the
+    /// built strategy after each `begin_iteration`.
+    pub fn is_fair(&self) -> bool {
+        matches!(
+            self,
+            StrategySpec::FairPct(_) | StrategySpec::Probabilistic(_)
+        )
+    }
 }
 
 fn param(name: &str, p: Option<&str>) -> Result<Option<u32>, SpecError> {
+    param_min(name, p, 1)
+}
+
+fn param_min(name: &str, p: Option<&str>, min: u32) -> Result<Option<u32>, SpecError> {
     match p {
         None => Ok(None),
         Some(s) => match s.parse::<u32>() {
-            Ok(v) if v > 0 => Ok(Some(v)),
+            Ok(v) if v >= min => Ok(Some(v)),
             _ => Err(SpecError::BadParameter {
                 name: name.into(),
                 param: s.into(),
@@ -95,6 +154,17 @@ impl FromStr for StrategySpec {
                 param(name, p)?.unwrap_or(Self::DEFAULT_PCT_DEPTH),
             )),
             "dfs" => Ok(StrategySpec::Dfs(param(name, p)?)),
+            "fair-pct" => Ok(StrategySpec::FairPct(
+                param(name, p)?.unwrap_or(Self::DEFAULT_PCT_DEPTH),
+            )),
+            "probabilistic" => Ok(StrategySpec::Probabilistic(
+                param(name, p)?.unwrap_or(Self::DEFAULT_PROBABILISTIC_N),
+            )),
+            "delay-bounding" => Ok(StrategySpec::DelayBounding(
+                param_min(name, p, 0)?.unwrap_or(Self::DEFAULT_DELAYS),
+            )),
+            "rl" if p.is_none() => Ok(StrategySpec::Rl),
+            "portfolio" if p.is_none() => Ok(StrategySpec::Portfolio),
             _ => Err(SpecError::Unknown(s.into())),
         }
     }
@@ -107,6 +177,11 @@ impl fmt::Display for StrategySpec {
             StrategySpec::Pct(d) => write!(f, "pct:{d}"),
             StrategySpec::Dfs(None) => write!(f, "dfs"),
             StrategySpec::Dfs(Some(d)) => write!(f, "dfs:{d}"),
+            StrategySpec::FairPct(d) => write!(f, "fair-pct:{d}"),
+            StrategySpec::Probabilistic(n) => write!(f, "probabilistic:{n}"),
+            StrategySpec::DelayBounding(d) => write!(f, "delay-bounding:{d}"),
+            StrategySpec::Rl => write!(f, "rl"),
+            StrategySpec::Portfolio => write!(f, "portfolio"),
         }
     }
 }
@@ -117,11 +192,57 @@ mod tests {
 
     #[test]
     fn parses_and_prints() {
-        for s in ["random", "pct:3", "pct:10", "dfs", "dfs:40"] {
+        for s in [
+            "random",
+            "pct:3",
+            "pct:10",
+            "dfs",
+            "dfs:40",
+            "fair-pct:3",
+            "fair-pct:7",
+            "probabilistic:3",
+            "probabilistic:5",
+            "delay-bounding:0",
+            "delay-bounding:2",
+            "rl",
+            "portfolio",
+        ] {
             let spec: StrategySpec = s.parse().unwrap();
             assert_eq!(spec.to_string(), s);
+            // The built strategy calls itself the same (the portfolio adds its member).
+            let built = spec.build_for_worker(1, 0, Bounds::default());
+            if spec == StrategySpec::Portfolio {
+                assert_eq!(built.name(), "portfolio/random");
+            } else {
+                assert_eq!(built.name(), s);
+            }
         }
         assert_eq!("pct".parse::<StrategySpec>().unwrap(), StrategySpec::Pct(3));
+        let defaults: [StrategySpec; 3] =
+            ["fair-pct", "probabilistic", "delay-bounding"].map(|s| s.parse().unwrap());
+        assert_eq!(
+            defaults,
+            [
+                StrategySpec::FairPct(3),
+                StrategySpec::Probabilistic(3),
+                StrategySpec::DelayBounding(2)
+            ]
+        );
+        assert!(matches!(
+            "fair-pct:0".parse::<StrategySpec>(),
+            Err(SpecError::BadParameter { .. })
+        ));
+        assert!(matches!(
+            "rl:2".parse::<StrategySpec>(),
+            Err(SpecError::Unknown(_))
+        ));
+        let unknown = "bogus".parse::<StrategySpec>().unwrap_err().to_string();
+        for name in StrategySpec::ALL_NAMES {
+            let bare = name.split('[').next().unwrap();
+            assert!(unknown.contains(name), "{unknown}");
+            assert!(bare.parse::<StrategySpec>().is_ok(), "{bare}");
+        }
+        assert!(StrategySpec::FairPct(3).is_fair() && !StrategySpec::Portfolio.is_fair());
         assert!(matches!(
             "pct:x".parse::<StrategySpec>(),
             Err(SpecError::BadParameter { .. })

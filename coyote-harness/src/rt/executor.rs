@@ -104,6 +104,22 @@ pub(crate) struct Executor {
     stop: RefCell<Option<String>>,
     config: RefCell<ExecConfig>,
     coverage: RefCell<HashMap<usize, (&'static Location<'static>, u64)>>,
+    /// OS threads of the process when the executor was made, and foreign wakes at iteration
+    /// start: compared when a deadlock is found, to tell uncontrolled concurrency apart.
+    threads_at_start: usize,
+    foreign_wakes_at_start: Cell<u64>,
+}
+
+/// OS threads in this process (Linux: /proc/self/status), 0 if unknown.
+fn os_threads() -> usize {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Threads:").map(|n| n.trim().parse().ok()))
+                .flatten()
+        })
+        .unwrap_or(0)
 }
 
 impl Executor {
@@ -125,11 +141,18 @@ impl Executor {
             stop: RefCell::new(None),
             config: RefCell::new(ExecConfig::default()),
             coverage: RefCell::new(HashMap::new()),
+            threads_at_start: os_threads(),
+            foreign_wakes_at_start: Cell::new(0),
         }
     }
 
     pub(crate) fn set_config(&self, config: ExecConfig) {
         *self.config.borrow_mut() = config;
+    }
+
+    /// The step bound of the next iterations (fair strategies get the fair bound).
+    pub(crate) fn set_max_steps(&self, max_steps: u32) {
+        self.config.borrow_mut().max_steps = max_steps;
     }
 
     /// Streams every decision to `sink` as it is made (crash capture); `None` turns it off.
@@ -400,6 +423,8 @@ impl Executor {
         self.current.set(0);
         self.step.set(0);
         self.now.set(Duration::ZERO);
+        self.foreign_wakes_at_start
+            .set(super::waker::FOREIGN_WAKES.load(std::sync::atomic::Ordering::Relaxed));
     }
 
     fn teardown(&self) {
@@ -577,12 +602,19 @@ impl Executor {
             Err(payload) => {
                 let captured = panics::take_last();
                 if payload.downcast_ref::<SpecFailurePayload>().is_none() {
-                    let (message, location) =
+                    let (mut message, location) =
                         captured.unwrap_or_else(|| (panics::payload_message(&*payload), None));
+                    let mut kind = BugKind::Panic;
+                    if message.contains("Tokio 1.x runtime") {
+                        kind = BugKind::Uncontrolled;
+                        message = format!(
+                            "tokio was called directly inside a coyote test (use coyote_harness::task, time and sync, which are tokio in production): {message}"
+                        );
+                    }
                     let mut f = self.failure.borrow_mut();
                     if f.is_none() {
                         *f = Some(Failure {
-                            kind: BugKind::Panic,
+                            kind,
                             message,
                             task: Some(self.task_label(id)),
                             location,
@@ -614,13 +646,31 @@ impl Executor {
             })
             .collect();
         let main = &tasks[0];
+        let extra_threads = os_threads().saturating_sub(self.threads_at_start);
+        let foreign = super::waker::FOREIGN_WAKES.load(std::sync::atomic::Ordering::Relaxed)
+            != self.foreign_wakes_at_start.get();
+        let (kind, prefix) = if extra_threads > 0 || foreign {
+            (
+                BugKind::Uncontrolled,
+                format!(
+                    "uncontrolled concurrency: no controlled task can run, and {}; coyote cannot schedule what it does not control (use coyote_harness::task::spawn, not std::thread::spawn); {} blocked",
+                    if extra_threads > 0 {
+                        format!("the test started {extra_threads} OS thread(s) of its own")
+                    } else {
+                        "a task was woken from a thread coyote does not control".to_string()
+                    },
+                    blocked.len()
+                ),
+            )
+        } else {
+            (
+                BugKind::Deadlock,
+                format!("deadlock: no task can run, {} blocked", blocked.len()),
+            )
+        };
         Failure {
-            kind: BugKind::Deadlock,
-            message: format!(
-                "deadlock: no task can run, {} blocked: {}",
-                blocked.len(),
-                blocked.join("; ")
-            ),
+            kind,
+            message: format!("{prefix}: {}", blocked.join("; ")),
             task: Some("main".into()),
             location: Some(fmt_loc(main.loc)),
         }

@@ -1,1 +1,529 @@
+//! End-to-end tests: build the samples, drive the real `coyote` binary, check what users rely
+//! on: bugs are found, traces replay to the same failure, fixed variants pass, the same seed gives
+//! the same trace, exit codes are the documented ones, and bad input gets one clear line.
 
+use coyote_core::report::Report;
+use coyote_core::trace::{BugKind, Trace};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn target() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+        .join("debug")
+}
+
+/// Builds the CLI and the samples once per test process (a no-op after `make build`).
+fn built() {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let st = Command::new(env!("CARGO"))
+            .current_dir(root())
+            .args([
+                "build",
+                "-q",
+                "-p",
+                "coyote-cli",
+                "-p",
+                "shared-entry",
+                "-p",
+                "foo-bar",
+            ])
+            .args([
+                "-p",
+                "account-manager",
+                "-p",
+                "bounded-buffer",
+                "-p",
+                "faulty",
+                "-p",
+                "sctbench",
+            ])
+            .status()
+            .expect("cargo runs");
+        assert!(st.success(), "building the samples failed");
+    });
+}
+
+fn lib(name: &str) -> PathBuf {
+    built();
+    target().join(format!("lib{name}.so"))
+}
+
+fn out_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("coyote-e2e-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn coyote(args: &[&str]) -> Output {
+    built();
+    Command::new(target().join("coyote"))
+        .args(args)
+        .output()
+        .expect("coyote runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn report(out: &Path) -> Report {
+    serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap()
+}
+
+/// Asserts a one-line error and exit code 2.
+fn assert_bad_input(o: &Output, needle: &str) {
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{}", text(o));
+    assert!(err.contains(needle), "expected '{needle}' in: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line only: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn lists_tests() {
+    let o = coyote(&["list", s(&lib("shared_entry"))]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "shared_entry\nshared_entry_fixed\n"
+    );
+}
+
+#[test]
+fn finds_the_shared_entry_bug_and_replays_it() {
+    let out = out_dir("shared");
+    let o = coyote(&[
+        "test",
+        s(&lib("shared_entry")),
+        "--test",
+        "shared_entry",
+        "--seed",
+        "1",
+        "-o",
+        s(&out),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let trace_path = out.join("shared_entry-1.trace");
+    let trace = Trace::read(&trace_path).unwrap();
+    assert_eq!(trace.failure.kind, BugKind::Panic);
+    assert!(trace.failure.message.contains("Value is '3' instead of 5."));
+    assert_eq!(trace.library.as_ref().unwrap().sha256.len(), 64);
+    let r = report(&out);
+    assert_eq!(r.tests[0].bugs.len(), 1);
+    assert_eq!(r.tests[0].bugs[0].trace, "shared_entry-1.trace");
+
+    let o = coyote(&["replay", s(&trace_path)]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(t.contains("Value is '3' instead of 5."), "{t}");
+    assert!(t.contains("reproduced the recorded failure"), "{t}");
+    assert!(
+        t.contains("mutex.lock"),
+        "the step log names operations: {t}"
+    );
+}
+
+#[test]
+fn fixed_variants_pass_ten_thousand_iterations() {
+    for (l, test) in [
+        ("shared_entry", "shared_entry_fixed"),
+        ("account_manager", "concurrent_create_fixed"),
+        ("account_manager", "concurrent_update_fixed"),
+        ("bounded_buffer", "bounded_buffer_fixed"),
+    ] {
+        let out = out_dir(test);
+        let o = coyote(&[
+            "test",
+            s(&lib(l)),
+            "--test",
+            test,
+            "-i",
+            "10000",
+            "--seed",
+            "3",
+            "-o",
+            s(&out),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{test}: {}", text(&o));
+        assert_eq!(report(&out).tests[0].iterations, 10_000, "{test}");
+    }
+}
+
+#[test]
+fn finds_every_planted_sample_bug() {
+    for (l, test, kind) in [
+        ("account_manager", "concurrent_create", BugKind::Assertion),
+        ("account_manager", "concurrent_update", BugKind::Assertion),
+        ("bounded_buffer", "bounded_buffer", BugKind::Deadlock),
+    ] {
+        let out = out_dir(test);
+        let o = coyote(&[
+            "test",
+            s(&lib(l)),
+            "--test",
+            test,
+            "--seed",
+            "2",
+            "-o",
+            s(&out),
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{test}: {}", text(&o));
+        let trace = Trace::read(&out.join(format!("{test}-1.trace"))).unwrap();
+        assert_eq!(trace.failure.kind, kind, "{test}: {:?}", trace.failure);
+        let r = coyote(&["replay", s(&out.join(format!("{test}-1.trace")))]);
+        assert_eq!(r.status.code(), Some(1), "{test} replays: {}", text(&r));
+    }
+}
+
+#[test]
+fn same_seed_same_trace() {
+    let a = out_dir("seed-a");
+    let b = out_dir("seed-b");
+    for out in [&a, &b] {
+        let o = coyote(&[
+            "test",
+            s(&lib("shared_entry")),
+            "--test",
+            "shared_entry",
+            "--seed",
+            "42",
+            "-j",
+            "1",
+            "-o",
+            s(out),
+        ]);
+        assert_eq!(o.status.code(), Some(1));
+    }
+    let ta = Trace::read(&a.join("shared_entry-1.trace")).unwrap();
+    let tb = Trace::read(&b.join("shared_entry-1.trace")).unwrap();
+    assert_eq!(ta.decisions, tb.decisions);
+    assert_eq!(ta.iteration, tb.iteration);
+    assert_eq!(ta.log, tb.log);
+}
+
+#[test]
+fn dfs_explores_the_whole_space_and_says_so() {
+    let out = out_dir("dfs");
+    let o = coyote(&[
+        "test",
+        s(&lib("shared_entry")),
+        "--test",
+        "shared_entry_fixed",
+        "--strategy",
+        "dfs",
+        "-i",
+        "1000000",
+        "-o",
+        s(&out),
+    ]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{t}");
+    assert!(t.contains("explored the whole space"), "{t}");
+    let r = report(&out);
+    assert!(r.tests[0].exhausted);
+    assert_eq!(r.tests[0].schedules_explored, Some(r.tests[0].iterations));
+}
+
+#[test]
+fn junit_and_json_outputs() {
+    let out = out_dir("junit");
+    let junit = out.join("junit.xml");
+    let o = coyote(&[
+        "test",
+        s(&lib("shared_entry")),
+        "--seed",
+        "1",
+        "-o",
+        s(&out),
+        "--junit",
+        s(&junit),
+        "--json",
+        "--coverage",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let r: Report = serde_json::from_slice(&o.stdout).expect("--json prints the report");
+    assert_eq!(r.tests.len(), 2);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("<testcase name=\"shared_entry\"") && xml.contains("<failure"),
+        "{xml}"
+    );
+    assert!(out.join("coverage.json").exists());
+    assert!(r.tests[1].coverage.as_ref().unwrap().points > 0);
+}
+
+#[test]
+fn bad_input_gets_one_line_and_exit_2() {
+    let o = coyote(&["list", "/nonexistent/libx.so"]);
+    assert_bad_input(&o, "library not found");
+
+    let dir = out_dir("bad");
+    std::fs::create_dir_all(&dir).unwrap();
+    let not_lib = dir.join("notalib.so");
+    std::fs::write(&not_lib, "hello").unwrap();
+    assert_bad_input(&coyote(&["list", s(&not_lib)]), "cannot load");
+
+    // A real shared library without our exports, and one from another ABI version.
+    let plain = dir.join("libplain.so");
+    let other = dir.join("libother.so");
+    for (path, src) in [
+        (&plain, "int f(void) { return 1; }"),
+        (&other, "unsigned coyote_abi_version(void) { return 999; }"),
+    ] {
+        let c = dir.join("x.c");
+        std::fs::write(&c, src).unwrap();
+        let st = Command::new("gcc")
+            .args(["-shared", "-fPIC", "-o", s(path), s(&c)])
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+    assert_bad_input(
+        &coyote(&["list", s(&plain)]),
+        "does not export `coyote_abi_version`",
+    );
+    assert_bad_input(&coyote(&["test", s(&other)]), "ABI version 999");
+
+    let shared = lib("shared_entry");
+    assert_bad_input(
+        &coyote(&["test", s(&shared), "--test", "shared_entyr", "-o", s(&dir)]),
+        "did you mean 'shared_entry'",
+    );
+    assert_bad_input(
+        &coyote(&["test", s(&shared), "--strategy", "bogus", "-o", s(&dir)]),
+        "unknown strategy",
+    );
+    assert_bad_input(
+        &coyote(&["test", s(&shared), "-i", "0", "-o", s(&dir)]),
+        "--iterations",
+    );
+    assert_bad_input(
+        &coyote(&["test", s(&shared), "-o", "/proc/coyote-out"]),
+        "output directory",
+    );
+
+    // Traces: missing, truncated, hand-edited, foreign version, other library.
+    let good_out = out_dir("bad-good");
+    assert_eq!(
+        coyote(&[
+            "test",
+            s(&shared),
+            "--test",
+            "shared_entry",
+            "--seed",
+            "1",
+            "-o",
+            s(&good_out)
+        ])
+        .status
+        .code(),
+        Some(1)
+    );
+    let good = std::fs::read_to_string(good_out.join("shared_entry-1.trace")).unwrap();
+    let write = |name: &str, body: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, body).unwrap();
+        p
+    };
+    assert_bad_input(
+        &coyote(&["replay", s(&dir.join("missing.trace"))]),
+        "cannot read trace",
+    );
+    assert_bad_input(
+        &coyote(&["replay", s(&write("t1", &good[..good.len() / 2]))]),
+        "truncated",
+    );
+    let edited = good.replacen("\"decisions\": \"t", "\"decisions\": \"x", 1);
+    assert_bad_input(
+        &coyote(&["replay", s(&write("t2", &edited))]),
+        "invalid trace",
+    );
+    let future = good.replace("\"format_version\": 1", "\"format_version\": 7");
+    assert_bad_input(
+        &coyote(&["replay", s(&write("t3", &future))]),
+        "version 7 is not supported",
+    );
+    let moved = good.replace("\"sha256\": \"", "\"sha256\": \"00");
+    assert_bad_input(
+        &coyote(&["replay", s(&write("t4", &moved))]),
+        "changed since the trace was recorded",
+    );
+    let unknown = good.replace("\"test\": \"shared_entry\"", "\"test\": \"nope\"");
+    assert_bad_input(
+        &coyote(&["replay", s(&write("t5", &unknown)), "--lib", s(&shared)]),
+        "no test named 'nope'",
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let o = coyote(&["test"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = coyote(&["frobnicate"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// Issue 4: whatever the test does, the run finishes, the bug is reported with its kind, and
+/// the trace is kept (and replays where it can).
+#[test]
+fn survives_crashes_and_hangs() {
+    let faulty = lib("faulty");
+    for (test, kind, needle) in [
+        ("aborts", BugKind::Crash, "SIGABRT"),
+        ("segfault", BugKind::Crash, "SIGSEGV"),
+        ("stack_overflow", BugKind::Crash, "overflowed its stack"),
+        ("double_panic", BugKind::Crash, "SIGABRT"),
+        ("spins", BugKind::Hang, "iteration-timeout"),
+        ("real_sleep", BugKind::Hang, "iteration-timeout"),
+        ("std_mutex_deadlock", BugKind::Hang, "iteration-timeout"),
+        ("uncontrolled_thread", BugKind::Uncontrolled, "OS thread"),
+        (
+            "uses_tokio_directly",
+            BugKind::Uncontrolled,
+            "tokio was called directly",
+        ),
+    ] {
+        let out = out_dir(test);
+        let started = std::time::Instant::now();
+        let o = coyote(&[
+            "test",
+            s(&faulty),
+            "--test",
+            test,
+            "-i",
+            "50",
+            "--seed",
+            "1",
+            "--iteration-timeout",
+            "1",
+            "-o",
+            s(&out),
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{test}: {}", text(&o));
+        assert!(started.elapsed().as_secs() < 30, "{test} took too long");
+        let r = report(&out);
+        let bug = &r.tests[0].bugs[0];
+        assert_eq!(bug.kind, kind, "{test}: {bug:?}");
+        assert!(bug.message.contains(needle), "{test}: {}", bug.message);
+        let trace = Trace::read(&out.join(&bug.trace)).expect("a trace is kept");
+        if test == "aborts" {
+            // The abort happens after a declared choice: the captured trace holds it.
+            assert!(
+                trace.decisions.contains("b1"),
+                "{test}: {}",
+                trace.decisions
+            );
+        }
+        if kind == BugKind::Crash {
+            let rep = coyote(&["replay", s(&out.join(&bug.trace))]);
+            let t = text(&rep);
+            assert_eq!(rep.status.code(), Some(1), "{test} replay: {t}");
+            assert!(t.contains("reproduced the recorded crash"), "{test}: {t}");
+        }
+    }
+}
+
+#[test]
+fn explore_keeps_going_after_a_crash() {
+    let out = out_dir("explore-crash");
+    let o = coyote(&[
+        "test",
+        s(&lib("faulty")),
+        "--test",
+        "aborts",
+        "-i",
+        "200",
+        "--seed",
+        "1",
+        "-j",
+        "2",
+        "--explore",
+        "-o",
+        s(&out),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let r = report(&out);
+    assert_eq!(r.tests[0].bugs.len(), 1, "one distinct crash");
+    assert!(
+        r.tests[0].iterations > 2,
+        "replacement workers finished the run: {:?}",
+        r.tests[0]
+    );
+}
+
+#[test]
+fn replay_names_the_step_where_a_nondeterministic_test_diverges() {
+    let out = out_dir("nondet");
+    let o = coyote(&[
+        "test",
+        s(&lib("faulty")),
+        "--test",
+        "nondeterministic",
+        "-j",
+        "1",
+        "--seed",
+        "1",
+        "--check-determinism",
+        "-o",
+        s(&out),
+    ]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(t.contains("NOT stable"), "{t}");
+    let rep = coyote(&["replay", s(&out.join("nondeterministic-1.trace"))]);
+    let t = text(&rep);
+    assert_eq!(rep.status.code(), Some(2), "{t}");
+    assert!(t.contains("diverged from the trace: step"), "{t}");
+}
+
+#[test]
+fn ctrl_c_keeps_the_report() {
+    let out = out_dir("sigint");
+    built();
+    let mut child = Command::new(target().join("coyote"))
+        .args([
+            "test",
+            s(&lib("shared_entry")),
+            "--test",
+            "shared_entry_fixed",
+            "-i",
+            "1000000000",
+            "-o",
+            s(&out),
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(3000));
+    // SAFETY: sending a signal to our own child.
+    unsafe { libc_kill(child.id() as i32, 2) };
+    let st = child.wait().unwrap();
+    assert_eq!(st.code(), Some(130));
+    let r = report(&out);
+    assert!(r.interrupted);
+    assert!(r.tests[0].iterations > 0);
+}
+
+extern "C" {
+    #[link_name = "kill"]
+    fn libc_kill(pid: i32, sig: i32) -> i32;
+}

@@ -446,9 +446,14 @@ fn run_one(
     };
     let mut coverage: Option<BTreeMap<String, u64>> = args.coverage.then(BTreeMap::new);
     for sh in shares
-        .iter()
+        .iter_mut()
         .filter(|sh| sh.spec.request.capture_from.is_none())
     {
+        if sh.result.is_none() {
+            // Killed or crashed: the heartbeat counts iterations started, the last unfinished.
+            let started = read_heartbeat(&sh.spec.heartbeat_file);
+            sh.iterations = sh.iterations.max(started.saturating_sub(1));
+        }
         report.iterations += sh.iterations;
         report.steps.total += sh.steps;
         *report

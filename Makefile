@@ -1,0 +1,49 @@
+# coyote-rs: `make test` is what CI runs (.ci/run); `make demo` shows the whole loop on a sample.
+CARGO ?= cargo
+SAMPLES := -p shared-entry -p foo-bar -p account-manager -p bounded-buffer -p sctbench -p faulty
+NEXTEST := $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo yes)
+
+.PHONY: build test lint doc unit demo bench bench-bugs clean
+
+build:
+	$(CARGO) build -p coyote-cli $(SAMPLES)
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+doc:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
+
+unit: build
+ifeq ($(NEXTEST),yes)
+	$(CARGO) nextest run --workspace --no-fail-fast
+	$(CARGO) test --workspace --doc
+else
+	$(CARGO) test --workspace --no-fail-fast
+endif
+
+test: lint doc unit
+
+demo: build
+	@echo "== coyote list: the tests the shared-entry sample exports"
+	./target/debug/coyote list target/debug/libshared_entry.so
+	@echo
+	@echo "== coyote test: explore the buggy test (exit 1 = bug found)"
+	-./target/debug/coyote test target/debug/libshared_entry.so --test shared_entry --seed 7 -o coyote-out/demo
+	@echo
+	@echo "== coyote replay: reproduce it step by step (exit 1 = reproduced)"
+	-./target/debug/coyote replay coyote-out/demo/shared_entry-1.trace
+	@echo
+	@echo "== the fixed variant passes 10,000 iterations (exit 0)"
+	./target/debug/coyote test target/debug/libshared_entry.so --test shared_entry_fixed -i 10000 --seed 7 -o coyote-out/demo-fixed
+
+bench:
+	$(CARGO) run --release --manifest-path bench/Cargo.toml
+
+bench-bugs:
+	$(CARGO) run --release --manifest-path bench-bugs/Cargo.toml
+
+clean:
+	$(CARGO) clean
+	rm -rf coyote-out

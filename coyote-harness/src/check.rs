@@ -79,8 +79,21 @@ impl Config {
 }
 
 fn test_name<F>() -> String {
+    // `path::to::test` for a fn item, `...::{{closure}}` for a closure: keep a file-safe name.
     let full = std::any::type_name::<F>();
-    full.rsplit("::").next().unwrap_or(full).to_string()
+    let last = full
+        .rsplit("::")
+        .find(|p| !p.contains('{'))
+        .unwrap_or("test");
+    last.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// Runs `test` under the controlled executor for `config.iterations` iterations.

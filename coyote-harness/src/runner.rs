@@ -24,11 +24,15 @@ pub struct Test {
     /// The name `coyote list` shows.
     pub name: &'static str,
     /// Makes the test's future, and the source location of its registration.
-    pub make: fn() -> (
-        Pin<Box<dyn Future<Output = ()>>>,
-        &'static Location<'static>,
-    ),
+    pub make: MakeTest,
 }
+
+/// Makes a test's future, with the source location it was registered at.
+#[doc(hidden)]
+pub type MakeTest = fn() -> (
+    Pin<Box<dyn Future<Output = ()>>>,
+    &'static Location<'static>,
+);
 
 /// What to run.
 pub(crate) struct RunSpec {

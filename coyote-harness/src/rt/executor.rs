@@ -157,10 +157,14 @@ impl Executor {
 
     /// Streams every decision to `sink` as it is made (crash capture); `None` turns it off.
     pub(crate) fn set_decision_sink(&self, sink: Option<&mut dyn FnMut(Decision)>) {
-        // SAFETY (lifetime erasure): the sink is cleared by the caller before the borrow ends;
-        // `run_capture` in the runner pairs every set with a reset.
-        let sink = sink.map(|s| unsafe {
-            std::mem::transmute::<NonNull<dyn FnMut(Decision) + '_>, DecisionSink>(NonNull::from(s))
+        let sink = sink.map(|s| {
+            // SAFETY: lifetime erasure only; the runner clears the sink (sets `None`) right after
+            // the iteration, before the borrow of `s` ends.
+            unsafe {
+                std::mem::transmute::<NonNull<dyn FnMut(Decision) + '_>, DecisionSink>(
+                    NonNull::from(s),
+                )
+            }
         });
         self.decision_sink.set(sink);
     }
@@ -392,7 +396,8 @@ impl Executor {
         strategy: &mut dyn Strategy,
     ) -> (IterationOutcome, u32) {
         self.reset();
-        // SAFETY (lifetime erasure): cleared below before `strategy`'s borrow ends.
+        // SAFETY: lifetime erasure only; the pointer is cleared below, before `strategy`'s borrow
+        // ends, and is only dereferenced while the iteration runs.
         let ptr = unsafe {
             std::mem::transmute::<NonNull<dyn Strategy + '_>, NonNull<dyn Strategy>>(NonNull::from(
                 strategy,

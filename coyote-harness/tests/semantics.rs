@@ -1,0 +1,187 @@
+//! The test-mode semantics users rely on, checked by exhaustive exploration (`dfs`).
+
+use coyote_harness::{check, random, spec, sync, task, time, Config};
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+fn dfs() -> Config {
+    Config::new().strategy("dfs").iterations(100_000)
+}
+
+fn panic_text(e: Box<dyn std::any::Any + Send>) -> String {
+    e.downcast_ref::<String>().cloned().unwrap_or_default()
+}
+
+static SPAWN_ORDERS: Mutex<BTreeSet<bool>> = Mutex::new(BTreeSet::new());
+
+/// `spawn` is not a scheduling point, but the spawner's next one is: there the strategy runs the
+/// child first or the spawner first. DFS must see both.
+#[test]
+fn spawn_orders_are_both_explored() {
+    SPAWN_ORDERS.lock().unwrap().clear();
+    check(
+        || async {
+            let flag = Arc::new(AtomicBool::new(false));
+            let f = flag.clone();
+            let child = task::spawn(async move { f.store(true, Ordering::SeqCst) });
+            // Atomic with the spawn: the child cannot have run yet.
+            assert!(!flag.load(Ordering::SeqCst));
+            task::yield_now().await;
+            SPAWN_ORDERS
+                .lock()
+                .unwrap()
+                .insert(flag.load(Ordering::SeqCst));
+            child.await.unwrap();
+        },
+        dfs(),
+    );
+    assert_eq!(*SPAWN_ORDERS.lock().unwrap(), BTreeSet::from([false, true]));
+}
+
+static CHOICES: Mutex<BTreeSet<(bool, u64)>> = Mutex::new(BTreeSet::new());
+
+#[test]
+fn dfs_enumerates_declared_choices() {
+    CHOICES.lock().unwrap().clear();
+    check(
+        || async {
+            let b = random::bool();
+            let i = random::int(3);
+            CHOICES.lock().unwrap().insert((b, i));
+        },
+        dfs(),
+    );
+    assert_eq!(CHOICES.lock().unwrap().len(), 6);
+}
+
+static TIMEOUTS: Mutex<BTreeSet<bool>> = Mutex::new(BTreeSet::new());
+
+/// A timeout around a reply that will come fires in some schedules and not in others.
+#[test]
+fn timeouts_fire_before_or_after_the_reply() {
+    TIMEOUTS.lock().unwrap().clear();
+    check(
+        || async {
+            let (tx, rx) = sync::oneshot::channel();
+            let t = task::spawn(async move {
+                time::sleep(Duration::from_millis(10)).await;
+                let _ = tx.send(7);
+            });
+            let before = time::now();
+            let r = time::timeout(Duration::from_secs(1), rx).await;
+            TIMEOUTS.lock().unwrap().insert(r.is_ok());
+            if r.is_err() {
+                assert!(time::now().duration_since(before) >= Duration::from_secs(1));
+            }
+            t.await.unwrap();
+        },
+        dfs(),
+    );
+    assert_eq!(*TIMEOUTS.lock().unwrap(), BTreeSet::from([false, true]));
+}
+
+#[test]
+fn deadlock_names_every_blocked_task() {
+    let err = std::panic::catch_unwind(|| {
+        check(
+            || async {
+                let a = Arc::new(sync::Mutex::new(()));
+                let b = Arc::new(sync::Mutex::new(()));
+                let (a2, b2) = (a.clone(), b.clone());
+                let t = task::spawn(async move {
+                    let _gb = b2.lock().await;
+                    task::yield_now().await;
+                    let _ga = a2.lock().await;
+                });
+                let _ga = a.lock().await;
+                task::yield_now().await;
+                let _gb = b.lock().await;
+                drop(_gb);
+                drop(_ga);
+                t.await.unwrap();
+            },
+            Config::new().iterations(10_000).strategy("random"),
+        )
+    })
+    .expect_err("the lock-order inversion deadlocks");
+    let msg = panic_text(err);
+    assert!(
+        msg.contains("deadlock: no task can run, 2 blocked"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("main waits on mutex.lock at coyote-harness/tests/semantics.rs"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("task 1 (spawned at coyote-harness/tests/semantics.rs"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn spec_assert_is_an_assertion_bug_with_its_line() {
+    let err = std::panic::catch_unwind(|| {
+        check(
+            || async {
+                let x = random::int(4);
+                spec::assert(x != 3, format!("x is {x}"));
+            },
+            dfs(),
+        )
+    })
+    .expect_err("x = 3 is reachable");
+    let msg = panic_text(err);
+    assert!(msg.contains("assertion: x is 3"), "{msg}");
+    assert!(msg.contains("semantics.rs"), "{msg}");
+}
+
+#[test]
+fn step_bound_is_a_bug_only_when_asked() {
+    let spin = || async {
+        loop {
+            task::yield_now().await;
+        }
+    };
+    check(spin, Config::new().iterations(3).max_steps(100));
+    let err = std::panic::catch_unwind(|| {
+        check(
+            spin,
+            Config::new()
+                .iterations(3)
+                .max_steps(100)
+                .step_bound_is_bug(true),
+        )
+    })
+    .expect_err("the bound is a bug when asked");
+    assert!(panic_text(err).contains("step-bound"));
+}
+
+/// Replaying the trace `check` wrote reproduces the same failure.
+#[test]
+fn check_trace_replays() {
+    let dir = std::env::temp_dir().join(format!("coyote-sem-{}", std::process::id()));
+    let test = || async {
+        let v = Arc::new(sync::Mutex::new(0));
+        let v2 = v.clone();
+        let t = task::spawn(async move { *v2.lock().await += 1 });
+        let read = *v.lock().await;
+        *v.lock().await = read + 1;
+        t.await.unwrap();
+        assert_eq!(*v.lock().await, 2, "lost update");
+    };
+    let err =
+        std::panic::catch_unwind(|| check(test, Config::new().iterations(10_000).trace_dir(&dir)))
+            .expect_err("the lost update is found");
+    assert!(panic_text(err).contains("lost update"));
+    let trace = std::fs::read_dir(&dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let failure = coyote_harness::replay(test, &trace);
+    assert!(failure.message.contains("lost update"));
+}

@@ -87,7 +87,7 @@ pub(crate) struct TestArgs {
 
 #[derive(Args, Debug)]
 pub(crate) struct ReplayArgs {
-    /// The trace file (coyote-out/<test>-<n>.trace).
+    /// The trace file (`coyote-out/<test>-<n>.trace`).
     pub(crate) trace: PathBuf,
     /// The library to replay against (default: the one recorded in the trace, if its hash matches).
     #[arg(long)]

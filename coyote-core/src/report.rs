@@ -105,3 +105,148 @@ pub struct CoverageSummary {
     /// Visits over all points.
     pub visits: u64,
 }
+
+/// A report that cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// Not JSON, or truncated.
+    #[error("report is not valid JSON ({0}); is it truncated?")]
+    NotJson(String),
+    /// JSON, but not a coyote report.
+    #[error("not a coyote report (no \"format\": \"coyote-report\" field)")]
+    NotAReport,
+    /// A report of another major version.
+    #[error(
+        "report format version {found} is not supported (this coyote reads version {supported})"
+    )]
+    UnsupportedVersion {
+        /// The file's version.
+        found: u64,
+        /// Ours.
+        supported: u32,
+    },
+    /// A field is missing or holds an impossible value.
+    #[error("invalid report: {0}")]
+    Invalid(String),
+}
+
+impl Report {
+    /// Parses and validates a report (for tools that read `report.json`).
+    pub fn from_json(text: &str) -> Result<Report, ReportError> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| ReportError::NotJson(e.to_string()))?;
+        let obj = value.as_object().ok_or(ReportError::NotAReport)?;
+        if obj.get("format").and_then(|f| f.as_str()) != Some(REPORT_FORMAT) {
+            return Err(ReportError::NotAReport);
+        }
+        match obj.get("format_version").and_then(|v| v.as_u64()) {
+            Some(v) if v == REPORT_FORMAT_VERSION as u64 => {}
+            Some(v) => {
+                return Err(ReportError::UnsupportedVersion {
+                    found: v,
+                    supported: REPORT_FORMAT_VERSION,
+                })
+            }
+            None => return Err(ReportError::Invalid("format_version is missing".into())),
+        }
+        serde_json::from_value(value).map_err(|e| ReportError::Invalid(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn sample() -> Report {
+        Report {
+            format: REPORT_FORMAT.into(),
+            format_version: REPORT_FORMAT_VERSION,
+            coyote_version: "0.1.0".into(),
+            library: "target/debug/libshared_entry.so".into(),
+            library_sha256: "ab".repeat(32),
+            seed: 7,
+            workers: 2,
+            interrupted: false,
+            tests: vec![TestReport {
+                test: "shared_entry".into(),
+                iterations: 3,
+                iterations_by_strategy: BTreeMap::from([("portfolio".into(), 3)]),
+                duration_secs: 0.5,
+                steps: StepStats {
+                    total: 36,
+                    max: 13,
+                    mean: 12.0,
+                },
+                step_bound_hits: 0,
+                schedules_explored: None,
+                exhausted: false,
+                bugs: vec![BugSummary {
+                    kind: BugKind::Panic,
+                    message: "Value is '3' instead of 5.".into(),
+                    location: Some("samples/shared-entry/src/lib.rs:23:5".into()),
+                    trace: "shared_entry-1.trace".into(),
+                    strategy: "portfolio/pct:3".into(),
+                    seed: 99,
+                    iteration: 2,
+                    occurrences: 1,
+                }],
+                coverage: Some(CoverageSummary {
+                    points: 5,
+                    visits: 36,
+                }),
+            }],
+        }
+    }
+
+    #[test]
+    fn snapshot_of_the_format() {
+        insta::assert_snapshot!(serde_json::to_string_pretty(&sample()).unwrap());
+    }
+
+    #[test]
+    fn rejects_foreign_versions_and_garbage() {
+        let good = serde_json::to_string_pretty(&sample()).unwrap();
+        assert_eq!(Report::from_json(&good).unwrap(), sample());
+        let v2 = good.replace("\"format_version\": 1", "\"format_version\": 2");
+        assert!(matches!(
+            Report::from_json(&v2),
+            Err(ReportError::UnsupportedVersion { found: 2, .. })
+        ));
+        assert!(matches!(
+            Report::from_json(&good[..good.len() / 3]),
+            Err(ReportError::NotJson(_))
+        ));
+        assert!(matches!(
+            Report::from_json("{}"),
+            Err(ReportError::NotAReport)
+        ));
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(s in ".{0,400}") {
+            let _ = Report::from_json(&s);
+        }
+
+        #[test]
+        fn mutated_reports_never_panic(at in 0usize..4000, byte in any::<u8>()) {
+            let mut bytes = serde_json::to_string_pretty(&sample()).unwrap().into_bytes();
+            let i = at % bytes.len();
+            bytes[i] = byte;
+            if let Ok(s) = String::from_utf8(bytes) {
+                let _ = Report::from_json(&s);
+            }
+        }
+
+        #[test]
+        fn round_trips(seed: u64, iterations: u64, msg in ".*") {
+            let mut r = sample();
+            r.seed = seed;
+            r.tests[0].iterations = iterations;
+            r.tests[0].bugs[0].message = msg;
+            let text = serde_json::to_string(&r).unwrap();
+            prop_assert_eq!(Report::from_json(&text).unwrap(), r);
+        }
+    }
+}

@@ -658,7 +658,7 @@ impl Executor {
             (
                 BugKind::Uncontrolled,
                 format!(
-                    "uncontrolled concurrency: no controlled task can run, and {}; coyote cannot schedule what it does not control (use coyote_harness::task::spawn, not std::thread::spawn); {} blocked",
+                    "no controlled task can run, and {}; coyote cannot schedule what it does not control (use coyote_harness::task::spawn, not std::thread::spawn); {} blocked",
                     if extra_threads > 0 {
                         format!("the test started {extra_threads} OS thread(s) of its own")
                     } else {
@@ -670,7 +670,7 @@ impl Executor {
         } else {
             (
                 BugKind::Deadlock,
-                format!("deadlock: no task can run, {} blocked", blocked.len()),
+                format!("no task can run, {} blocked", blocked.len()),
             )
         };
         Failure {

@@ -125,6 +125,10 @@ mod tests {
     ///   `Fi.c` prints the two lines and finishes.
     /// * `Wi`, one step: print `Work in Bar i` and finish.
     ///
+    /// The program is deterministic given the order of steps, and the strategy is asked only
+    /// when two or more tasks are enabled, so DFS explores exactly one schedule per reachable
+    /// sequence of steps; counting schedules is counting those sequences.
+    ///
     /// After `Fi.a` both `Wi` and `Fi.b` are enabled, so each pair (`Fi`, `Wi`) runs as one of
     /// two chains: `a W b` (3 steps) or `a b W c` (4 steps). Nothing links the two chains, so the
     /// non-main steps are any interleaving of one chain for 1 and one for 2:

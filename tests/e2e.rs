@@ -527,3 +527,41 @@ extern "C" {
     #[link_name = "kill"]
     fn libc_kill(pid: i32, sig: i32) -> i32;
 }
+
+/// Seed 004's Foo/Bar program: `dfs` through the CLI explores exactly the hand-derived space
+/// (the derivation is in samples/foo-bar/src/lib.rs, `dfs_counts`), and finds the planted bug.
+#[test]
+fn foo_bar_dfs_explores_the_derived_space() {
+    let out = out_dir("foobar");
+    let o = coyote(&[
+        "test",
+        s(&lib("foo_bar")),
+        "--test",
+        "foo_bar_fixed",
+        "--strategy",
+        "dfs",
+        "-i",
+        "1000000",
+        "-o",
+        s(&out),
+    ]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains("explored the whole space: 2688 schedules"),
+        "{t}"
+    );
+    let o = coyote(&[
+        "test",
+        s(&lib("foo_bar")),
+        "--test",
+        "foo_bar",
+        "--strategy",
+        "dfs",
+        "-i",
+        "1000000",
+        "-o",
+        s(&out),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+}

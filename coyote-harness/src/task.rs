@@ -175,35 +175,15 @@ impl fmt::Display for JoinError {
 
 impl std::error::Error for JoinError {}
 
-/// Yields to the scheduler: a scheduling point in tests, `tokio::task::yield_now` in production.
+/// Yields to the scheduler: a scheduling point in tests, `tokio::task::yield_now` in production
+/// (which defers the wake-up until tokio has polled I/O and timers).
 #[track_caller]
-pub fn yield_now() -> YieldNow {
-    YieldNow {
-        point: YieldPoint::new("yield", Location::caller()),
-        yielded: false,
-    }
-}
-
-/// The future of [`yield_now`].
-#[must_use = "futures do nothing unless awaited"]
-pub struct YieldNow {
-    point: YieldPoint,
-    yielded: bool,
-}
-
-impl Future for YieldNow {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if in_test() {
-            return Pin::new(&mut self.point).poll(cx);
-        }
-        if self.yielded {
-            Poll::Ready(())
-        } else {
-            self.yielded = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
+pub fn yield_now() -> impl Future<Output = ()> + Send {
+    let point = in_test().then(|| YieldPoint::new("yield", Location::caller()));
+    async move {
+        match point {
+            Some(point) => point.await,
+            None => tokio::task::yield_now().await,
         }
     }
 }

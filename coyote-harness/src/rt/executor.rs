@@ -457,6 +457,7 @@ impl Executor {
             if let Some(f) = self.failure.borrow_mut().take() {
                 return IterationOutcome::Bug(f);
             }
+            let mut last_enabled = None;
             let chosen = {
                 let mut enabled = self.enabled.borrow_mut();
                 enabled.clear();
@@ -466,6 +467,9 @@ impl Executor {
                     for (i, t) in tasks.iter().enumerate() {
                         if !t.done && (t.enabled || (!main_done && t.timer.is_some())) {
                             enabled.push(i as u32);
+                            if last == Some(i as u32) {
+                                last_enabled = last;
+                            }
                         }
                     }
                     if enabled.is_empty() {
@@ -504,7 +508,7 @@ impl Executor {
                     };
                     let point = SchedulingPoint {
                         enabled: &enabled,
-                        current: last.filter(|l| enabled.binary_search(l).is_ok()),
+                        current: last_enabled,
                         step,
                         state_hash,
                     };

@@ -383,6 +383,16 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn rejects_oversized_files_without_reading_them() {
+        let p = std::env::temp_dir().join(format!("coyote-big-{}.trace", std::process::id()));
+        let f = std::fs::File::create(&p).unwrap();
+        f.set_len(MAX_TRACE_BYTES + 1).unwrap(); // sparse: costs no disk
+        let err = Trace::read(&p).unwrap_err();
+        std::fs::remove_file(&p).unwrap();
+        assert!(matches!(err, TraceError::TooLarge { .. }), "{err}");
+    }
+
     fn decision() -> impl Strategy<Value = Decision> {
         prop_oneof![
             any::<u32>().prop_map(Decision::Schedule),

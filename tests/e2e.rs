@@ -89,6 +89,24 @@ fn report(out: &Path) -> Report {
     serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap()
 }
 
+/// `coyote test --strategy dfs` on one test, with room to exhaust the space.
+fn dfs(lib: &Path, test: &str, out: &Path) -> (Output, String) {
+    let o = coyote(&[
+        "test",
+        s(lib),
+        "--test",
+        test,
+        "--strategy",
+        "dfs",
+        "-i",
+        "1000000",
+        "-o",
+        s(out),
+    ]);
+    let t = text(&o);
+    (o, t)
+}
+
 /// Asserts a one-line error and exit code 2.
 fn assert_bad_input(o: &Output, needle: &str) {
     let err = String::from_utf8_lossy(&o.stderr);
@@ -223,19 +241,7 @@ fn same_seed_same_trace() {
 #[test]
 fn dfs_explores_the_whole_space_and_says_so() {
     let out = out_dir("dfs");
-    let o = coyote(&[
-        "test",
-        s(&lib("shared_entry")),
-        "--test",
-        "shared_entry_fixed",
-        "--strategy",
-        "dfs",
-        "-i",
-        "1000000",
-        "-o",
-        s(&out),
-    ]);
-    let t = text(&o);
+    let (o, t) = dfs(&lib("shared_entry"), "shared_entry_fixed", &out);
     assert_eq!(o.status.code(), Some(0), "{t}");
     assert!(t.contains("explored the whole space"), "{t}");
     let r = report(&out);
@@ -533,35 +539,12 @@ extern "C" {
 #[test]
 fn foo_bar_dfs_explores_the_derived_space() {
     let out = out_dir("foobar");
-    let o = coyote(&[
-        "test",
-        s(&lib("foo_bar")),
-        "--test",
-        "foo_bar_fixed",
-        "--strategy",
-        "dfs",
-        "-i",
-        "1000000",
-        "-o",
-        s(&out),
-    ]);
-    let t = text(&o);
+    let (o, t) = dfs(&lib("foo_bar"), "foo_bar_fixed", &out);
     assert_eq!(o.status.code(), Some(0), "{t}");
     assert!(
         t.contains("explored the whole space: 2688 schedules"),
         "{t}"
     );
-    let o = coyote(&[
-        "test",
-        s(&lib("foo_bar")),
-        "--test",
-        "foo_bar",
-        "--strategy",
-        "dfs",
-        "-i",
-        "1000000",
-        "-o",
-        s(&out),
-    ]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let (o, t) = dfs(&lib("foo_bar"), "foo_bar", &out);
+    assert_eq!(o.status.code(), Some(1), "{t}");
 }

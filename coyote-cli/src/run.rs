@@ -609,6 +609,7 @@ fn record_bug(
             trace.failure
         ));
     }
+    bar.set_message(format!("{} bug{}", bugs.len() + 1, if bugs.is_empty() { "" } else { "s" }));
     bugs.push(BugRecord {
         key,
         summary: BugSummary {
@@ -709,12 +710,13 @@ fn progress_bar(args: &TestArgs, test: &str) -> ProgressBar {
     let bar = ProgressBar::new(args.iterations);
     bar.set_style(
         ProgressStyle::with_template(
-            "{prefix} [{bar:30}] {pos}/{len} iterations ({per_sec}) {elapsed}",
+            "{prefix} [{bar:30}] {pos}/{len} iterations ({per_sec}) {msg} {elapsed}",
         )
         .expect("valid template")
         .progress_chars("=> "),
     );
     bar.set_prefix(test.to_string());
+    bar.set_message("0 bugs");
     bar
 }
 

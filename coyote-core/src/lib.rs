@@ -20,6 +20,7 @@ pub mod report;
 pub mod rng;
 pub mod strategy;
 pub mod trace;
+mod versioned;
 
 /// The version of this crate, recorded in traces and reports.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

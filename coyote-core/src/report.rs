@@ -133,22 +133,19 @@ pub enum ReportError {
 impl Report {
     /// Parses and validates a report (for tools that read `report.json`).
     pub fn from_json(text: &str) -> Result<Report, ReportError> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| ReportError::NotJson(e.to_string()))?;
-        let obj = value.as_object().ok_or(ReportError::NotAReport)?;
-        if obj.get("format").and_then(|f| f.as_str()) != Some(REPORT_FORMAT) {
-            return Err(ReportError::NotAReport);
-        }
-        match obj.get("format_version").and_then(|v| v.as_u64()) {
-            Some(v) if v == REPORT_FORMAT_VERSION as u64 => {}
-            Some(v) => {
-                return Err(ReportError::UnsupportedVersion {
-                    found: v,
+        use crate::versioned::{check_header, HeaderError};
+        let value =
+            check_header(text, REPORT_FORMAT, REPORT_FORMAT_VERSION).map_err(|e| match e {
+                HeaderError::NotJson(m) => ReportError::NotJson(m),
+                HeaderError::WrongFormat => ReportError::NotAReport,
+                HeaderError::Unsupported(found) => ReportError::UnsupportedVersion {
+                    found,
                     supported: REPORT_FORMAT_VERSION,
-                })
-            }
-            None => return Err(ReportError::Invalid("format_version is missing".into())),
-        }
+                },
+                HeaderError::MissingVersion => {
+                    ReportError::Invalid("format_version is missing".into())
+                }
+            })?;
         serde_json::from_value(value).map_err(|e| ReportError::Invalid(e.to_string()))
     }
 }

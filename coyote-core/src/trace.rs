@@ -274,22 +274,19 @@ impl Trace {
 
     /// Parses and validates a trace from JSON text.
     pub fn from_json(text: &str) -> Result<Trace, TraceError> {
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| TraceError::NotJson(e.to_string()))?;
-        let obj = value.as_object().ok_or(TraceError::NotATrace)?;
-        if obj.get("format").and_then(|f| f.as_str()) != Some(TRACE_FORMAT) {
-            return Err(TraceError::NotATrace);
-        }
-        match obj.get("format_version").and_then(|v| v.as_u64()) {
-            Some(v) if v == TRACE_FORMAT_VERSION as u64 => {}
-            Some(v) => {
-                return Err(TraceError::UnsupportedVersion {
-                    found: v,
+        use crate::versioned::{check_header, HeaderError};
+        let value =
+            check_header(text, TRACE_FORMAT, TRACE_FORMAT_VERSION).map_err(|e| match e {
+                HeaderError::NotJson(m) => TraceError::NotJson(m),
+                HeaderError::WrongFormat => TraceError::NotATrace,
+                HeaderError::Unsupported(found) => TraceError::UnsupportedVersion {
+                    found,
                     supported: TRACE_FORMAT_VERSION,
-                })
-            }
-            None => return Err(TraceError::Invalid("format_version is missing".into())),
-        }
+                },
+                HeaderError::MissingVersion => {
+                    TraceError::Invalid("format_version is missing".into())
+                }
+            })?;
         let trace: Trace =
             serde_json::from_value(value).map_err(|e| TraceError::Invalid(e.to_string()))?;
         trace.decisions()?;

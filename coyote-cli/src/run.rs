@@ -609,7 +609,11 @@ fn record_bug(
             trace.failure
         ));
     }
-    bar.set_message(format!("{} bug{}", bugs.len() + 1, if bugs.is_empty() { "" } else { "s" }));
+    bar.set_message(format!(
+        "{} bug{}",
+        bugs.len() + 1,
+        if bugs.is_empty() { "" } else { "s" }
+    ));
     bugs.push(BugRecord {
         key,
         summary: BugSummary {

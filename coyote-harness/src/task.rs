@@ -179,7 +179,8 @@ impl std::error::Error for JoinError {}
 /// (which defers the wake-up until tokio has polled I/O and timers).
 #[track_caller]
 pub fn yield_now() -> impl Future<Output = ()> + Send {
-    let point = in_test().then(|| YieldPoint::new("yield", Location::caller()));
+    let loc = Location::caller();
+    let point = in_test().then(|| YieldPoint::new("yield", loc));
     async move {
         match point {
             Some(point) => point.await,

@@ -185,3 +185,27 @@ fn check_trace_replays() {
     let failure = coyote_harness::replay(test, &trace);
     assert!(failure.message.contains("lost update"));
 }
+
+/// Every scheduling point in the step log names the user's line, not the harness's.
+#[test]
+fn step_log_points_at_user_lines() {
+    let err = std::panic::catch_unwind(|| {
+        check(
+            || async {
+                task::yield_now().await;
+                panic!("stop");
+            },
+            Config::new().iterations(1),
+        )
+    })
+    .expect_err("panics");
+    let msg = panic_text(err);
+    let yield_line = msg
+        .lines()
+        .find(|l| l.contains(" yield "))
+        .expect("a yield step");
+    assert!(
+        yield_line.contains("coyote-harness/tests/semantics.rs"),
+        "{yield_line}"
+    );
+}

@@ -33,7 +33,11 @@ async fn run(fixed: bool) {
             let a = m.lock().await;
             if a.deposit_done && a.withdraw_done {
                 let expected = if fixed { (X + Y) - Z } else { (X - Y) - Z };
-                assert!(a.balance == expected, "account: balance {} != {expected}", a.balance); // BAD
+                assert!(
+                    a.balance == expected,
+                    "account: balance {} != {expected}",
+                    a.balance
+                ); // BAD
             }
         })
     };

@@ -64,7 +64,10 @@ async fn pnp_add(e: &Device, fixed: bool) {
     let status = io_increment(e, fixed).await;
     if status == 0 {
         // do work here
-        assert!(!e.stopped.load().await, "bluetooth_driver: work on a stopped driver"); // BAD
+        assert!(
+            !e.stopped.load().await,
+            "bluetooth_driver: work on a stopped driver"
+        ); // BAD
     }
     if !fixed || status == 0 {
         io_decrement(e).await;

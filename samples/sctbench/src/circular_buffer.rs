@@ -84,7 +84,10 @@ async fn run(fixed: bool) {
             if l.receive {
                 let want = if fixed { l.value } else { i };
                 let got = l.remove_log_element();
-                assert!(got == want, "circular_buffer: removed {got}, expected {want}"); // BAD
+                assert!(
+                    got == want,
+                    "circular_buffer: removed {got}, expected {want}"
+                ); // BAD
                 l.receive = false;
                 l.send = true;
             }

@@ -16,22 +16,22 @@
 //!
 //! | program | suite | bug | fixed variant |
 //! |---|---|---|---|
-//! | [`deadlock01`] | CS | lock-order deadlock | [`deadlock01_fixed`] |
-//! | [`lazy01`] | CS | ordering (assertion) | none |
-//! | [`reorder_3`], [`reorder_4`], [`reorder_5`], [`reorder_10`], [`reorder_20`] | CS | atomicity (assertion) | `reorder_N_fixed` |
-//! | [`twostage`], [`twostage_100`] | CS | atomicity (assertion) | `twostage_fixed`, `twostage_100_fixed` |
-//! | [`wronglock`], [`wronglock_3`] | CS | wrong lock (assertion) | `wronglock_fixed`, `wronglock_3_fixed` |
-//! | [`stack`] | CS | ordering (assertion) | [`stack_fixed`] |
-//! | [`carter01`] | CS | deadlock | [`carter01_fixed`] |
-//! | [`token_ring`] | CS | ordering (assertion) | [`token_ring_fixed`] |
-//! | [`bluetooth_driver`] | CS | atomicity (assertion) | [`bluetooth_driver_fixed`] |
-//! | [`account`] | CS | ordering (assertion) | [`account_fixed`] |
-//! | [`queue`] | CS | ordering (assertion) | [`queue_fixed`] |
-//! | [`circular_buffer`] | CS | ordering (assertion) | [`circular_buffer_fixed`] |
-//! | [`stringbuffer`] | CB | atomicity (assertion) | [`stringbuffer_fixed`] |
-//! | [`work_steal_queue`] | CHESS | lost/duplicated item (assertion) | [`work_steal_queue_fixed`] |
-//! | [`safestack`] | misc | ABA (assertion); very hard | none |
-//! | [`fib_bench`] | CS (SV-COMP) | deep interleaving (assertion); beyond 10,000 iterations | [`fib_bench_fixed`] |
+//! | [`deadlock01()`] | CS | lock-order deadlock | [`deadlock01_fixed()`] |
+//! | [`lazy01()`] | CS | ordering (assertion) | none |
+//! | [`reorder_3()`], [`reorder_4()`], [`reorder_5()`], [`reorder_10()`], [`reorder_20()`] | CS | atomicity (assertion) | `reorder_N_fixed` |
+//! | [`twostage()`], [`twostage_100()`] | CS | atomicity (assertion) | `twostage_fixed`, `twostage_100_fixed` |
+//! | [`wronglock()`], [`wronglock_3()`] | CS | wrong lock (assertion) | `wronglock_fixed`, `wronglock_3_fixed` |
+//! | [`stack()`] | CS | ordering (assertion) | [`stack_fixed()`] |
+//! | [`carter01()`] | CS | deadlock | [`carter01_fixed()`] |
+//! | [`token_ring()`] | CS | ordering (assertion) | [`token_ring_fixed()`] |
+//! | [`bluetooth_driver()`] | CS | atomicity (assertion) | [`bluetooth_driver_fixed()`] |
+//! | [`account()`] | CS | ordering (assertion) | [`account_fixed()`] |
+//! | [`queue()`] | CS | ordering (assertion) | [`queue_fixed()`] |
+//! | [`circular_buffer()`] | CS | ordering (assertion) | [`circular_buffer_fixed()`] |
+//! | [`stringbuffer()`] | CB | atomicity (assertion) | [`stringbuffer_fixed()`] |
+//! | [`work_steal_queue()`] | CHESS | lost/duplicated item (assertion) | [`work_steal_queue_fixed()`] |
+//! | [`safestack()`] | misc | ABA (assertion); random needs ~10^5 iterations | none |
+//! | [`fib_bench()`] | CS (SV-COMP) | deep interleaving (assertion); beyond 10,000 iterations | [`fib_bench_fixed()`] |
 //!
 //! [`PROGRAMS`] lists them for benchmarks (`bench-bugs/` runs every strategy on each).
 //!
@@ -161,7 +161,12 @@ macro_rules! program {
         program!($suite, $name, None, None)
     };
     ($suite:literal, $name:ident, $fixed:ident) => {
-        program!($suite, $name, Some((|| Box::pin($fixed()) as TestFuture) as fn() -> TestFuture), None)
+        program!(
+            $suite,
+            $name,
+            Some((|| Box::pin($fixed()) as TestFuture) as fn() -> TestFuture),
+            None
+        )
     };
     ($suite:literal, $name:ident, $fixed:expr, $hard:expr) => {
         Program {
@@ -200,7 +205,7 @@ pub static PROGRAMS: &[Program] = &[
         "misc",
         safestack,
         None,
-        Some("ABA race needing several precise preemptions among 3 threads; found by no technique in the SCTBench study")
+        Some("ABA race needing several precise preemptions among 3 threads; random needs about 10^5 iterations")
     ),
     program!(
         "CS",

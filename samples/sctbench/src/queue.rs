@@ -112,7 +112,10 @@ async fn run(fixed: bool) {
                 let got = q.dequeue();
                 q.dequeued += 1;
                 let want = q.stored_elements[at];
-                assert!(got == want, "queue: dequeued {got}, stored_elements[{at}] = {want}"); // BAD
+                assert!(
+                    got == want,
+                    "queue: dequeued {got}, stored_elements[{at}] = {want}"
+                ); // BAD
                 q.dequeue_flag = false;
                 q.enqueue_flag = true;
             }

@@ -14,11 +14,13 @@
 //! | `reorder_10` | 9 | 1 |
 //! | `reorder_20` | 10 | 10 |
 //!
-//! Depth: one preemption of a setter between its stores, then the checker must run; with one
-//! checker among many setters PCT needs its lone checker to hold the right priority, and a
-//! random walk rarely picks the checker in the one-step window, so the larger variants get
-//! harder for `random` and `pct` as threads are added, except `reorder_20`, whose ten checkers
-//! make the window easy to hit again.
+//! Depth: one preemption of a setter between its two stores with a switch to a checker (or a
+//! checker reading `a` before and `b` after some setter). Which setter it is does not matter,
+//! so random walks and PCT find every variant; but a scheduler that deviates from round-robin
+//! only a bounded number of times must skip every setter queued ahead of the checker in one
+//! setter's window, so delay bounding with 2 delays finds only `reorder_3` (as SCTBench
+//! observed, the delay bound these bugs need grows with the thread count), and DFS, which
+//! varies the last decisions first, finds only `reorder_3` within 10,000 schedules.
 //!
 //! The `_fixed` variants make each setter's pair of stores and each checker's reads one
 //! critical section under a mutex.

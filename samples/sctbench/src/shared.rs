@@ -84,7 +84,11 @@ impl<T: Copy + Send + PartialEq> Shared<T> {
     /// Atomic compare-and-swap: `Ok(previous)` if the value was `current` and is now `new`,
     /// `Err(actual)` otherwise.
     #[track_caller]
-    pub fn compare_exchange(&self, current: T, new: T) -> impl Future<Output = Result<T, T>> + Send + '_ {
+    pub fn compare_exchange(
+        &self,
+        current: T,
+        new: T,
+    ) -> impl Future<Output = Result<T, T>> + Send + '_ {
         self.rmw(move |v| {
             if *v == current {
                 *v = new;

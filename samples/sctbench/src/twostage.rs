@@ -73,7 +73,10 @@ async fn func_b(v: Arc<Vars>, fixed: bool) {
         let _g = v.data2_lock.lock().await;
         t2 = v.data2.get();
     }
-    assert!(t2 == t1 + 1, "twostage: reader saw data1 = {t1} but data2 = {t2}"); // BAD
+    assert!(
+        t2 == t1 + 1,
+        "twostage: reader saw data1 = {t1} but data2 = {t2}"
+    ); // BAD
 }
 
 /// Runs the program with `t_threads` writers and `r_threads` readers.

@@ -13,8 +13,8 @@
 //! on every item it gets and finally checks that each of the `nItems = 4` items was operated on
 //! exactly once; there are 2 stealers with 2 steal attempts each and an initial array of 2
 //! (SCTBench: 3 threads, 161 scheduling points). Depth: a few preemptions (a steal must be
-//! preempted between claiming and reading while `main` fills the array), so PCT at depth 3
-//! and a random walk need some hundreds of iterations.
+//! preempted between claiming and reading while `main` fills the array): PCT needs a few
+//! dozen iterations, a random walk a few hundred.
 //!
 //! `work_steal_queue_fixed` uses the correct bound.
 
@@ -137,7 +137,11 @@ impl WorkStealQueue {
         self.tail.store(h + count).await;
         let mut mask = mask;
         if count >= mask {
-            let newsize = if mask == 0 { INITIAL_SIZE } else { 2 * (mask + 1) };
+            let newsize = if mask == 0 {
+                INITIAL_SIZE
+            } else {
+                2 * (mask + 1)
+            };
             assert!(newsize < MAX_SIZE, "work_steal_queue: too large");
             {
                 let mut e = self.elems.lock().unwrap();
@@ -151,7 +155,10 @@ impl WorkStealQueue {
             self.head.store(0).await;
             self.tail.store(count).await;
         }
-        assert!(count < mask, "work_steal_queue: count {count} >= mask {mask}");
+        assert!(
+            count < mask,
+            "work_steal_queue: count {count} >= mask {mask}"
+        );
         let t = self.tail.load().await;
         self.write_elem(t, elem).await;
         self.tail.store(t + 1).await;
@@ -160,7 +167,10 @@ impl WorkStealQueue {
 
 /// `ObjType::Operation`: items are counters, each must be operated on exactly once.
 fn operation(items: &[Shared<i32>], r: usize) {
-    assert!(r < items.len(), "work_steal_queue: got a slot that was never written");
+    assert!(
+        r < items.len(),
+        "work_steal_queue: got a slot that was never written"
+    );
     items[r].set(items[r].get() + 1);
 }
 
@@ -196,7 +206,10 @@ async fn run(bug3: bool) {
     }
     for (i, item) in items.iter().enumerate() {
         let f = item.get();
-        assert!(f == 1, "work_steal_queue: item {i} was operated on {f} times"); // BAD
+        assert!(
+            f == 1,
+            "work_steal_queue: item {i} was operated on {f} times"
+        ); // BAD
     }
 }
 

@@ -40,7 +40,10 @@ pub async fn wronglock_with(num1: usize, num2: usize, fixed: bool) {
                 let d = v.data_value.load().await;
                 v.data_value.store(d + 1).await;
                 let now = v.data_value.load().await;
-                assert!(now == x + 1, "wronglock: funcA read {x}, then {now} after its increment"); // BAD
+                assert!(
+                    now == x + 1,
+                    "wronglock: funcA read {x}, then {now} after its increment"
+                ); // BAD
             })
         })
         .collect();

@@ -9,15 +9,14 @@
 use crate::cli::{ListArgs, TestArgs};
 use crate::library::Library;
 use crate::output::{self, write_atomic};
-use crate::pool::{ExitInfo, Pool, PoolEvent};
-use crate::worker::{WorkerSpec, HANG_EXIT};
+use crate::pool::{Pool, PoolEvent};
+use crate::worker::WorkerSpec;
 use crate::{signals, suggest, BadInput};
 use anyhow::Context as _;
 use coyote_core::abi::{Event, RunRequest, RunResult, WorkerMessage};
 use coyote_core::exit::ExitCode;
 use coyote_core::report::{
-    BugSummary, CoverageSummary, Report, StepStats, TestReport, REPORT_FORMAT,
-    REPORT_FORMAT_VERSION,
+    BugSummary, CoverageSummary, Report, TestReport, REPORT_FORMAT, REPORT_FORMAT_VERSION,
 };
 use coyote_core::rng::derive_seed;
 use coyote_core::strategy::{Bounds, StrategySpec};
@@ -231,10 +230,25 @@ struct Share {
     iterations: u64,
     steps: u64,
     result: Option<RunResult>,
-    /// Set for a capture re-run: the original failure to attach the decisions to.
+    /// Whether this share is a capture re-run (not counted in the statistics).
+    is_capture: bool,
+    /// For a capture re-run: the failure its decisions belong to, until the run ends.
     capture: Option<Capture>,
+    /// Set when this work share hung: its capture run starts once the worker has exited.
+    hung: Option<Capture>,
     killed: bool,
     finished: bool,
+}
+
+impl Capture {
+    fn new(kind: BugKind, message: String, iteration: u64) -> Capture {
+        Capture {
+            kind,
+            message,
+            iteration,
+            decisions: Vec::new(),
+        }
+    }
 }
 
 struct Capture {
@@ -242,7 +256,6 @@ struct Capture {
     message: String,
     iteration: u64,
     decisions: Vec<Decision>,
-    in_iteration: bool,
 }
 
 struct BugRecord {
@@ -314,19 +327,19 @@ fn run_one(
             PoolEvent::Msg(slot, WorkerMessage::Event { event }) => match event {
                 Event::Progress { iterations, steps } => {
                     let sh = &mut shares[slot];
-                    if sh.capture.is_none() {
+                    if !sh.is_capture {
                         sh.iterations = iterations;
                         sh.steps = steps;
                         let total: u64 = shares
                             .iter()
-                            .filter(|x| x.capture.is_none())
+                            .filter(|x| !x.is_capture)
                             .map(|x| x.iterations)
                             .sum();
                         bar.set_position(total);
                     }
                 }
                 Event::Bug { trace } => {
-                    if shares[slot].capture.is_some() {
+                    if shares[slot].is_capture {
                         continue;
                     }
                     record_bug(s, test, *trace, &mut bugs, &bar)?;
@@ -338,7 +351,6 @@ fn run_one(
                 Event::IterationStart { .. } => {
                     if let Some(c) = shares[slot].capture.as_mut() {
                         c.decisions.clear();
-                        c.in_iteration = true;
                     }
                 }
                 Event::Decision { decision } => {
@@ -370,53 +382,40 @@ fn run_one(
                     c.message = format!("{} (reproduced in a fresh worker)", c.message);
                     continue;
                 }
-                shares[slot].capture = None;
-                let msg = format!(
+                let message = format!(
                     "iteration {iteration} ran for {:.1}s without finishing (--iteration-timeout {}s): it spins without reaching a scheduling point, or blocks on something coyote does not control (a real sleep, a std lock, a thread join)",
                     elapsed_ms as f64 / 1000.0,
                     args.iteration_timeout
                 );
-                shares[slot].spec.request.capture_from = Some(iteration);
-                let _ = (HANG_EXIT, msg.clone());
-                pending_failure(&mut shares[slot], BugKind::Hang, msg, iteration);
+                shares[slot].hung = Some(Capture::new(BugKind::Hang, message, iteration));
             }
             PoolEvent::Closed(slot) => {
                 let info = pool.reap(slot);
                 let sh = &mut shares[slot];
                 sh.finished = true;
                 if let Some(c) = sh.capture.take() {
-                    if sh.result.is_none() || c.kind == BugKind::Hang {
-                        // A failure waiting for its decisions: either this was the capture run,
-                        // or the original worker that hung (its capture run is started below).
-                        if sh.spec.request.capture_from.is_some() && c.in_iteration || sh.killed {
-                            finish_capture(s, test, c, &info, &mut bugs, &bar)?;
-                        } else {
-                            start_capture(s, &mut pool, &mut shares, slot, c)?;
-                        }
-                        continue;
-                    }
-                }
-                if sh.result.is_some() || sh.killed {
+                    // A capture run ended (crashed or hung again, or was stopped): its bug.
+                    finish_capture(s, test, c, &mut bugs, &bar)?;
                     continue;
                 }
-                // The worker died without finishing: a crash in the user's code.
-                let iteration = read_heartbeat(&sh.spec.heartbeat_file).saturating_sub(1);
-                let mut message = format!(
-                    "the worker process {} during iteration {iteration}",
-                    info.describe()
-                );
-                if !info.stderr_tail.is_empty() {
-                    message.push_str("; its last output: ");
-                    message.push_str(&info.stderr_tail.join(" | "));
-                }
-                let c = Capture {
-                    kind: BugKind::Crash,
-                    message,
-                    iteration,
-                    decisions: Vec::new(),
-                    in_iteration: false,
+                let c = if let Some(c) = sh.hung.take() {
+                    c
+                } else if sh.result.is_some() || sh.killed {
+                    continue;
+                } else {
+                    // The worker died without finishing: a crash in the user's code.
+                    let iteration = read_heartbeat(&sh.spec.heartbeat_file).saturating_sub(1);
+                    let mut message = format!(
+                        "the worker process {} during iteration {iteration}",
+                        info.describe()
+                    );
+                    if !info.stderr_tail.is_empty() {
+                        message.push_str("; its last output: ");
+                        message.push_str(&info.stderr_tail.join(" | "));
+                    }
+                    Capture::new(BugKind::Crash, message, iteration)
                 };
-                let original = slot;
+                let (original, iteration) = (slot, c.iteration);
                 start_capture(s, &mut pool, &mut shares, original, c)?;
                 // Finish the dead worker's share in a replacement, unless we are stopping.
                 if args.explore && !s.interrupted && replacements < 8 {
@@ -445,10 +444,7 @@ fn run_one(
         ..Default::default()
     };
     let mut coverage: Option<BTreeMap<String, u64>> = args.coverage.then(BTreeMap::new);
-    for sh in shares
-        .iter_mut()
-        .filter(|sh| sh.spec.request.capture_from.is_none())
-    {
+    for sh in shares.iter_mut().filter(|sh| !sh.is_capture) {
         if sh.result.is_none() {
             // Killed or crashed: the heartbeat counts iterations started, the last unfinished.
             let started = read_heartbeat(&sh.spec.heartbeat_file);
@@ -489,7 +485,6 @@ fn run_one(
         }
     }
     report.bugs = bugs.into_iter().map(|b| b.summary).collect();
-    let _ = StepStats::default();
     Ok((report, coverage))
 }
 
@@ -509,7 +504,9 @@ fn new_share(s: &Session<'_>, index: u32, request: RunRequest, capture: Option<C
         iterations: 0,
         steps: 0,
         result: None,
+        is_capture: capture.is_some(),
         capture,
+        hung: None,
         killed: false,
         finished: false,
     }
@@ -518,17 +515,6 @@ fn new_share(s: &Session<'_>, index: u32, request: RunRequest, capture: Option<C
 /// Every worker runs the same strategy name; the harness builds `portfolio` per worker index.
 fn worker_strategy(spec: &StrategySpec, _w: u32) -> String {
     spec.to_string()
-}
-
-/// Marks a share as having failed at `iteration`; its decisions are captured when it closes.
-fn pending_failure(sh: &mut Share, kind: BugKind, message: String, iteration: u64) {
-    sh.capture = Some(Capture {
-        kind,
-        message,
-        iteration,
-        decisions: Vec::new(),
-        in_iteration: false,
-    });
 }
 
 /// Re-runs a failed worker's seed up to the failing iteration, streaming its decisions.
@@ -556,11 +542,9 @@ fn finish_capture(
     s: &Session<'_>,
     test: &str,
     c: Capture,
-    info: &ExitInfo,
     bugs: &mut Vec<BugRecord>,
     bar: &ProgressBar,
 ) -> anyhow::Result<()> {
-    let _ = info;
     let trace = Trace {
         format: TRACE_FORMAT.into(),
         format_version: TRACE_FORMAT_VERSION,
@@ -687,7 +671,7 @@ fn say(bar: &ProgressBar, line: impl AsRef<str>) {
 
 fn kill_all(pool: &mut Pool, shares: &mut [Share], captures_too: bool) {
     for (slot, sh) in shares.iter_mut().enumerate() {
-        if sh.finished || (sh.capture.is_some() && !captures_too) {
+        if sh.finished || (sh.is_capture && !captures_too) {
             continue;
         }
         if pool.is_running(slot) {

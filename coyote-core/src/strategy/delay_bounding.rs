@@ -101,21 +101,8 @@ impl Strategy for DelayBounding {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::strategy::testing::run_once;
+    use crate::strategy::testing::{preemptions, run_once};
     use std::collections::HashSet;
-
-    /// Switches away from an op that still had steps left.
-    fn preemptions(order: &[OpId], n: u32, len: u32) -> usize {
-        let mut left = vec![len; n as usize];
-        let mut count = 0;
-        for w in order.windows(2) {
-            left[w[0] as usize] -= 1;
-            if w[0] != w[1] && left[w[0] as usize] > 0 {
-                count += 1;
-            }
-        }
-        count
-    }
 
     #[test]
     fn zero_delays_is_round_robin_for_any_seed() {

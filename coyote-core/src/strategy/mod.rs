@@ -127,6 +127,17 @@ pub(crate) mod testing {
 
     /// Runs one iteration; returns the sequence of chosen ops, or None if stopped.
     pub(crate) fn run_once(s: &mut dyn Strategy, n: u32, len: u32) -> Option<Vec<OpId>> {
+        run_observed(s, n, len, &mut |_| {})
+    }
+
+    /// As [`run_once`], showing `observe` every program state (steps left per op) on the way,
+    /// and offering the strategy a hash of that state.
+    pub(crate) fn run_observed(
+        s: &mut dyn Strategy,
+        n: u32,
+        len: u32,
+        observe: &mut dyn FnMut(&[u32]),
+    ) -> Option<Vec<OpId>> {
         if !s.begin_iteration() {
             return None;
         }
@@ -135,6 +146,7 @@ pub(crate) mod testing {
         let mut step = 0;
         let mut current = None;
         loop {
+            observe(&left);
             let enabled: Vec<OpId> = (0..n).filter(|i| left[*i as usize] > 0).collect();
             let pick = match enabled.len() {
                 0 => break,
@@ -144,7 +156,7 @@ pub(crate) mod testing {
                         enabled: &enabled,
                         current: current.filter(|c| enabled.contains(c)),
                         step,
-                        state_hash: 0,
+                        state_hash: left.iter().fold(0, |h, l| h * 31 + *l as u64),
                     };
                     let p = s.next_operation(&point)?;
                     assert!(enabled.contains(&p), "strategy picked a disabled op");
@@ -162,5 +174,18 @@ pub(crate) mod testing {
             hit_bound: false,
         });
         Some(order)
+    }
+
+    /// Switches away from an op that still had steps left, in a schedule of `run_once`.
+    pub(crate) fn preemptions(order: &[OpId], n: u32, len: u32) -> usize {
+        let mut left = vec![len; n as usize];
+        let mut count = 0;
+        for w in order.windows(2) {
+            left[w[0] as usize] -= 1;
+            if w[0] != w[1] && left[w[0] as usize] > 0 {
+                count += 1;
+            }
+        }
+        count
     }
 }

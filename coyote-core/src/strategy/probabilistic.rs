@@ -82,20 +82,7 @@ impl Strategy for Probabilistic {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::strategy::testing::run_once;
-
-    /// Switches away from an op that still had steps left.
-    fn preemptions(order: &[OpId], n: u32, len: u32) -> usize {
-        let mut left = vec![len; n as usize];
-        let mut count = 0;
-        for w in order.windows(2) {
-            left[w[0] as usize] -= 1;
-            if w[0] != w[1] && left[w[0] as usize] > 0 {
-                count += 1;
-            }
-        }
-        count
-    }
+    use crate::strategy::testing::{preemptions, run_once};
 
     #[test]
     fn large_n_rarely_switches_small_n_often() {

@@ -151,7 +151,7 @@ impl Strategy for QLearning {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::strategy::testing::run_once;
+    use crate::strategy::testing::{run_observed, run_once};
     use crate::strategy::RandomWalk;
     use std::collections::HashSet;
 
@@ -160,34 +160,10 @@ mod tests {
     fn states_covered(s: &mut dyn Strategy, n: u32, len: u32, iters: usize) -> usize {
         let mut seen = HashSet::new();
         for _ in 0..iters {
-            assert!(s.begin_iteration());
-            let mut left = vec![len; n as usize];
-            let (mut step, mut current) = (0, None);
-            loop {
-                seen.insert(left.clone());
-                let enabled: Vec<OpId> = (0..n).filter(|i| left[*i as usize] > 0).collect();
-                let pick = match enabled.len() {
-                    0 => break,
-                    1 => enabled[0],
-                    _ => {
-                        let point = SchedulingPoint {
-                            enabled: &enabled,
-                            current: current.filter(|c| enabled.contains(c)),
-                            step,
-                            state_hash: left.iter().fold(0, |h, l| h * 31 + *l as u64),
-                        };
-                        s.next_operation(&point).unwrap()
-                    }
-                };
-                assert!(enabled.contains(&pick));
-                left[pick as usize] -= 1;
-                current = Some(pick);
-                step += 1;
-            }
-            s.end_iteration(&IterationEnd {
-                steps: step,
-                ..IterationEnd::default()
-            });
+            run_observed(s, n, len, &mut |left| {
+                seen.insert(left.to_vec());
+            })
+            .expect("never stops");
         }
         seen.len()
     }

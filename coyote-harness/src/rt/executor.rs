@@ -449,6 +449,11 @@ impl Executor {
 
     fn run_loop(&self) -> IterationOutcome {
         let max_steps = self.config.borrow().max_steps;
+        // Fixed for the iteration (a portfolio picks its member in `begin_iteration`), so one
+        // virtual call per iteration instead of one per decision.
+        // SAFETY: the strategy pointer is set for the whole iteration and not otherwise borrowed.
+        let wants_state_hash =
+            unsafe { &*self.strategy.get().expect("strategy").as_ptr() }.needs_state_hash();
         let mut last: Option<u32> = None;
         loop {
             if let Some(why) = self.stop.borrow_mut().take() {
@@ -491,7 +496,7 @@ impl Executor {
                     let strategy = unsafe { &mut *self.strategy.get().expect("strategy").as_ptr() };
                     // Only learning strategies read the state hash: a cheap FNV-1a over every
                     // task's id, flags and the location it runs or waits at.
-                    let state_hash = if strategy.needs_state_hash() {
+                    let state_hash = if wants_state_hash {
                         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
                         for (i, t) in self.tasks.borrow().iter().enumerate() {
                             let flags = t.enabled as u64

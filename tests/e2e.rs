@@ -399,7 +399,12 @@ fn survives_crashes_and_hangs() {
         ("stack_overflow", BugKind::Crash, "overflowed its stack"),
         ("double_panic", BugKind::Crash, "SIGABRT"),
         ("spins", BugKind::Hang, "iteration-timeout"),
-        ("real_sleep", BugKind::Hang, "iteration-timeout"),
+        ("real_clock", BugKind::Uncontrolled, "read the real clock"),
+        (
+            "real_sleep",
+            BugKind::Uncontrolled,
+            "slept on the real clock",
+        ),
         ("std_mutex_deadlock", BugKind::Hang, "iteration-timeout"),
         ("uncontrolled_thread", BugKind::Uncontrolled, "OS thread"),
         (
@@ -439,6 +444,16 @@ fn survives_crashes_and_hangs() {
                 trace.decisions
             );
         }
+        if test.starts_with("real_") {
+            // The call site is the user's line (relative to the working directory when under it).
+            let loc = bug.location.as_deref().unwrap_or_default();
+            assert!(loc.contains("samples/faulty/src/lib.rs:"), "{test}: {loc}");
+            let rep = coyote(&["replay", s(&out.join(&bug.trace))]);
+            let t = text(&rep);
+            assert_eq!(rep.status.code(), Some(1), "{test} replay: {t}");
+            assert!(t.contains("reproduced the recorded failure"), "{test}: {t}");
+            assert!(t.contains(loc), "{test}: {t}");
+        }
         if kind == BugKind::Crash {
             let rep = coyote(&["replay", s(&out.join(&bug.trace))]);
             let t = text(&rep);
@@ -446,6 +461,32 @@ fn survives_crashes_and_hangs() {
             assert!(t.contains("reproduced the recorded crash"), "{test}: {t}");
         }
     }
+}
+
+/// Issue 4: reading the clock for logs can be allowed; sleeping on it is still reported.
+#[test]
+fn allow_real_clock_lets_reads_through() {
+    let faulty = lib("faulty");
+    let out = out_dir("allow-clock");
+    let run = |test: &str| {
+        coyote(&[
+            "test",
+            s(&faulty),
+            "--test",
+            test,
+            "-i",
+            "100",
+            "--allow-real-clock",
+            "-o",
+            s(&out),
+        ])
+    };
+    let o = run("real_clock");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = run("real_sleep");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let r = report(&out);
+    assert_eq!(r.tests[0].bugs[0].kind, BugKind::Uncontrolled);
 }
 
 #[test]

@@ -83,6 +83,10 @@ pub(crate) struct TestArgs {
     /// Replay each bug's trace twice more and say whether it is stable.
     #[arg(long)]
     pub(crate) check_determinism: bool,
+    /// Let controlled tasks read the real clock (log timestamps) instead of reporting it as an
+    /// uncontrolled bug; real sleeps are still reported. Recorded in traces.
+    #[arg(long)]
+    pub(crate) allow_real_clock: bool,
 }
 
 #[derive(Args, Debug)]

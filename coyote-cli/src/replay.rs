@@ -59,6 +59,7 @@ pub(crate) fn replay(args: &ReplayArgs) -> anyhow::Result<i32> {
         trace.seed,
         trace.iteration
     );
+    crate::allow_real_clock(trace.allow_real_clock);
     let result = lib.replay(&ReplayRequest {
         trace: trace.clone(),
         verbose: args.verbose,

@@ -56,6 +56,8 @@ pub(crate) fn test(args: &TestArgs) -> anyhow::Result<i32> {
         .strategy
         .parse()
         .map_err(|e| BadInput(format!("--strategy: {e}")))?;
+    // For the in-process replays of --check-determinism; workers get it in their spec.
+    crate::allow_real_clock(args.allow_real_clock);
     if args.iterations == 0 {
         return Err(BadInput("--iterations must be at least 1".into()).into());
     }
@@ -500,6 +502,7 @@ fn new_share(s: &Session<'_>, index: u32, request: RunRequest, capture: Option<C
             request,
             heartbeat_file,
             iteration_timeout_ms: (s.args.iteration_timeout * 1000.0) as u64,
+            allow_real_clock: s.args.allow_real_clock,
         },
         iterations: 0,
         steps: 0,
@@ -564,6 +567,7 @@ fn finish_capture(
             location: None,
         },
         log: Vec::new(),
+        allow_real_clock: false,
     };
     record_bug(s, test, trace, bugs, bar)
 }
@@ -576,6 +580,7 @@ fn record_bug(
     bar: &ProgressBar,
 ) -> anyhow::Result<()> {
     trace.library = Some(s.lib_ref.clone());
+    trace.allow_real_clock = s.args.allow_real_clock;
     let key = trace.failure.dedup_key();
     if let Some(b) = bugs.iter_mut().find(|b| b.key == key) {
         b.summary.occurrences += 1;

@@ -25,6 +25,9 @@ pub(crate) struct WorkerSpec {
     pub(crate) request: RunRequest,
     pub(crate) heartbeat_file: PathBuf,
     pub(crate) iteration_timeout_ms: u64,
+    /// `--allow-real-clock`.
+    #[serde(default)]
+    pub(crate) allow_real_clock: bool,
 }
 
 /// Exit status of a worker whose watchdog fired.
@@ -83,6 +86,7 @@ pub(crate) fn main() -> anyhow::Result<i32> {
     std::io::stdin().read_to_string(&mut input)?;
     let spec: WorkerSpec = serde_json::from_str(&input)?;
     let heartbeat = map_heartbeat(&spec.heartbeat_file)?;
+    crate::allow_real_clock(spec.allow_real_clock);
 
     let watchdog_out = out.clone();
     let timeout = Duration::from_millis(spec.iteration_timeout_ms.max(1));

@@ -19,7 +19,7 @@ use crate::strategy::Bounds;
 use crate::trace::{Decision, Failure, Trace};
 use serde::{Deserialize, Serialize};
 use std::ffi::{c_char, c_void};
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize};
 
 /// Bumped whenever a symbol, signature or message changes incompatibly.
 pub const ABI_VERSION: u32 = 1;
@@ -34,6 +34,35 @@ pub const SYM_RUN: &[u8] = b"coyote_run\0";
 pub const SYM_REPLAY: &[u8] = b"coyote_replay\0";
 /// `coyote_free`.
 pub const SYM_FREE: &[u8] = b"coyote_free\0";
+
+/// `coyote_host_watch_v1`: a [`HostWatch`] exported by the `coyote` binary (not by libraries).
+pub const SYM_HOST_WATCH: &[u8] = b"coyote_host_watch_v1\0";
+
+/// The real-clock watch shared by the `coyote` binary and the harness in a loaded library.
+///
+/// The `coyote` binary exports `clock_gettime`, `clock_nanosleep` and `nanosleep` to the
+/// libraries it loads (so `std::time::Instant::now`, `SystemTime::now` and `std::thread::sleep`
+/// in user code reach it before libc), and exports this struct as [`SYM_HOST_WATCH`]. The harness
+/// finds it with `dlsym` when an iteration starts; outside the `coyote` binary (a plain
+/// `cargo test`) it is absent and nothing is watched.
+///
+/// Protocol: while the harness polls a controlled task it stores its thread's `pthread_self()`
+/// in `polling_thread` (0 otherwise). A watched call made on that thread while it is set
+/// increments `hits`, and the binary keeps a description of the first one: `clock <site>` or
+/// `sleep <site>`, where `<site>` is the user's `file:line:col` when the binary could find one
+/// in the stack. After each poll the harness reads `hits`; when it is not 0 it calls `take_hit`,
+/// which copies that description (UTF-8, truncated to `cap`), returns its length and resets
+/// `hits` to 0. Every watched call still does what it was asked: only the report changes.
+#[repr(C)]
+#[derive(Debug)]
+pub struct HostWatch {
+    /// `pthread_self()` of the thread polling a controlled task, or 0.
+    pub polling_thread: AtomicUsize,
+    /// Watched calls since the last `take_hit`.
+    pub hits: AtomicU32,
+    /// Copies the first hit's description into `buf`; returns its length; resets `hits`.
+    pub take_hit: unsafe extern "C" fn(buf: *mut u8, cap: usize) -> usize,
+}
 
 /// Returns the library's [`ABI_VERSION`].
 pub type AbiVersionFn = unsafe extern "C" fn() -> u32;

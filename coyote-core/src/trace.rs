@@ -219,6 +219,9 @@ pub struct Trace {
     /// A readable log, one line per scheduling step.
     #[serde(default)]
     pub log: Vec<String>,
+    /// Recorded with `coyote test --allow-real-clock`: replay allows reading the real clock too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_real_clock: bool,
 }
 
 /// A trace that cannot be read.
@@ -342,6 +345,7 @@ mod tests {
                 location: Some("samples/shared-entry/src/lib.rs:20:5".into()),
             },
             log: vec!["step 1  task 0 (main)  spawn  at src/lib.rs:1:1".into()],
+            allow_real_clock: false,
         }
     }
 

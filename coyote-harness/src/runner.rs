@@ -176,6 +176,7 @@ fn build_trace(
         decisions: encode_decisions(&ex.decisions()),
         failure,
         log: ex.log(),
+        allow_real_clock: false,
     }
 }
 

@@ -12,6 +12,7 @@
 //! * the hot loop allocates nothing once its buffers have grown: decisions, step records and the
 //!   enabled set are reused across iterations.
 
+use super::clock_watch::ClockWatch;
 use super::context::Installed;
 use super::panics;
 use super::point::OpKind;
@@ -108,6 +109,8 @@ pub(crate) struct Executor {
     /// start: compared when a deadlock is found, to tell uncontrolled concurrency apart.
     threads_at_start: usize,
     foreign_wakes_at_start: Cell<u64>,
+    /// The `coyote` binary's real-clock watch, armed around every poll (`None` outside it).
+    clock_watch: Option<ClockWatch>,
 }
 
 /// OS threads in this process (Linux: /proc/self/status), 0 if unknown.
@@ -143,6 +146,7 @@ impl Executor {
             coverage: RefCell::new(HashMap::new()),
             threads_at_start: os_threads(),
             foreign_wakes_at_start: Cell::new(0),
+            clock_watch: ClockWatch::find(),
         }
     }
 
@@ -595,7 +599,17 @@ impl Executor {
             .expect("a schedulable task has its future");
         let waker = task_waker(self.generation.get(), id);
         let mut cx = Context::from_waker(&waker);
-        match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx))) {
+        if let Some(w) = &self.clock_watch {
+            w.arm();
+        }
+        let polled = catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx)));
+        if let Some(w) = &self.clock_watch {
+            if w.disarm() {
+                let failure = w.failure(self.task_label(id));
+                self.failure.borrow_mut().get_or_insert(failure);
+            }
+        }
+        match polled {
             Ok(Poll::Pending) => {
                 self.futures.borrow_mut()[id as usize] = Some(fut);
             }

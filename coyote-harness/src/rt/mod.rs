@@ -1,5 +1,6 @@
 //! The deterministic executor behind test mode.
 //!
+//! * [`clock_watch`]: tells the `coyote` binary when user code runs, so it can report the real clock.
 //! * [`context`]: the thread-local pointer to the active executor (test mode iff it is set).
 //! * [`executor`]: tasks, the scheduling loop, failures, the step log.
 //! * [`point`]: the futures every controlled operation is built from (scheduling points).
@@ -9,6 +10,7 @@
 //! Invariant: exactly one task is polled at a time, on the thread that runs the iteration; the
 //! executor never holds a `RefCell` borrow while user code (a poll, a waker, a drop) runs.
 
+pub(crate) mod clock_watch;
 pub(crate) mod context;
 pub(crate) mod executor;
 pub(crate) mod panics;

@@ -60,7 +60,15 @@ pub async fn spins() {
     }
 }
 
-/// Blocks on a real sleep (the wall clock, not coyote's virtual time).
+/// Reads the real clock (`std::time::Instant`), whose value differs between runs.
+pub async fn real_clock() {
+    task::yield_now().await;
+    let started = std::time::Instant::now();
+    task::yield_now().await;
+    assert!(started.elapsed() < Duration::from_secs(60), "took a minute");
+}
+
+/// Sleeps on the real clock (the wall clock, not coyote's virtual time) for an hour.
 pub async fn real_sleep() {
     task::yield_now().await;
     std::thread::sleep(Duration::from_secs(3600));
@@ -111,6 +119,7 @@ coyote_harness::export_tests!(
     stack_overflow,
     double_panic,
     spins,
+    real_clock,
     real_sleep,
     std_mutex_deadlock,
     uncontrolled_thread,

@@ -1,5 +1,6 @@
 //! Exports the real-clock watch (`src/clock.rs`) from the `coyote` binary, so the libraries it
-//! loads bind `clock_gettime`, `clock_nanosleep` and `nanosleep` to it before libc, and the
+//! loads bind `clock_gettime`, `clock_nanosleep`, `nanosleep` and
+//! `pthread_create` to it before libc, and the
 //! harness finds `coyote_host_watch_v1` with `dlsym`.
 
 fn main() {
@@ -9,6 +10,7 @@ fn main() {
             "clock_gettime",
             "clock_nanosleep",
             "nanosleep",
+            "pthread_create",
             "coyote_host_watch_v1",
         ] {
             println!("cargo:rustc-link-arg-bins=-Wl,--export-dynamic-symbol={symbol}");

@@ -1,10 +1,10 @@
 //! The real-clock watch, host side: the `coyote` binary interposes `clock_gettime`,
-//! `clock_nanosleep` and `nanosleep` for the libraries it loads, and reports the calls a
-//! controlled task makes (protocol: [`coyote_core::abi::HostWatch`]).
+//! `clock_nanosleep`, `nanosleep` and `pthread_create` for the libraries it loads, and reports
+//! the calls a controlled task makes (protocol: [`coyote_core::abi::HostWatch`]).
 //!
 //! `build.rs` exports these symbols from the binary, so the dynamic linker binds a loaded
-//! library's `std::time::Instant::now`, `SystemTime::now` and `std::thread::sleep` to them
-//! before libc.
+//! library's `std::time::Instant::now`, `SystemTime::now`, `std::thread::sleep` and
+//! `std::thread::spawn` to them before libc.
 //!
 //! Invariants:
 //! * every interposed call forwards its arguments unchanged to libc's definition (found once with
@@ -19,7 +19,7 @@
 #![allow(non_upper_case_globals)]
 
 use coyote_core::abi::HostWatch;
-use std::ffi::{c_int, CStr};
+use std::ffi::{c_int, c_void, CStr};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering::Relaxed};
 use std::sync::Mutex;
 
@@ -45,6 +45,7 @@ static FIRST_HIT: Mutex<Option<String>> = Mutex::new(None);
 static REAL_CLOCK_GETTIME: AtomicUsize = AtomicUsize::new(0);
 static REAL_CLOCK_NANOSLEEP: AtomicUsize = AtomicUsize::new(0);
 static REAL_NANOSLEEP: AtomicUsize = AtomicUsize::new(0);
+static REAL_PTHREAD_CREATE: AtomicUsize = AtomicUsize::new(0);
 
 type ClockGettime = unsafe extern "C" fn(libc::clockid_t, *mut libc::timespec) -> c_int;
 type ClockNanosleep = unsafe extern "C" fn(
@@ -52,6 +53,12 @@ type ClockNanosleep = unsafe extern "C" fn(
     c_int,
     *const libc::timespec,
     *mut libc::timespec,
+) -> c_int;
+type PthreadCreate = unsafe extern "C" fn(
+    *mut libc::pthread_t,
+    *const libc::pthread_attr_t,
+    extern "C" fn(*mut c_void) -> *mut c_void,
+    *mut c_void,
 ) -> c_int;
 type Nanosleep = unsafe extern "C" fn(*const libc::timespec, *mut libc::timespec) -> c_int;
 
@@ -137,10 +144,34 @@ pub unsafe extern "C" fn nanosleep(req: *const libc::timespec, rem: *mut libc::t
     }
 }
 
+/// Interposed `pthread_create` (what `std::thread::spawn` calls): watched, then libc's. The
+/// thread is created either way; the report comes when the poll returns.
+///
+/// # Safety
+/// As libc's `pthread_create`.
+#[no_mangle]
+pub unsafe extern "C" fn pthread_create(
+    thread: *mut libc::pthread_t,
+    attr: *const libc::pthread_attr_t,
+    start: extern "C" fn(*mut c_void) -> *mut c_void,
+    arg: *mut c_void,
+) -> c_int {
+    watch(Watched::Thread);
+    match real(&REAL_PTHREAD_CREATE, c"pthread_create") {
+        // SAFETY: the address is libc's `pthread_create`, which has this signature.
+        Some(p) => unsafe {
+            std::mem::transmute::<usize, PthreadCreate>(p)(thread, attr, start, arg)
+        },
+        // There is no system call to fall back on; libc always defines it.
+        None => libc::EAGAIN,
+    }
+}
+
 #[derive(Clone, Copy)]
 enum Watched {
     Clock,
     Sleep,
+    Thread,
 }
 
 /// Records the call if a controlled task is being polled on this thread; whether it did.
@@ -167,6 +198,7 @@ fn hit(polling: usize, what: Watched) {
             let word = match what {
                 Watched::Clock => "clock",
                 Watched::Sleep => "sleep",
+                Watched::Thread => "thread",
             };
             let stack = std::backtrace::Backtrace::force_capture().to_string();
             let text = format!("{word} {}", call_site(&stack).unwrap_or_default());
@@ -216,10 +248,14 @@ pub(crate) fn call_site(stack: &str) -> Option<String> {
         }
     }
     let interposed = frames.iter().position(|(s, _)| {
-        matches!(*s, "clock_gettime" | "clock_nanosleep" | "nanosleep")
-            || s.ends_with("::clock_gettime")
-            || s.ends_with("::clock_nanosleep")
-            || s.ends_with("::nanosleep")
+        [
+            "clock_gettime",
+            "clock_nanosleep",
+            "nanosleep",
+            "pthread_create",
+        ]
+        .iter()
+        .any(|f| *s == *f || s.strip_suffix(f).is_some_and(|p| p.ends_with("::")))
     })?;
     let library = |s: &str| {
         let s = s.trim_start_matches('<');

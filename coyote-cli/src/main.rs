@@ -45,6 +45,11 @@ fn exit_code_of(err: &anyhow::Error) -> ExitCode {
 }
 
 fn main() {
+    // Like other Unix tools, die quietly when stdout's reader goes away (`coyote list | head`)
+    // instead of panicking on the failed write. Workers get their spec from the environment,
+    // so no other write of ours goes to a pipe that can close.
+    // SAFETY: setting a signal disposition before any thread starts.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::List(args) => run::list(&args),

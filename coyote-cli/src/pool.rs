@@ -9,7 +9,7 @@ use crate::worker::WorkerSpec;
 use coyote_core::abi::WorkerMessage;
 use crossbeam_channel::{Receiver, Sender};
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -87,17 +87,20 @@ impl Pool {
     /// Starts a worker; returns its slot.
     pub(crate) fn spawn(&mut self, spec: &WorkerSpec) -> std::io::Result<usize> {
         let exe = std::env::current_exe()?;
+        // The spec travels in the environment, not a pipe: nothing the parent writes can meet a
+        // closed reader, so the parent can die of SIGPIPE only on its own stdout.
         let mut child = Command::new(exe)
             .arg("__worker")
-            .stdin(Stdio::piped())
+            .env(
+                crate::worker::SPEC_ENV,
+                serde_json::to_string(spec).expect("serialises"),
+            )
+            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0)
             .spawn()?;
         let slot = self.slots.len();
-        let mut stdin = child.stdin.take().expect("piped");
-        stdin.write_all(serde_json::to_string(spec).expect("serialises").as_bytes())?;
-        drop(stdin);
         let stdout = child.stdout.take().expect("piped");
         let tx = self.tx.clone();
         std::thread::spawn(move || {

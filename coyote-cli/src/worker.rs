@@ -1,5 +1,6 @@
-//! The worker process: `coyote __worker` reads a [`WorkerSpec`] on stdin, loads the library, runs
-//! its share of iterations inside it, and writes [`WorkerMessage`] lines to its parent.
+//! The worker process: `coyote __worker` reads a [`WorkerSpec`] from the environment
+//! ([`SPEC_ENV`]), loads the library, runs its share of iterations inside it, and writes
+//! [`WorkerMessage`] lines to its parent.
 //!
 //! Invariants: the protocol goes to a private copy of the original stdout; fd 1 is pointed at
 //! stderr first, so anything the user's code prints can never corrupt the protocol. Every
@@ -11,7 +12,7 @@ use crate::library::Library;
 use coyote_core::abi::{RunRequest, WorkerMessage};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::fd::FromRawFd;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -29,6 +30,9 @@ pub(crate) struct WorkerSpec {
     #[serde(default)]
     pub(crate) allow_real_clock: bool,
 }
+
+/// The environment variable that carries a worker's [`WorkerSpec`] (JSON).
+pub(crate) const SPEC_ENV: &str = "COYOTE_WORKER_SPEC";
 
 /// Exit status of a worker whose watchdog fired.
 pub(crate) const HANG_EXIT: i32 = 86;
@@ -82,8 +86,11 @@ pub(crate) fn main() -> anyhow::Result<i32> {
         File::from_raw_fd(fd)
     };
     let out: Out = Arc::new(Mutex::new(proto));
-    let mut input = String::new();
-    std::io::stdin().read_to_string(&mut input)?;
+    let input = std::env::var(SPEC_ENV).map_err(|_| {
+        anyhow::anyhow!("{SPEC_ENV} is not set: `__worker` is started by `coyote test`")
+    })?;
+    // Before any other thread exists; the user's code need not see it.
+    std::env::remove_var(SPEC_ENV);
     let spec: WorkerSpec = serde_json::from_str(&input)?;
     let heartbeat = map_heartbeat(&spec.heartbeat_file)?;
     crate::allow_real_clock(spec.allow_real_clock);

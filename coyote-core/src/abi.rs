@@ -40,16 +40,17 @@ pub const SYM_HOST_WATCH: &[u8] = b"coyote_host_watch_v1\0";
 
 /// The real-clock watch shared by the `coyote` binary and the harness in a loaded library.
 ///
-/// The `coyote` binary exports `clock_gettime`, `clock_nanosleep` and `nanosleep` to the
-/// libraries it loads (so `std::time::Instant::now`, `SystemTime::now` and `std::thread::sleep`
-/// in user code reach it before libc), and exports this struct as [`SYM_HOST_WATCH`]. The harness
+/// The `coyote` binary exports `clock_gettime`, `clock_nanosleep`, `nanosleep` and
+/// `pthread_create` to the libraries it loads (so `std::time::Instant::now`, `SystemTime::now`,
+/// `std::thread::sleep` and `std::thread::spawn` in user code reach it before libc), and exports
+/// this struct as [`SYM_HOST_WATCH`]. The harness
 /// finds it with `dlsym` when an iteration starts; outside the `coyote` binary (a plain
 /// `cargo test`) it is absent and nothing is watched.
 ///
 /// Protocol: while the harness polls a controlled task it stores its thread's `pthread_self()`
 /// in `polling_thread` (0 otherwise). A watched call made on that thread while it is set
-/// increments `hits`, and the binary keeps a description of the first one: `clock <site>` or
-/// `sleep <site>`, where `<site>` is the user's `file:line:col` when the binary could find one
+/// increments `hits`, and the binary keeps a description of the first one: `clock <site>`,
+/// `sleep <site>` or `thread <site>`, where `<site>` is the user's `file:line:col` when the binary could find one
 /// in the stack. After each poll the harness reads `hits`; when it is not 0 it calls `take_hit`,
 /// which copies that description (UTF-8, truncated to `cap`), returns its length and resets
 /// `hits` to 0. Every watched call still does what it was asked: only the report changes.

@@ -1,5 +1,6 @@
 //! The real-clock watch, harness side: tells the `coyote` binary when a controlled task is being
-//! polled, and turns what it saw into an `uncontrolled` failure (protocol:
+//! polled, and turns what it saw (a clock read, a real sleep, an OS thread started) into an
+//! `uncontrolled` failure (protocol:
 //! [`coyote_core::abi::HostWatch`]).
 //!
 //! Invariants: the watch is armed only around a poll, on the thread that runs the iteration, and
@@ -59,7 +60,8 @@ impl ClockWatch {
         self.host.hits.load(Relaxed) != 0
     }
 
-    /// The host's description of the first hit (`clock <site>` or `sleep <site>`), and resets it.
+    /// The host's description of the first hit (`clock <site>`, `sleep <site>` or
+    /// `thread <site>`), and resets it.
     fn take(&self) -> String {
         let mut buf = [0u8; 512];
         // SAFETY: `take_hit` writes at most `buf.len()` bytes of UTF-8 into `buf`.
@@ -73,6 +75,8 @@ impl ClockWatch {
         let (word, site) = hit.split_once(' ').unwrap_or((hit.as_str(), ""));
         let what = if word == "sleep" {
             "slept on the real clock (std::thread::sleep) inside a controlled task; use coyote_harness::time::sleep, which is virtual under test and tokio's in production"
+        } else if word == "thread" {
+            "started an OS thread (std::thread::spawn) inside a controlled task; coyote cannot schedule what it does not control; use coyote_harness::task::spawn"
         } else {
             "read the real clock (std::time::Instant::now, SystemTime::now or clock_gettime) inside a controlled task; its value differs between runs, so schedules cannot be replayed; use coyote_harness::time, which is virtual under test and tokio's in production"
         };

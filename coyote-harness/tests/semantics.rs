@@ -121,6 +121,30 @@ fn deadlock_names_every_blocked_task() {
     );
 }
 
+/// Without the `coyote` binary's watch (plain `cargo test`), an OS thread the test waits on is
+/// still told apart from a deadlock when nothing controlled can run.
+#[test]
+fn waiting_on_an_os_thread_is_uncontrolled_not_a_deadlock() {
+    let err = std::panic::catch_unwind(|| {
+        check(
+            || async {
+                let (tx, rx) = sync::oneshot::channel::<u32>();
+                let t = std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_millis(20));
+                    let _ = tx.send(1);
+                });
+                let _ = rx.await;
+                t.join().unwrap();
+            },
+            Config::new().iterations(1).strategy("random"),
+        )
+    })
+    .expect_err("the OS thread is outside coyote's control");
+    let msg = panic_text(err);
+    assert!(msg.contains("uncontrolled"), "{msg}");
+    assert!(msg.contains("OS thread(s) of its own"), "{msg}");
+}
+
 #[test]
 fn spec_assert_is_an_assertion_bug_with_its_line() {
     let err = std::panic::catch_unwind(|| {

@@ -3,13 +3,18 @@
 //!
 //! Each operation gets a random priority when it first appears (inserted at a random place in
 //! the priority list); the highest-priority enabled operation always runs. `depth - 1` priority
-//! change points are drawn uniformly over the iteration's expected length; at a change point the
-//! running operation drops below every other. A bug of depth `d` in a program of `n` operations
-//! and `k` steps is found with probability at least `1 / (n k^(d-1))` per iteration.
+//! change points, at distinct steps, are drawn uniformly over the iteration's expected length;
+//! at a change point the running operation drops below every other. A bug of depth `d` in a
+//! program of `n` operations and `k` steps is found with probability at least
+//! `1 / (n k^(d-1))` per iteration.
 //!
-//! The expected length `k` is learned: the longest iteration seen so far (Coyote does the same),
-//! starting from a small guess, so change points land where the program actually runs.
-//! Declared random choices are uniform.
+//! The expected length `k` is learned: the longest iteration seen so far (Coyote does the same);
+//! only the first iteration, before any length is known, uses a guess of 16 steps. So change
+//! points land where the program actually runs, also in programs shorter than the guess (in
+//! SCTBench's `stringbuffer`, about 10 steps, drawing over 16 wasted most change points).
+//! At most one change point per 3 steps of `k` is drawn (fewer than `depth - 1` in very short
+//! programs): denser change points demote nearly every operation that runs, a round-robin rather
+//! than a priority schedule, and find less. Declared random choices are uniform.
 
 use super::{IterationEnd, OpId, SchedulingPoint, Strategy};
 use crate::rng::Rng;
@@ -24,9 +29,16 @@ pub struct Pct {
     /// Steps at which the running operation is demoted, ascending.
     change_points: Vec<u32>,
     next_change: usize,
-    /// The longest iteration seen (scheduling steps); the range change points are drawn from.
+    /// The longest iteration seen (scheduling steps; 0 before the first ends); the range change
+    /// points are drawn from.
     learned_steps: u32,
 }
+
+/// The change-point range of the first iteration, before any iteration length is known.
+const INITIAL_STEPS_GUESS: u32 = 16;
+
+/// At most one change point per this many steps of the range.
+const MIN_STEPS_PER_CHANGE: u32 = 3;
 
 impl Pct {
     /// PCT with the given bug depth (`depth >= 1`; 1 means no change points).
@@ -37,7 +49,7 @@ impl Pct {
             priorities: Vec::with_capacity(64),
             change_points: Vec::with_capacity(depth as usize),
             next_change: 0,
-            learned_steps: 16,
+            learned_steps: 0,
         }
     }
 
@@ -68,8 +80,21 @@ impl Strategy for Pct {
         self.priorities.clear();
         self.change_points.clear();
         self.next_change = 0;
-        for _ in 1..self.depth {
-            let at = 1 + self.rng.below(self.learned_steps.max(1) as u64) as u32;
+        let range = match self.learned_steps {
+            0 => INITIAL_STEPS_GUESS,
+            n => n,
+        };
+        // `depth - 1` distinct steps of `1..=range`, by Floyd's sampling (every subset equally
+        // likely, one draw per point); at most one per `MIN_STEPS_PER_CHANGE` steps, as denser
+        // change points demote nearly every operation that runs (a round-robin, not PCT).
+        let k = (self.depth - 1).min(range / MIN_STEPS_PER_CHANGE);
+        for j in range - k + 1..=range {
+            let t = 1 + self.rng.below(j as u64) as u32;
+            let at = if self.change_points.contains(&t) {
+                j
+            } else {
+                t
+            };
             self.change_points.push(at);
         }
         self.change_points.sort_unstable();

@@ -565,7 +565,7 @@ fn main() {
         );
         let _ = writeln!(
             t,
-            "coyote-harness's production `task::yield_now` wakes its task at once (`wake_by_ref`), while `tokio::task::yield_now` defers the wake until the scheduler has polled its driver; the last two columns compare against raw tokio with the same self-waking yield, which isolates the wrapper's own cost."
+            "coyote-harness's production `task::yield_now` is `tokio::task::yield_now`, so *overhead vs raw tokio* is the wrapper's own cost (the run-time test-mode check in every operation, and the `JoinHandle` and lock-guard wrappers). The last two columns are a reference only: raw tokio with a yield that wakes its task at once (`wake_by_ref`) instead of deferring the wake until the scheduler has polled its driver, which shows how much of a run tokio's yield itself takes."
         );
     }
 

@@ -116,9 +116,10 @@ impl<S: shuttle::scheduler::Scheduler> shuttle::scheduler::Scheduler for Countin
     }
 }
 
-/// A yield that wakes its task at once (`wake_by_ref` + `Pending`), as coyote-harness's
-/// `task::yield_now` does in production mode; `tokio::task::yield_now` instead defers the wake
-/// until the scheduler has run out of ready tasks and polled its driver.
+/// A yield that wakes its task at once (`wake_by_ref` + `Pending`); `tokio::task::yield_now`
+/// (which coyote-harness's production `task::yield_now` is) instead defers the wake until the
+/// scheduler has run out of ready tasks and polled its driver. A reference point only: it shows
+/// how much of a run is tokio's yield itself.
 pub struct SelfWakeYield(bool);
 
 impl std::future::Future for SelfWakeYield {
@@ -137,8 +138,8 @@ impl std::future::Future for SelfWakeYield {
     }
 }
 
-/// Raw tokio with [`SelfWakeYield`] instead of `tokio::task::yield_now`: isolates the cost of the
-/// wrapper itself from the difference in yield semantics.
+/// Raw tokio with [`SelfWakeYield`] instead of `tokio::task::yield_now`: a reference for how much
+/// of a run tokio's own yield takes (not a like-for-like comparison with coyote-harness).
 pub async fn tokio_selfwake_program() {
     use tokio::sync::Mutex;
     let counter = Arc::new(Mutex::new(0u64));

@@ -45,6 +45,16 @@
 //! notified, channel send and receive). At each one the strategy picks the next enabled task.
 //! Every controlled operation records its caller's source line for logs and coverage.
 //!
+//! ## What coyote does not control
+//!
+//! Only these modules are controlled. Under the `coyote` CLI, a controlled task that reads the
+//! real clock (`std::time::Instant::now`, `SystemTime::now`), sleeps on it
+//! (`std::thread::sleep`) or starts an OS thread (`std::thread::spawn`) is reported as an
+//! `uncontrolled` bug at the line that did it, because a schedule that depends on them cannot be
+//! replayed; use [`time`] and [`task::spawn`], which are tokio's in production. (`coyote test
+//! --allow-real-clock` lets clock reads through, for log timestamps.) A task waiting on a thread
+//! coyote does not control is reported when nothing controlled can run, also under `cargo test`.
+//!
 //! ## Modules
 //!
 //! * [`task`]: `spawn`, `JoinHandle`, `yield_now`, `join_all`, `select`, `when_any`.

@@ -30,13 +30,16 @@ impl Default for Config {
             seed: 0,
             bounds: Bounds::default(),
             step_bound_is_bug: false,
-            trace_dir: PathBuf::from("target/coyote"),
+            trace_dir: default_trace_dir(),
         }
     }
 }
 
 impl Config {
-    /// 1,000 iterations of `random`, seed 0, 10,000 steps per iteration.
+    /// 1,000 iterations of `random`, seed 0, 10,000 steps per iteration; traces go to
+    /// `$CARGO_TARGET_DIR/coyote` when that is set, else to `coyote/` in the target directory
+    /// the running test binary was built in (`<target>/<profile>/deps/<test>`), else to
+    /// `target/coyote` under the working directory.
     pub fn new() -> Self {
         Config::default()
     }
@@ -71,11 +74,28 @@ impl Config {
         self
     }
 
-    /// Where bug traces are written (default `target/coyote`).
+    /// Where bug traces are written (default: `coyote/` in cargo's target directory, see
+    /// [`Config::new`]).
     pub fn trace_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.trace_dir = dir.into();
         self
     }
+}
+
+/// See [`Config::new`]. In a workspace, cargo runs tests in their package's directory, so a
+/// relative `target/coyote` would land beside the package rather than in the workspace target.
+fn default_trace_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(dir).join("coyote");
+    }
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| {
+            let deps = exe.parent()?;
+            (deps.file_name()? == "deps").then_some(())?;
+            Some(deps.parent()?.parent()?.join("coyote"))
+        })
+        .unwrap_or_else(|| PathBuf::from("target/coyote"))
 }
 
 fn test_name<F>() -> String {

@@ -5,6 +5,17 @@
 //! worker that crashes or hangs becomes a bug whose trace is captured by re-running its seed in
 //! a fresh worker that streams decisions from the failing iteration on; `report.json` is
 //! written however the run ends (finished, first bug, timeout, Ctrl-C).
+//!
+//! Submodules: [`capture`] (crash and hang capture re-runs), [`consumers`] (progress bar,
+//! summary, JUnit), [`determinism`] (`--check-determinism`).
+
+mod capture;
+mod consumers;
+mod determinism;
+
+use capture::{finish_capture, start_capture, Capture};
+use consumers::{junit_xml, print_summary, progress_bar, say};
+use determinism::check_determinism;
 
 use crate::cli::{ListArgs, TestArgs};
 use crate::library::Library;
@@ -20,11 +31,8 @@ use coyote_core::report::{
 };
 use coyote_core::rng::derive_seed;
 use coyote_core::strategy::{Bounds, StrategySpec};
-use coyote_core::trace::{
-    encode_decisions, BugKind, Decision, Failure, LibraryRef, Trace, TRACE_FORMAT,
-    TRACE_FORMAT_VERSION,
-};
-use indicatif::{ProgressBar, ProgressStyle};
+use coyote_core::trace::{BugKind, LibraryRef, Trace};
+use indicatif::ProgressBar;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -240,24 +248,6 @@ struct Share {
     hung: Option<Capture>,
     killed: bool,
     finished: bool,
-}
-
-impl Capture {
-    fn new(kind: BugKind, message: String, iteration: u64) -> Capture {
-        Capture {
-            kind,
-            message,
-            iteration,
-            decisions: Vec::new(),
-        }
-    }
-}
-
-struct Capture {
-    kind: BugKind,
-    message: String,
-    iteration: u64,
-    decisions: Vec<Decision>,
 }
 
 struct BugRecord {
@@ -521,57 +511,6 @@ fn worker_strategy(spec: &StrategySpec, _w: u32) -> String {
 }
 
 /// Re-runs a failed worker's seed up to the failing iteration, streaming its decisions.
-fn start_capture(
-    s: &Session<'_>,
-    pool: &mut Pool,
-    shares: &mut Vec<Share>,
-    original: usize,
-    c: Capture,
-) -> anyhow::Result<()> {
-    let mut request = shares[original].spec.request.clone();
-    request.capture_from = Some(c.iteration);
-    request.iterations = c.iteration + 1;
-    request.stop_on_first_bug = true;
-    request.coverage = false;
-    let index = shares[original].index;
-    let share = new_share(s, index, request, Some(c));
-    pool.spawn(&share.spec)
-        .context("cannot start a worker process")?;
-    shares.push(share);
-    Ok(())
-}
-
-fn finish_capture(
-    s: &Session<'_>,
-    test: &str,
-    c: Capture,
-    bugs: &mut Vec<BugRecord>,
-    bar: &ProgressBar,
-) -> anyhow::Result<()> {
-    let trace = Trace {
-        format: TRACE_FORMAT.into(),
-        format_version: TRACE_FORMAT_VERSION,
-        test: test.to_string(),
-        library: None,
-        harness_version: String::new(),
-        strategy: String::new(),
-        seed: 0,
-        iteration: c.iteration,
-        max_steps: s.args.max_steps,
-        steps: 0,
-        decisions: encode_decisions(&c.decisions),
-        failure: Failure {
-            kind: c.kind,
-            message: c.message,
-            task: None,
-            location: None,
-        },
-        log: Vec::new(),
-        allow_real_clock: false,
-    };
-    record_bug(s, test, trace, bugs, bar)
-}
-
 fn record_bug(
     s: &Session<'_>,
     test: &str,
@@ -622,58 +561,6 @@ fn record_bug(
     Ok(())
 }
 
-fn check_determinism(s: &Session<'_>, lib: &Library, bug: &BugSummary, message: &str) -> String {
-    if matches!(bug.kind, BugKind::Crash | BugKind::Hang) {
-        return format!(
-            "{message} [determinism not checked: replaying a {} in-process would take coyote down]",
-            bug.kind
-        );
-    }
-    let Ok(trace) = Trace::read(&s.out.join(&bug.trace)) else {
-        return message.to_string();
-    };
-    let mut outcomes = Vec::new();
-    for _ in 0..2 {
-        let r = lib.replay(&coyote_core::abi::ReplayRequest {
-            trace: trace.clone(),
-            verbose: false,
-            break_before_failure: false,
-        });
-        outcomes.push(match r {
-            Ok(r) if r.reproduced && r.divergence.is_none() => "same".to_string(),
-            Ok(r) => r.divergence.unwrap_or_else(|| "did not fail".into()),
-            Err(e) => e.to_string(),
-        });
-    }
-    if outcomes.iter().all(|o| o == "same") {
-        if !s.args.json {
-            println!(
-                "determinism: {} replays the same failure twice: stable",
-                bug.trace
-            );
-        }
-        message.to_string()
-    } else {
-        if !s.args.json {
-            println!(
-                "determinism: {} is NOT stable: {}",
-                bug.trace,
-                outcomes.join("; ")
-            );
-        }
-        format!("{message} [unstable on replay: {}]", outcomes.join("; "))
-    }
-}
-
-/// Prints a line above the progress bar, or plainly when there is no bar (not a terminal).
-fn say(bar: &ProgressBar, line: impl AsRef<str>) {
-    if bar.is_hidden() {
-        println!("{}", line.as_ref());
-    } else {
-        bar.println(line.as_ref());
-    }
-}
-
 fn kill_all(pool: &mut Pool, shares: &mut [Share], captures_too: bool) {
     for (slot, sh) in shares.iter_mut().enumerate() {
         if sh.finished || (sh.is_capture && !captures_too) {
@@ -694,82 +581,4 @@ fn read_heartbeat(path: &Path) -> u64 {
                 .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
         })
         .unwrap_or(0)
-}
-
-fn progress_bar(args: &TestArgs, test: &str) -> ProgressBar {
-    if args.json {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(args.iterations);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{prefix} [{bar:30}] {pos}/{len} iterations ({per_sec}) {msg} {elapsed}",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
-    );
-    bar.set_prefix(test.to_string());
-    bar.set_message("0 bugs");
-    bar
-}
-
-fn print_summary(report: &Report, out: &Path) {
-    for t in &report.tests {
-        let rate = t.iterations as f64 / t.duration_secs.max(1e-9);
-        let mut line = format!(
-            "{}: {} bug{}, {} iterations in {:.2}s ({:.0} it/s), {:.1} steps/iteration (max {})",
-            t.test,
-            t.bugs.len(),
-            if t.bugs.len() == 1 { "" } else { "s" },
-            t.iterations,
-            t.duration_secs,
-            rate,
-            t.steps.mean,
-            t.steps.max
-        );
-        if let Some(n) = t.schedules_explored {
-            if t.exhausted {
-                line.push_str(&format!("; explored the whole space: {n} schedules"));
-            } else {
-                line.push_str(&format!("; {n} schedules explored, space not exhausted"));
-            }
-        }
-        if t.step_bound_hits > 0 {
-            line.push_str(&format!(
-                "; {} iterations hit --max-steps",
-                t.step_bound_hits
-            ));
-        }
-        println!("{line}");
-    }
-    println!("report: {}", out.join("report.json").display());
-}
-
-fn junit_xml(report: &Report) -> anyhow::Result<String> {
-    use quick_junit::{NonSuccessKind, Report as JReport, TestCase, TestCaseStatus, TestSuite};
-    let mut suite = TestSuite::new("coyote");
-    for t in &report.tests {
-        let status = if t.bugs.is_empty() {
-            TestCaseStatus::success()
-        } else {
-            let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            let b = &t.bugs[0];
-            st.set_message(format!("{}: {}", b.kind, b.message));
-            st.set_type(b.kind.to_string());
-            st.set_description(
-                t.bugs
-                    .iter()
-                    .map(|b| format!("{}: {} (trace {})", b.kind, b.message, b.trace))
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            );
-            st
-        };
-        let mut case = TestCase::new(t.test.clone(), status);
-        case.set_time(Duration::from_secs_f64(t.duration_secs));
-        suite.add_test_case(case);
-    }
-    let mut r = JReport::new("coyote");
-    r.add_test_suite(suite);
-    Ok(r.to_string()?)
 }

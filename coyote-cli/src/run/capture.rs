@@ -1,0 +1,87 @@
+//! Crash and hang capture: a worker that died or hung cannot send its decisions, so its seed is
+//! re-run in a fresh worker that streams the decisions of the failing iteration (`capture_from`),
+//! and those become the bug's trace.
+//!
+//! Invariant: a capture re-run runs exactly the dead worker's request up to and including the
+//! failing iteration, so its decisions are the ones that failed; it is not counted in the
+//! statistics.
+
+use super::{new_share, record_bug, BugRecord, Session, Share};
+use crate::pool::Pool;
+use anyhow::Context as _;
+use coyote_core::trace::{
+    encode_decisions, BugKind, Decision, Failure, Trace, TRACE_FORMAT, TRACE_FORMAT_VERSION,
+};
+use indicatif::ProgressBar;
+
+/// A failure whose decisions are being captured.
+impl Capture {
+    pub(super) fn new(kind: BugKind, message: String, iteration: u64) -> Capture {
+        Capture {
+            kind,
+            message,
+            iteration,
+            decisions: Vec::new(),
+        }
+    }
+}
+
+pub(super) struct Capture {
+    pub(super) kind: BugKind,
+    pub(super) message: String,
+    pub(super) iteration: u64,
+    pub(super) decisions: Vec<Decision>,
+}
+
+/// Starts the capture re-run of share `original`'s failing iteration.
+pub(super) fn start_capture(
+    s: &Session<'_>,
+    pool: &mut Pool,
+    shares: &mut Vec<Share>,
+    original: usize,
+    c: Capture,
+) -> anyhow::Result<()> {
+    let mut request = shares[original].spec.request.clone();
+    request.capture_from = Some(c.iteration);
+    request.iterations = c.iteration + 1;
+    request.stop_on_first_bug = true;
+    request.coverage = false;
+    let index = shares[original].index;
+    let share = new_share(s, index, request, Some(c));
+    pool.spawn(&share.spec)
+        .context("cannot start a worker process")?;
+    shares.push(share);
+    Ok(())
+}
+
+/// Turns captured decisions into the bug's trace and records it.
+pub(super) fn finish_capture(
+    s: &Session<'_>,
+    test: &str,
+    c: Capture,
+    bugs: &mut Vec<BugRecord>,
+    bar: &ProgressBar,
+) -> anyhow::Result<()> {
+    let trace = Trace {
+        format: TRACE_FORMAT.into(),
+        format_version: TRACE_FORMAT_VERSION,
+        test: test.to_string(),
+        library: None,
+        harness_version: String::new(),
+        strategy: String::new(),
+        seed: 0,
+        iteration: c.iteration,
+        max_steps: s.args.max_steps,
+        steps: 0,
+        decisions: encode_decisions(&c.decisions),
+        failure: Failure {
+            kind: c.kind,
+            message: c.message,
+            task: None,
+            location: None,
+        },
+        log: Vec::new(),
+        allow_real_clock: false,
+    };
+    record_bug(s, test, trace, bugs, bar)
+}

@@ -1,0 +1,96 @@
+//! The human and CI consumers of a run's results: the progress bar and the lines printed above
+//! it, the summary printed at the end, and the JUnit XML report. `report.json` is the source of
+//! the last two; none of them changes what is found.
+
+use crate::cli::TestArgs;
+use coyote_core::report::Report;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::Path;
+use std::time::Duration;
+
+/// Prints a line above the progress bar, or plainly when there is no bar (not a terminal).
+pub(super) fn say(bar: &ProgressBar, line: impl AsRef<str>) {
+    if bar.is_hidden() {
+        println!("{}", line.as_ref());
+    } else {
+        bar.println(line.as_ref());
+    }
+}
+
+pub(super) fn progress_bar(args: &TestArgs, test: &str) -> ProgressBar {
+    if args.json {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(args.iterations);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix} [{bar:30}] {pos}/{len} iterations ({per_sec}) {msg} {elapsed}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar.set_prefix(test.to_string());
+    bar.set_message("0 bugs");
+    bar
+}
+
+pub(super) fn print_summary(report: &Report, out: &Path) {
+    for t in &report.tests {
+        let rate = t.iterations as f64 / t.duration_secs.max(1e-9);
+        let mut line = format!(
+            "{}: {} bug{}, {} iterations in {:.2}s ({:.0} it/s), {:.1} steps/iteration (max {})",
+            t.test,
+            t.bugs.len(),
+            if t.bugs.len() == 1 { "" } else { "s" },
+            t.iterations,
+            t.duration_secs,
+            rate,
+            t.steps.mean,
+            t.steps.max
+        );
+        if let Some(n) = t.schedules_explored {
+            if t.exhausted {
+                line.push_str(&format!("; explored the whole space: {n} schedules"));
+            } else {
+                line.push_str(&format!("; {n} schedules explored, space not exhausted"));
+            }
+        }
+        if t.step_bound_hits > 0 {
+            line.push_str(&format!(
+                "; {} iterations hit --max-steps",
+                t.step_bound_hits
+            ));
+        }
+        println!("{line}");
+    }
+    println!("report: {}", out.join("report.json").display());
+}
+
+pub(super) fn junit_xml(report: &Report) -> anyhow::Result<String> {
+    use quick_junit::{NonSuccessKind, Report as JReport, TestCase, TestCaseStatus, TestSuite};
+    let mut suite = TestSuite::new("coyote");
+    for t in &report.tests {
+        let status = if t.bugs.is_empty() {
+            TestCaseStatus::success()
+        } else {
+            let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            let b = &t.bugs[0];
+            st.set_message(format!("{}: {}", b.kind, b.message));
+            st.set_type(b.kind.to_string());
+            st.set_description(
+                t.bugs
+                    .iter()
+                    .map(|b| format!("{}: {} (trace {})", b.kind, b.message, b.trace))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            );
+            st
+        };
+        let mut case = TestCase::new(t.test.clone(), status);
+        case.set_time(Duration::from_secs_f64(t.duration_secs));
+        suite.add_test_case(case);
+    }
+    let mut r = JReport::new("coyote");
+    r.add_test_suite(suite);
+    Ok(r.to_string()?)
+}

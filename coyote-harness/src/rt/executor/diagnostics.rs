@@ -1,0 +1,171 @@
+//! What the executor reports: the deadlock (or uncontrolled-concurrency) failure, task labels,
+//! the readable step log, and coverage.
+//!
+//! Invariant: nothing here runs on the hot path; it formats what the loop recorded, once per
+//! failure, trace or coverage request.
+
+use super::{fmt_loc, Executor, Record, Task};
+use coyote_core::trace::{BugKind, Decision, Failure};
+
+/// OS threads in this process (Linux: /proc/self/status), 0 if unknown.
+pub(super) fn os_threads() -> usize {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Threads:").map(|n| n.trim().parse().ok()))
+                .flatten()
+        })
+        .unwrap_or(0)
+}
+
+impl Executor {
+    pub(super) fn deadlock(&self, tasks: &[Task]) -> Failure {
+        let blocked: Vec<String> = tasks
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| !t.done)
+            .map(|(i, t)| {
+                let what = if t.blocked {
+                    format!("waits on {} at {}", t.kind, fmt_loc(t.loc))
+                } else {
+                    format!(
+                        "waits on a future coyote does not control, after {} at {}",
+                        t.kind,
+                        fmt_loc(t.loc)
+                    )
+                };
+                format!("{} {}", self.label_of(i as u32, t), what)
+            })
+            .collect();
+        let main = &tasks[0];
+        let extra_threads = os_threads().saturating_sub(self.threads_at_start);
+        let foreign = crate::rt::waker::FOREIGN_WAKES.load(std::sync::atomic::Ordering::Relaxed)
+            != self.foreign_wakes_at_start.get();
+        let (kind, prefix) = if extra_threads > 0 || foreign {
+            (
+                BugKind::Uncontrolled,
+                format!(
+                    "no controlled task can run, and {}; coyote cannot schedule what it does not control (use coyote_harness::task::spawn, not std::thread::spawn); {} blocked",
+                    if extra_threads > 0 {
+                        format!("the test started {extra_threads} OS thread(s) of its own")
+                    } else {
+                        "a task was woken from a thread coyote does not control".to_string()
+                    },
+                    blocked.len()
+                ),
+            )
+        } else {
+            (
+                BugKind::Deadlock,
+                format!("no task can run, {} blocked", blocked.len()),
+            )
+        };
+        Failure {
+            kind,
+            message: format!("{prefix}: {}", blocked.join("; ")),
+            task: Some("main".into()),
+            location: Some(fmt_loc(main.loc)),
+        }
+    }
+
+    pub(super) fn label_of(&self, id: u32, t: &Task) -> String {
+        if id == 0 {
+            "main".into()
+        } else {
+            format!("task {id} (spawned at {})", fmt_loc(t.spawned_at))
+        }
+    }
+
+    pub(super) fn task_label(&self, id: u32) -> String {
+        let tasks = self.tasks.borrow();
+        match tasks.get(id as usize) {
+            Some(t) => self.label_of(id, t),
+            None => format!("task {id}"),
+        }
+    }
+
+    // ----- results -----
+
+    pub(crate) fn decisions(&self) -> std::cell::Ref<'_, Vec<Decision>> {
+        self.decisions.borrow()
+    }
+
+    /// The readable log of the last iteration.
+    pub(crate) fn log(&self) -> Vec<String> {
+        let records = self.records.borrow();
+        let mut step = 0;
+        records
+            .iter()
+            .map(|r| {
+                if matches!(r, Record::Step { .. }) {
+                    step += 1;
+                }
+                self.format_record(r, step)
+            })
+            .collect()
+    }
+
+    pub(super) fn format_record(&self, r: &Record, step: u32) -> String {
+        let name = |t: u32| {
+            if t == 0 {
+                "main".to_string()
+            } else {
+                format!("task {t}")
+            }
+        };
+        match *r {
+            Record::Step {
+                task,
+                kind,
+                loc,
+                timer,
+            } => {
+                let fired = match timer {
+                    Some(now) => format!(" (timer fires, now {}ms)", now.as_millis()),
+                    None => String::new(),
+                };
+                format!(
+                    "step {step:>4}  {:<8} {kind:<16} at {}{fired}",
+                    name(task),
+                    fmt_loc(loc)
+                )
+            }
+            Record::Choice {
+                task,
+                decision,
+                loc,
+            } => {
+                let value = match decision {
+                    Decision::Bool(b) => b.to_string(),
+                    Decision::Int(v) => v.to_string(),
+                    Decision::Schedule(t) => format!("task {t}"),
+                };
+                format!(
+                    "           {:<8} {:<16} at {}",
+                    name(task),
+                    format!("random -> {value}"),
+                    fmt_loc(loc)
+                )
+            }
+            Record::Spawn { parent, child, loc } => format!(
+                "           {:<8} {:<16} at {}",
+                name(parent),
+                format!("spawn task {child}"),
+                fmt_loc(loc)
+            ),
+        }
+    }
+
+    /// Coverage counts by `file:line:col`, accumulated since the last call.
+    pub(crate) fn take_coverage(&self) -> std::collections::BTreeMap<String, u64> {
+        self.coverage
+            .borrow_mut()
+            .drain()
+            .map(|(_, (loc, n))| (fmt_loc(loc), n))
+            .fold(Default::default(), |mut m, (k, n)| {
+                *m.entry(k).or_insert(0) += n;
+                m
+            })
+    }
+}

@@ -89,20 +89,16 @@ fn report(out: &Path) -> Report {
     serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap()
 }
 
+/// `coyote test <lib> --test <test> -o <out> <extra...>`.
+fn coyote_test(lib: &Path, test: &str, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["test", s(lib), "--test", test, "-o", s(out)];
+    args.extend_from_slice(extra);
+    coyote(&args)
+}
+
 /// `coyote test --strategy dfs` on one test, with room to exhaust the space.
 fn dfs(lib: &Path, test: &str, out: &Path) -> (Output, String) {
-    let o = coyote(&[
-        "test",
-        s(lib),
-        "--test",
-        test,
-        "--strategy",
-        "dfs",
-        "-i",
-        "1000000",
-        "-o",
-        s(out),
-    ]);
+    let o = coyote_test(lib, test, out, &["--strategy", "dfs", "-i", "1000000"]);
     let t = text(&o);
     (o, t)
 }
@@ -129,16 +125,7 @@ fn lists_tests() {
 #[test]
 fn finds_the_shared_entry_bug_and_replays_it() {
     let out = out_dir("shared");
-    let o = coyote(&[
-        "test",
-        s(&lib("shared_entry")),
-        "--test",
-        "shared_entry",
-        "--seed",
-        "1",
-        "-o",
-        s(&out),
-    ]);
+    let o = coyote_test(&lib("shared_entry"), "shared_entry", &out, &["--seed", "1"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let trace_path = out.join("shared_entry-1.trace");
     let trace = Trace::read(&trace_path).unwrap();
@@ -169,18 +156,7 @@ fn fixed_variants_pass_ten_thousand_iterations() {
         ("bounded_buffer", "bounded_buffer_fixed"),
     ] {
         let out = out_dir(test);
-        let o = coyote(&[
-            "test",
-            s(&lib(l)),
-            "--test",
-            test,
-            "-i",
-            "10000",
-            "--seed",
-            "3",
-            "-o",
-            s(&out),
-        ]);
+        let o = coyote_test(&lib(l), test, &out, &["-i", "10000", "--seed", "3"]);
         assert_eq!(o.status.code(), Some(0), "{test}: {}", text(&o));
         assert_eq!(report(&out).tests[0].iterations, 10_000, "{test}");
     }
@@ -194,16 +170,7 @@ fn finds_every_planted_sample_bug() {
         ("bounded_buffer", "bounded_buffer", BugKind::Deadlock),
     ] {
         let out = out_dir(test);
-        let o = coyote(&[
-            "test",
-            s(&lib(l)),
-            "--test",
-            test,
-            "--seed",
-            "2",
-            "-o",
-            s(&out),
-        ]);
+        let o = coyote_test(&lib(l), test, &out, &["--seed", "2"]);
         assert_eq!(o.status.code(), Some(1), "{test}: {}", text(&o));
         let trace = Trace::read(&out.join(format!("{test}-1.trace"))).unwrap();
         assert_eq!(trace.failure.kind, kind, "{test}: {:?}", trace.failure);
@@ -217,18 +184,12 @@ fn same_seed_same_trace() {
     let a = out_dir("seed-a");
     let b = out_dir("seed-b");
     for out in [&a, &b] {
-        let o = coyote(&[
-            "test",
-            s(&lib("shared_entry")),
-            "--test",
+        let o = coyote_test(
+            &lib("shared_entry"),
             "shared_entry",
-            "--seed",
-            "42",
-            "-j",
-            "1",
-            "-o",
-            s(out),
-        ]);
+            out,
+            &["--seed", "42", "-j", "1"],
+        );
         assert_eq!(o.status.code(), Some(1));
     }
     let ta = Trace::read(&a.join("shared_entry-1.trace")).unwrap();
@@ -430,20 +391,12 @@ fn survives_crashes_and_hangs() {
     ] {
         let out = out_dir(test);
         let started = std::time::Instant::now();
-        let o = coyote(&[
-            "test",
-            s(&faulty),
-            "--test",
+        let o = coyote_test(
+            &faulty,
             test,
-            "-i",
-            "50",
-            "--seed",
-            "1",
-            "--iteration-timeout",
-            "1",
-            "-o",
-            s(&out),
-        ]);
+            &out,
+            &["-i", "50", "--seed", "1", "--iteration-timeout", "1"],
+        );
         assert_eq!(o.status.code(), Some(1), "{test}: {}", text(&o));
         assert!(started.elapsed().as_secs() < 30, "{test} took too long");
         let r = report(&out);
@@ -483,19 +436,7 @@ fn survives_crashes_and_hangs() {
 fn allow_real_clock_lets_reads_through() {
     let faulty = lib("faulty");
     let out = out_dir("allow-clock");
-    let run = |test: &str| {
-        coyote(&[
-            "test",
-            s(&faulty),
-            "--test",
-            test,
-            "-i",
-            "100",
-            "--allow-real-clock",
-            "-o",
-            s(&out),
-        ])
-    };
+    let run = |test: &str| coyote_test(&faulty, test, &out, &["-i", "100", "--allow-real-clock"]);
     let o = run("real_clock");
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let o = run("real_sleep");
@@ -507,21 +448,12 @@ fn allow_real_clock_lets_reads_through() {
 #[test]
 fn explore_keeps_going_after_a_crash() {
     let out = out_dir("explore-crash");
-    let o = coyote(&[
-        "test",
-        s(&lib("faulty")),
-        "--test",
+    let o = coyote_test(
+        &lib("faulty"),
         "aborts",
-        "-i",
-        "200",
-        "--seed",
-        "1",
-        "-j",
-        "2",
-        "--explore",
-        "-o",
-        s(&out),
-    ]);
+        &out,
+        &["-i", "200", "--seed", "1", "-j", "2", "--explore"],
+    );
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let r = report(&out);
     assert_eq!(r.tests[0].bugs.len(), 1, "one distinct crash");
@@ -535,19 +467,12 @@ fn explore_keeps_going_after_a_crash() {
 #[test]
 fn replay_names_the_step_where_a_nondeterministic_test_diverges() {
     let out = out_dir("nondet");
-    let o = coyote(&[
-        "test",
-        s(&lib("faulty")),
-        "--test",
+    let o = coyote_test(
+        &lib("faulty"),
         "nondeterministic",
-        "-j",
-        "1",
-        "--seed",
-        "1",
-        "--check-determinism",
-        "-o",
-        s(&out),
-    ]);
+        &out,
+        &["-j", "1", "--seed", "1", "--check-determinism"],
+    );
     let t = text(&o);
     assert_eq!(o.status.code(), Some(1), "{t}");
     assert!(t.contains("NOT stable"), "{t}");
@@ -632,18 +557,7 @@ fn portfolio_finds_every_sctbench_bug() {
         "work_steal_queue",
     ] {
         let out = out_dir(&format!("sct-{test}"));
-        let o = coyote(&[
-            "test",
-            s(&sct),
-            "--test",
-            test,
-            "-i",
-            "10000",
-            "--seed",
-            "1",
-            "-o",
-            s(&out),
-        ]);
+        let o = coyote_test(&sct, test, &out, &["-i", "10000", "--seed", "1"]);
         assert_eq!(o.status.code(), Some(1), "{test}: {}", text(&o));
     }
     for test in [
@@ -654,18 +568,7 @@ fn portfolio_finds_every_sctbench_bug() {
         "work_steal_queue_fixed",
     ] {
         let out = out_dir(&format!("sct-{test}"));
-        let o = coyote(&[
-            "test",
-            s(&sct),
-            "--test",
-            test,
-            "-i",
-            "2000",
-            "--seed",
-            "1",
-            "-o",
-            s(&out),
-        ]);
+        let o = coyote_test(&sct, test, &out, &["-i", "2000", "--seed", "1"]);
         assert_eq!(o.status.code(), Some(0), "{test}: {}", text(&o));
     }
 }

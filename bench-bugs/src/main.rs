@@ -28,19 +28,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Our strategies, in report order. A name the linked coyote-core does not parse yet is skipped
-/// (and the report says so), so this list can name strategies before they land.
-const OUR_STRATEGIES: &[&str] = &[
-    "random",
-    "pct:3",
-    "pct:10",
-    "fair-pct:3",
-    "probabilistic",
-    "delay-bounding",
-    "rl",
-    "dfs",
-    "portfolio",
-];
+/// Our strategies, in report order (shared with sctbench's thorough tests).
+const OUR_STRATEGIES: &[&str] = sctbench::STRATEGIES;
 
 /// Strategies whose runs do not depend on the seed: run once; the result stands for every seed.
 const SEED_INDEPENDENT: &[&str] = &["dfs"];

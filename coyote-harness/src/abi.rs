@@ -116,20 +116,10 @@ pub unsafe fn run(
             heartbeat,
         ))
     }));
-    let result = match outcome {
-        Ok(Ok(r)) => r,
-        Ok(Err(e)) => RunResult {
-            error: Some(e),
-            ..Default::default()
-        },
-        Err(p) => RunResult {
-            error: Some(format!(
-                "internal error in the harness: {}",
-                crate::rt::panics::payload_message(&*p)
-            )),
-            ..Default::default()
-        },
-    };
+    let result = settle(outcome, |error| RunResult {
+        error: Some(error),
+        ..Default::default()
+    });
     to_c(serde_json::to_string(&result).expect("serialises"))
 }
 
@@ -157,19 +147,25 @@ pub unsafe fn replay(
             req.break_before_failure,
         ))
     }));
-    let result = match outcome {
-        Ok(Ok(r)) => r,
-        Ok(Err(e)) => ReplayResult {
-            error: Some(e),
-            ..Default::default()
-        },
-        Err(p) => ReplayResult {
-            error: Some(format!(
-                "internal error in the harness: {}",
-                crate::rt::panics::payload_message(&*p)
-            )),
-            ..Default::default()
-        },
-    };
+    let result = settle(outcome, |error| ReplayResult {
+        error: Some(error),
+        ..Default::default()
+    });
     to_c(serde_json::to_string(&result).expect("serialises"))
+}
+
+/// The answer to a request: its result, or `failed` with the request's error or the harness's
+/// own panic (caught, as no panic may cross the C boundary).
+fn settle<R>(
+    outcome: std::thread::Result<Result<R, String>>,
+    failed: impl FnOnce(String) -> R,
+) -> R {
+    match outcome {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => failed(e),
+        Err(p) => failed(format!(
+            "internal error in the harness: {}",
+            crate::rt::panics::payload_message(&*p)
+        )),
+    }
 }

@@ -179,6 +179,20 @@ macro_rules! program {
     };
 }
 
+/// The strategies benchmarks and the thorough tests run on every program, in report order: each
+/// strategy once, PCT at two depths, and the default portfolio.
+pub const STRATEGIES: &[&str] = &[
+    "random",
+    "pct:3",
+    "pct:10",
+    "fair-pct:3",
+    "probabilistic",
+    "delay-bounding",
+    "rl",
+    "dfs",
+    "portfolio",
+];
+
 /// Every ported program, in the order benchmarks report them.
 pub static PROGRAMS: &[Program] = &[
     program!("CS", account, account_fixed),

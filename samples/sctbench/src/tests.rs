@@ -193,20 +193,9 @@ async fn fixed_programs_run_on_tokio() {
 #[test]
 #[ignore = "thorough: 10,000 iterations of every strategy on every fixed variant"]
 fn fixed_variants_thorough() {
-    let strategies = [
-        "random",
-        "pct:3",
-        "pct:10",
-        "fair-pct:3",
-        "probabilistic",
-        "delay-bounding",
-        "rl",
-        "dfs",
-        "portfolio",
-    ];
     for p in PROGRAMS {
         let Some(fixed) = p.fixed else { continue };
-        for s in strategies {
+        for &s in crate::STRATEGIES {
             for seed in 0..3 {
                 check(
                     fixed,

@@ -295,31 +295,33 @@ fn main() {
             .as_ref()
             .is_none_or(|l| l.iter().any(|x| x == s))
     };
+    // Any strategy the CLI accepts may be asked for by name (`pct:5`); by default the list above.
     let mut skipped = Vec::new();
-    let ours: Vec<&str> = OUR_STRATEGIES
-        .iter()
-        .copied()
-        .filter(|s| wanted(s))
-        .filter(|s| match s.parse::<StrategySpec>() {
-            Ok(_) => true,
-            Err(e) => {
-                skipped.push(format!("`{s}` ({e})"));
-                false
-            }
-        })
-        .collect();
+    let ours: Vec<&str> = match &args.strategies {
+        None => OUR_STRATEGIES.to_vec(),
+        Some(l) => l
+            .iter()
+            .map(String::as_str)
+            .filter(|s| !SHUTTLE_SCHEDULERS.contains(s))
+            .collect(),
+    }
+    .into_iter()
+    .filter(|s| match s.parse::<StrategySpec>() {
+        Ok(_) => true,
+        Err(e) => {
+            skipped.push(format!("`{s}` ({e})"));
+            false
+        }
+    })
+    .collect();
     let shuttles: Vec<&str> = SHUTTLE_SCHEDULERS
         .iter()
         .copied()
         .filter(|s| wanted(s))
         .collect();
-    if let Some(l) = &args.strategies {
-        for s in l {
-            if !OUR_STRATEGIES.contains(&s.as_str()) && !SHUTTLE_SCHEDULERS.contains(&s.as_str()) {
-                eprintln!("unknown strategy '{s}'");
-                usage()
-            }
-        }
+    if args.strategies.is_some() && !skipped.is_empty() {
+        eprintln!("unknown strategy: {}", skipped.join(", "));
+        usage()
     }
 
     let started = Instant::now();

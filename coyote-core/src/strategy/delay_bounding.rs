@@ -5,11 +5,12 @@
 //! after the current one, cyclically: the operation that reached the scheduling point keeps
 //! running while it is enabled; when it is not, the next enabled id after the last operation
 //! this strategy chose runs (wrapping around). On top of it, at most `d` *delays* per iteration
-//! are placed at steps drawn uniformly from `0..k`, where `k` is the longest iteration seen so
-//! far (learned like PCT's range, starting from 16). A delay skips the operation round-robin
-//! would run and moves to the next enabled one in round-robin order; `j` delays at one point
-//! skip `j` operations. A delay that falls on a step where the executor did not ask (only one
-//! operation was enabled) applies at the next scheduling point.
+//! are placed at decisions drawn uniformly from `0..k`, where `k` is the most decisions any
+//! iteration so far made (learned like PCT's range, starting from 16). A decision is a
+//! scheduling point where this strategy was asked (two or more operations enabled); a delay
+//! where only one operation can run would change nothing. A delay skips the operation
+//! round-robin would run and moves to the next enabled one in round-robin order; `j` delays at
+//! one decision skip `j` operations.
 //!
 //! Invariants:
 //!
@@ -31,8 +32,11 @@ pub struct DelayBounding {
     next_delay: usize,
     /// The operation this strategy last chose in this iteration.
     last: Option<OpId>,
-    /// The longest iteration seen (scheduling steps); the range delays are drawn from.
-    learned_steps: u32,
+    /// The most decisions any iteration made so far (16 before the first ends); the range
+    /// delays are drawn from.
+    learned_decisions: u32,
+    /// Decisions made in the current iteration.
+    decisions: u32,
 }
 
 impl DelayBounding {
@@ -44,7 +48,8 @@ impl DelayBounding {
             delay_points: Vec::with_capacity(delays as usize),
             next_delay: 0,
             last: None,
-            learned_steps: 16,
+            learned_decisions: 16,
+            decisions: 0,
         }
     }
 }
@@ -58,8 +63,9 @@ impl Strategy for DelayBounding {
         self.delay_points.clear();
         self.next_delay = 0;
         self.last = None;
+        self.decisions = 0;
         for _ in 0..self.delays {
-            let at = self.rng.below(self.learned_steps.max(1) as u64) as u32;
+            let at = self.rng.below(self.learned_decisions.max(1) as u64) as u32;
             self.delay_points.push(at);
         }
         self.delay_points.sort_unstable();
@@ -75,9 +81,9 @@ impl Strategy for DelayBounding {
             (None, Some(l)) => enabled.partition_point(|op| *op <= l),
             (None, None) => 0,
         } % enabled.len();
-        while self.next_delay < self.delay_points.len()
-            && self.delay_points[self.next_delay] <= point.step
-        {
+        let decision = self.decisions;
+        self.decisions += 1;
+        while self.delay_points.get(self.next_delay) == Some(&decision) {
             self.next_delay += 1;
             at = (at + 1) % enabled.len();
         }
@@ -93,8 +99,8 @@ impl Strategy for DelayBounding {
         Some(self.rng.below(bound.max(1)))
     }
 
-    fn end_iteration(&mut self, end: &IterationEnd) {
-        self.learned_steps = self.learned_steps.max(end.steps);
+    fn end_iteration(&mut self, _end: &IterationEnd) {
+        self.learned_decisions = self.learned_decisions.max(self.decisions);
     }
 }
 
@@ -124,9 +130,10 @@ mod tests {
             seen.insert(order);
         }
         assert!(seen.len() > 10, "only {} schedules", seen.len());
-        assert_eq!(s.learned_steps, 16);
+        assert_eq!(s.learned_decisions, 16);
         run_once(&mut s, 4, 10);
-        assert_eq!(s.learned_steps, 40);
+        // Decisions are counted only while two or more ops are enabled: 30 to 39 of 40 steps.
+        assert!((30..40).contains(&s.learned_decisions), "{}", s.learned_decisions);
 
         let mut a = DelayBounding::new(9, 2);
         let mut b = DelayBounding::new(9, 2);

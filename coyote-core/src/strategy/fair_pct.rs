@@ -13,8 +13,9 @@
 //!
 //! * decisions before step `prefix` are exactly those of `Pct::new(seed, depth)`, so the prefix
 //!   keeps PCT's probabilistic guarantee;
-//! * the inner PCT learns its change-point range only from the prefix (steps are capped at
-//!   `prefix` when reported to it), so change points never land in the random suffix;
+//! * the inner PCT learns its change-point range only from the prefix (it counts the decisions
+//!   it is asked for, all of them in the prefix), so change points never land in the random
+//!   suffix;
 //! * the suffix draws from its own generator (derived from the seed), so it does not perturb the
 //!   PCT stream; declared choices are uniform, drawn by the inner PCT.
 //!
@@ -78,10 +79,7 @@ impl Strategy for FairPct {
     }
 
     fn end_iteration(&mut self, end: &IterationEnd) {
-        self.pct.end_iteration(&IterationEnd {
-            steps: end.steps.min(self.prefix),
-            ..*end
-        });
+        self.pct.end_iteration(end);
     }
 
     fn is_fair(&self) -> bool {

@@ -133,7 +133,11 @@ mod tests {
         assert_eq!(s.learned_decisions, 16);
         run_once(&mut s, 4, 10);
         // Decisions are counted only while two or more ops are enabled: 30 to 39 of 40 steps.
-        assert!((30..40).contains(&s.learned_decisions), "{}", s.learned_decisions);
+        assert!(
+            (30..40).contains(&s.learned_decisions),
+            "{}",
+            s.learned_decisions
+        );
 
         let mut a = DelayBounding::new(9, 2);
         let mut b = DelayBounding::new(9, 2);

@@ -171,6 +171,10 @@ mod tests {
         }
         assert!(max_switches >= 2);
         // Decisions are counted only while both ops are enabled: 10 to 19 of the 20 steps.
-        assert!((10..20).contains(&s.learned_decisions), "{}", s.learned_decisions);
+        assert!(
+            (10..20).contains(&s.learned_decisions),
+            "{}",
+            s.learned_decisions
+        );
     }
 }

@@ -15,8 +15,12 @@
 //!
 //! ```text
 //! cargo run --release --manifest-path bench-bugs/Cargo.toml -- [--programs a,b] [--seeds N]
-//!     [--iterations N] [--strategies random,pct:3,shuttle-random] [--out PATH]
+//!     [--iterations N] [--strategies random,pct:3,shuttle-random] [--out PATH] [--raw CSV]
 //! ```
+//!
+//! `--raw` also writes every run's result, one line per program, strategy and seed
+//! (`program,strategy,seed,first_bug`, empty when not found), for analyses such as choosing the
+//! portfolio's rotation.
 
 mod shuttle_ports;
 
@@ -47,11 +51,12 @@ struct Args {
     seeds: u64,
     iterations: u64,
     out: Option<PathBuf>,
+    raw: Option<PathBuf>,
 }
 
 fn usage() -> ! {
     eprintln!(
-        "usage: bench-bugs [--programs a,b] [--seeds N] [--iterations N] [--strategies s,t] [--out PATH|-]\n\
+        "usage: bench-bugs [--programs a,b] [--seeds N] [--iterations N] [--strategies s,t] [--out PATH|-] [--raw CSV]\n\
          programs: {}\n\
          strategies: {}, {}",
         sctbench::PROGRAMS
@@ -72,6 +77,7 @@ fn parse_args() -> Args {
         seeds: 20,
         iterations: 10_000,
         out: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("RESULTS.md")),
+        raw: None,
     };
     let mut it = std::env::args().skip(1);
     let list = |s: String| {
@@ -100,6 +106,7 @@ fn parse_args() -> Args {
                 let v = value();
                 args.out = (v != "-").then(|| PathBuf::from(v));
             }
+            "--raw" => args.raw = Some(PathBuf::from(value())),
             "-h" | "--help" => usage(),
             _ => {
                 eprintln!("unknown argument '{a}'");
@@ -326,25 +333,28 @@ fn main() {
 
     let started = Instant::now();
     let mut rows = Vec::new();
+    let mut raw = String::from("program,strategy,seed,first_bug\n");
     for (pi, p) in programs.iter().enumerate() {
         let port = shuttle_ports::port(p.name);
         let mut run_row =
             |strategy: &str, run: &dyn Fn(u64) -> Option<u64>, seed_independent: bool| {
                 let t = Instant::now();
-                let found: Vec<u64> = if seed_independent {
-                    run(1)
-                        .map(|n| vec![n; args.seeds as usize])
-                        .unwrap_or_default()
+                let per_seed: Vec<Option<u64>> = if seed_independent {
+                    vec![run(1); args.seeds as usize]
                 } else {
-                    (1..=args.seeds).filter_map(run).collect()
+                    (1..=args.seeds).map(run).collect()
                 };
                 let row = Row {
                     program: p.name,
                     strategy: strategy.to_string(),
                     seeds: args.seeds,
-                    found,
+                    found: per_seed.iter().flatten().copied().collect(),
                     wall: t.elapsed(),
                 };
+                for (seed, r) in per_seed.iter().enumerate() {
+                    let r = r.map(|n| n.to_string()).unwrap_or_default();
+                    let _ = writeln!(raw, "{},{strategy},{},{r}", p.name, seed + 1);
+                }
                 eprintln!(
                     "[{}/{}] {:<18} {:<16} found {:>2}/{}  median {:>6}  {:>8} ms",
                     pi + 1,
@@ -384,6 +394,12 @@ fn main() {
             std::process::exit(1);
         }
         eprintln!("wrote {}", out.display());
+    }
+    if let Some(path) = &args.raw {
+        if let Err(e) = std::fs::write(path, &raw) {
+            eprintln!("could not write {}: {e}", path.display());
+            std::process::exit(1);
+        }
     }
 }
 

@@ -6,7 +6,8 @@
 //! running while it is enabled; when it is not, the next enabled id after the last operation
 //! this strategy chose runs (wrapping around). On top of it, at most `d` *delays* per iteration
 //! are placed at decisions drawn uniformly from `0..k`, where `k` is the most decisions any
-//! iteration so far made (learned like PCT's range, starting from 16). A decision is a
+//! iteration so far made (learned like PCT's range, also from a portfolio's other members;
+//! 16 before any iteration has ended). A decision is a
 //! scheduling point where this strategy was asked (two or more operations enabled); a delay
 //! where only one operation can run would change nothing. A delay skips the operation
 //! round-robin would run and moves to the next enabled one in round-robin order; `j` delays at
@@ -100,7 +101,11 @@ impl Strategy for DelayBounding {
     }
 
     fn end_iteration(&mut self, _end: &IterationEnd) {
-        self.learned_decisions = self.learned_decisions.max(self.decisions);
+        self.observe_length(self.decisions);
+    }
+
+    fn observe_length(&mut self, decisions: u32) {
+        self.learned_decisions = self.learned_decisions.max(decisions);
     }
 }
 

@@ -82,6 +82,10 @@ impl Strategy for FairPct {
         self.pct.end_iteration(end);
     }
 
+    fn observe_length(&mut self, decisions: u32) {
+        self.pct.observe_length(decisions);
+    }
+
     fn is_fair(&self) -> bool {
         true
     }

@@ -26,6 +26,7 @@ mod probabilistic;
 mod random;
 mod replay;
 mod rl;
+mod round_robin;
 mod spec;
 
 pub use delay_bounding::DelayBounding;
@@ -87,6 +88,14 @@ pub trait Strategy: Send {
 
     /// Told when an iteration ends.
     fn end_iteration(&mut self, end: &IterationEnd);
+
+    /// Told that another strategy (a [`Portfolio`]'s other member) ran an iteration of the same
+    /// program that made `decisions` scheduling decisions (points with two or more operations
+    /// enabled). Strategies that learn the program's length (PCT, delay bounding) take the
+    /// longest; the rest ignore it.
+    fn observe_length(&mut self, decisions: u32) {
+        let _ = decisions;
+    }
 
     /// True once the strategy has explored its whole space (exhaustive strategies only).
     fn exhausted(&self) -> bool {

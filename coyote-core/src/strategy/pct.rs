@@ -14,8 +14,8 @@
 //! only dilutes the points that matter: on SCTBench's `stringbuffer` (4 decisions among
 //! about 10 steps) `pct:5` went from a median of 20 iterations to 3.
 //!
-//! The expected length `k` is learned: the most decisions any iteration so far made (Coyote
-//! learns its step bound the same way); only the first iteration, before any length is known,
+//! The expected length `k` is learned: the most decisions any iteration so far made, its own or,
+//! in a portfolio, another member's (Coyote learns its step bound the same way); only the first iteration, before any length is known,
 //! uses a guess of 16. Change points fall on decisions `1..k` (decision 0 is decided by the
 //! initial priorities already), so there are at most `k - 1` of them. Declared random choices
 //! are uniform.
@@ -139,7 +139,11 @@ impl Strategy for Pct {
     }
 
     fn end_iteration(&mut self, _end: &IterationEnd) {
-        self.learned_decisions = self.learned_decisions.max(self.decisions);
+        self.observe_length(self.decisions);
+    }
+
+    fn observe_length(&mut self, decisions: u32) {
+        self.learned_decisions = self.learned_decisions.max(decisions);
     }
 }
 

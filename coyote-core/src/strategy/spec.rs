@@ -212,7 +212,7 @@ mod tests {
             // The built strategy calls itself the same (the portfolio adds its member).
             let built = spec.build_for_worker(1, 0, Bounds::default());
             if spec == StrategySpec::Portfolio {
-                assert_eq!(built.name(), "portfolio/probabilistic:1");
+                assert_eq!(built.name(), "portfolio/pct:5");
             } else {
                 assert_eq!(built.name(), s);
             }

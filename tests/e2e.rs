@@ -530,6 +530,28 @@ fn foo_bar_dfs_explores_the_derived_space() {
     assert_eq!(o.status.code(), Some(1), "{t}");
 }
 
+/// Worker 0's first iteration is the newest-first round-robin probe: it finds these small bugs
+/// in iteration 0, whatever the seed; the trace names the probe, and the bug replays.
+#[test]
+fn round_robin_probe_finds_small_bugs_in_the_first_iteration() {
+    let sct = lib("sctbench");
+    for test in ["wronglock", "deadlock01"] {
+        for seed in ["1", "2"] {
+            let out = out_dir(&format!("probe-{test}-{seed}"));
+            let o = coyote_test(&sct, test, &out, &["-j", "1", "--seed", seed]);
+            let t = text(&o);
+            assert_eq!(o.status.code(), Some(1), "{t}");
+            assert!(
+                t.contains("iteration 0 (portfolio/round-robin:newest-first"),
+                "{test}, seed {seed}: {t}"
+            );
+            let r = coyote(&["replay", s(&out.join(format!("{test}-1.trace")))]);
+            assert_eq!(r.status.code(), Some(1), "{}", text(&r));
+            assert!(text(&r).contains("reproduced the recorded failure"));
+        }
+    }
+}
+
 /// Issue 3's target: the default portfolio finds every SCTBench bug within 10,000 iterations,
 /// except the two the literature reports as beyond all tools at this budget (safestack,
 /// fib_bench), and the fixed variants pass.

@@ -180,14 +180,17 @@ macro_rules! program {
 }
 
 /// The strategies benchmarks and the thorough tests run on every program, in report order: each
-/// strategy once, PCT at two depths, and the default portfolio.
+/// strategy once, with the parameters the portfolio uses, PCT also at Coyote's default depth 3
+/// and at 10, a second random walk, and the default portfolio.
 pub const STRATEGIES: &[&str] = &[
     "random",
     "pct:3",
+    "pct:5",
     "pct:10",
-    "fair-pct:3",
-    "probabilistic",
-    "delay-bounding",
+    "fair-pct:5",
+    "probabilistic:1",
+    "probabilistic:2",
+    "delay-bounding:3",
     "rl",
     "dfs",
     "portfolio",

@@ -552,6 +552,39 @@ fn round_robin_probe_finds_small_bugs_in_the_first_iteration() {
     }
 }
 
+/// With several workers the first bug reported is the earliest in iteration order, not the first
+/// to arrive: every run with the same `--seed` and `-j` writes the same trace. In `lazy01`,
+/// worker 1's first iteration (the oldest-first probe) finds the bug and worker 0 finds it later
+/// in its own rotation; which message reaches the parent first varies from run to run.
+#[test]
+fn the_reported_bug_is_a_function_of_seed_and_workers() {
+    let sct = lib("sctbench");
+    let mut seen = Vec::new();
+    for run in 0..4 {
+        let out = out_dir(&format!("first-{run}"));
+        let o = coyote_test(&sct, "lazy01", &out, &["-j", "2", "--seed", "2"]);
+        let t = text(&o);
+        assert_eq!(o.status.code(), Some(1), "{t}");
+        assert!(
+            t.contains("iteration 0 (portfolio/round-robin:oldest-first"),
+            "{t}"
+        );
+        let files: Vec<_> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert!(
+            !files.iter().any(|f| f.starts_with(".pending")),
+            "{files:?}"
+        );
+        seen.push(std::fs::read(out.join("lazy01-1.trace")).unwrap());
+    }
+    assert!(
+        seen.windows(2).all(|w| w[0] == w[1]),
+        "traces differ between runs"
+    );
+}
+
 /// Issue 3's target: the default portfolio finds every SCTBench bug within 10,000 iterations,
 /// except the two the literature reports as beyond all tools at this budget (safestack,
 /// fib_bench), and the fixed variants pass.

@@ -6,16 +6,21 @@
 //! a fresh worker that streams decisions from the failing iteration on; `report.json` is
 //! written however the run ends (finished, first bug, timeout, Ctrl-C).
 //!
+//! Without `--explore` the run reports its first bug in iteration order, not arrival order
+//! (see [`first`]), so what it reports is a function of `--seed` and `-j` only.
+//!
 //! Submodules: [`capture`] (crash and hang capture re-runs), [`consumers`] (progress bar,
-//! summary, JUnit), [`determinism`] (`--check-determinism`).
+//! summary, JUnit), [`determinism`] (`--check-determinism`), [`first`] (the first bug).
 
 mod capture;
 mod consumers;
 mod determinism;
+mod first;
 
 use capture::{finish_capture, start_capture, Capture};
 use consumers::{junit_xml, print_summary, progress_bar, say};
 use determinism::check_determinism;
+use first::FirstBug;
 
 use crate::cli::{ListArgs, TestArgs};
 use crate::library::Library;
@@ -294,7 +299,7 @@ fn run_one(
     let bar = progress_bar(args, test);
     let mut bugs: Vec<BugRecord> = Vec::new();
     let mut replacements = 0u32;
-    let mut stopping = false;
+    let mut first = FirstBug::default();
     let deadline = args.timeout.map(|t| s.started + Duration::from_secs_f64(t));
     loop {
         if shares.iter().all(|sh| sh.finished) {
@@ -322,6 +327,7 @@ fn run_one(
                     if !sh.is_capture {
                         sh.iterations = iterations;
                         sh.steps = steps;
+                        stop_past(&mut pool, &mut shares, first.at());
                         let total: u64 = shares
                             .iter()
                             .filter(|x| !x.is_capture)
@@ -334,10 +340,11 @@ fn run_one(
                     if shares[slot].is_capture {
                         continue;
                     }
-                    record_bug(s, test, *trace, &mut bugs, &bar)?;
-                    if !args.explore && !stopping {
-                        stopping = true;
-                        kill_all(&mut pool, &mut shares, false);
+                    if args.explore {
+                        record_bug(s, test, *trace, &mut bugs, &bar)?;
+                    } else {
+                        let at = first.add(&s.out, test, shares[slot].index, *trace)?;
+                        stop_past(&mut pool, &mut shares, Some(at));
                     }
                 }
                 Event::IterationStart { .. } => {
@@ -427,6 +434,9 @@ fn run_one(
                 }
             }
         }
+    }
+    for trace in first.settle(s.interrupted || s.timed_out) {
+        record_bug(s, test, trace, &mut bugs, &bar)?;
     }
     bar.finish_and_clear();
     // Statistics.
@@ -559,6 +569,23 @@ fn record_bug(
         },
     });
     Ok(())
+}
+
+/// Stops every running work share that has finished more iterations than `at`, the earliest
+/// iteration with a bug: it can no longer find an earlier one.
+fn stop_past(pool: &mut Pool, shares: &mut [Share], at: Option<u64>) {
+    let Some(at) = at else { return };
+    for (slot, sh) in shares.iter_mut().enumerate() {
+        if !sh.finished
+            && !sh.is_capture
+            && !sh.killed
+            && sh.iterations > at
+            && pool.is_running(slot)
+        {
+            sh.killed = true;
+            pool.kill(slot);
+        }
+    }
 }
 
 fn kill_all(pool: &mut Pool, shares: &mut [Share], captures_too: bool) {

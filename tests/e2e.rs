@@ -559,30 +559,37 @@ fn round_robin_probe_finds_small_bugs_in_the_first_iteration() {
 #[test]
 fn the_reported_bug_is_a_function_of_seed_and_workers() {
     let sct = lib("sctbench");
-    let mut seen = Vec::new();
-    for run in 0..4 {
-        let out = out_dir(&format!("first-{run}"));
-        let o = coyote_test(&sct, "lazy01", &out, &["-j", "2", "--seed", "2"]);
-        let t = text(&o);
-        assert_eq!(o.status.code(), Some(1), "{t}");
+    // With `--explore` every worker runs on; the trace kept for a bug is still its earliest
+    // occurrence.
+    for extra in [&[][..], &["--explore", "-i", "40"][..]] {
+        let mut seen = Vec::new();
+        for run in 0..4 {
+            let out = out_dir(&format!("first-{run}-{}", extra.len()));
+            let mut args = vec!["-j", "2", "--seed", "2"];
+            args.extend_from_slice(extra);
+            let o = coyote_test(&sct, "lazy01", &out, &args);
+            let t = text(&o);
+            assert_eq!(o.status.code(), Some(1), "{t}");
+            let files: Vec<_> = std::fs::read_dir(&out)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
+            assert!(
+                !files.iter().any(|f| f.starts_with(".pending")),
+                "{files:?}"
+            );
+            let trace = std::fs::read_to_string(out.join("lazy01-1.trace")).unwrap();
+            assert!(
+                trace.contains("round-robin:oldest-first"),
+                "{extra:?}: {trace}"
+            );
+            seen.push(trace);
+        }
         assert!(
-            t.contains("iteration 0 (portfolio/round-robin:oldest-first"),
-            "{t}"
+            seen.windows(2).all(|w| w[0] == w[1]),
+            "traces differ between runs"
         );
-        let files: Vec<_> = std::fs::read_dir(&out)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
-        assert!(
-            !files.iter().any(|f| f.starts_with(".pending")),
-            "{files:?}"
-        );
-        seen.push(std::fs::read(out.join("lazy01-1.trace")).unwrap());
     }
-    assert!(
-        seen.windows(2).all(|w| w[0] == w[1]),
-        "traces differ between runs"
-    );
 }
 
 /// Issue 3's target: the default portfolio finds every SCTBench bug within 10,000 iterations,

@@ -258,6 +258,8 @@ struct Share {
 struct BugRecord {
     key: String,
     summary: BugSummary,
+    /// The worker of the occurrence whose trace is kept.
+    worker: u32,
 }
 
 fn run_one(
@@ -341,7 +343,8 @@ fn run_one(
                         continue;
                     }
                     if args.explore {
-                        record_bug(s, test, *trace, &mut bugs, &bar)?;
+                        let worker = shares[slot].index;
+                        record_bug(s, test, *trace, worker, &mut bugs, &bar)?;
                     } else {
                         let at = first.add(&s.out, test, shares[slot].index, *trace)?;
                         stop_past(&mut pool, &mut shares, Some(at));
@@ -394,7 +397,7 @@ fn run_one(
                 sh.finished = true;
                 if let Some(c) = sh.capture.take() {
                     // A capture run ended (crashed or hung again, or was stopped): its bug.
-                    finish_capture(s, test, c, &mut bugs, &bar)?;
+                    finish_capture(s, test, c, sh.index, &mut bugs, &bar)?;
                     continue;
                 }
                 let c = if let Some(c) = sh.hung.take() {
@@ -435,8 +438,8 @@ fn run_one(
             }
         }
     }
-    for trace in first.settle(s.interrupted || s.timed_out) {
-        record_bug(s, test, trace, &mut bugs, &bar)?;
+    for (worker, trace) in first.settle(s.interrupted || s.timed_out) {
+        record_bug(s, test, trace, worker, &mut bugs, &bar)?;
     }
     bar.finish_and_clear();
     // Statistics.
@@ -520,11 +523,14 @@ fn worker_strategy(spec: &StrategySpec, _w: u32) -> String {
     spec.to_string()
 }
 
-/// Re-runs a failed worker's seed up to the failing iteration, streaming its decisions.
+/// Records worker `worker`'s bug: a new one gets a trace file and a console line; a repeat
+/// counts as an occurrence, and its trace replaces the kept one if it is earlier (by iteration,
+/// then worker), so the trace kept is a function of the seed and `-j`, not of arrival order.
 fn record_bug(
     s: &Session<'_>,
     test: &str,
     mut trace: Trace,
+    worker: u32,
     bugs: &mut Vec<BugRecord>,
     bar: &ProgressBar,
 ) -> anyhow::Result<()> {
@@ -533,6 +539,15 @@ fn record_bug(
     let key = trace.failure.dedup_key();
     if let Some(b) = bugs.iter_mut().find(|b| b.key == key) {
         b.summary.occurrences += 1;
+        if (trace.iteration, worker) < (b.summary.iteration, b.worker) {
+            let path = s.out.join(&b.summary.trace);
+            write_atomic(&path, trace.to_json().as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            b.summary.strategy = trace.strategy;
+            b.summary.seed = trace.seed;
+            b.summary.iteration = trace.iteration;
+            b.worker = worker;
+        }
         return Ok(());
     }
     let path = output::trace_path(&s.out, test, bugs.len() + 1);
@@ -567,6 +582,7 @@ fn record_bug(
             iteration: trace.iteration,
             occurrences: 1,
         },
+        worker,
     });
     Ok(())
 }

@@ -59,6 +59,7 @@ pub(super) fn finish_capture(
     s: &Session<'_>,
     test: &str,
     c: Capture,
+    worker: u32,
     bugs: &mut Vec<BugRecord>,
     bar: &ProgressBar,
 ) -> anyhow::Result<()> {
@@ -83,5 +84,5 @@ pub(super) fn finish_capture(
         log: Vec::new(),
         allow_real_clock: false,
     };
-    record_bug(s, test, trace, bugs, bar)
+    record_bug(s, test, trace, worker, bugs, bar)
 }

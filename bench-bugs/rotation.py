@@ -13,6 +13,11 @@ it). The score of a rotation is the expected number of programs whose 20-seed me
 target (the chance is computed by sampling 20-seed medians from the portfolio's distribution).
 A hill climb over single-position changes, from the given start, finds a local optimum.
 
+The model takes each member's runs on its own, so it misses one thing the real portfolio does:
+members learn the program's length from each other's iterations, which helps PCT and delay
+bounding most in their first turns on short programs. Its scores are pessimistic there; confirm
+a chosen rotation with `bench-bugs --strategies portfolio`.
+
 usage: rotation.py RAW.csv[,MORE.csv] [--probe p1,p2,..] [--start m1,m2,...] [--members m,...]
                    [--require a|b,c|d] [--eval]
   --probe:   programs the round-robin probe (worker 0's first iteration) finds; omit for no probe
@@ -150,7 +155,7 @@ def main():
     tg = targets(data)
     start = opts.get(
         "--start",
-        "probabilistic:1,pct:5,probabilistic:2,pct:4,probabilistic:1,delay-bounding:3,pct:3,pct:5",
+        "pct:5,fair-pct:5,delay-bounding:3,probabilistic:1,pct:5,delay-bounding:3,fair-pct:5,probabilistic:2",
     ).split(",")
     some = next(iter(data.values()))
     members = opts.get("--members", ",".join(s for s in some if not s.startswith("shuttle")))

@@ -5,13 +5,11 @@
 //! after the current one, cyclically: the operation that reached the scheduling point keeps
 //! running while it is enabled; when it is not, the next enabled id after the last operation
 //! this strategy chose runs (wrapping around). On top of it, at most `d` *delays* per iteration
-//! are placed at decisions drawn uniformly from `0..k`, where `k` is the most decisions any
-//! iteration so far made (learned like PCT's range, also from a portfolio's other members;
-//! 16 before any iteration has ended). A decision is a
-//! scheduling point where this strategy was asked (two or more operations enabled); a delay
-//! where only one operation can run would change nothing. A delay skips the operation
-//! round-robin would run and moves to the next enabled one in round-robin order; `j` delays at
-//! one decision skip `j` operations.
+//! are placed at decisions (see `length.rs`) drawn uniformly from `0..k`, where `k` is the
+//! program's learned length like PCT's: the most decisions any iteration so far made, also a
+//! portfolio's other members' (16 before any has ended). A delay skips the operation round-robin would
+//! run and moves to the next enabled one in round-robin order; `j` delays at one decision skip
+//! `j` operations.
 //!
 //! Invariants:
 //!
@@ -20,6 +18,7 @@
 //!   is found with probability at least about `1 / k^d` per iteration;
 //! * all draws come from one generator seeded by the seed; declared choices are uniform.
 
+use super::length::Length;
 use super::{IterationEnd, OpId, SchedulingPoint, Strategy};
 use crate::rng::Rng;
 
@@ -33,11 +32,8 @@ pub struct DelayBounding {
     next_delay: usize,
     /// The operation this strategy last chose in this iteration.
     last: Option<OpId>,
-    /// The most decisions any iteration made so far (16 before the first ends); the range
-    /// delays are drawn from.
-    learned_decisions: u32,
-    /// Decisions made in the current iteration.
-    decisions: u32,
+    /// The program's length, the range delays are drawn from.
+    length: Length,
 }
 
 impl DelayBounding {
@@ -49,8 +45,7 @@ impl DelayBounding {
             delay_points: Vec::with_capacity(delays as usize),
             next_delay: 0,
             last: None,
-            learned_decisions: 16,
-            decisions: 0,
+            length: Length::default(),
         }
     }
 }
@@ -64,9 +59,9 @@ impl Strategy for DelayBounding {
         self.delay_points.clear();
         self.next_delay = 0;
         self.last = None;
-        self.decisions = 0;
+        let length = self.length.begin();
         for _ in 0..self.delays {
-            let at = self.rng.below(self.learned_decisions.max(1) as u64) as u32;
+            let at = self.rng.below(length.max(1) as u64) as u32;
             self.delay_points.push(at);
         }
         self.delay_points.sort_unstable();
@@ -82,8 +77,7 @@ impl Strategy for DelayBounding {
             (None, Some(l)) => enabled.partition_point(|op| *op <= l),
             (None, None) => 0,
         } % enabled.len();
-        let decision = self.decisions;
-        self.decisions += 1;
+        let decision = self.length.next();
         while self.delay_points.get(self.next_delay) == Some(&decision) {
             self.next_delay += 1;
             at = (at + 1) % enabled.len();
@@ -101,11 +95,11 @@ impl Strategy for DelayBounding {
     }
 
     fn end_iteration(&mut self, _end: &IterationEnd) {
-        self.observe_length(self.decisions);
+        self.length.end();
     }
 
     fn observe_length(&mut self, decisions: u32) {
-        self.learned_decisions = self.learned_decisions.max(decisions);
+        self.length.observe(decisions);
     }
 }
 
@@ -135,14 +129,10 @@ mod tests {
             seen.insert(order);
         }
         assert!(seen.len() > 10, "only {} schedules", seen.len());
-        assert_eq!(s.learned_decisions, 16);
+        // Decisions are counted only while two or more ops are enabled: 8 to 11 of 12 steps.
+        assert!((8..12).contains(&s.length.longest()), "{:?}", s.length);
         run_once(&mut s, 4, 10);
-        // Decisions are counted only while two or more ops are enabled: 30 to 39 of 40 steps.
-        assert!(
-            (30..40).contains(&s.learned_decisions),
-            "{}",
-            s.learned_decisions
-        );
+        assert!((30..40).contains(&s.length.longest()), "{:?}", s.length);
 
         let mut a = DelayBounding::new(9, 2);
         let mut b = DelayBounding::new(9, 2);

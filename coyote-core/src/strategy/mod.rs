@@ -20,6 +20,7 @@
 mod delay_bounding;
 mod dfs;
 mod fair_pct;
+mod length;
 mod pct;
 mod portfolio;
 mod probabilistic;

@@ -8,15 +8,15 @@
 //! in a program of `n` operations and `k` decisions is found with probability at least
 //! `1 / (n k^(d-1))` per iteration.
 //!
-//! Length is counted in *decisions*: the scheduling points where this strategy was asked (two or
-//! more operations enabled), not every step. Stretches where only one operation can run cannot
-//! hold a useful change point (the paper's "sequential execution" remark), so drawing over them
-//! only dilutes the points that matter: on SCTBench's `stringbuffer` (4 decisions among
-//! about 10 steps) `pct:5` went from a median of 20 iterations to 3.
+//! Length is counted in *decisions* (see `length.rs`): the scheduling points where this strategy
+//! was asked (two or more operations enabled), not every step. Stretches where only one
+//! operation can run cannot hold a useful change point (the paper's "sequential execution"
+//! remark), so drawing over them only dilutes the points that matter: on SCTBench's
+//! `stringbuffer` `pct:5` went from a median of 20 iterations to 3 (100 seeds).
 //!
 //! The expected length `k` is learned: the most decisions any iteration so far made, its own or,
-//! in a portfolio, another member's (Coyote learns its step bound the same way); only the first iteration, before any length is known,
-//! uses a guess of 16. Change points fall on decisions `1..k` (decision 0 is decided by the
+//! in a portfolio, another member's (Coyote learns its step bound the same way); before any
+//! iteration has ended it is a guess of 16. Change points fall on decisions `1..k` (decision 0 is decided by the
 //! initial priorities already), so there are at most `k - 1` of them. Declared random choices
 //! are uniform.
 //!
@@ -28,6 +28,7 @@
 //! * priorities are a permutation of the operations seen in this iteration; a change point
 //!   moves one operation to the end of it.
 
+use super::length::Length;
 use super::{IterationEnd, OpId, SchedulingPoint, Strategy};
 use crate::rng::Rng;
 
@@ -41,15 +42,9 @@ pub struct Pct {
     /// Steps at which the running operation is demoted, ascending.
     change_points: Vec<u32>,
     next_change: usize,
-    /// The most decisions any iteration made so far (0 before the first ends); the range change
-    /// points are drawn from.
-    learned_decisions: u32,
-    /// Decisions made in the current iteration.
-    decisions: u32,
+    /// The program's length, the range change points are drawn from.
+    length: Length,
 }
-
-/// The expected length of the first iteration, in decisions, before any is known.
-const INITIAL_DECISIONS_GUESS: u32 = 16;
 
 impl Pct {
     /// PCT with the given bug depth (`depth >= 1`; 1 means no change points).
@@ -60,8 +55,7 @@ impl Pct {
             priorities: Vec::with_capacity(64),
             change_points: Vec::with_capacity(depth as usize),
             next_change: 0,
-            learned_decisions: 0,
-            decisions: 0,
+            length: Length::default(),
         }
     }
 
@@ -92,11 +86,7 @@ impl Strategy for Pct {
         self.priorities.clear();
         self.change_points.clear();
         self.next_change = 0;
-        self.decisions = 0;
-        let length = match self.learned_decisions {
-            0 => INITIAL_DECISIONS_GUESS,
-            n => n,
-        };
+        let length = self.length.begin();
         // `depth - 1` distinct decisions of `1..length`, by Floyd's sampling (every subset
         // equally likely, one draw per point).
         let range = length - 1;
@@ -118,8 +108,7 @@ impl Strategy for Pct {
         if point.enabled.last().copied().unwrap_or(0) as usize >= self.priorities.len() {
             self.admit_new_ops(point.enabled);
         }
-        let decision = self.decisions;
-        self.decisions += 1;
+        let decision = self.length.next();
         let mut at = self.highest_enabled(point.enabled);
         if self.change_points.get(self.next_change) == Some(&decision) {
             self.next_change += 1;
@@ -139,11 +128,11 @@ impl Strategy for Pct {
     }
 
     fn end_iteration(&mut self, _end: &IterationEnd) {
-        self.observe_length(self.decisions);
+        self.length.end();
     }
 
     fn observe_length(&mut self, decisions: u32) {
-        self.learned_decisions = self.learned_decisions.max(decisions);
+        self.length.observe(decisions);
     }
 }
 
@@ -176,9 +165,9 @@ mod tests {
         assert!(max_switches >= 2);
         // Decisions are counted only while both ops are enabled: 10 to 19 of the 20 steps.
         assert!(
-            (10..20).contains(&s.learned_decisions),
+            (10..20).contains(&s.length.longest()),
             "{}",
-            s.learned_decisions
+            s.length.longest()
         );
     }
 }

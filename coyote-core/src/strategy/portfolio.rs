@@ -37,8 +37,8 @@
 //!   seed `derive_seed(derive_seed(seed, w), k)`, and keep their own state (PCT's learned
 //!   length) across their turns, also when a member has several positions; the probes ignore
 //!   seeds; so everything is a function of seed and worker index;
-//! * after every iteration, every member that did not run it is told its length in decisions
-//!   ([`Strategy::observe_length`]), so PCT and delay bounding draw over the program's real
+//! * after every iteration that ended before the step bound, every member that did not run it
+//!   is told its length in decisions ([`Strategy::observe_length`]), so PCT and delay bounding draw over the program's real
 //!   length from their first turn on (on workers 0 and 1, the probe's iteration tells them);
 //! * calls between [`Strategy::begin_iteration`] and [`Strategy::end_iteration`] all go to the
 //!   probe or member running that iteration; [`Strategy::name`] is `portfolio/<member>` for the
@@ -175,8 +175,13 @@ impl Strategy for Portfolio {
     fn end_iteration(&mut self, end: &IterationEnd) {
         self.member().end_iteration(end);
         // Every member learns the program's length from every iteration, not only its own, so
-        // no member's first turn draws its change points or delays over a guess.
+        // no member's first turn draws its change points or delays over a guess. Not from an
+        // iteration cut at the step bound: its length is the bound (a fair member's is the larger
+        // fair bound), not the program's.
         let decisions = std::mem::take(&mut self.decisions);
+        if end.hit_bound {
+            return;
+        }
         let running = (!self.probing).then_some(SCHEDULE[self.position]);
         for (k, member) in self.members.iter_mut().enumerate() {
             if Some(k) != running {
@@ -259,6 +264,40 @@ mod tests {
             guessed.push(switches(&run_once(&mut Pct::new(seed, 5), 2, 3).unwrap()));
         }
         assert!(guessed.iter().any(|&s| s < 5), "{guessed:?}");
+    }
+
+    #[test]
+    fn an_iteration_cut_at_the_bound_teaches_no_length() {
+        // As above, but the probe's iteration is reported cut at the step bound: fair-pct:5's
+        // first turn falls back to the guess, and does not alternate at every step on every seed.
+        let switches = |order: &[OpId]| order.windows(2).filter(|w| w[0] != w[1]).count();
+        let mut alternated = 0;
+        for seed in 1..20 {
+            let mut p = Portfolio::for_worker(seed, 1, Bounds::default());
+            assert!(p.begin_iteration());
+            let enabled = [0, 1];
+            for step in 0..5 {
+                let point = SchedulingPoint {
+                    enabled: &enabled,
+                    current: None,
+                    step,
+                    state_hash: 0,
+                };
+                p.next_operation(&point).unwrap();
+            }
+            p.end_iteration(&IterationEnd {
+                steps: 5,
+                bug: false,
+                hit_bound: true,
+            });
+            let order = run_once(&mut p, 2, 3).unwrap();
+            assert_eq!(p.name(), "portfolio/fair-pct:5");
+            alternated += usize::from(switches(&order) == 5);
+        }
+        assert!(
+            alternated < 19,
+            "every seed alternated: the bound-cut length was learned"
+        );
     }
 
     #[test]

@@ -38,8 +38,9 @@
 //!   length) across their turns, also when a member has several positions; the probes ignore
 //!   seeds; so everything is a function of seed and worker index;
 //! * after every iteration that ended before the step bound, every member that did not run it
-//!   is told its length in decisions ([`Strategy::observe_length`]), so PCT and delay bounding draw over the program's real
-//!   length from their first turn on (on workers 0 and 1, the probe's iteration tells them);
+//!   is told its length in decisions ([`Strategy::observe_length`]), so PCT and delay bounding
+//!   draw over the program's real length from their first turn on (on workers 0 and 1, the
+//!   probe's iteration tells them);
 //! * calls between [`Strategy::begin_iteration`] and [`Strategy::end_iteration`] all go to the
 //!   probe or member running that iteration; [`Strategy::name`] is `portfolio/<member>` for the
 //!   one running the current (or, after it ends, the last) iteration, so a trace records which

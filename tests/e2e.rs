@@ -530,21 +530,26 @@ fn foo_bar_dfs_explores_the_derived_space() {
     assert_eq!(o.status.code(), Some(1), "{t}");
 }
 
-/// Worker 0's first iteration is the newest-first round-robin probe: it finds these small bugs
-/// in iteration 0, whatever the seed; the trace names the probe, and the bug replays.
+/// Worker 0's first two iterations are the newest-first sweep and round robin: they find these
+/// small bugs in iteration 0 or 1, whatever the seed; the trace names the probe, and the bug
+/// replays.
 #[test]
-fn round_robin_probe_finds_small_bugs_in_the_first_iteration() {
+fn probes_find_small_bugs_in_the_first_iterations() {
     let sct = lib("sctbench");
-    for test in ["wronglock", "deadlock01"] {
+    for (test, found) in [
+        ("lazy01", "iteration 0 (portfolio/sweep:newest-first"),
+        ("stack", "iteration 0 (portfolio/sweep:newest-first"),
+        (
+            "wronglock",
+            "iteration 1 (portfolio/round-robin:newest-first",
+        ),
+    ] {
         for seed in ["1", "2"] {
             let out = out_dir(&format!("probe-{test}-{seed}"));
             let o = coyote_test(&sct, test, &out, &["-j", "1", "--seed", seed]);
             let t = text(&o);
             assert_eq!(o.status.code(), Some(1), "{t}");
-            assert!(
-                t.contains("iteration 0 (portfolio/round-robin:newest-first"),
-                "{test}, seed {seed}: {t}"
-            );
+            assert!(t.contains(found), "{test}, seed {seed}: {t}");
             let r = coyote(&["replay", s(&out.join(format!("{test}-1.trace")))]);
             assert_eq!(r.status.code(), Some(1), "{}", text(&r));
             assert!(text(&r).contains("reproduced the recorded failure"));
@@ -553,9 +558,10 @@ fn round_robin_probe_finds_small_bugs_in_the_first_iteration() {
 }
 
 /// With several workers the first bug reported is the earliest in iteration order, not the first
-/// to arrive: every run with the same `--seed` and `-j` writes the same trace. In `lazy01`,
-/// worker 1's first iteration (the oldest-first probe) finds the bug and worker 0 finds it later
-/// in its own rotation; which message reaches the parent first varies from run to run.
+/// to arrive: every run with the same `--seed` and `-j` writes the same trace. In
+/// `stringbuffer`, worker 1's second iteration (the oldest-first round robin) finds the bug and
+/// worker 0 finds it later in its own rotation; which message reaches the parent first varies
+/// from run to run.
 #[test]
 fn the_reported_bug_is_a_function_of_seed_and_workers() {
     let sct = lib("sctbench");
@@ -567,7 +573,7 @@ fn the_reported_bug_is_a_function_of_seed_and_workers() {
             let out = out_dir(&format!("first-{run}-{}", extra.len()));
             let mut args = vec!["-j", "2", "--seed", "2"];
             args.extend_from_slice(extra);
-            let o = coyote_test(&sct, "lazy01", &out, &args);
+            let o = coyote_test(&sct, "stringbuffer", &out, &args);
             let t = text(&o);
             assert_eq!(o.status.code(), Some(1), "{t}");
             let files: Vec<_> = std::fs::read_dir(&out)
@@ -578,7 +584,7 @@ fn the_reported_bug_is_a_function_of_seed_and_workers() {
                 !files.iter().any(|f| f.starts_with(".pending")),
                 "{files:?}"
             );
-            let trace = std::fs::read_to_string(out.join("lazy01-1.trace")).unwrap();
+            let trace = std::fs::read_to_string(out.join("stringbuffer-1.trace")).unwrap();
             assert!(
                 trace.contains("round-robin:oldest-first"),
                 "{extra:?}: {trace}"

@@ -1,13 +1,13 @@
 //! `portfolio`, the default strategy: every worker rotates through a fixed list of strategies,
-//! one iteration each, starting at a different member; workers 0 and 1 first run one
-//! deterministic probe each.
+//! one iteration each, starting at a different member; workers 0 and 1 first run two
+//! deterministic probes each.
 //!
 //! No single strategy is best on every program (SCTBench: PCT with a small depth finds most
 //! bugs, delay bounding and random walks find some the others are slow on), so a portfolio
-//! spends its iterations on several. The first iteration of worker 0 is the newest-first
-//! round-robin probe and that of worker 1 the oldest-first one (see `round_robin.rs`): one
-//! schedule each, with a switch at every decision, that finds many small bugs at once. Then
-//! the rotation has 8 positions over 5 distinct members:
+//! spends its iterations on several. The first two iterations of worker 0 are the newest-first
+//! sweep and round robin, those of worker 1 the oldest-first ones (see `round_robin.rs`): four
+//! deterministic schedules that find many small bugs at once. Then the rotation has 8
+//! positions over 5 distinct members:
 //!
 //! | position | member             | why                                                          |
 //! |----------|--------------------|--------------------------------------------------------------|
@@ -40,7 +40,8 @@
 //! * after every iteration that ended before the step bound, every member that did not run it
 //!   is told its length in decisions ([`Strategy::observe_length`]), so PCT and delay bounding
 //!   draw over the program's real length from their first turn on (on workers 0 and 1, the
-//!   probe's iteration tells them);
+//!   round robin's iteration tells them; a sweep's teaches nothing, see
+//!   `RoundRobin::teaches_length`);
 //! * calls between [`Strategy::begin_iteration`] and [`Strategy::end_iteration`] all go to the
 //!   probe or member running that iteration; [`Strategy::name`] is `portfolio/<member>` for the
 //!   one running the current (or, after it ends, the last) iteration, so a trace records which
@@ -48,7 +49,7 @@
 //!   it;
 //! * it never exhausts.
 
-use super::round_robin::{Order, RoundRobin};
+use super::round_robin::{Order, RoundRobin, Turns};
 use super::{Bounds, IterationEnd, OpId, SchedulingPoint, Strategy, StrategySpec};
 use crate::rng::derive_seed;
 
@@ -64,15 +65,25 @@ const MEMBERS: [StrategySpec; 5] = [
 /// The rotation: which member (an index into [`MEMBERS`]) runs at each position.
 const SCHEDULE: [usize; 8] = [0, 1, 2, 3, 0, 2, 1, 4];
 
-/// The probe each worker runs first, by worker index (workers beyond the list run none).
-const PROBES: [Order; 2] = [Order::NewestFirst, Order::OldestFirst];
+/// The probes each worker runs first, in order, by worker index (workers beyond the list run
+/// none).
+const PROBES: [[(Order, Turns); 2]; 2] = [
+    [
+        (Order::NewestFirst, Turns::Growing),
+        (Order::NewestFirst, Turns::One),
+    ],
+    [
+        (Order::OldestFirst, Turns::Growing),
+        (Order::OldestFirst, Turns::One),
+    ],
+];
 
 /// A rotation through a fixed list of strategies, one iteration each.
 pub struct Portfolio {
     members: Vec<Box<dyn Strategy>>,
-    /// This worker's round-robin probe, until its one iteration has ended.
-    probe: Option<RoundRobin>,
-    /// Whether the current (or last) iteration is the probe's.
+    /// This worker's probes still to run or running, the next one last.
+    probes: Vec<RoundRobin>,
+    /// Whether the current (or last) iteration is a probe's (the last of `probes`).
     probing: bool,
     /// Scheduling decisions made in the current iteration.
     decisions: u32,
@@ -100,7 +111,13 @@ impl Portfolio {
             .collect();
         Portfolio {
             members,
-            probe: PROBES.get(worker as usize).map(|&o| RoundRobin::new(o)),
+            probes: PROBES
+                .get(worker as usize)
+                .into_iter()
+                .flatten()
+                .rev()
+                .map(|&(order, turns)| RoundRobin::new(order, turns))
+                .collect(),
             probing: false,
             decisions: 0,
             position: worker as usize % SCHEDULE.len(),
@@ -115,14 +132,14 @@ impl Portfolio {
     }
 
     fn current(&self) -> &dyn Strategy {
-        match &self.probe {
+        match self.probes.last() {
             Some(probe) if self.probing => probe,
             _ => self.members[SCHEDULE[self.position]].as_ref(),
         }
     }
 
     fn member(&mut self) -> &mut dyn Strategy {
-        match &mut self.probe {
+        match self.probes.last_mut() {
             Some(probe) if self.probing => probe,
             _ => self.members[SCHEDULE[self.position]].as_mut(),
         }
@@ -139,13 +156,14 @@ impl Strategy for Portfolio {
         if self.probing {
             // The probe has had its one iteration.
             self.probing = false;
-            self.probe = None;
+            self.probes.pop();
         }
-        if let Some(probe) = &mut self.probe {
+        while let Some(probe) = self.probes.last_mut() {
             self.probing = probe.begin_iteration();
             if self.probing {
                 return true;
             }
+            self.probes.pop();
         }
         // Members are not exhaustive, but skip any that says it is done.
         for _ in 0..SCHEDULE.len() {
@@ -178,9 +196,10 @@ impl Strategy for Portfolio {
         // Every member learns the program's length from every iteration, not only its own, so
         // no member's first turn draws its change points or delays over a guess. Not from an
         // iteration cut at the step bound: its length is the bound (a fair member's is the larger
-        // fair bound), not the program's.
+        // fair bound), not the program's. Nor from a sweep's (see `RoundRobin::teaches_length`).
         let decisions = std::mem::take(&mut self.decisions);
-        if end.hit_bound {
+        let sweep = self.probing && self.probes.last().is_some_and(|p| !p.teaches_length());
+        if end.hit_bound || sweep {
             return;
         }
         let running = (!self.probing).then_some(SCHEDULE[self.position]);
@@ -215,17 +234,17 @@ mod tests {
         let names = Portfolio::member_names();
         for worker in [0u32, 1, 3, 9] {
             let mut p = Portfolio::for_worker(1, worker, Bounds::default());
-            let probe = match worker {
-                0 => Some("round-robin:newest-first"),
-                1 => Some("round-robin:oldest-first"),
-                _ => None,
+            let probes: &[&str] = match worker {
+                0 => &["sweep:newest-first", "round-robin:newest-first"],
+                1 => &["sweep:oldest-first", "round-robin:oldest-first"],
+                _ => &[],
             };
-            if let Some(probe) = probe {
-                // The probe's schedule is the same for every seed: one step each, in turn.
+            for probe in probes {
+                // A probe's schedule is the same for every seed; the round robin alternates.
                 let order = run_once(&mut p, 3, 2).unwrap();
                 assert_eq!(p.name(), format!("portfolio/{probe}"));
                 let alternate = order.windows(2).all(|w| w[0] != w[1]);
-                assert!(alternate, "{order:?}");
+                assert_eq!(alternate, probe.starts_with("round-robin"), "{order:?}");
             }
             for i in 0..2 * names.len() {
                 run_once(&mut p, 3, 3).unwrap();
@@ -253,10 +272,14 @@ mod tests {
         let switches = |order: &[OpId]| order.windows(2).filter(|w| w[0] != w[1]).count();
         let mut guessed = Vec::new();
         for seed in 1..20 {
-            // Worker 1's probe runs 2 ops of 3 steps: 5 decisions. fair-pct:5 runs next, for the
-            // first time, and already draws its 4 change points over decisions 1..=4: each is a
-            // demotion, so the two ops alternate at every step.
+            // Worker 1's sweep runs 2 ops of 20 steps (39 decisions) and teaches no length; its
+            // round robin runs 2 ops of 3 steps: 5 decisions. fair-pct:5 runs next, for the first
+            // time, and already draws its 4 change points over decisions 1..=4: each is a
+            // demotion, so the two ops alternate at every step. (Over 39 decisions, most change
+            // points would fall after the iteration's end.)
             let mut p = Portfolio::for_worker(seed, 1, Bounds::default());
+            run_once(&mut p, 2, 20).unwrap();
+            assert_eq!(p.name(), "portfolio/sweep:oldest-first");
             run_once(&mut p, 2, 3).unwrap();
             let order = run_once(&mut p, 2, 3).unwrap();
             assert_eq!(p.name(), "portfolio/fair-pct:5");
@@ -269,12 +292,13 @@ mod tests {
 
     #[test]
     fn an_iteration_cut_at_the_bound_teaches_no_length() {
-        // As above, but the probe's iteration is reported cut at the step bound: fair-pct:5's
+        // As above, but the round robin's iteration is reported cut at the step bound: fair-pct:5's
         // first turn falls back to the guess, and does not alternate at every step on every seed.
         let switches = |order: &[OpId]| order.windows(2).filter(|w| w[0] != w[1]).count();
         let mut alternated = 0;
         for seed in 1..20 {
             let mut p = Portfolio::for_worker(seed, 1, Bounds::default());
+            run_once(&mut p, 2, 3).unwrap();
             assert!(p.begin_iteration());
             let enabled = [0, 1];
             for step in 0..5 {

@@ -18,9 +18,14 @@ members learn the program's length from each other's iterations, which helps PCT
 bounding most in their first turns on short programs. Its scores are pessimistic there; confirm
 a chosen rotation with `bench-bugs --strategies portfolio`.
 
-usage: rotation.py RAW.csv[,MORE.csv] [--probe p1,p2,..] [--start m1,m2,...] [--members m,...]
+usage: rotation.py RAW.csv[,MORE.csv] [--probes p1,p2;p3,..] [--start m1,m2,...] [--members m,...]
                    [--require a|b,c|d] [--eval]
-  --probe:   programs the round-robin probe (worker 0's first iteration) finds; omit for no probe
+  --probes:  the probes worker 0 runs before its rotation, `;`-separated, each as the programs it
+             finds (its schedule is fixed, so it finds them on every seed); omit for no probes.
+             Worker 0 now runs two: the newest-first sweep
+             (carter01,circular_buffer,deadlock01,lazy01,queue,stack,token_ring), then the
+             newest-first round robin
+             (account,carter01,circular_buffer,deadlock01,queue,wronglock,wronglock_3)
   --require: every rotation keeps at least one member of each `|`-separated group
   --eval:    score the start rotation only, with per-program detail
 """
@@ -86,11 +91,8 @@ def cdf(rotation, by, limit):
     return [1 - s for s in surv]
 
 
-def pass_chance(c, target, probe_hit, rng, draws=400):
+def pass_chance(c, target, rng, draws=400):
     """Chance that a 20-seed median meets the target, and the distribution's median."""
-    if probe_hit:
-        return 1.0, 0
-    # With a probe that misses, every rotation iteration is one later.
     limit = len(c) - 1
 
     def sample():
@@ -114,12 +116,19 @@ def pass_chance(c, target, probe_hit, rng, draws=400):
     return ok / draws, pop
 
 
-def score(rotation, data, tg, probe, detail=False):
+def score(rotation, data, tg, probes, detail=False):
     rng = random.Random(1)
     total, rows = 0.0, []
+    # With probes that miss, every rotation iteration is that many later.
+    shift = len(probes)
     for prog in sorted(data):
         t = tg[prog]
-        shift = 0 if probe is None else 1
+        hit = next((i for i, found in enumerate(probes) if prog in found), None)
+        if hit is not None:
+            p = 1.0 if hit <= t else 0.0
+            total += p
+            rows.append((prog, t, hit, p))
+            continue
         if t == INF:
             # Shuttle finds it on at most half the seeds: the target is to find it on all 20
             # within 10,000 iterations.
@@ -132,7 +141,7 @@ def score(rotation, data, tg, probe, detail=False):
         limit = int(2 * t) + 2
         c = cdf(rotation, data[prog], limit)
         c = [0.0] * shift + c[: len(c) - shift] if shift else c
-        p, pop = pass_chance(c, t, probe is not None and prog in probe, rng)
+        p, pop = pass_chance(c, t, rng)
         total += p
         rows.append((prog, t, pop, p))
     if detail:
@@ -151,7 +160,7 @@ def main():
     if "--eval" in args:
         rest = [a for a in args[1:] if a != "--eval"]
         opts = dict(zip(rest[::2], rest[1::2]))
-    probe = set(opts["--probe"].split(",")) if "--probe" in opts else None
+    probes = [set(p.split(",")) for p in opts["--probes"].split(";")] if "--probes" in opts else []
     tg = targets(data)
     start = opts.get(
         "--start",
@@ -162,9 +171,9 @@ def main():
     members = members.split(",")
     require = [g.split("|") for g in opts["--require"].split(",")] if "--require" in opts else []
     if "--eval" in args:
-        print(f"{','.join(start)}: {score(start, data, tg, probe, True):.2f}")
+        print(f"{','.join(start)}: {score(start, data, tg, probes, True):.2f}")
         return
-    best, best_score = start, score(start, data, tg, probe)
+    best, best_score = start, score(start, data, tg, probes)
     print(f"start {best_score:.2f}: {','.join(best)}")
     improved = True
     while improved:
@@ -176,12 +185,12 @@ def main():
                 cand = best[:i] + [m] + best[i + 1 :]
                 if not all(any(x in cand for x in g) for g in require):
                     continue
-                s = score(cand, data, tg, probe)
+                s = score(cand, data, tg, probes)
                 if s > best_score + 1e-9:
                     best, best_score, improved = cand, s, True
                     print(f"  {best_score:.2f}: {','.join(best)}", flush=True)
     print(f"best {best_score:.2f}: {','.join(best)}")
-    score(best, data, tg, probe, True)
+    score(best, data, tg, probes, True)
 
 
 if __name__ == "__main__":

@@ -445,6 +445,45 @@ fn allow_real_clock_lets_reads_through() {
     assert_eq!(r.tests[0].bugs[0].kind, BugKind::Uncontrolled);
 }
 
+/// Without `--explore`, a crash or hang takes part in the choice of the first bug like a panic:
+/// when one worker crashes and another panics, the run reports only the bugs at the earliest
+/// iteration (in worker order), the same on every run with the same `--seed` and `-j`. With
+/// seed 7 one worker panics in iteration 2 and the other crashes in iteration 4; with seed 12 one
+/// crashes in iteration 2 and the other panics in 4; with seed 13 both fail in iteration 2.
+/// (Before crashes took part, these runs reported both bugs.)
+#[test]
+fn a_crash_competes_with_other_bugs_for_the_first_bug() {
+    let faulty = lib("faulty");
+    let mut kinds = Vec::new();
+    for seed in ["7", "12", "13", "16"] {
+        let mut seen = Vec::new();
+        for run in 0..3 {
+            let out = out_dir(&format!("crash-first-{seed}-{run}"));
+            let o = coyote_test(
+                &faulty,
+                "aborts_or_panics",
+                &out,
+                &["-j", "2", "--seed", seed],
+            );
+            let t = text(&o);
+            assert_eq!(o.status.code(), Some(1), "{t}");
+            let bugs = &report(&out).tests[0].bugs;
+            let at = bugs[0].iteration;
+            let earliest = bugs.iter().all(|b| b.iteration == at);
+            assert!(earliest, "seed {seed}: only the earliest bugs: {bugs:?}");
+            kinds.push(bugs[0].kind);
+            let trace = std::fs::read_to_string(out.join("aborts_or_panics-1.trace")).unwrap();
+            seen.push((bugs.len(), at, trace));
+        }
+        assert!(
+            seen.windows(2).all(|w| w[0] == w[1]),
+            "seed {seed}: runs differ"
+        );
+    }
+    assert!(kinds.contains(&BugKind::Crash), "{kinds:?}");
+    assert!(kinds.contains(&BugKind::Panic), "{kinds:?}");
+}
+
 #[test]
 fn explore_keeps_going_after_a_crash() {
     let out = out_dir("explore-crash");

@@ -17,7 +17,7 @@ mod consumers;
 mod determinism;
 mod first;
 
-use capture::{finish_capture, start_capture, Capture};
+use capture::{capture_trace, start_capture, Capture};
 use consumers::{junit_xml, print_summary, progress_bar, say};
 use determinism::check_determinism;
 use first::FirstBug;
@@ -397,7 +397,13 @@ fn run_one(
                 sh.finished = true;
                 if let Some(c) = sh.capture.take() {
                     // A capture run ended (crashed or hung again, or was stopped): its bug.
-                    finish_capture(s, test, c, sh.index, &mut bugs, &bar)?;
+                    let (worker, trace) = (sh.index, capture_trace(s, test, c));
+                    if args.explore {
+                        record_bug(s, test, trace, worker, &mut bugs, &bar)?;
+                    } else {
+                        let at = first.add(&s.out, test, worker, trace)?;
+                        stop_past(&mut pool, &mut shares, Some(at));
+                    }
                     continue;
                 }
                 let c = if let Some(c) = sh.hung.take() {
@@ -418,6 +424,11 @@ fn run_one(
                     Capture::new(BugKind::Crash, message, iteration)
                 };
                 let (original, iteration) = (slot, c.iteration);
+                if !args.explore {
+                    // The bug's trace comes later, from the capture; its iteration is known now.
+                    first.expect(iteration);
+                    stop_past(&mut pool, &mut shares, first.at());
+                }
                 start_capture(s, &mut pool, &mut shares, original, c)?;
                 // Finish the dead worker's share in a replacement, unless we are stopping.
                 if args.explore && !s.interrupted && replacements < 8 {

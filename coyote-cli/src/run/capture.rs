@@ -6,13 +6,12 @@
 //! failing iteration, so its decisions are the ones that failed; it is not counted in the
 //! statistics.
 
-use super::{new_share, record_bug, BugRecord, Session, Share};
+use super::{new_share, Session, Share};
 use crate::pool::Pool;
 use anyhow::Context as _;
 use coyote_core::trace::{
     encode_decisions, BugKind, Decision, Failure, Trace, TRACE_FORMAT, TRACE_FORMAT_VERSION,
 };
-use indicatif::ProgressBar;
 
 /// A failure whose decisions are being captured.
 impl Capture {
@@ -54,16 +53,9 @@ pub(super) fn start_capture(
     Ok(())
 }
 
-/// Turns captured decisions into the bug's trace and records it.
-pub(super) fn finish_capture(
-    s: &Session<'_>,
-    test: &str,
-    c: Capture,
-    worker: u32,
-    bugs: &mut Vec<BugRecord>,
-    bar: &ProgressBar,
-) -> anyhow::Result<()> {
-    let trace = Trace {
+/// Turns captured decisions into the bug's trace.
+pub(super) fn capture_trace(s: &Session<'_>, test: &str, c: Capture) -> Trace {
+    Trace {
         format: TRACE_FORMAT.into(),
         format_version: TRACE_FORMAT_VERSION,
         test: test.to_string(),
@@ -83,6 +75,5 @@ pub(super) fn finish_capture(
         },
         log: Vec::new(),
         allow_real_clock: false,
-    };
-    record_bug(s, test, trace, worker, bugs, bar)
+    }
 }

@@ -4,7 +4,8 @@
 //! machine's timing. So the run does not stop at the first message: it keeps every reported bug
 //! pending, stops each worker once it has finished more iterations than the earliest pending
 //! bug's (it can no longer find an earlier one), and then records the bugs at that earliest
-//! iteration, in worker order. Each worker's sequence of iterations is a function of the seed
+//! iteration, in worker order. A crash or hang takes part too: its iteration counts from the
+//! moment the worker dies, its trace joins the pending bugs when the capture re-run ends. Each worker's sequence of iterations is a function of the seed
 //! and its index, so the reported bug, its trace and its iteration are a function of `--seed` and
 //! `-j` only (as for the portfolio's assignment), and the wait costs at most one progress
 //! interval once the other workers are past that iteration.
@@ -63,6 +64,12 @@ impl FirstBug {
         let at = self.at.map_or(iteration, |a| a.min(iteration));
         self.at = Some(at);
         Ok(at)
+    }
+
+    /// Notes that a bug at `iteration` will be added once its trace is captured (a worker
+    /// crashed or hung there), so workers past it can stop meanwhile.
+    pub(super) fn expect(&mut self, iteration: u64) {
+        self.at = Some(self.at.map_or(iteration, |a| a.min(iteration)));
     }
 
     /// The earliest iteration with a bug so far: workers that have finished more iterations

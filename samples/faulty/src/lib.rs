@@ -14,6 +14,18 @@ pub async fn aborts() {
     }
 }
 
+/// Aborts in some schedules and panics in others (one declared choice in four each; not the
+/// first value, which the portfolio's probes take): with several workers, one may crash while
+/// another panics, and the run reports the one earlier in iteration order, as for any two bugs.
+pub async fn aborts_or_panics() {
+    task::yield_now().await;
+    match random::int(4) {
+        1 => std::process::abort(),
+        2 => panic!("aborts_or_panics: the panicking branch"),
+        _ => {}
+    }
+}
+
 /// Dereferences a null pointer: SIGSEGV.
 pub async fn segfault() {
     task::yield_now().await;
@@ -115,6 +127,7 @@ pub async fn nondeterministic() {
 
 coyote_harness::export_tests!(
     aborts,
+    aborts_or_panics,
     segfault,
     stack_overflow,
     double_panic,

@@ -5,16 +5,17 @@
 //! pending, stops each worker once it has finished more iterations than the earliest pending
 //! bug's (it can no longer find an earlier one), and then records the bugs at that earliest
 //! iteration, in worker order. A crash or hang takes part too: its iteration counts from the
-//! moment the worker dies, its trace joins the pending bugs when the capture re-run ends. Each worker's sequence of iterations is a function of the seed
-//! and its index, so the reported bug, its trace and its iteration are a function of `--seed` and
-//! `-j` only (as for the portfolio's assignment), and the wait costs at most one progress
-//! interval once the other workers are past that iteration.
+//! moment the worker dies ([`FirstBug::expect`]), and its trace joins the pending bugs when the
+//! capture re-run ends. Each worker's sequence of iterations is a function of the seed and its
+//! index, so the reported bug, its trace and its iteration are a function of `--seed` and `-j`
+//! only (as for the portfolio's assignment), and the wait costs at most one progress interval
+//! once the other workers are past that iteration.
 //!
 //! Invariants:
 //!
-//! * every reported bug is on disk at once, as a pending trace in the output directory, so a
-//!   run killed while waiting (a second Ctrl-C) loses nothing; settling removes the pending
-//!   files;
+//! * every reported bug is on disk at once (a crash or hang once its capture ends), as a pending
+//!   trace in the output directory, so a run killed while waiting (a second Ctrl-C) loses
+//!   nothing; settling removes the pending files;
 //! * [`FirstBug::at`] only decreases;
 //! * a run cut short (Ctrl-C, `--timeout`) keeps every pending bug, in iteration order.
 
@@ -151,6 +152,18 @@ mod tests {
             .map(|(_, t)| t.failure.message)
             .collect();
         assert_eq!(kept, ["a", "late"], "a run cut short keeps everything");
+
+        // A crash in iteration 1 stops workers past it before its trace is captured; the bug at
+        // iteration 2 is then no longer the first.
+        let mut f = FirstBug::default();
+        f.add(&dir, "t", 0, trace(2, "a")).unwrap();
+        f.expect(1);
+        assert_eq!(f.at(), Some(1));
+        f.expect(3);
+        assert_eq!(f.at(), Some(1), "only decreases");
+        f.add(&dir, "t", 1, trace(1, "crash")).unwrap();
+        let kept: Vec<_> = f.settle(false).into_iter().map(|(w, _)| w).collect();
+        assert_eq!(kept, [1]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -31,7 +31,7 @@
 //! * a probe ignores its seed and runs exactly one iteration: the second
 //!   [`Strategy::begin_iteration`] answers `false`, so a portfolio moves on and never repeats
 //!   it;
-//! * the schedule depends only on the enabled sets (and current operations) it is shown.
+//! * the schedule depends only on the enabled sets it is shown.
 
 use super::{IterationEnd, OpId, SchedulingPoint, Strategy};
 

@@ -92,8 +92,9 @@ pub trait Strategy: Send {
 
     /// Told that another strategy (a [`Portfolio`]'s other member) ran an iteration of the same
     /// program that made `decisions` scheduling decisions (points with two or more operations
-    /// enabled). Strategies that learn the program's length (PCT, delay bounding) take the
-    /// longest; the rest ignore it.
+    /// enabled). Strategies that learn the program's length (PCT, delay bounding) use the
+    /// longest such length until their own first iteration ends, then only their own; the
+    /// rest ignore it.
     fn observe_length(&mut self, decisions: u32) {
         let _ = decisions;
     }

@@ -41,7 +41,8 @@
 //!   is told its length in decisions ([`Strategy::observe_length`]), so PCT and delay bounding
 //!   draw over the program's real length from their first turn on (on workers 0 and 1, the
 //!   round robin's iteration tells them; a sweep's teaches nothing, see
-//!   `RoundRobin::teaches_length`);
+//!   `RoundRobin::teaches_length`); from their second turn on they draw over their own
+//!   iterations' length only (see `length.rs`);
 //! * calls between [`Strategy::begin_iteration`] and [`Strategy::end_iteration`] all go to the
 //!   probe or member running that iteration; [`Strategy::name`] is `portfolio/<member>` for the
 //!   one running the current (or, after it ends, the last) iteration, so a trace records which
@@ -194,7 +195,8 @@ impl Strategy for Portfolio {
     fn end_iteration(&mut self, end: &IterationEnd) {
         self.member().end_iteration(end);
         // Every member learns the program's length from every iteration, not only its own, so
-        // no member's first turn draws its change points or delays over a guess. Not from an
+        // no member's first turn draws its change points or delays over a guess (later turns
+        // draw over the member's own length, see `length.rs`). Not from an
         // iteration cut at the step bound: its length is the bound (a fair member's is the larger
         // fair bound), not the program's. Nor from a sweep's (see `RoundRobin::teaches_length`).
         let decisions = std::mem::take(&mut self.decisions);
@@ -288,6 +290,35 @@ mod tests {
             guessed.push(switches(&run_once(&mut Pct::new(seed, 5), 2, 3).unwrap()));
         }
         assert!(guessed.iter().any(|&s| s < 5), "{guessed:?}");
+    }
+
+    #[test]
+    fn a_members_own_length_wins_over_a_longer_borrowed_one() {
+        // Worker 3 has no probes and starts at position 3: probabilistic:1, then pct:5 (its
+        // first turn), delay-bounding:3, fair-pct:5, probabilistic:2, then pct:5 again. pct:5's
+        // own iteration of a short program (2 ops of 3 steps) makes at most 5 decisions; the
+        // three members between its turns run a long one (2 ops of 40 steps, up to 79). Its
+        // second turn on the short program draws its change points over its own length, so
+        // they fall inside the iteration and the ops switch; over 79 decisions most would fall
+        // after the end.
+        let switches = |order: &[OpId]| order.windows(2).filter(|w| w[0] != w[1]).count();
+        let mut switched = 0;
+        for seed in 1..=20 {
+            let mut p = Portfolio::for_worker(seed, 3, Bounds::default());
+            run_once(&mut p, 2, 3).unwrap();
+            run_once(&mut p, 2, 3).unwrap();
+            assert_eq!(p.name(), "portfolio/pct:5");
+            for _ in 0..3 {
+                run_once(&mut p, 2, 40).unwrap();
+            }
+            let order = run_once(&mut p, 2, 3).unwrap();
+            assert_eq!(p.name(), "portfolio/pct:5");
+            switched += usize::from(switches(&order) >= 2);
+        }
+        assert!(
+            switched >= 15,
+            "{switched} of 20 seeds switched twice or more"
+        );
     }
 
     #[test]

@@ -35,10 +35,7 @@ impl Length {
     /// Starts an iteration; returns its expected length in decisions.
     pub(crate) fn begin(&mut self) -> u32 {
         self.current = 0;
-        match (self.own, self.borrowed) {
-            (0, 0) => Self::GUESS,
-            (0, n) | (n, _) => n,
-        }
+        self.expected()
     }
 
     /// Counts a decision; returns its index in the iteration (0 for the first).
@@ -58,7 +55,6 @@ impl Length {
     }
 
     /// The expected length the next iteration will draw over.
-    #[cfg(test)]
     pub(crate) fn expected(&self) -> u32 {
         match (self.own, self.borrowed) {
             (0, 0) => Self::GUESS,

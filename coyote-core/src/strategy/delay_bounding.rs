@@ -8,8 +8,8 @@
 //! are placed at decisions (see `length.rs`) drawn uniformly from `0..k`, where `k` is the
 //! program's learned length like PCT's: the most decisions any of its own iterations made (before
 //! the first ends, another portfolio member's, or a guess of 16). A delay skips the operation
-//! round-robin would run and moves to the next enabled one in round-robin order; `j` delays at one decision skip
-//! `j` operations.
+//! round-robin would run and moves to the next enabled one in round-robin order; `j` delays at
+//! one decision skip `j` operations.
 //!
 //! Invariants:
 //!

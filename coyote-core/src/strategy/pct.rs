@@ -16,9 +16,9 @@
 //!
 //! The expected length `k` is learned: the most decisions any of its own iterations so far made
 //! (Coyote learns its step bound the same way); in a portfolio, before its first turn ends, the
-//! most any other member's made; before any iteration has ended, a guess of 16. Change points fall on decisions `1..k` (decision 0 is decided by the
-//! initial priorities already), so there are at most `k - 1` of them. Declared random choices
-//! are uniform.
+//! most any other member's made; before any iteration has ended, a guess of 16. Change points
+//! fall on decisions `1..k` (decision 0 is decided by the initial priorities already), so there
+//! are at most `k - 1` of them. Declared random choices are uniform.
 //!
 //! Invariants:
 //!

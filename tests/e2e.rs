@@ -503,6 +503,46 @@ fn explore_keeps_going_after_a_crash() {
     );
 }
 
+/// With `--explore` the distinct bugs are numbered by their earliest occurrence, not by arrival:
+/// with seed 12 one worker crashes in iteration 2 and the other panics in iteration 4, and the
+/// crash's trace arrives last (after its capture re-run), yet it is bug 1 on every run, and
+/// every run writes the same files and report.
+#[test]
+fn explore_numbers_bugs_in_iteration_order() {
+    let faulty = lib("faulty");
+    let mut seen = Vec::new();
+    for run in 0..3 {
+        let out = out_dir(&format!("explore-order-{run}"));
+        let o = coyote_test(
+            &faulty,
+            "aborts_or_panics",
+            &out,
+            &["-i", "16", "--seed", "12", "-j", "2", "--explore"],
+        );
+        let t = text(&o);
+        assert_eq!(o.status.code(), Some(1), "{t}");
+        assert!(t.contains("bug 1 of aborts_or_panics"), "{t}");
+        let bugs = report(&out).tests[0].bugs.clone();
+        let kinds: Vec<_> = bugs.iter().map(|b| b.kind).collect();
+        assert_eq!(kinds, [BugKind::Crash, BugKind::Panic], "{bugs:?}");
+        let files: Vec<_> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert!(
+            !files.iter().any(|f| f.starts_with(".pending")),
+            "{files:?}"
+        );
+        let read = |n| std::fs::read_to_string(out.join(format!("aborts_or_panics-{n}.trace")));
+        let (one, two) = (read(1).unwrap(), read(2).unwrap());
+        assert!(one.contains("\"crash\""), "{one}");
+        assert!(two.contains("\"panic\""), "{two}");
+        let counts: Vec<_> = bugs.iter().map(|b| (b.iteration, b.occurrences)).collect();
+        seen.push((counts, one, two));
+    }
+    assert!(seen.windows(2).all(|w| w[0] == w[1]), "runs differ");
+}
+
 #[test]
 fn replay_names_the_step_where_a_nondeterministic_test_diverges() {
     let out = out_dir("nondet");

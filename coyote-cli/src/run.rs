@@ -7,19 +7,23 @@
 //! written however the run ends (finished, first bug, timeout, Ctrl-C).
 //!
 //! Without `--explore` the run reports its first bug in iteration order, not arrival order
-//! (see [`first`]), so what it reports is a function of `--seed` and `-j` only.
+//! (see [`first`]); with it, the distinct bugs are numbered by their earliest occurrence (see
+//! [`explored`]); either way what it reports is a function of `--seed` and `-j` only.
 //!
 //! Submodules: [`capture`] (crash and hang capture re-runs), [`consumers`] (progress bar,
-//! summary, JUnit), [`determinism`] (`--check-determinism`), [`first`] (the first bug).
+//! summary, JUnit), [`determinism`] (`--check-determinism`), [`explored`] (the bugs of an
+//! `--explore` run), [`first`] (the first bug).
 
 mod capture;
 mod consumers;
 mod determinism;
+mod explored;
 mod first;
 
 use capture::{capture_trace, start_capture, Capture};
 use consumers::{junit_xml, print_summary, progress_bar, say};
 use determinism::check_determinism;
+use explored::Explored;
 use first::FirstBug;
 
 use crate::cli::{ListArgs, TestArgs};
@@ -240,6 +244,11 @@ pub(crate) fn test(args: &TestArgs) -> anyhow::Result<i32> {
 /// One worker slot's share of the run.
 struct Share {
     index: u32,
+    /// Iterations of worker `index`'s sequence before this share's first: 0, or for a
+    /// replacement of a crashed share, where that share stopped (a capture has its original's).
+    offset: u64,
+    /// How many crashed shares this one's chain of replacements has replaced.
+    generation: u32,
     spec: WorkerSpec,
     /// Iterations and steps reported so far (from progress events).
     iterations: u64,
@@ -258,8 +267,6 @@ struct Share {
 struct BugRecord {
     key: String,
     summary: BugSummary,
-    /// The worker of the occurrence whose trace is kept.
-    worker: u32,
 }
 
 fn run_one(
@@ -293,15 +300,15 @@ fn run_one(
             worker: w,
             coverage: args.coverage,
         };
-        let share = new_share(s, w, request, None);
+        let share = new_share(s, w, 0, request, None);
         pool.spawn(&share.spec)
             .context("cannot start a worker process")?;
         shares.push(share);
     }
     let bar = progress_bar(args, test);
     let mut bugs: Vec<BugRecord> = Vec::new();
-    let mut replacements = 0u32;
     let mut first = FirstBug::default();
+    let mut explored = Explored::default();
     let deadline = args.timeout.map(|t| s.started + Duration::from_secs_f64(t));
     loop {
         if shares.iter().all(|sh| sh.finished) {
@@ -343,8 +350,9 @@ fn run_one(
                         continue;
                     }
                     if args.explore {
-                        let worker = shares[slot].index;
-                        record_bug(s, test, *trace, worker, &mut bugs, &bar)?;
+                        let (worker, offset) = (shares[slot].index, shares[slot].offset);
+                        let order = offset + trace.iteration;
+                        announce(s, test, &trace, &mut explored, worker, order, &bar)?;
                     } else {
                         let at = first.add(&s.out, test, shares[slot].index, *trace)?;
                         stop_past(&mut pool, &mut shares, Some(at));
@@ -399,7 +407,8 @@ fn run_one(
                     // A capture run ended (crashed or hung again, or was stopped): its bug.
                     let (worker, trace) = (sh.index, capture_trace(s, test, c));
                     if args.explore {
-                        record_bug(s, test, trace, worker, &mut bugs, &bar)?;
+                        let order = sh.offset + trace.iteration;
+                        announce(s, test, &trace, &mut explored, worker, order, &bar)?;
                     } else {
                         let at = first.add(&s.out, test, worker, trace)?;
                         stop_past(&mut pool, &mut shares, Some(at));
@@ -430,18 +439,24 @@ fn run_one(
                     stop_past(&mut pool, &mut shares, first.at());
                 }
                 start_capture(s, &mut pool, &mut shares, original, c)?;
-                // Finish the dead worker's share in a replacement, unless we are stopping.
-                if args.explore && !s.interrupted && replacements < 8 {
-                    let sh = &shares[original];
+                // Finish the dead worker's share in a replacement, unless we are stopping (or
+                // this worker's share has been replaced 8 times: its test crashes all the time).
+                let sh = &shares[original];
+                if args.explore && !s.interrupted && !s.timed_out && sh.generation < 8 {
                     let done = iteration + 1;
                     if sh.spec.request.iterations > done {
-                        replacements += 1;
                         let mut request = sh.spec.request.clone();
                         request.iterations -= done;
-                        request.seed = derive_seed(request.seed, 1000 + replacements as u64);
+                        // From where the share stopped, so the same crash gets the same
+                        // replacement on every run.
+                        request.seed = derive_seed(request.seed, 1000 + done);
                         request.capture_from = None;
-                        let index = sh.index;
-                        let share = new_share(s, index, request, None);
+                        let (index, offset) = (sh.index, sh.offset + done);
+                        let generation = sh.generation + 1;
+                        let share = Share {
+                            generation,
+                            ..new_share(s, index, offset, request, None)
+                        };
                         pool.spawn(&share.spec)?;
                         shares.push(share);
                     }
@@ -449,8 +464,11 @@ fn run_one(
             }
         }
     }
-    for (worker, trace) in first.settle(s.interrupted || s.timed_out) {
-        record_bug(s, test, trace, worker, &mut bugs, &bar)?;
+    for (_, trace) in first.settle(s.interrupted || s.timed_out) {
+        record_bug(s, test, trace, 1, &mut bugs, &bar)?;
+    }
+    for b in explored.settle() {
+        record_bug(s, test, b.trace, b.occurrences, &mut bugs, &bar)?;
     }
     bar.finish_and_clear();
     // Statistics.
@@ -504,13 +522,21 @@ fn run_one(
     Ok((report, coverage))
 }
 
-fn new_share(s: &Session<'_>, index: u32, request: RunRequest, capture: Option<Capture>) -> Share {
+fn new_share(
+    s: &Session<'_>,
+    index: u32,
+    offset: u64,
+    request: RunRequest,
+    capture: Option<Capture>,
+) -> Share {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let heartbeat_file = s.tmp.join(format!("worker-{n}.hb"));
     let _ = std::fs::write(&heartbeat_file, [0u8; 8]);
     Share {
         index,
+        offset,
+        generation: 0,
         spec: WorkerSpec {
             lib: s.lib_path.clone(),
             request,
@@ -534,14 +560,46 @@ fn worker_strategy(spec: &StrategySpec, _w: u32) -> String {
     spec.to_string()
 }
 
-/// Records worker `worker`'s bug: a new one gets a trace file and a console line; a repeat
-/// counts as an occurrence, and its trace replaces the kept one if it is earlier (by iteration,
-/// then worker), so the trace kept is a function of the seed and `-j`, not of arrival order.
+/// A bug's origin for the console: the strategy and seed, or the capture run.
+fn origin(trace: &Trace) -> String {
+    if trace.strategy.is_empty() {
+        "captured in a fresh worker".to_string()
+    } else {
+        format!("{} seed {}", trace.strategy, trace.seed)
+    }
+}
+
+/// With `--explore`: counts an occurrence of a bug as it arrives (pending on disk at once) and
+/// prints a line for a new one; its trace file is named when the run settles.
+fn announce(
+    s: &Session<'_>,
+    test: &str,
+    trace: &Trace,
+    explored: &mut Explored,
+    worker: u32,
+    order: u64,
+    bar: &ProgressBar,
+) -> anyhow::Result<()> {
+    let (iteration, line) = (
+        trace.iteration,
+        format!("{}: {}", origin(trace), trace.failure),
+    );
+    if explored.add(&s.out, test, worker, order, trace.clone())? && !s.args.json {
+        say(
+            bar,
+            format!("bug found in {test}, iteration {iteration} ({line}); trace written at the end of the run"),
+        );
+    }
+    Ok(())
+}
+
+/// Records a settled bug, in order: a new one gets its trace file (numbered in that order) and a
+/// console line; a repeat (two workers' first bugs in the same iteration) counts as occurrences.
 fn record_bug(
     s: &Session<'_>,
     test: &str,
     mut trace: Trace,
-    worker: u32,
+    occurrences: u64,
     bugs: &mut Vec<BugRecord>,
     bar: &ProgressBar,
 ) -> anyhow::Result<()> {
@@ -549,16 +607,7 @@ fn record_bug(
     trace.allow_real_clock = s.args.allow_real_clock;
     let key = trace.failure.dedup_key();
     if let Some(b) = bugs.iter_mut().find(|b| b.key == key) {
-        b.summary.occurrences += 1;
-        if (trace.iteration, worker) < (b.summary.iteration, b.worker) {
-            let path = s.out.join(&b.summary.trace);
-            write_atomic(&path, trace.to_json().as_bytes())
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            b.summary.strategy = trace.strategy;
-            b.summary.seed = trace.seed;
-            b.summary.iteration = trace.iteration;
-            b.worker = worker;
-        }
+        b.summary.occurrences += occurrences;
         return Ok(());
     }
     let path = output::trace_path(&s.out, test, bugs.len() + 1);
@@ -566,12 +615,20 @@ fn record_bug(
         .with_context(|| format!("cannot write {}", path.display()))?;
     let shown = path.display().to_string();
     if !s.args.json {
-        say(bar, format!(
-            "bug found in {test}, iteration {} ({}): {}\n  trace:  {shown}\n  replay: coyote replay {shown}",
-            trace.iteration,
-            if trace.strategy.is_empty() { "captured in a fresh worker".to_string() } else { format!("{} seed {}", trace.strategy, trace.seed) },
-            trace.failure
-        ));
+        let head = if s.args.explore {
+            format!("bug {} of {test}", bugs.len() + 1)
+        } else {
+            format!("bug found in {test}")
+        };
+        say(
+            bar,
+            format!(
+                "{head}, iteration {} ({}): {}\n  trace:  {shown}\n  replay: coyote replay {shown}",
+                trace.iteration,
+                origin(&trace),
+                trace.failure
+            ),
+        );
     }
     bar.set_message(format!(
         "{} bug{}",
@@ -591,9 +648,8 @@ fn record_bug(
             strategy: trace.strategy.clone(),
             seed: trace.seed,
             iteration: trace.iteration,
-            occurrences: 1,
+            occurrences,
         },
-        worker,
     });
     Ok(())
 }

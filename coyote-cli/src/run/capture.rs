@@ -45,8 +45,8 @@ pub(super) fn start_capture(
     request.iterations = c.iteration + 1;
     request.stop_on_first_bug = true;
     request.coverage = false;
-    let index = shares[original].index;
-    let share = new_share(s, index, request, Some(c));
+    let (index, offset) = (shares[original].index, shares[original].offset);
+    let share = new_share(s, index, offset, request, Some(c));
     pool.spawn(&share.spec)
         .context("cannot start a worker process")?;
     shares.push(share);

@@ -580,15 +580,14 @@ fn announce(
     order: u64,
     bar: &ProgressBar,
 ) -> anyhow::Result<()> {
-    let (iteration, line) = (
+    let line = format!(
+        "bug found in {test}, iteration {} ({}): {}\n  (its trace is named when the run ends)",
         trace.iteration,
-        format!("{}: {}", origin(trace), trace.failure),
+        origin(trace),
+        trace.failure
     );
     if explored.add(&s.out, test, worker, order, trace.clone())? && !s.args.json {
-        say(
-            bar,
-            format!("bug found in {test}, iteration {iteration} ({line}); trace written at the end of the run"),
-        );
+        say(bar, line);
     }
     Ok(())
 }

@@ -522,7 +522,10 @@ fn explore_numbers_bugs_in_iteration_order() {
         let t = text(&o);
         assert_eq!(o.status.code(), Some(1), "{t}");
         assert!(t.contains("bug 1 of aborts_or_panics"), "{t}");
-        let bugs = report(&out).tests[0].bugs.clone();
+        let r = report(&out);
+        // The crashed iteration ran (into a bug) and counts; the replacement ran the rest.
+        assert_eq!(r.tests[0].iterations, 16, "{:?}", r.tests[0]);
+        let bugs = r.tests[0].bugs.clone();
         let kinds: Vec<_> = bugs.iter().map(|b| b.kind).collect();
         assert_eq!(kinds, [BugKind::Crash, BugKind::Panic], "{bugs:?}");
         let files: Vec<_> = std::fs::read_dir(&out)

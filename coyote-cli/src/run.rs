@@ -261,6 +261,8 @@ struct Share {
     /// Set when this work share hung: its capture run starts once the worker has exited.
     hung: Option<Capture>,
     killed: bool,
+    /// Whether this share crashed or hung in its last iteration.
+    failed: bool,
     finished: bool,
 }
 
@@ -433,6 +435,7 @@ fn run_one(
                     Capture::new(BugKind::Crash, message, iteration)
                 };
                 let (original, iteration) = (slot, c.iteration);
+                shares[original].failed = true;
                 if !args.explore {
                     // The bug's trace comes later, from the capture; its iteration is known now.
                     first.expect(iteration);
@@ -480,9 +483,15 @@ fn run_one(
     let mut coverage: Option<BTreeMap<String, u64>> = args.coverage.then(BTreeMap::new);
     for sh in shares.iter_mut().filter(|sh| !sh.is_capture) {
         if sh.result.is_none() {
-            // Killed or crashed: the heartbeat counts iterations started, the last unfinished.
+            // Killed, crashed or hung: the heartbeat counts iterations started. The last one
+            // counts if it crashed or hung (it ran, into a bug), not if we stopped it.
             let started = read_heartbeat(&sh.spec.heartbeat_file);
-            sh.iterations = sh.iterations.max(started.saturating_sub(1));
+            let ran = if sh.failed {
+                started
+            } else {
+                started.saturating_sub(1)
+            };
+            sh.iterations = sh.iterations.max(ran);
         }
         report.iterations += sh.iterations;
         report.steps.total += sh.steps;
@@ -551,6 +560,7 @@ fn new_share(
         capture,
         hung: None,
         killed: false,
+        failed: false,
         finished: false,
     }
 }

@@ -38,11 +38,12 @@ pub(super) fn print_summary(report: &Report, out: &Path) {
     for t in &report.tests {
         let rate = t.iterations as f64 / t.duration_secs.max(1e-9);
         let mut line = format!(
-            "{}: {} bug{}, {} iterations in {:.2}s ({:.0} it/s), {:.1} steps/iteration (max {})",
+            "{}: {} bug{}, {} iteration{} in {:.2}s ({:.0} it/s), {:.1} steps/iteration (max {})",
             t.test,
             t.bugs.len(),
             if t.bugs.len() == 1 { "" } else { "s" },
             t.iterations,
+            if t.iterations == 1 { "" } else { "s" },
             t.duration_secs,
             rate,
             t.steps.mean,

@@ -503,6 +503,16 @@ fn explore_keeps_going_after_a_crash() {
     );
 }
 
+/// Asserts that a finished run left no pending trace in `out`.
+fn assert_settled(out: &Path) {
+    let files: Vec<_> = std::fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    let pending = files.iter().any(|f| f.starts_with(".pending"));
+    assert!(!pending, "{files:?}");
+}
+
 /// With `--explore` the distinct bugs are numbered by their earliest occurrence, not by arrival:
 /// with seed 12 one worker crashes in iteration 2 and the other panics in iteration 4, and the
 /// crash's trace arrives last (after its capture re-run), yet it is bug 1 on every run, and
@@ -528,14 +538,7 @@ fn explore_numbers_bugs_in_iteration_order() {
         let bugs = r.tests[0].bugs.clone();
         let kinds: Vec<_> = bugs.iter().map(|b| b.kind).collect();
         assert_eq!(kinds, [BugKind::Crash, BugKind::Panic], "{bugs:?}");
-        let files: Vec<_> = std::fs::read_dir(&out)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
-        assert!(
-            !files.iter().any(|f| f.starts_with(".pending")),
-            "{files:?}"
-        );
+        assert_settled(&out);
         let read = |n| std::fs::read_to_string(out.join(format!("aborts_or_panics-{n}.trace")));
         let (one, two) = (read(1).unwrap(), read(2).unwrap());
         assert!(one.contains("\"crash\""), "{one}");
@@ -658,14 +661,7 @@ fn the_reported_bug_is_a_function_of_seed_and_workers() {
             let o = coyote_test(&sct, "stringbuffer", &out, &args);
             let t = text(&o);
             assert_eq!(o.status.code(), Some(1), "{t}");
-            let files: Vec<_> = std::fs::read_dir(&out)
-                .unwrap()
-                .map(|e| e.unwrap().file_name().into_string().unwrap())
-                .collect();
-            assert!(
-                !files.iter().any(|f| f.starts_with(".pending")),
-                "{files:?}"
-            );
+            assert_settled(&out);
             let trace = std::fs::read_to_string(out.join("stringbuffer-1.trace")).unwrap();
             assert!(
                 trace.contains("round-robin:oldest-first"),

@@ -701,3 +701,29 @@ fn read_heartbeat(path: &Path) -> u64 {
         })
         .unwrap_or(0)
 }
+
+/// A trace for the run's unit tests: a bug of `kind` at `iteration`.
+#[cfg(test)]
+fn test_trace(iteration: u64, kind: BugKind, message: &str) -> Trace {
+    Trace {
+        format: coyote_core::trace::TRACE_FORMAT.into(),
+        format_version: coyote_core::trace::TRACE_FORMAT_VERSION,
+        test: "t".into(),
+        library: None,
+        harness_version: "0.1.0".into(),
+        strategy: "portfolio".into(),
+        seed: 1,
+        iteration,
+        max_steps: 10_000,
+        steps: 1,
+        decisions: String::new(),
+        failure: coyote_core::trace::Failure {
+            kind,
+            message: message.into(),
+            task: None,
+            location: None,
+        },
+        log: Vec::new(),
+        allow_real_clock: false,
+    }
+}

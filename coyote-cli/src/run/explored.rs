@@ -112,31 +112,8 @@ impl Explored {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use coyote_core::trace::{BugKind, Failure, TRACE_FORMAT, TRACE_FORMAT_VERSION};
-
-    fn trace(iteration: u64, kind: BugKind, message: &str) -> Trace {
-        Trace {
-            format: TRACE_FORMAT.into(),
-            format_version: TRACE_FORMAT_VERSION,
-            test: "t".into(),
-            library: None,
-            harness_version: "0.1.0".into(),
-            strategy: "portfolio".into(),
-            seed: 1,
-            iteration,
-            max_steps: 10_000,
-            steps: 1,
-            decisions: String::new(),
-            failure: Failure {
-                kind,
-                message: message.into(),
-                task: None,
-                location: None,
-            },
-            log: Vec::new(),
-            allow_real_clock: false,
-        }
-    }
+    use crate::run::test_trace as trace;
+    use coyote_core::trace::BugKind;
 
     #[test]
     fn numbers_bugs_by_earliest_occurrence_whatever_the_arrival() {

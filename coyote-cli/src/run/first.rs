@@ -98,30 +98,10 @@ impl FirstBug {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use coyote_core::trace::{BugKind, Failure, TRACE_FORMAT, TRACE_FORMAT_VERSION};
+    use coyote_core::trace::BugKind;
 
     fn trace(iteration: u64, message: &str) -> Trace {
-        Trace {
-            format: TRACE_FORMAT.into(),
-            format_version: TRACE_FORMAT_VERSION,
-            test: "t".into(),
-            library: None,
-            harness_version: "0.1.0".into(),
-            strategy: "portfolio".into(),
-            seed: 1,
-            iteration,
-            max_steps: 10_000,
-            steps: 1,
-            decisions: String::new(),
-            failure: Failure {
-                kind: BugKind::Panic,
-                message: message.into(),
-                task: None,
-                location: None,
-            },
-            log: Vec::new(),
-            allow_real_clock: false,
-        }
+        crate::run::test_trace(iteration, BugKind::Panic, message)
     }
 
     #[test]

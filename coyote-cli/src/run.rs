@@ -354,7 +354,7 @@ fn run_one(
                     if args.explore {
                         let (worker, offset) = (shares[slot].index, shares[slot].offset);
                         let order = offset + trace.iteration;
-                        announce(s, test, &trace, &mut explored, worker, order, &bar)?;
+                        announce(s, test, *trace, &mut explored, worker, order, &bar)?;
                     } else {
                         let at = first.add(&s.out, test, shares[slot].index, *trace)?;
                         stop_past(&mut pool, &mut shares, Some(at));
@@ -410,7 +410,7 @@ fn run_one(
                     let (worker, trace) = (sh.index, capture_trace(s, test, c));
                     if args.explore {
                         let order = sh.offset + trace.iteration;
-                        announce(s, test, &trace, &mut explored, worker, order, &bar)?;
+                        announce(s, test, trace, &mut explored, worker, order, &bar)?;
                     } else {
                         let at = first.add(&s.out, test, worker, trace)?;
                         stop_past(&mut pool, &mut shares, Some(at));
@@ -584,20 +584,24 @@ fn origin(trace: &Trace) -> String {
 fn announce(
     s: &Session<'_>,
     test: &str,
-    trace: &Trace,
+    trace: Trace,
     explored: &mut Explored,
     worker: u32,
     order: u64,
     bar: &ProgressBar,
 ) -> anyhow::Result<()> {
-    let line = format!(
-        "bug found in {test}, iteration {} ({}): {}\n  (its trace is named when the run ends)",
-        trace.iteration,
-        origin(trace),
-        trace.failure
-    );
-    if explored.add(&s.out, test, worker, order, trace.clone())? && !s.args.json {
-        say(bar, line);
+    if let Some(trace) = explored.add(&s.out, test, worker, order, trace)? {
+        if !s.args.json {
+            say(
+                bar,
+                format!(
+                    "bug found in {test}, iteration {} ({}): {}\n  (its trace is named when the run ends)",
+                    trace.iteration,
+                    origin(trace),
+                    trace.failure
+                ),
+            );
+        }
     }
     Ok(())
 }

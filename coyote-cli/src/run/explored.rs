@@ -48,8 +48,8 @@ pub(super) struct Explored {
 impl Explored {
     /// Counts an occurrence of `trace`'s bug, found by worker `worker` at position `order` of its
     /// sequence of iterations (the trace's own iteration plus the iterations its share started
-    /// after); keeps its trace pending in `out` if it is the earliest so far. Returns whether the
-    /// bug is new.
+    /// after); keeps its trace pending in `out` if it is the earliest so far. Returns the trace
+    /// if the bug is new.
     pub(super) fn add(
         &mut self,
         out: &Path,
@@ -57,17 +57,18 @@ impl Explored {
         worker: u32,
         order: u64,
         trace: Trace,
-    ) -> anyhow::Result<bool> {
+    ) -> anyhow::Result<Option<&Trace>> {
         let key = trace.failure.dedup_key();
         let order = (order, worker);
-        let (is_new, at) = match self.found.iter().position(|f| f.key == key) {
+        let at = match self.found.iter().position(|f| f.key == key) {
             Some(at) => {
                 let f = &mut self.found[at];
                 f.occurrences += 1;
                 if order >= f.order {
-                    return Ok(false);
+                    return Ok(None);
                 }
-                (false, at)
+                (f.order, f.trace) = (order, trace);
+                at
             }
             None => {
                 let file = out.join(format!(
@@ -78,19 +79,17 @@ impl Explored {
                 self.found.push(Found {
                     key,
                     order,
-                    trace: trace.clone(),
+                    trace,
                     occurrences: 1,
                     file,
                 });
-                (true, self.found.len() - 1)
+                self.found.len() - 1
             }
         };
-        let f = &mut self.found[at];
-        write_atomic(&f.file, trace.to_json().as_bytes())
+        let f = &self.found[at];
+        write_atomic(&f.file, f.trace.to_json().as_bytes())
             .with_context(|| format!("cannot write {}", f.file.display()))?;
-        f.order = order;
-        f.trace = trace;
-        Ok(is_new)
+        Ok((f.occurrences == 1).then_some(&f.trace))
     }
 
     /// The distinct bugs by their earliest occurrence. Removes the pending files.
@@ -122,11 +121,14 @@ mod tests {
         let mut e = Explored::default();
         let panic = |i| trace(i, BugKind::Panic, "boom");
         let crash = |i| trace(i, BugKind::Crash, "killed by signal 6");
-        assert!(e.add(&dir, "t", 0, 9, panic(9)).unwrap(), "new");
-        assert!(!e.add(&dir, "t", 1, 5, panic(5)).unwrap(), "a repeat");
+        assert!(e.add(&dir, "t", 0, 9, panic(9)).unwrap().is_some(), "new");
+        assert!(
+            e.add(&dir, "t", 1, 5, panic(5)).unwrap().is_none(),
+            "a repeat"
+        );
         // A replacement worker's iteration 1 comes after the 7 its share started after.
-        assert!(e.add(&dir, "t", 1, 8, crash(1)).unwrap());
-        assert!(!e.add(&dir, "t", 0, 12, panic(12)).unwrap());
+        assert!(e.add(&dir, "t", 1, 8, crash(1)).unwrap().is_some());
+        assert!(e.add(&dir, "t", 0, 12, panic(12)).unwrap().is_none());
         assert_eq!(
             std::fs::read_dir(&dir).unwrap().count(),
             2,

@@ -467,7 +467,7 @@ fn run_one(
             }
         }
     }
-    for (_, trace) in first.settle(s.interrupted || s.timed_out) {
+    for trace in first.settle(s.interrupted || s.timed_out) {
         record_bug(s, test, trace, 1, &mut bugs, &bar)?;
     }
     for b in explored.settle() {

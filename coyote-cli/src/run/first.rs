@@ -79,17 +79,16 @@ impl FirstBug {
         self.at
     }
 
-    /// The bugs to record with their workers, in order: those at the earliest iteration, by
-    /// worker index (every pending bug, by iteration, if the run was cut short). Removes the
-    /// pending files.
-    pub(super) fn settle(mut self, cut_short: bool) -> Vec<(u32, Trace)> {
+    /// The bugs to record, in order: those at the earliest iteration, by worker index (every
+    /// pending bug, by iteration, if the run was cut short). Removes the pending files.
+    pub(super) fn settle(mut self, cut_short: bool) -> Vec<Trace> {
         self.pending.sort_by_key(|p| (p.iteration, p.worker));
         let at = self.at;
         self.pending
             .into_iter()
             .filter_map(|p| {
                 let _ = std::fs::remove_file(&p.file);
-                (cut_short || Some(p.iteration) == at).then_some((p.worker, p.trace))
+                (cut_short || Some(p.iteration) == at).then_some(p.trace)
             })
             .collect()
     }
@@ -118,9 +117,9 @@ mod tests {
         let kept: Vec<_> = f
             .settle(false)
             .into_iter()
-            .map(|(w, t)| (w, t.failure.message))
+            .map(|t| t.failure.message)
             .collect();
-        assert_eq!(kept, [(1, "a".to_string()), (3, "b".to_string())]);
+        assert_eq!(kept, ["a", "b"], "worker 1's, then worker 3's");
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
 
         let mut f = FirstBug::default();
@@ -129,7 +128,7 @@ mod tests {
         let kept: Vec<_> = f
             .settle(true)
             .into_iter()
-            .map(|(_, t)| t.failure.message)
+            .map(|t| t.failure.message)
             .collect();
         assert_eq!(kept, ["a", "late"], "a run cut short keeps everything");
 
@@ -142,8 +141,12 @@ mod tests {
         f.expect(3);
         assert_eq!(f.at(), Some(1), "only decreases");
         f.add(&dir, "t", 1, trace(1, "crash")).unwrap();
-        let kept: Vec<_> = f.settle(false).into_iter().map(|(w, _)| w).collect();
-        assert_eq!(kept, [1]);
+        let kept: Vec<_> = f
+            .settle(false)
+            .into_iter()
+            .map(|t| t.failure.message)
+            .collect();
+        assert_eq!(kept, ["crash"]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

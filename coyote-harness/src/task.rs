@@ -3,8 +3,8 @@
 //! In test mode a spawned task is a controlled operation: it runs only when the strategy picks
 //! it. `spawn` itself returns at once (as tokio's does) and is not a scheduling point: the
 //! spawner keeps running until its next scheduling point, where the strategy may run the new task
-//! or the spawner first; both orders are explored. Awaiting a [`JoinHandle`] and [`yield_now`]
-//! are scheduling points. A panic in any task is a bug that ends the iteration.
+//! or the spawner first; both orders are explored. Awaiting a [`JoinHandle`], [`yield_now`],
+//! [`yield_read`] and [`yield_write`] are scheduling points. A panic in any task is a bug that ends the iteration.
 //!
 //! In production mode `spawn` is `tokio::spawn` and needs a tokio runtime.
 //!
@@ -18,7 +18,7 @@
 //! # }, coyote_harness::Config::new().iterations(10));
 //! ```
 
-use crate::rt::{in_test, with_executor, OpKind, YieldPoint};
+use crate::rt::{in_test, reads, with_executor, writes, OpKind, YieldPoint};
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -185,6 +185,57 @@ pub fn yield_now() -> impl Future<Output = ()> + Send {
         match point {
             Some(point) => point.await,
             None => tokio::task::yield_now().await,
+        }
+    }
+}
+
+/// A scheduling point before the caller reads shared state `object` (a field, a cell, a
+/// collection) that other tasks may write. Await it right before the read.
+///
+/// Like [`yield_now`] it lets the strategy run another task first; in addition it names what is
+/// about to be read, so a race-aware strategy (`pos`, in the default portfolio) knows that this
+/// read races with pending [`yield_write`]s of the same object and orders them by a fresh draw,
+/// however much unrelated work separates them. Any reference identifies the object (by address):
+/// pass the same one to every read and write of it. The harness's own primitives declare their
+/// accesses themselves (a lock writes its mutex, `recv` writes its channel).
+///
+/// In production it does nothing and is ready at once.
+///
+/// ```
+/// use coyote_harness::task;
+/// use std::sync::{atomic::{AtomicBool, Ordering}, Arc};
+/// # coyote_harness::check(|| async {
+/// let ready = Arc::new(AtomicBool::new(false));
+/// let r = ready.clone();
+/// let writer = task::spawn(async move {
+///     task::yield_write(&*r).await;
+///     r.store(true, Ordering::Relaxed);
+/// });
+/// task::yield_read(&*ready).await;
+/// let _seen = ready.load(Ordering::Relaxed); // either value, depending on the schedule
+/// writer.await.unwrap();
+/// # }, coyote_harness::Config::new().iterations(10));
+/// ```
+#[track_caller]
+pub fn yield_read<T: ?Sized>(object: &T) -> impl Future<Output = ()> + Send {
+    let loc = Location::caller();
+    let point = in_test().then(|| YieldPoint::with_access("read", loc, reads(object)));
+    async move {
+        if let Some(point) = point {
+            point.await
+        }
+    }
+}
+
+/// A scheduling point before the caller writes shared state `object`: as [`yield_read`], for a
+/// write (which races with every read and write of the object). In production it does nothing.
+#[track_caller]
+pub fn yield_write<T: ?Sized>(object: &T) -> impl Future<Output = ()> + Send {
+    let loc = Location::caller();
+    let point = in_test().then(|| YieldPoint::with_access("write", loc, writes(object)));
+    async move {
+        if let Some(point) = point {
+            point.await
         }
     }
 }

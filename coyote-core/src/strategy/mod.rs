@@ -13,7 +13,7 @@
 //!
 //! * [`RandomWalk`] (`random`), [`Pct`] (`pct[:depth]`), [`FairPct`] (`fair-pct[:depth]`),
 //!   [`Probabilistic`] (`probabilistic[:n]`), [`DelayBounding`] (`delay-bounding[:delays]`),
-//!   [`QLearning`] (`rl`), [`Dfs`] (`dfs[:depth]`), and the default [`Portfolio`]
+//!   [`QLearning`] (`rl`), [`Pos`] (`pos`), [`Dfs`] (`dfs[:depth]`), and the default [`Portfolio`]
 //!   (`portfolio`), which rotates through most of the others;
 //! * [`Replay`] follows a recorded trace.
 
@@ -23,6 +23,7 @@ mod fair_pct;
 mod length;
 mod pct;
 mod portfolio;
+mod pos;
 mod probabilistic;
 mod random;
 mod replay;
@@ -35,6 +36,7 @@ pub use dfs::Dfs;
 pub use fair_pct::FairPct;
 pub use pct::Pct;
 pub use portfolio::Portfolio;
+pub use pos::Pos;
 pub use probabilistic::Probabilistic;
 pub use random::RandomWalk;
 pub use replay::Replay;
@@ -45,11 +47,39 @@ pub use spec::{Bounds, SpecError, StrategySpec};
 /// given in creation order, so the same program and decisions give the same ids.
 pub type OpId = u32;
 
+/// What an operation is about to touch: a shared object (a mutex, a channel, a variable the user
+/// declared) and whether it writes it. Race-aware strategies ([`Pos`]) use it; an access with no
+/// object ([`Access::NONE`]: a spawn, a sleep, a bare yield) races with nothing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Access {
+    /// The object's identity within the iteration (its address); 0 for none.
+    pub object: u64,
+    /// Whether the access may change the object (acquiring a lock, sending, storing).
+    pub write: bool,
+}
+
+impl Access {
+    /// No shared object.
+    pub const NONE: Access = Access {
+        object: 0,
+        write: false,
+    };
+
+    /// Whether the two accesses race: the same object, and at least one writes it. Their order
+    /// can then change the outcome, so a race-aware strategy samples it afresh.
+    #[inline]
+    pub fn races(self, other: Access) -> bool {
+        self.object != 0 && self.object == other.object && (self.write || other.write)
+    }
+}
+
 /// What a strategy sees at a scheduling point.
 #[derive(Debug)]
 pub struct SchedulingPoint<'a> {
     /// The operations that may run next, sorted ascending; at least two.
     pub enabled: &'a [OpId],
+    /// What each enabled operation is about to do, index for index with `enabled`.
+    pub accesses: &'a [Access],
     /// The operation that reached this scheduling point, if it is still enabled.
     pub current: Option<OpId>,
     /// How many scheduling steps this iteration has taken so far.
@@ -163,8 +193,10 @@ pub(crate) mod testing {
                 0 => break,
                 1 => enabled[0],
                 _ => {
+                    let accesses = vec![Access::NONE; enabled.len()];
                     let point = SchedulingPoint {
                         enabled: &enabled,
+                        accesses: &accesses,
                         current: current.filter(|c| enabled.contains(c)),
                         step,
                         state_hash: left.iter().fold(0, |h, l| h * 31 + *l as u64),

@@ -229,6 +229,7 @@ impl Strategy for Portfolio {
 mod tests {
     use super::*;
     use crate::strategy::testing::run_once;
+    use crate::strategy::Access;
     use crate::strategy::Pct;
 
     #[test]
@@ -335,6 +336,7 @@ mod tests {
             for step in 0..5 {
                 let point = SchedulingPoint {
                     enabled: &enabled,
+                    accesses: &[Access::NONE; 2],
                     current: None,
                     step,
                     state_hash: 0,

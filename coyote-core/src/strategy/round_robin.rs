@@ -153,6 +153,7 @@ impl Strategy for RoundRobin {
 mod tests {
     use super::*;
     use crate::strategy::testing::run_once;
+    use crate::strategy::Access;
 
     #[test]
     fn switches_at_every_decision_then_is_done() {
@@ -187,6 +188,7 @@ mod tests {
         let pick = |s: &mut RoundRobin, enabled: &[OpId]| {
             s.next_operation(&SchedulingPoint {
                 enabled,
+                accesses: &vec![Access::NONE; enabled.len()],
                 current: None,
                 step: 0,
                 state_hash: 0,

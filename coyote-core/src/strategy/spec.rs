@@ -1,7 +1,8 @@
 //! Strategy names as the CLI and traces spell them, and the factory that builds strategies.
 
 use super::{
-    DelayBounding, Dfs, FairPct, Pct, Portfolio, Probabilistic, QLearning, RandomWalk, Strategy,
+    DelayBounding, Dfs, FairPct, Pct, Portfolio, Pos, Probabilistic, QLearning, RandomWalk,
+    Strategy,
 };
 use std::fmt;
 use std::str::FromStr;
@@ -43,6 +44,8 @@ pub enum StrategySpec {
     DelayBounding(u32),
     /// Q-learning over program states.
     Rl,
+    /// Partial-order sampling: random priorities, redrawn for the operations that race.
+    Pos,
     /// The default: a per-worker rotation through several strategies.
     Portfolio,
 }
@@ -80,6 +83,7 @@ impl StrategySpec {
         "probabilistic[:n]",
         "delay-bounding[:delays]",
         "rl",
+        "pos",
         "dfs[:depth]",
     ];
 
@@ -94,6 +98,7 @@ impl StrategySpec {
             StrategySpec::Probabilistic(n) => Box::new(Probabilistic::new(seed, n)),
             StrategySpec::DelayBounding(d) => Box::new(DelayBounding::new(seed, d)),
             StrategySpec::Rl => Box::new(QLearning::new(seed)),
+            StrategySpec::Pos => Box::new(Pos::new(seed)),
             StrategySpec::Portfolio => Box::new(Portfolio::for_worker(seed, 0, bounds)),
         }
     }
@@ -164,6 +169,7 @@ impl FromStr for StrategySpec {
                 param_min(name, p, 0)?.unwrap_or(Self::DEFAULT_DELAYS),
             )),
             "rl" if p.is_none() => Ok(StrategySpec::Rl),
+            "pos" if p.is_none() => Ok(StrategySpec::Pos),
             "portfolio" if p.is_none() => Ok(StrategySpec::Portfolio),
             _ => Err(SpecError::Unknown(s.into())),
         }
@@ -181,6 +187,7 @@ impl fmt::Display for StrategySpec {
             StrategySpec::Probabilistic(n) => write!(f, "probabilistic:{n}"),
             StrategySpec::DelayBounding(d) => write!(f, "delay-bounding:{d}"),
             StrategySpec::Rl => write!(f, "rl"),
+            StrategySpec::Pos => write!(f, "pos"),
             StrategySpec::Portfolio => write!(f, "portfolio"),
         }
     }
@@ -205,6 +212,7 @@ mod tests {
             "delay-bounding:0",
             "delay-bounding:2",
             "rl",
+            "pos",
             "portfolio",
         ] {
             let spec: StrategySpec = s.parse().unwrap();

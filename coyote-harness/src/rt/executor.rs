@@ -13,13 +13,15 @@
 //!   enabled set are reused across iterations.
 
 mod diagnostics;
+#[cfg(test)]
+mod tests;
 
 use super::clock_watch::ClockWatch;
 use super::context::Installed;
 use super::panics;
 use super::point::OpKind;
 use super::waker::task_waker;
-use coyote_core::strategy::{OpId, SchedulingPoint, Strategy};
+use coyote_core::strategy::{Access, OpId, SchedulingPoint, Strategy};
 use coyote_core::trace::{BugKind, Decision, Failure};
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -59,8 +61,9 @@ struct Task {
     done: bool,
     /// Set when the task's last poll ended inside a controlled primitive that was not ready.
     blocked: bool,
-    /// What the task does next (or waits on), and where.
+    /// What the task does next (or waits on), and where, and the object it touches.
     kind: OpKind,
+    access: Access,
     loc: &'static Location<'static>,
     spawned_at: &'static Location<'static>,
     timer: Option<Duration>,
@@ -103,6 +106,8 @@ pub(crate) struct Executor {
     decisions: RefCell<Vec<Decision>>,
     records: RefCell<Vec<Record>>,
     enabled: RefCell<Vec<OpId>>,
+    /// What each enabled task is about to touch, index for index with `enabled`.
+    accesses: RefCell<Vec<Access>>,
     failure: RefCell<Option<Failure>>,
     stop: RefCell<Option<String>>,
     config: RefCell<ExecConfig>,
@@ -130,6 +135,7 @@ impl Executor {
             decisions: RefCell::new(Vec::with_capacity(256)),
             records: RefCell::new(Vec::with_capacity(256)),
             enabled: RefCell::new(Vec::with_capacity(16)),
+            accesses: RefCell::new(Vec::with_capacity(16)),
             failure: RefCell::new(None),
             stop: RefCell::new(None),
             config: RefCell::new(ExecConfig::default()),
@@ -167,21 +173,28 @@ impl Executor {
 
     /// The running task reached a scheduling point before doing `kind` at `loc`.
     #[inline]
-    pub(crate) fn at_scheduling_point(&self, kind: OpKind, loc: &'static Location<'static>) {
+    pub(crate) fn at_scheduling_point(
+        &self,
+        kind: OpKind,
+        loc: &'static Location<'static>,
+        access: Access,
+    ) {
         let mut tasks = self.tasks.borrow_mut();
         let t = &mut tasks[self.current.get() as usize];
         t.kind = kind;
         t.loc = loc;
+        t.access = access;
         t.blocked = false;
     }
 
     /// The running task waits on a primitive for `kind` at `loc`.
     #[inline]
-    pub(crate) fn blocked_on(&self, kind: OpKind, loc: &'static Location<'static>) {
+    pub(crate) fn blocked_on(&self, kind: OpKind, loc: &'static Location<'static>, access: Access) {
         let mut tasks = self.tasks.borrow_mut();
         let t = &mut tasks[self.current.get() as usize];
         t.kind = kind;
         t.loc = loc;
+        t.access = access;
         t.blocked = true;
     }
 
@@ -211,6 +224,7 @@ impl Executor {
                 done: false,
                 blocked: false,
                 kind: "start",
+                access: Access::NONE,
                 loc,
                 spawned_at: loc,
                 timer: None,
@@ -459,13 +473,16 @@ impl Executor {
             let mut last_enabled = None;
             let chosen = {
                 let mut enabled = self.enabled.borrow_mut();
+                let mut accesses = self.accesses.borrow_mut();
                 enabled.clear();
+                accesses.clear();
                 {
                     let tasks = self.tasks.borrow();
                     let main_done = tasks[0].done;
                     for (i, t) in tasks.iter().enumerate() {
                         if !t.done && (t.enabled || (!main_done && t.timer.is_some())) {
                             enabled.push(i as u32);
+                            accesses.push(t.access);
                             if last == Some(i as u32) {
                                 last_enabled = last;
                             }
@@ -507,6 +524,7 @@ impl Executor {
                     };
                     let point = SchedulingPoint {
                         enabled: &enabled,
+                        accesses: &accesses,
                         current: last_enabled,
                         step,
                         state_hash,
@@ -549,6 +567,9 @@ impl Executor {
             }
             t.timer = None;
             t.enabled = false;
+            // It runs its pending operation now; until its next scheduling point, what it
+            // touches next is unknown.
+            t.access = Access::NONE;
             Record::Step {
                 task: chosen,
                 kind: t.kind,

@@ -6,9 +6,13 @@
 //! future that way and marks the task blocked (with what and where) while the primitive is not
 //! ready, so a deadlock report names what every task waits on.
 //!
+//! Each records the [`Access`] the operation makes (the primitive it touches, reading or
+//! writing), so race-aware strategies can tell which pending operations race.
+//!
 //! Invariant: outside test mode both are transparent: no yield, no bookkeeping.
 
 use super::with_executor;
+use coyote_core::strategy::Access;
 use pin_project_lite::pin_project;
 use std::future::Future;
 use std::panic::Location;
@@ -18,19 +22,55 @@ use std::task::{Context, Poll};
 /// What a controlled operation is, for logs and deadlock reports (`mutex.lock`, `sleep`, ...).
 pub(crate) type OpKind = &'static str;
 
-/// A scheduling point with no operation behind it (`yield_now`, or the start of one).
+/// The identity of a shared object for an [`Access`]: its address, unique among live objects.
+#[inline]
+pub(crate) fn object_id<T: ?Sized>(object: &T) -> u64 {
+    object as *const T as *const () as usize as u64
+}
+
+/// A write access to `object`.
+#[inline]
+pub(crate) fn writes<T: ?Sized>(object: &T) -> Access {
+    Access {
+        object: object_id(object),
+        write: true,
+    }
+}
+
+/// A read access to `object`.
+#[inline]
+pub(crate) fn reads<T: ?Sized>(object: &T) -> Access {
+    Access {
+        object: object_id(object),
+        write: false,
+    }
+}
+
+/// A scheduling point with no primitive behind it (`yield_now`, a sleep, the start of a join).
 #[must_use = "futures do nothing unless awaited"]
 pub(crate) struct YieldPoint {
     kind: OpKind,
     loc: &'static Location<'static>,
+    access: Access,
     yielded: bool,
 }
 
 impl YieldPoint {
+    /// A point that touches no shared object.
     pub(crate) fn new(kind: OpKind, loc: &'static Location<'static>) -> Self {
+        Self::with_access(kind, loc, Access::NONE)
+    }
+
+    /// A point before the caller's own `access` (`task::yield_read` / `yield_write`).
+    pub(crate) fn with_access(
+        kind: OpKind,
+        loc: &'static Location<'static>,
+        access: Access,
+    ) -> Self {
         YieldPoint {
             kind,
             loc,
+            access,
             yielded: false,
         }
     }
@@ -38,8 +78,13 @@ impl YieldPoint {
 
 /// Records the scheduling point and wakes the task; false in production mode.
 #[inline]
-fn yield_here(kind: OpKind, loc: &'static Location<'static>, cx: &Context<'_>) -> bool {
-    if with_executor(|ex| ex.at_scheduling_point(kind, loc)).is_some() {
+fn yield_here(
+    kind: OpKind,
+    loc: &'static Location<'static>,
+    access: Access,
+    cx: &Context<'_>,
+) -> bool {
+    if with_executor(|ex| ex.at_scheduling_point(kind, loc, access)).is_some() {
         cx.waker().wake_by_ref();
         true
     } else {
@@ -56,7 +101,7 @@ impl Future for YieldPoint {
             return Poll::Ready(());
         }
         self.yielded = true;
-        if yield_here(self.kind, self.loc, cx) {
+        if yield_here(self.kind, self.loc, self.access, cx) {
             Poll::Pending
         } else {
             Poll::Ready(())
@@ -73,16 +118,23 @@ pin_project! {
         inner: F,
         kind: OpKind,
         loc: &'static Location<'static>,
+        access: Access,
         yielded: bool,
     }
 }
 
 impl<F> Controlled<F> {
-    pub(crate) fn new(inner: F, kind: OpKind, loc: &'static Location<'static>) -> Self {
+    pub(crate) fn new(
+        inner: F,
+        kind: OpKind,
+        loc: &'static Location<'static>,
+        access: Access,
+    ) -> Self {
         Controlled {
             inner,
             kind,
             loc,
+            access,
             yielded: false,
         }
     }
@@ -101,14 +153,14 @@ impl<F: Future> Future for Controlled<F> {
         let this = self.project();
         if !*this.yielded {
             *this.yielded = true;
-            if yield_here(this.kind, this.loc, cx) {
+            if yield_here(this.kind, this.loc, *this.access, cx) {
                 return Poll::Pending;
             }
         }
         match this.inner.poll(cx) {
             Poll::Ready(v) => Poll::Ready(v),
             Poll::Pending => {
-                with_executor(|ex| ex.blocked_on(this.kind, this.loc));
+                with_executor(|ex| ex.blocked_on(this.kind, this.loc, *this.access));
                 Poll::Pending
             }
         }

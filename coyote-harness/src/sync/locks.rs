@@ -1,6 +1,6 @@
 //! `Mutex`, `RwLock` and `Semaphore` over tokio's.
 
-use crate::rt::Controlled;
+use crate::rt::{reads, writes, Controlled};
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
@@ -32,7 +32,12 @@ impl<T: ?Sized> Mutex<T> {
     /// Locks the mutex, waiting until it is free. A scheduling point.
     #[track_caller]
     pub fn lock(&self) -> impl Future<Output = MutexGuard<'_, T>> + '_ {
-        Controlled::new(self.inner.lock(), "mutex.lock", Location::caller())
+        Controlled::new(
+            self.inner.lock(),
+            "mutex.lock",
+            Location::caller(),
+            writes(self),
+        )
     }
 
     /// Locks the mutex if it is free. Not a scheduling point.
@@ -81,13 +86,23 @@ impl<T: ?Sized> RwLock<T> {
     /// Shared access. A scheduling point.
     #[track_caller]
     pub fn read(&self) -> impl Future<Output = RwLockReadGuard<'_, T>> + '_ {
-        Controlled::new(self.inner.read(), "rwlock.read", Location::caller())
+        Controlled::new(
+            self.inner.read(),
+            "rwlock.read",
+            Location::caller(),
+            reads(self),
+        )
     }
 
     /// Exclusive access. A scheduling point.
     #[track_caller]
     pub fn write(&self) -> impl Future<Output = RwLockWriteGuard<'_, T>> + '_ {
-        Controlled::new(self.inner.write(), "rwlock.write", Location::caller())
+        Controlled::new(
+            self.inner.write(),
+            "rwlock.write",
+            Location::caller(),
+            writes(self),
+        )
     }
 
     /// Shared access if available now. Not a scheduling point.
@@ -133,6 +148,7 @@ impl Semaphore {
             self.inner.acquire(),
             "semaphore.acquire",
             Location::caller(),
+            writes(self),
         )
     }
 
@@ -146,6 +162,7 @@ impl Semaphore {
             self.inner.acquire_many(n),
             "semaphore.acquire",
             Location::caller(),
+            writes(self),
         )
     }
 

@@ -2,17 +2,36 @@
 //!
 //! `recv` is a scheduling point; so is `send` on a bounded channel (it may wait for room).
 //! `UnboundedSender::send` never waits and is not a scheduling point.
+//!
+//! A bounded channel's two ends share an id, so a race-aware strategy sees a `send` and a `recv`
+//! waiting on the same channel as racing writes of it.
 
 use crate::rt::Controlled;
+use coyote_core::strategy::Access;
 use std::future::Future;
 use std::panic::Location;
+use std::sync::atomic::{AtomicU64, Ordering};
 pub use tokio::sync::mpsc::error;
 use tokio::sync::mpsc::error::{SendError, TryRecvError, TrySendError};
 
 /// A bounded channel with room for `buffer` messages.
 pub fn channel<T>(buffer: usize) -> (Sender<T>, Receiver<T>) {
     let (tx, rx) = tokio::sync::mpsc::channel(buffer);
-    (Sender { inner: tx }, Receiver { inner: rx })
+    let channel = channel_access();
+    (
+        Sender { inner: tx, channel },
+        Receiver { inner: rx, channel },
+    )
+}
+
+/// A fresh channel identity: a process-wide counter with the top bit set, so it never equals an
+/// address (the identity of the other primitives).
+fn channel_access() -> Access {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    Access {
+        object: NEXT.fetch_add(1, Ordering::Relaxed) | 1 << 63,
+        write: true,
+    }
 }
 
 /// An unbounded channel.
@@ -28,12 +47,14 @@ pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
 #[derive(Debug)]
 pub struct Sender<T> {
     inner: tokio::sync::mpsc::Sender<T>,
+    channel: Access,
 }
 
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Self {
         Sender {
             inner: self.inner.clone(),
+            channel: self.channel,
         }
     }
 }
@@ -45,7 +66,12 @@ impl<T> Sender<T> {
     where
         T: 'static,
     {
-        Controlled::new(self.inner.send(value), "mpsc.send", Location::caller())
+        Controlled::new(
+            self.inner.send(value),
+            "mpsc.send",
+            Location::caller(),
+            self.channel,
+        )
     }
 
     /// Sends if there is room now. Not a scheduling point.
@@ -68,13 +94,19 @@ impl<T> Sender<T> {
 #[derive(Debug)]
 pub struct Receiver<T> {
     inner: tokio::sync::mpsc::Receiver<T>,
+    channel: Access,
 }
 
 impl<T> Receiver<T> {
     /// The next message, or `None` once every sender is gone. A scheduling point.
     #[track_caller]
     pub fn recv(&mut self) -> impl Future<Output = Option<T>> + '_ {
-        Controlled::new(self.inner.recv(), "mpsc.recv", Location::caller())
+        Controlled::new(
+            self.inner.recv(),
+            "mpsc.recv",
+            Location::caller(),
+            self.channel,
+        )
     }
 
     /// The next message if one is there. Not a scheduling point.
@@ -124,7 +156,13 @@ impl<T> UnboundedReceiver<T> {
     /// The next message, or `None` once every sender is gone. A scheduling point.
     #[track_caller]
     pub fn recv(&mut self) -> impl Future<Output = Option<T>> + '_ {
-        Controlled::new(self.inner.recv(), "mpsc.recv", Location::caller())
+        // Sending never waits, so no other task waits on this channel to race with.
+        Controlled::new(
+            self.inner.recv(),
+            "mpsc.recv",
+            Location::caller(),
+            Access::NONE,
+        )
     }
 
     /// The next message if one is there. Not a scheduling point.

@@ -1,6 +1,6 @@
 //! `Notify` over tokio's.
 
-use crate::rt::Controlled;
+use crate::rt::{writes, Controlled};
 use pin_project_lite::pin_project;
 use std::future::Future;
 use std::panic::Location;
@@ -24,7 +24,12 @@ impl Notify {
     #[track_caller]
     pub fn notified(&self) -> Notified<'_> {
         Notified {
-            inner: Controlled::new(self.inner.notified(), "notify.notified", Location::caller()),
+            inner: Controlled::new(
+                self.inner.notified(),
+                "notify.notified",
+                Location::caller(),
+                writes(self),
+            ),
         }
     }
 

@@ -2,6 +2,7 @@
 //! point; sending never waits and is not one.
 
 use crate::rt::{Controlled, OpKind};
+use coyote_core::strategy::Access;
 use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
@@ -18,7 +19,8 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
     (
         Sender { inner: tx },
         Receiver {
-            inner: Controlled::new(rx, RECV, Location::caller()),
+            // Only the receiver waits on the channel: no other task can race with it there.
+            inner: Controlled::new(rx, RECV, Location::caller(), Access::NONE),
         },
     )
 }

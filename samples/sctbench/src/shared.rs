@@ -5,7 +5,8 @@
 //! operations atomically. The ports do the same: a variable the C program accesses without a
 //! consistent lock is a `Shared`, and its asynchronous [`load`](Shared::load),
 //! [`store`](Shared::store) and [`rmw`](Shared::rmw) (an atomic read-modify-write: `exchange`,
-//! `compare_exchange`, `fetch_add`, ...) each first yield to the scheduler. Accesses the program
+//! `compare_exchange`, `fetch_add`, ...) each first yield to the scheduler, declaring the read or
+//! write (`task::yield_read` / `task::yield_write`) so race-aware strategies see the races. Accesses the program
 //! always makes under a lock are not scheduling points ([`get`](Shared::get) and
 //! [`set`](Shared::set)), or the data simply lives inside the `sync::Mutex`.
 //!
@@ -32,7 +33,7 @@ impl<T: Copy + Send> Shared<T> {
     /// Reads the value, after a scheduling point (a racy load).
     #[track_caller]
     pub fn load(&self) -> impl Future<Output = T> + Send + '_ {
-        let point = task::yield_now();
+        let point = task::yield_read(self);
         async move {
             point.await;
             self.get()
@@ -42,7 +43,7 @@ impl<T: Copy + Send> Shared<T> {
     /// Writes the value, after a scheduling point (a racy store).
     #[track_caller]
     pub fn store(&self, value: T) -> impl Future<Output = ()> + Send + '_ {
-        let point = task::yield_now();
+        let point = task::yield_write(self);
         async move {
             point.await;
             self.set(value)
@@ -56,7 +57,7 @@ impl<T: Copy + Send> Shared<T> {
         F: FnOnce(&mut T) -> R + Send + 'a,
         R: 'a,
     {
-        let point = task::yield_now();
+        let point = task::yield_write(self);
         async move {
             point.await;
             f(&mut self.cell.lock().unwrap_or_else(|e| e.into_inner()))

@@ -1,0 +1,116 @@
+//! The executor shows strategies what each enabled task is about to touch.
+
+use super::*;
+use crate::rt::point::object_id;
+use crate::sync::{mpsc, Mutex, RwLock};
+use crate::task;
+use coyote_core::strategy::IterationEnd;
+use std::sync::Arc;
+
+/// Passes the turn round the enabled tasks at every decision, and records every access it was
+/// shown, by task.
+#[derive(Default)]
+struct Recorder {
+    seen: Vec<(OpId, Access)>,
+    turn: usize,
+}
+
+impl Strategy for Recorder {
+    fn name(&self) -> String {
+        "recorder".into()
+    }
+    fn begin_iteration(&mut self) -> bool {
+        true
+    }
+    fn next_operation(&mut self, point: &SchedulingPoint<'_>) -> Option<OpId> {
+        assert_eq!(point.enabled.len(), point.accesses.len());
+        self.seen
+            .extend(point.enabled.iter().copied().zip(point.accesses.iter().copied()));
+        self.turn += 1;
+        Some(point.enabled[self.turn % point.enabled.len()])
+    }
+    fn next_bool(&mut self, _step: u32) -> Option<bool> {
+        Some(false)
+    }
+    fn next_int(&mut self, _bound: u64, _step: u32) -> Option<u64> {
+        Some(0)
+    }
+    fn end_iteration(&mut self, _end: &IterationEnd) {}
+}
+
+/// The accesses `main` showed the strategy, by task, first occurrence of each, no `NONE`s.
+fn accesses(main: impl Future<Output = ()> + 'static) -> Vec<(OpId, Access)> {
+    let ex = Executor::new();
+    ex.set_config(ExecConfig {
+        max_steps: 1000,
+        ..ExecConfig::default()
+    });
+    let mut rec = Recorder::default();
+    let (outcome, _) = ex.run_iteration(Box::pin(main), Location::caller(), &mut rec);
+    assert!(matches!(outcome, IterationOutcome::Completed), "{outcome:?}");
+    let mut out: Vec<(OpId, Access)> = Vec::new();
+    for (op, a) in rec.seen {
+        if a != Access::NONE && !out.contains(&(op, a)) {
+            out.push((op, a));
+        }
+    }
+    out
+}
+
+#[test]
+fn locks_declare_writes_of_their_mutex_and_reads_of_a_shared_rwlock() {
+    let m = Arc::new(Mutex::new(0));
+    let l = Arc::new(RwLock::new(0));
+    let (mid, lid) = (object_id(&*m), object_id(&*l));
+    let seen = accesses(async move {
+        let (m2, l2) = (m.clone(), l.clone());
+        let t = task::spawn(async move {
+            *m2.lock().await += 1;
+            let _r = l2.read().await;
+        });
+        task::yield_now().await;
+        *m.lock().await += 1;
+        *l.write().await += 1;
+        t.await.unwrap();
+    });
+    let write = |object| Access {
+        object,
+        write: true,
+    };
+    assert!(seen.contains(&(1, write(mid))), "{seen:?}");
+    assert!(seen.contains(&(0, write(mid))), "{seen:?}");
+    let read = Access {
+        object: lid,
+        write: false,
+    };
+    assert!(seen.contains(&(1, read)), "{seen:?}");
+    assert!(read.races(write(lid)) && write(mid).races(write(mid)));
+}
+
+#[test]
+fn yield_read_and_write_name_the_object_and_a_channels_ends_share_one() {
+    let x = Arc::new(5u32);
+    let xid = object_id(&*x);
+    let (tx, mut rx) = mpsc::channel::<u32>(1);
+    let seen = accesses(async move {
+        let x2 = x.clone();
+        let t = task::spawn(async move {
+            task::yield_write(&*x2).await;
+            tx.send(1).await.unwrap();
+            tx.send(2).await.unwrap();
+        });
+        task::yield_read(&*x).await;
+        task::yield_now().await;
+        rx.recv().await;
+        rx.recv().await;
+        t.await.unwrap();
+    });
+    let of = |op: OpId| seen.iter().filter(move |(o, _)| *o == op).map(|(_, a)| *a);
+    assert!(of(0).any(|a| a.object == xid && !a.write), "{seen:?}");
+    assert!(of(1).any(|a| a.object == xid && a.write), "{seen:?}");
+    // The channel is one object, neither of the two tasks' addresses: the sender's and the
+    // receiver's accesses race.
+    let send = of(1).find(|a| a.object != xid).expect("send shown");
+    let recv = of(0).find(|a| a.object != xid).expect("recv shown");
+    assert!(send.races(recv), "{seen:?}");
+}

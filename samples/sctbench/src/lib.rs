@@ -192,6 +192,7 @@ pub const STRATEGIES: &[&str] = &[
     "probabilistic:2",
     "delay-bounding:3",
     "rl",
+    "pos",
     "dfs",
     "portfolio",
 ];

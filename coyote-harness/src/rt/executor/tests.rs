@@ -24,8 +24,13 @@ impl Strategy for Recorder {
     }
     fn next_operation(&mut self, point: &SchedulingPoint<'_>) -> Option<OpId> {
         assert_eq!(point.enabled.len(), point.accesses.len());
-        self.seen
-            .extend(point.enabled.iter().copied().zip(point.accesses.iter().copied()));
+        self.seen.extend(
+            point
+                .enabled
+                .iter()
+                .copied()
+                .zip(point.accesses.iter().copied()),
+        );
         self.turn += 1;
         Some(point.enabled[self.turn % point.enabled.len()])
     }
@@ -47,7 +52,10 @@ fn accesses(main: impl Future<Output = ()> + 'static) -> Vec<(OpId, Access)> {
     });
     let mut rec = Recorder::default();
     let (outcome, _) = ex.run_iteration(Box::pin(main), Location::caller(), &mut rec);
-    assert!(matches!(outcome, IterationOutcome::Completed), "{outcome:?}");
+    assert!(
+        matches!(outcome, IterationOutcome::Completed),
+        "{outcome:?}"
+    );
     let mut out: Vec<(OpId, Access)> = Vec::new();
     for (op, a) in rec.seen {
         if a != Access::NONE && !out.contains(&(op, a)) {

@@ -78,7 +78,8 @@ impl Access {
 pub struct SchedulingPoint<'a> {
     /// The operations that may run next, sorted ascending; at least two.
     pub enabled: &'a [OpId],
-    /// What each enabled operation is about to do, index for index with `enabled`.
+    /// What each enabled operation is about to do, index for index with `enabled`; empty unless
+    /// the strategy asked for it ([`Strategy::needs_accesses`]).
     pub accesses: &'a [Access],
     /// The operation that reached this scheduling point, if it is still enabled.
     pub current: Option<OpId>,
@@ -156,6 +157,13 @@ pub trait Strategy: Send {
     /// Whether the strategy reads [`SchedulingPoint::state_hash`]; the executor computes the hash
     /// only when this is true, as it costs a pass over every task at every scheduling point.
     fn needs_state_hash(&self) -> bool {
+        false
+    }
+
+    /// Whether the strategy reads [`SchedulingPoint::accesses`]; the executor fills them in only
+    /// when this is true (a push per enabled operation at every scheduling point). Asked once per
+    /// iteration, after [`Strategy::begin_iteration`].
+    fn needs_accesses(&self) -> bool {
         false
     }
 }

@@ -49,8 +49,8 @@
 //! * calls between [`Strategy::begin_iteration`] and [`Strategy::end_iteration`] all go to the
 //!   probe or member running that iteration; [`Strategy::name`] is `portfolio/<member>` for the
 //!   one running the current (or, after it ends, the last) iteration, so a trace records which
-//!   member found a bug, and [`Strategy::is_fair`] and [`Strategy::needs_state_hash`] answer for
-//!   it;
+//!   member found a bug, and [`Strategy::is_fair`], [`Strategy::needs_state_hash`] and
+//!   [`Strategy::needs_accesses`] answer for it;
 //! * it never exhausts.
 
 use super::round_robin::{Order, RoundRobin, Turns};
@@ -225,6 +225,10 @@ impl Strategy for Portfolio {
     fn needs_state_hash(&self) -> bool {
         self.current().needs_state_hash()
     }
+
+    fn needs_accesses(&self) -> bool {
+        self.current().needs_accesses()
+    }
 }
 
 #[cfg(test)]
@@ -260,11 +264,11 @@ mod tests {
         let mut p = Portfolio::for_worker(1, 6, Bounds::default());
         assert!(p.begin_iteration());
         assert_eq!(p.name(), "portfolio/fair-pct:5");
-        assert!(p.is_fair() && !p.needs_state_hash());
+        assert!(p.is_fair() && !p.needs_state_hash() && !p.needs_accesses());
         p.end_iteration(&IterationEnd::default());
         assert!(p.begin_iteration());
         assert_eq!(p.name(), "portfolio/pos");
-        assert!(!p.is_fair());
+        assert!(!p.is_fair() && p.needs_accesses());
         p.end_iteration(&IterationEnd::default());
         assert!(p.begin_iteration());
         assert_eq!(p.name(), "portfolio/pct:5");

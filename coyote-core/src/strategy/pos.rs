@@ -18,7 +18,7 @@
 //! priority table is indexed by [`OpId`], grows only when an iteration has more operations than
 //! any before it, and is zeroed (every priority to be drawn) at the start of each iteration.
 
-use super::{IterationEnd, OpId, SchedulingPoint, Strategy};
+use super::{Access, IterationEnd, OpId, SchedulingPoint, Strategy};
 use crate::rng::Rng;
 
 /// Partial-order sampling. See the module docs.
@@ -68,7 +68,8 @@ impl Strategy for Pos {
         }
         let chosen = point.enabled[best];
         self.priority[chosen as usize] = 0;
-        let access = point.accesses[best];
+        // Empty `accesses` (a caller that did not fill them in): nothing races.
+        let access = point.accesses.get(best).copied().unwrap_or(Access::NONE);
         if access.object != 0 {
             for (i, &op) in point.enabled.iter().enumerate() {
                 if access.races(point.accesses[i]) {
@@ -88,12 +89,16 @@ impl Strategy for Pos {
     }
 
     fn end_iteration(&mut self, _end: &IterationEnd) {}
+
+    fn needs_accesses(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::strategy::{Access, RandomWalk};
+    use crate::strategy::RandomWalk;
 
     /// Runs one iteration of a program whose operations each run a fixed sequence of accesses;
     /// returns the order in which the accesses ran, as (op, index within op).

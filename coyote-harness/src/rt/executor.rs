@@ -459,9 +459,12 @@ impl Executor {
         let max_steps = self.config.borrow().max_steps;
         // Fixed for the iteration (a portfolio picks its member in `begin_iteration`), so one
         // virtual call per iteration instead of one per decision.
-        // SAFETY: the strategy pointer is set for the whole iteration and not otherwise borrowed.
-        let wants_state_hash =
-            unsafe { &*self.strategy.get().expect("strategy").as_ptr() }.needs_state_hash();
+        let (wants_state_hash, wants_accesses) = {
+            // SAFETY: the strategy pointer is set for the whole iteration and not otherwise
+            // borrowed.
+            let strategy = unsafe { &*self.strategy.get().expect("strategy").as_ptr() };
+            (strategy.needs_state_hash(), strategy.needs_accesses())
+        };
         let mut last: Option<u32> = None;
         loop {
             if let Some(why) = self.stop.borrow_mut().take() {
@@ -482,7 +485,9 @@ impl Executor {
                     for (i, t) in tasks.iter().enumerate() {
                         if !t.done && (t.enabled || (!main_done && t.timer.is_some())) {
                             enabled.push(i as u32);
-                            accesses.push(t.access);
+                            if wants_accesses {
+                                accesses.push(t.access);
+                            }
                             if last == Some(i as u32) {
                                 last_enabled = last;
                             }

@@ -41,6 +41,9 @@ impl Strategy for Recorder {
         Some(0)
     }
     fn end_iteration(&mut self, _end: &IterationEnd) {}
+    fn needs_accesses(&self) -> bool {
+        true
+    }
 }
 
 /// The accesses `main` showed the strategy, by task, first occurrence of each, no `NONE`s.

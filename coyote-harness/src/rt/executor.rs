@@ -476,18 +476,13 @@ impl Executor {
             let mut last_enabled = None;
             let chosen = {
                 let mut enabled = self.enabled.borrow_mut();
-                let mut accesses = self.accesses.borrow_mut();
                 enabled.clear();
-                accesses.clear();
                 {
                     let tasks = self.tasks.borrow();
                     let main_done = tasks[0].done;
                     for (i, t) in tasks.iter().enumerate() {
                         if !t.done && (t.enabled || (!main_done && t.timer.is_some())) {
                             enabled.push(i as u32);
-                            if wants_accesses {
-                                accesses.push(t.access);
-                            }
                             if last == Some(i as u32) {
                                 last_enabled = last;
                             }
@@ -527,9 +522,20 @@ impl Executor {
                     } else {
                         0
                     };
+                    // Only race-aware strategies read accesses; collected here, at decisions.
+                    let mut collected;
+                    let accesses: &[Access] = if wants_accesses {
+                        collected = self.accesses.borrow_mut();
+                        collected.clear();
+                        let tasks = self.tasks.borrow();
+                        collected.extend(enabled.iter().map(|&op| tasks[op as usize].access));
+                        &collected
+                    } else {
+                        &[]
+                    };
                     let point = SchedulingPoint {
                         enabled: &enabled,
-                        accesses: &accesses,
+                        accesses,
                         current: last_enabled,
                         step,
                         state_hash,

@@ -680,6 +680,36 @@ fn the_reported_bug_is_a_function_of_seed_and_workers() {
 /// except the two the literature reports as beyond all tools at this budget (safestack,
 /// fib_bench), and the fixed variants pass.
 #[test]
+fn pos_finds_a_race_behind_private_work_and_its_trace_replays() {
+    // reorder_10: nine setters and a checker whose loads must fall between one setter's two
+    // stores; the ports declare those accesses (`yield_read`/`yield_write`).
+    let out = out_dir("pos");
+    let o = coyote_test(
+        &lib("sctbench"),
+        "reorder_10",
+        &out,
+        &["--strategy", "pos", "-i", "2000", "--seed", "3", "-j", "1"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let trace_path = out.join("reorder_10-1.trace");
+    let trace = Trace::read(&trace_path).unwrap();
+    assert_eq!(trace.strategy, "pos");
+    assert!(
+        trace.failure.message.contains("half-done set"),
+        "{:?}",
+        trace.failure
+    );
+    let o = coyote(&["replay", s(&trace_path)]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(t.contains("reproduced the recorded failure"), "{t}");
+    assert!(
+        t.contains("  write ") && t.contains("  read "),
+        "the step log names declared accesses: {t}"
+    );
+}
+
+#[test]
 fn portfolio_finds_every_sctbench_bug() {
     let sct = lib("sctbench");
     for test in [

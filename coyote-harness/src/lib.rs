@@ -43,7 +43,11 @@
 //! operation that can let another operation run: awaiting a [`task::JoinHandle`],
 //! [`task::yield_now`], [`time::sleep`], the waiting operations of [`sync`] (lock, acquire,
 //! notified, channel send and receive). At each one the strategy picks the next enabled task.
-//! Every controlled operation records its caller's source line for logs and coverage.
+//! Every controlled operation records its caller's source line for logs and coverage, and what
+//! it is about to touch (a lock writes its mutex, a channel operation writes its channel), so the
+//! race-aware strategy `pos` can reorder exactly the operations that race. State your tasks share
+//! outside the harness's primitives (an atomic, a `std` mutex held briefly, a cell) becomes visible
+//! the same way: await [`task::yield_read`] or [`task::yield_write`] on it right before the access.
 //!
 //! ## What coyote does not control
 //!
@@ -57,7 +61,8 @@
 //!
 //! ## Modules
 //!
-//! * [`task`]: `spawn`, `JoinHandle`, `yield_now`, `join_all`, `select`, `when_any`.
+//! * [`task`]: `spawn`, `JoinHandle`, `yield_now`, `yield_read`, `yield_write`, `join_all`,
+//!   `select`, `when_any`.
 //! * [`time`]: `sleep`, `timeout`, `interval`, `now`: virtual in tests.
 //! * [`sync`]: `Mutex`, `RwLock`, `Semaphore`, `Notify`, `mpsc`, `oneshot`.
 //! * [`random`]: declared non-determinism, explored by the strategy.

@@ -19,6 +19,7 @@
 //! ```
 
 use crate::rt::{in_test, reads, with_executor, writes, OpKind, YieldPoint};
+use coyote_core::strategy::Access;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -196,7 +197,8 @@ pub fn yield_now() -> impl Future<Output = ()> + Send {
 /// about to be read, so a race-aware strategy (`pos`, in the default portfolio) knows that this
 /// read races with pending [`yield_write`]s of the same object and orders them by a fresh draw,
 /// however much unrelated work separates them. Any reference identifies the object (by address):
-/// pass the same one to every read and write of it. The harness's own primitives declare their
+/// pass the same one to every read and write of it, and keep the object alive until the access
+/// is done (a freed object's address may be reused by another). The harness's own primitives declare their
 /// accesses themselves (a lock writes its mutex, `recv` writes its channel).
 ///
 /// In production it does nothing and is ready at once.
@@ -218,21 +220,21 @@ pub fn yield_now() -> impl Future<Output = ()> + Send {
 /// ```
 #[track_caller]
 pub fn yield_read<T: ?Sized>(object: &T) -> impl Future<Output = ()> + Send {
-    let loc = Location::caller();
-    let point = in_test().then(|| YieldPoint::with_access("read", loc, reads(object)));
-    async move {
-        if let Some(point) = point {
-            point.await
-        }
-    }
+    declared_point("read", reads(object))
 }
 
 /// A scheduling point before the caller writes shared state `object`: as [`yield_read`], for a
 /// write (which races with every read and write of the object). In production it does nothing.
 #[track_caller]
 pub fn yield_write<T: ?Sized>(object: &T) -> impl Future<Output = ()> + Send {
+    declared_point("write", writes(object))
+}
+
+/// A scheduling point at the caller's caller that declares `access`; nothing in production.
+#[track_caller]
+fn declared_point(kind: OpKind, access: Access) -> impl Future<Output = ()> + Send {
     let loc = Location::caller();
-    let point = in_test().then(|| YieldPoint::with_access("write", loc, writes(object)));
+    let point = in_test().then(|| YieldPoint::with_access(kind, loc, access));
     async move {
         if let Some(point) = point {
             point.await

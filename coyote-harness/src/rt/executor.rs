@@ -106,7 +106,8 @@ pub(crate) struct Executor {
     decisions: RefCell<Vec<Decision>>,
     records: RefCell<Vec<Record>>,
     enabled: RefCell<Vec<OpId>>,
-    /// What each enabled task is about to touch, index for index with `enabled`.
+    /// At a decision of a strategy that reads them, what each enabled task is about to touch,
+    /// index for index with `enabled` (reused, like `enabled`).
     accesses: RefCell<Vec<Access>>,
     failure: RefCell<Option<Failure>>,
     stop: RefCell<Option<String>>,

@@ -201,10 +201,9 @@ pub(crate) mod testing {
                 0 => break,
                 1 => enabled[0],
                 _ => {
-                    let accesses = vec![Access::NONE; enabled.len()];
                     let point = SchedulingPoint {
                         enabled: &enabled,
-                        accesses: &accesses,
+                        accesses: &[],
                         current: current.filter(|c| enabled.contains(c)),
                         step,
                         state_hash: left.iter().fold(0, |h, l| h * 31 + *l as u64),

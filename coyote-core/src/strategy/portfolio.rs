@@ -235,7 +235,6 @@ impl Strategy for Portfolio {
 mod tests {
     use super::*;
     use crate::strategy::testing::run_once;
-    use crate::strategy::Access;
     use crate::strategy::Pct;
 
     #[test]
@@ -340,7 +339,7 @@ mod tests {
             for step in 0..5 {
                 let point = SchedulingPoint {
                     enabled: &enabled,
-                    accesses: &[Access::NONE; 2],
+                    accesses: &[],
                     current: None,
                     step,
                     state_hash: 0,

@@ -153,7 +153,6 @@ impl Strategy for RoundRobin {
 mod tests {
     use super::*;
     use crate::strategy::testing::run_once;
-    use crate::strategy::Access;
 
     #[test]
     fn switches_at_every_decision_then_is_done() {
@@ -188,7 +187,7 @@ mod tests {
         let pick = |s: &mut RoundRobin, enabled: &[OpId]| {
             s.next_operation(&SchedulingPoint {
                 enabled,
-                accesses: &vec![Access::NONE; enabled.len()],
+                accesses: &[],
                 current: None,
                 step: 0,
                 state_hash: 0,

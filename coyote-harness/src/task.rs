@@ -121,6 +121,11 @@ impl<T: 'static> Future for JoinHandle<T> {
             } => {
                 if !*yielded {
                     *yielded = true;
+                    with_executor(|ex| {
+                        if ex.generation() == *generation {
+                            ex.joining(*id);
+                        }
+                    });
                     let mut point = YieldPoint::new("join", loc);
                     if Pin::new(&mut point).poll(cx).is_pending() {
                         return Poll::Pending;
@@ -249,6 +254,8 @@ enum MaybeDone<F: Future> {
 }
 
 /// Waits for every future and returns their outputs in order (like `futures::future::join_all`).
+/// In the step log, a wait for several tasks at once shows this call's location.
+#[track_caller]
 pub fn join_all<I>(futures: I) -> JoinAll<I::Item>
 where
     I: IntoIterator,
@@ -256,6 +263,7 @@ where
 {
     JoinAll {
         elems: Box::into_pin(futures.into_iter().map(MaybeDone::Pending).collect()),
+        loc: Location::caller(),
     }
 }
 
@@ -263,6 +271,7 @@ where
 #[must_use = "futures do nothing unless awaited"]
 pub struct JoinAll<F: Future> {
     elems: Pin<Box<[MaybeDone<F>]>>,
+    loc: &'static Location<'static>,
 }
 
 impl<F: Future> Future for JoinAll<F> {
@@ -283,6 +292,8 @@ impl<F: Future> Future for JoinAll<F> {
             }
         }
         if !all_done {
+            let loc = self.loc;
+            with_executor(|ex| ex.join_site(loc));
             return Poll::Pending;
         }
         Poll::Ready(

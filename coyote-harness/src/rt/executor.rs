@@ -65,11 +65,16 @@ struct Task {
     kind: OpKind,
     access: Access,
     loc: &'static Location<'static>,
+    /// For a `join`: the task it joins (0 otherwise; main is never joined).
+    joins: u32,
     spawned_at: &'static Location<'static>,
     timer: Option<Duration>,
     join_waker: Option<Waker>,
     output: Option<Box<dyn Any>>,
 }
+
+/// [`Task::joins`] of a task waiting for several tasks at once (`join_all`).
+const JOINS_SEVERAL: u32 = u32::MAX;
 
 #[derive(Clone, Copy)]
 enum Record {
@@ -77,6 +82,8 @@ enum Record {
         task: u32,
         kind: OpKind,
         loc: &'static Location<'static>,
+        /// The task a `join` step joins (0 for other steps).
+        joins: u32,
         timer: Option<Duration>,
     },
     Choice {
@@ -188,6 +195,29 @@ impl Executor {
         t.blocked = false;
     }
 
+    /// The running task is about to join `task` (its next scheduling point is that `join`);
+    /// joining several in one poll (`join_all`) makes it [`JOINS_SEVERAL`].
+    #[inline]
+    pub(crate) fn joining(&self, task: u32) {
+        let mut tasks = self.tasks.borrow_mut();
+        let t = &mut tasks[self.current.get() as usize];
+        t.joins = if t.joins == 0 || t.joins == task {
+            task
+        } else {
+            JOINS_SEVERAL
+        };
+    }
+
+    /// The running task's pending wait for several tasks (see [`Executor::joining`]) was made
+    /// at `loc` (`join_all`'s caller).
+    pub(crate) fn join_site(&self, loc: &'static Location<'static>) {
+        let mut tasks = self.tasks.borrow_mut();
+        let t = &mut tasks[self.current.get() as usize];
+        if t.joins == JOINS_SEVERAL {
+            t.loc = loc;
+        }
+    }
+
     /// The running task waits on a primitive for `kind` at `loc`.
     #[inline]
     pub(crate) fn blocked_on(&self, kind: OpKind, loc: &'static Location<'static>, access: Access) {
@@ -227,6 +257,7 @@ impl Executor {
                 kind: "start",
                 access: Access::NONE,
                 loc,
+                joins: 0,
                 spawned_at: loc,
                 timer: None,
                 join_waker: None,
@@ -268,6 +299,8 @@ impl Executor {
         me.kind = "join";
         me.loc = loc;
         me.blocked = true;
+        drop(tasks);
+        self.joining(task);
         Poll::Pending
     }
 
@@ -586,6 +619,7 @@ impl Executor {
                 task: chosen,
                 kind: t.kind,
                 loc: t.loc,
+                joins: std::mem::take(&mut t.joins),
                 timer: fired,
             }
         };

@@ -213,7 +213,7 @@ mod tests {
         assert!(msg.contains("deadlock: no task can run"), "{msg}");
         // Main waits for a producer, and every unfinished producer and consumer waits for a
         // notification that never comes.
-        assert!(msg.contains("main waits on join"), "{msg}");
+        assert!(msg.contains("main waits to join "), "{msg}");
         assert!(
             msg.matches("waits on notify.notified").count() >= 2,
             "{msg}"

@@ -4,7 +4,7 @@
 //! Invariant: nothing here runs on the hot path; it formats what the loop recorded, once per
 //! failure, trace or coverage request.
 
-use super::{fmt_loc, Executor, Record, Task};
+use super::{fmt_loc, Executor, Record, Task, JOINS_SEVERAL};
 use coyote_core::trace::{BugKind, Decision, Failure};
 
 /// OS threads in this process (Linux: /proc/self/status), 0 if unknown.
@@ -26,7 +26,12 @@ impl Executor {
             .enumerate()
             .filter(|(_, t)| !t.done)
             .map(|(i, t)| {
-                let what = if t.blocked {
+                let what = if t.blocked && t.joins != 0 {
+                    match tasks.get(t.joins as usize) {
+                        Some(joined) => format!("waits to join {}", self.label_of(t.joins, joined)),
+                        None => format!("waits to join several tasks at {}", fmt_loc(t.loc)),
+                    }
+                } else if t.blocked {
                     format!("waits on {} at {}", t.kind, fmt_loc(t.loc))
                 } else {
                     format!(
@@ -119,12 +124,31 @@ impl Executor {
                 task,
                 kind,
                 loc,
+                joins,
                 timer,
             } => {
                 let fired = match timer {
                     Some(now) => format!(" (timer fires, now {}ms)", now.as_millis()),
                     None => String::new(),
                 };
+                // `.await` on a handle cannot record its caller: name the joined task and where
+                // it was spawned instead.
+                if kind == "join" && joins == JOINS_SEVERAL {
+                    return format!(
+                        "step {step:>4}  {:<8} {:<16} at {}",
+                        name(task),
+                        "join (several)",
+                        fmt_loc(loc)
+                    );
+                }
+                if kind == "join" && joins != 0 {
+                    return format!(
+                        "step {step:>4}  {:<8} {:<16} spawned at {}",
+                        name(task),
+                        format!("join task {joins}"),
+                        fmt_loc(loc)
+                    );
+                }
                 format!(
                     "step {step:>4}  {:<8} {kind:<16} at {}{fired}",
                     name(task),

@@ -125,3 +125,63 @@ fn yield_read_and_write_name_the_object_and_a_channels_ends_share_one() {
     let recv = of(0).find(|a| a.object != xid).expect("recv shown");
     assert!(send.races(recv), "{seen:?}");
 }
+
+/// Runs `main` under the turn-passing recorder; returns the outcome and the step log.
+fn run_logged(main: impl Future<Output = ()> + 'static) -> (IterationOutcome, Vec<String>) {
+    let ex = Executor::new();
+    ex.set_config(ExecConfig {
+        max_steps: 1000,
+        ..ExecConfig::default()
+    });
+    let (outcome, _) =
+        ex.run_iteration(Box::pin(main), Location::caller(), &mut Recorder::default());
+    (outcome, ex.log())
+}
+
+#[test]
+fn a_join_names_the_joined_task_and_join_all_its_own_call_site() {
+    let this = file!();
+    let (spawned, joined_all) = (line!() + 2, line!() + 5);
+    let (outcome, log) = run_logged(async {
+        let a = task::spawn(async { task::yield_now().await });
+        let b = task::spawn(async { task::yield_now().await });
+        let c = task::spawn(async { task::yield_now().await });
+        task::join_all([b, c]).await;
+        a.await.unwrap();
+    });
+    assert!(
+        matches!(outcome, IterationOutcome::Completed),
+        "{outcome:?}"
+    );
+    let log = log.join("\n");
+    assert!(
+        log.contains(&format!(
+            "main     join task 1      spawned at {this}:{spawned}:"
+        )),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!(
+            "main     join (several)   at {this}:{joined_all}:"
+        )),
+        "{log}"
+    );
+}
+
+#[test]
+fn a_deadlocked_join_names_the_task_it_waits_for() {
+    let spawned = line!() + 3;
+    let (outcome, _) = run_logged(async {
+        let never = Arc::new(crate::sync::Notify::new());
+        let t = task::spawn(async move { never.notified().await });
+        t.await.unwrap();
+    });
+    let IterationOutcome::Bug(f) = outcome else {
+        panic!("expected a deadlock, got {outcome:?}");
+    };
+    let expected = format!(
+        "main waits to join task 1 (spawned at {}:{spawned}:",
+        file!()
+    );
+    assert!(f.message.contains(&expected), "{}", f.message);
+}

@@ -121,13 +121,9 @@ impl<T: 'static> Future for JoinHandle<T> {
             } => {
                 if !*yielded {
                     *yielded = true;
-                    with_executor(|ex| {
-                        if ex.generation() == *generation {
-                            ex.joining(*id);
-                        }
-                    });
-                    let mut point = YieldPoint::new("join", loc);
-                    if Pin::new(&mut point).poll(cx).is_pending() {
+                    // The scheduling point before the join (as a `YieldPoint`, naming the task).
+                    if with_executor(|ex| ex.at_join_point(*id, *generation, loc)).is_some() {
+                        cx.waker().wake_by_ref();
                         return Poll::Pending;
                     }
                 }

@@ -65,8 +65,10 @@ struct Task {
     kind: OpKind,
     access: Access,
     loc: &'static Location<'static>,
-    /// For a `join`: the task it joins (0 otherwise; main is never joined).
+    /// For a `join`: the task it joins (main is never joined), set in the step `joins_step`;
+    /// only meaningful while `kind` is `"join"`.
     joins: u32,
+    joins_step: u32,
     spawned_at: &'static Location<'static>,
     timer: Option<Duration>,
     join_waker: Option<Waker>,
@@ -75,6 +77,19 @@ struct Task {
 
 /// [`Task::joins`] of a task waiting for several tasks at once (`join_all`).
 const JOINS_SEVERAL: u32 = u32::MAX;
+
+/// Task `t`, running step `step`, is about to join (or waits for) `task`; joining several in
+/// one step (`join_all`) makes it [`JOINS_SEVERAL`]. (Tracking the step instead of resetting
+/// `joins` at every step keeps the hot path free of it.)
+#[inline]
+fn joining(t: &mut Task, task: u32, step: u32) {
+    t.joins = if t.joins_step != step || t.joins == task {
+        task
+    } else {
+        JOINS_SEVERAL
+    };
+    t.joins_step = step;
+}
 
 #[derive(Clone, Copy)]
 enum Record {
@@ -195,17 +210,24 @@ impl Executor {
         t.blocked = false;
     }
 
-    /// The running task is about to join `task` (its next scheduling point is that `join`);
-    /// joining several in one poll (`join_all`) makes it [`JOINS_SEVERAL`].
+    /// The running task reached the scheduling point before joining `task` (of iteration
+    /// `generation`; a handle from an earlier iteration joins nothing).
     #[inline]
-    pub(crate) fn joining(&self, task: u32) {
+    pub(crate) fn at_join_point(
+        &self,
+        task: u32,
+        generation: u32,
+        loc: &'static Location<'static>,
+    ) {
         let mut tasks = self.tasks.borrow_mut();
         let t = &mut tasks[self.current.get() as usize];
-        t.joins = if t.joins == 0 || t.joins == task {
-            task
-        } else {
-            JOINS_SEVERAL
-        };
+        t.kind = "join";
+        t.loc = loc;
+        t.access = Access::NONE;
+        t.blocked = false;
+        if generation == self.generation.get() {
+            joining(t, task, self.step.get());
+        }
     }
 
     /// The running task's pending wait for several tasks (see [`Executor::joining`]) was made
@@ -258,6 +280,7 @@ impl Executor {
                 access: Access::NONE,
                 loc,
                 joins: 0,
+                joins_step: 0,
                 spawned_at: loc,
                 timer: None,
                 join_waker: None,
@@ -299,8 +322,7 @@ impl Executor {
         me.kind = "join";
         me.loc = loc;
         me.blocked = true;
-        drop(tasks);
-        self.joining(task);
+        joining(me, task, self.step.get());
         Poll::Pending
     }
 
@@ -619,7 +641,7 @@ impl Executor {
                 task: chosen,
                 kind: t.kind,
                 loc: t.loc,
-                joins: std::mem::take(&mut t.joins),
+                joins: t.joins,
                 timer: fired,
             }
         };

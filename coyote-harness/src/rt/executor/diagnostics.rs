@@ -26,7 +26,7 @@ impl Executor {
             .enumerate()
             .filter(|(_, t)| !t.done)
             .map(|(i, t)| {
-                let what = if t.blocked && t.joins != 0 {
+                let what = if t.blocked && t.kind == "join" {
                     match tasks.get(t.joins as usize) {
                         Some(joined) => format!("waits to join {}", self.label_of(t.joins, joined)),
                         None => format!("waits to join several tasks at {}", fmt_loc(t.loc)),

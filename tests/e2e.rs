@@ -595,6 +595,57 @@ fn ctrl_c_keeps_the_report() {
     assert!(r.tests[0].iterations > 0);
 }
 
+/// A first Ctrl-C while a hang's trace is being captured lets the capture finish: the bug keeps
+/// a verified trace instead of whatever the killed re-run had streamed.
+#[test]
+fn ctrl_c_during_a_capture_lets_it_finish() {
+    let out = out_dir("sigint-capture");
+    built();
+    let started = std::time::Instant::now();
+    let child = Command::new(target().join("coyote"))
+        .args([
+            "test",
+            s(&lib("faulty")),
+            "--test",
+            "spins",
+            "--iteration-timeout",
+            "3",
+            "-j",
+            "1",
+            "-o",
+            s(&out),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first run hangs until 3 s, then its capture re-run hangs until about 6 s.
+    std::thread::sleep(std::time::Duration::from_millis(4500));
+    // SAFETY: sending a signal to our own child.
+    unsafe { libc_kill(child.id() as i32, 2) };
+    let o = child.wait_with_output().unwrap();
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(
+        started.elapsed().as_secs_f64() > 5.5,
+        "the capture ran to its end: {t}"
+    );
+    assert!(
+        t.contains("first capturing the trace of a crash or hang"),
+        "{t}"
+    );
+    let r = report(&out);
+    assert!(r.interrupted);
+    let bug = &r.tests[0].bugs[0];
+    assert_eq!(bug.kind, BugKind::Hang);
+    assert!(
+        bug.message.contains("(reproduced in a fresh worker)"),
+        "{}",
+        bug.message
+    );
+    assert!(out.join("spins-1.trace").exists());
+}
+
 extern "C" {
     #[link_name = "kill"]
     fn libc_kill(pid: i32, sig: i32) -> i32;

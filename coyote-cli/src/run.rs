@@ -316,15 +316,21 @@ fn run_one(
         if shares.iter().all(|sh| sh.finished) {
             break;
         }
+        // Stopping early spares the capture re-runs: each is the only way to a found crash's or
+        // hang's trace, and it is bounded (it re-runs one share up to that iteration, under the
+        // iteration watchdog). A second Ctrl-C still quits at once.
         if signals::stop_requested() && !s.interrupted {
             s.interrupted = true;
-            say(&bar, "coyote: interrupted: stopping workers and writing what was found (Ctrl-C again to quit now)");
-            kill_all(&mut pool, &mut shares, true);
+            say(&bar, format!("coyote: interrupted: stopping workers and writing what was found{} (Ctrl-C again to quit now)", capturing(&shares)));
+            kill_all(&mut pool, &mut shares, false);
         }
         if deadline.is_some_and(|d| Instant::now() >= d) && !s.timed_out {
             s.timed_out = true;
-            say(&bar, "coyote: --timeout reached: stopping");
-            kill_all(&mut pool, &mut shares, true);
+            say(
+                &bar,
+                format!("coyote: --timeout reached: stopping{}", capturing(&shares)),
+            );
+            kill_all(&mut pool, &mut shares, false);
         }
         let ev = match pool.events().recv_timeout(Duration::from_millis(100)) {
             Ok(ev) => ev,
@@ -681,6 +687,19 @@ fn stop_past(pool: &mut Pool, shares: &mut [Share], at: Option<u64>) {
             sh.killed = true;
             pool.kill(slot);
         }
+    }
+}
+
+/// What a stop message adds about the capture re-runs still running (they are let finish).
+fn capturing(shares: &[Share]) -> String {
+    match shares
+        .iter()
+        .filter(|sh| sh.is_capture && !sh.finished)
+        .count()
+    {
+        0 => String::new(),
+        1 => "; first capturing the trace of a crash or hang already found".to_string(),
+        n => format!("; first capturing the traces of {n} crashes or hangs already found"),
     }
 }
 

@@ -567,29 +567,31 @@ fn replay_names_the_step_where_a_nondeterministic_test_diverges() {
     assert!(t.contains("diverged from the trace: step"), "{t}");
 }
 
+/// Runs `coyote <args>`, sends it SIGINT after `millis`, and returns its output.
+fn interrupted_after(args: &[&str], millis: u64) -> Output {
+    built();
+    let child = Command::new(target().join("coyote"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(millis));
+    // SAFETY: sending a signal to our own child.
+    unsafe { libc_kill(child.id() as i32, 2) };
+    child.wait_with_output().unwrap()
+}
+
 #[test]
 fn ctrl_c_keeps_the_report() {
     let out = out_dir("sigint");
-    built();
-    let mut child = Command::new(target().join("coyote"))
-        .args([
-            "test",
-            s(&lib("shared_entry")),
-            "--test",
-            "shared_entry_fixed",
-            "-i",
-            "1000000000",
-            "-o",
-            s(&out),
-        ])
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(3000));
-    // SAFETY: sending a signal to our own child.
-    unsafe { libc_kill(child.id() as i32, 2) };
-    let st = child.wait().unwrap();
-    assert_eq!(st.code(), Some(130));
+    let (lib, out_s) = (lib("shared_entry"), s(&out).to_string());
+    let args = ["test", s(&lib), "--test", "shared_entry_fixed"];
+    let o = interrupted_after(
+        &[&args[..], &["-i", "1000000000", "-o", &out_s]].concat(),
+        3000,
+    );
+    assert_eq!(o.status.code(), Some(130), "{}", text(&o));
     let r = report(&out);
     assert!(r.interrupted);
     assert!(r.tests[0].iterations > 0);
@@ -600,30 +602,18 @@ fn ctrl_c_keeps_the_report() {
 #[test]
 fn ctrl_c_during_a_capture_lets_it_finish() {
     let out = out_dir("sigint-capture");
-    built();
+    let (lib, out_s) = (lib("faulty"), s(&out).to_string());
     let started = std::time::Instant::now();
-    let child = Command::new(target().join("coyote"))
-        .args([
-            "test",
-            s(&lib("faulty")),
-            "--test",
-            "spins",
-            "--iteration-timeout",
-            "3",
-            "-j",
-            "1",
-            "-o",
-            s(&out),
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
     // The first run hangs until 3 s, then its capture re-run hangs until about 6 s.
-    std::thread::sleep(std::time::Duration::from_millis(4500));
-    // SAFETY: sending a signal to our own child.
-    unsafe { libc_kill(child.id() as i32, 2) };
-    let o = child.wait_with_output().unwrap();
+    let args = [
+        "test",
+        s(&lib),
+        "--test",
+        "spins",
+        "--iteration-timeout",
+        "3",
+    ];
+    let o = interrupted_after(&[&args[..], &["-j", "1", "-o", &out_s]].concat(), 4500);
     let t = text(&o);
     assert_eq!(o.status.code(), Some(1), "{t}");
     assert!(

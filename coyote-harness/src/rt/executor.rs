@@ -97,7 +97,7 @@ enum Record {
         task: u32,
         kind: OpKind,
         loc: &'static Location<'static>,
-        /// The task a `join` step joins (0 for other steps).
+        /// For a `join` step, the task it joins or [`JOINS_SEVERAL`] (stale for other kinds).
         joins: u32,
         timer: Option<Duration>,
     },
@@ -230,8 +230,8 @@ impl Executor {
         }
     }
 
-    /// The running task's pending wait for several tasks (see [`Executor::joining`]) was made
-    /// at `loc` (`join_all`'s caller).
+    /// The running task's pending wait for several tasks (see [`joining`]) was made at `loc`
+    /// (`join_all`'s caller).
     pub(crate) fn join_site(&self, loc: &'static Location<'static>) {
         let mut tasks = self.tasks.borrow_mut();
         let t = &mut tasks[self.current.get() as usize];

@@ -717,9 +717,8 @@ fn the_reported_bug_is_a_function_of_seed_and_workers() {
     }
 }
 
-/// Issue 3's target: the default portfolio finds every SCTBench bug within 10,000 iterations,
-/// except the two the literature reports as beyond all tools at this budget (safestack,
-/// fib_bench), and the fixed variants pass.
+/// `--strategy pos` through the CLI: the trace records `pos`, replays to the same failure, and
+/// its step log shows the declared reads and writes.
 #[test]
 fn pos_finds_a_race_behind_private_work_and_its_trace_replays() {
     // reorder_10: nine setters and a checker whose loads must fall between one setter's two
@@ -750,6 +749,9 @@ fn pos_finds_a_race_behind_private_work_and_its_trace_replays() {
     );
 }
 
+/// Issue 3's target: the default portfolio finds every SCTBench bug within 10,000 iterations,
+/// except the two the literature reports as beyond all tools at this budget (safestack,
+/// fib_bench), and the fixed variants pass.
 #[test]
 fn portfolio_finds_every_sctbench_bug() {
     let sct = lib("sctbench");

@@ -717,6 +717,53 @@ fn the_reported_bug_is_a_function_of_seed_and_workers() {
     }
 }
 
+/// `--strategy idb:2`: the first placement that holds the adder back after its flag check (one
+/// delay at decision 1) finds `bluetooth_driver` in iteration 2, whatever the seed, and the bug
+/// replays; on the fixed variant it runs every schedule within two delays, then stops and says so.
+#[test]
+fn idb_finds_a_one_delay_bug_at_once_and_bounds_the_fixed_variant() {
+    let sct = lib("sctbench");
+    for seed in ["1", "2"] {
+        let out = out_dir(&format!("idb-{seed}"));
+        let o = coyote_test(
+            &sct,
+            "bluetooth_driver",
+            &out,
+            &["--strategy", "idb:2", "-j", "2", "--seed", seed],
+        );
+        let t = text(&o);
+        assert_eq!(o.status.code(), Some(1), "{t}");
+        assert!(t.contains("running it on one worker"), "{t}");
+        assert!(t.contains("iteration 2 (idb:2"), "{t}");
+        let r = coyote(&["replay", s(&out.join("bluetooth_driver-1.trace"))]);
+        assert!(
+            text(&r).contains("reproduced the recorded failure"),
+            "{}",
+            text(&r)
+        );
+    }
+    let out = out_dir("idb-fixed");
+    let o = coyote_test(
+        &sct,
+        "bluetooth_driver_fixed",
+        &out,
+        &["--strategy", "idb:2", "-i", "100000"],
+    );
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains("explored every schedule within 2 delays of round robin"),
+        "{t}"
+    );
+    let r = report(&out);
+    assert!(r.tests[0].exhausted);
+    let n = r.tests[0].schedules_explored.unwrap();
+    assert!(
+        n > 10 && n <= r.tests[0].iterations && r.tests[0].iterations < 1000,
+        "{t}"
+    );
+}
+
 /// `--strategy pos` through the CLI: the trace records `pos`, replays to the same failure, and
 /// its step log shows the declared reads and writes.
 #[test]

@@ -40,8 +40,8 @@ pub(crate) struct TestArgs {
     /// Iterations per test, over all workers.
     #[arg(short, long, default_value_t = 10_000)]
     pub(crate) iterations: u64,
-    /// Search strategy: random, pct:D, fair-pct:D, probabilistic:N, dfs:D, delay-bounding:D, rl,
-    /// portfolio (each `:parameter` is optional).
+    /// Search strategy: portfolio, random, pct:D, fair-pct:D, probabilistic:N, delay-bounding:D,
+    /// idb:D, rl, pos, dfs:D (each `:parameter` is optional).
     #[arg(long, default_value = "portfolio")]
     pub(crate) strategy: String,
     /// Base seed; the same seed and -j give the same result. Default: chosen at random and printed.

@@ -4,6 +4,7 @@
 
 use crate::cli::TestArgs;
 use coyote_core::report::Report;
+use coyote_core::strategy::StrategySpec;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
 use std::time::Duration;
@@ -51,7 +52,16 @@ pub(super) fn print_summary(report: &Report, out: &Path) {
         );
         if let Some(n) = t.schedules_explored {
             if t.exhausted {
-                line.push_str(&format!("; explored the whole space: {n} schedules"));
+                // An exhaustive run has one strategy; `idb:d`'s space is bounded by its delays.
+                let spec = t.iterations_by_strategy.keys().next();
+                let space = match spec.and_then(|k| k.parse::<StrategySpec>().ok()) {
+                    Some(StrategySpec::Idb(d)) => format!(
+                        "every schedule within {d} delay{} of round robin",
+                        if d == 1 { "" } else { "s" }
+                    ),
+                    _ => "the whole space".to_string(),
+                };
+                line.push_str(&format!("; explored {space}: {n} schedules"));
             } else {
                 line.push_str(&format!("; {n} schedules explored, space not exhausted"));
             }

@@ -69,21 +69,14 @@ impl Strategy for DelayBounding {
     }
 
     fn next_operation(&mut self, point: &SchedulingPoint<'_>) -> Option<OpId> {
-        let enabled = point.enabled;
-        // Round-robin: the current op if still enabled, else the first enabled after the last
-        // op chosen, wrapping to the lowest id.
-        let mut at = match (point.current, self.last) {
-            (Some(c), _) => enabled.binary_search(&c).unwrap_or_else(|i| i),
-            (None, Some(l)) => enabled.partition_point(|op| *op <= l),
-            (None, None) => 0,
-        } % enabled.len();
         let decision = self.length.next();
+        let start = self.next_delay;
         while self.delay_points.get(self.next_delay) == Some(&decision) {
             self.next_delay += 1;
-            at = (at + 1) % enabled.len();
         }
-        self.last = Some(enabled[at]);
-        Some(enabled[at])
+        let op = round_robin(point, self.last, (self.next_delay - start) as u32);
+        self.last = Some(op);
+        Some(op)
     }
 
     fn next_bool(&mut self, _step: u32) -> Option<bool> {
@@ -101,6 +94,19 @@ impl Strategy for DelayBounding {
     fn observe_length(&mut self, decisions: u32) {
         self.length.observe(decisions);
     }
+}
+
+/// The round robin's pick at `point` after `last`, skipping `skips` operations: the operation
+/// that reached the point if it is still enabled, else the first enabled id after `last`
+/// (wrapping to the lowest), then `skips` further enabled ids on, cyclically.
+pub(crate) fn round_robin(point: &SchedulingPoint<'_>, last: Option<OpId>, skips: u32) -> OpId {
+    let enabled = point.enabled;
+    let at = match (point.current, last) {
+        (Some(c), _) => enabled.binary_search(&c).unwrap_or_else(|i| i),
+        (None, Some(l)) => enabled.partition_point(|op| *op <= l),
+        (None, None) => 0,
+    };
+    enabled[(at + skips as usize) % enabled.len()]
 }
 
 #[cfg(test)]

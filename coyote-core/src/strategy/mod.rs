@@ -20,6 +20,7 @@
 mod delay_bounding;
 mod dfs;
 mod fair_pct;
+mod idb;
 mod length;
 mod pct;
 mod portfolio;
@@ -34,6 +35,7 @@ mod spec;
 pub use delay_bounding::DelayBounding;
 pub use dfs::Dfs;
 pub use fair_pct::FairPct;
+pub use idb::IterativeDelayBounding;
 pub use pct::Pct;
 pub use portfolio::Portfolio;
 pub use pos::Pos;

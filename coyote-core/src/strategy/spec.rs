@@ -1,8 +1,8 @@
 //! Strategy names as the CLI and traces spell them, and the factory that builds strategies.
 
 use super::{
-    DelayBounding, Dfs, FairPct, Pct, Portfolio, Pos, Probabilistic, QLearning, RandomWalk,
-    Strategy,
+    DelayBounding, Dfs, FairPct, IterativeDelayBounding, Pct, Portfolio, Pos, Probabilistic,
+    QLearning, RandomWalk, Strategy,
 };
 use std::fmt;
 use std::str::FromStr;
@@ -42,6 +42,8 @@ pub enum StrategySpec {
     Probabilistic(u32),
     /// Round-robin with at most the given number of random delays per iteration.
     DelayBounding(u32),
+    /// Every execution within the given number of delays of round-robin, then exhausted.
+    Idb(u32),
     /// Q-learning over program states.
     Rl,
     /// Partial-order sampling: random priorities, redrawn for the operations that race.
@@ -57,7 +59,7 @@ pub enum SpecError {
     #[error("unknown strategy '{0}' (known: {known})", known = StrategySpec::ALL_NAMES.join(", "))]
     Unknown(String),
     /// The parameter is not a positive number.
-    #[error("strategy '{name}' takes a positive whole number (0 allowed for delay-bounding), got '{param}'")]
+    #[error("strategy '{name}' takes a positive whole number (0 allowed for delay-bounding and idb), got '{param}'")]
     BadParameter {
         /// The strategy.
         name: String,
@@ -82,6 +84,7 @@ impl StrategySpec {
         "fair-pct[:depth]",
         "probabilistic[:n]",
         "delay-bounding[:delays]",
+        "idb[:delays]",
         "rl",
         "pos",
         "dfs[:depth]",
@@ -97,6 +100,7 @@ impl StrategySpec {
             StrategySpec::FairPct(depth) => Box::new(FairPct::new(seed, depth, bounds.max_steps)),
             StrategySpec::Probabilistic(n) => Box::new(Probabilistic::new(seed, n)),
             StrategySpec::DelayBounding(d) => Box::new(DelayBounding::new(seed, d)),
+            StrategySpec::Idb(d) => Box::new(IterativeDelayBounding::new(d)),
             StrategySpec::Rl => Box::new(QLearning::new(seed)),
             StrategySpec::Pos => Box::new(Pos::new(seed)),
             StrategySpec::Portfolio => Box::new(Portfolio::for_worker(seed, 0, bounds)),
@@ -114,7 +118,7 @@ impl StrategySpec {
 
     /// Whether the strategy enumerates a finite space (then iterations may end early).
     pub fn is_exhaustive(&self) -> bool {
-        matches!(self, StrategySpec::Dfs(_))
+        matches!(self, StrategySpec::Dfs(_) | StrategySpec::Idb(_))
     }
 
     /// Whether the strategy is always fair ([`Strategy::is_fair`]), so its iterations are bounded
@@ -168,6 +172,9 @@ impl FromStr for StrategySpec {
             "delay-bounding" => Ok(StrategySpec::DelayBounding(
                 param_min(name, p, 0)?.unwrap_or(Self::DEFAULT_DELAYS),
             )),
+            "idb" => Ok(StrategySpec::Idb(
+                param_min(name, p, 0)?.unwrap_or(Self::DEFAULT_DELAYS),
+            )),
             "rl" if p.is_none() => Ok(StrategySpec::Rl),
             "pos" if p.is_none() => Ok(StrategySpec::Pos),
             "portfolio" if p.is_none() => Ok(StrategySpec::Portfolio),
@@ -186,6 +193,7 @@ impl fmt::Display for StrategySpec {
             StrategySpec::FairPct(d) => write!(f, "fair-pct:{d}"),
             StrategySpec::Probabilistic(n) => write!(f, "probabilistic:{n}"),
             StrategySpec::DelayBounding(d) => write!(f, "delay-bounding:{d}"),
+            StrategySpec::Idb(d) => write!(f, "idb:{d}"),
             StrategySpec::Rl => write!(f, "rl"),
             StrategySpec::Pos => write!(f, "pos"),
             StrategySpec::Portfolio => write!(f, "portfolio"),
@@ -211,6 +219,8 @@ mod tests {
             "probabilistic:5",
             "delay-bounding:0",
             "delay-bounding:2",
+            "idb:0",
+            "idb:3",
             "rl",
             "pos",
             "portfolio",

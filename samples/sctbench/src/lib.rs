@@ -191,6 +191,7 @@ pub const STRATEGIES: &[&str] = &[
     "probabilistic:1",
     "probabilistic:2",
     "delay-bounding:3",
+    "idb:2",
     "rl",
     "pos",
     "dfs",

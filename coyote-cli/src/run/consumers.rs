@@ -52,15 +52,11 @@ pub(super) fn print_summary(report: &Report, out: &Path) {
         );
         if let Some(n) = t.schedules_explored {
             if t.exhausted {
-                // An exhaustive run has one strategy; `idb:d`'s space is bounded by its delays.
+                // An exhaustive run has one strategy, on one worker.
                 let spec = t.iterations_by_strategy.keys().next();
-                let space = match spec.and_then(|k| k.parse::<StrategySpec>().ok()) {
-                    Some(StrategySpec::Idb(d)) => format!(
-                        "every schedule within {d} delay{} of round robin",
-                        if d == 1 { "" } else { "s" }
-                    ),
-                    _ => "the whole space".to_string(),
-                };
+                let space = spec
+                    .and_then(|k| k.parse::<StrategySpec>().ok())
+                    .map_or_else(|| "the whole space".into(), |s| s.exhausted_space());
                 line.push_str(&format!("; explored {space}: {n} schedules"));
             } else {
                 line.push_str(&format!("; {n} schedules explored, space not exhausted"));

@@ -73,7 +73,7 @@ impl StrategySpec {
     pub const DEFAULT_PCT_DEPTH: u32 = 3;
     /// The default `n` of `probabilistic` (switch with probability 1/8).
     pub const DEFAULT_PROBABILISTIC_N: u32 = 3;
-    /// The default number of delays of `delay-bounding`.
+    /// The default number of delays of `delay-bounding` and `idb`.
     pub const DEFAULT_DELAYS: u32 = 2;
 
     /// Every strategy name with its optional parameter, as `--strategy` takes it (for help text).
@@ -119,6 +119,18 @@ impl StrategySpec {
     /// Whether the strategy enumerates a finite space (then iterations may end early).
     pub fn is_exhaustive(&self) -> bool {
         matches!(self, StrategySpec::Dfs(_) | StrategySpec::Idb(_))
+    }
+
+    /// What an exhaustive strategy has explored once it is exhausted, as a summary line says it:
+    /// `explored {this}: N schedules`.
+    pub fn exhausted_space(&self) -> String {
+        match self {
+            StrategySpec::Idb(d) => format!(
+                "every schedule within {d} delay{} of round robin",
+                if *d == 1 { "" } else { "s" }
+            ),
+            _ => "the whole space".to_string(),
+        }
     }
 
     /// Whether the strategy is always fair ([`Strategy::is_fair`]), so its iterations are bounded
@@ -261,6 +273,11 @@ mod tests {
             assert!(bare.parse::<StrategySpec>().is_ok(), "{bare}");
         }
         assert!(StrategySpec::FairPct(3).is_fair() && !StrategySpec::Portfolio.is_fair());
+        assert!(StrategySpec::Idb(1).is_exhaustive() && !StrategySpec::Pos.is_exhaustive());
+        assert_eq!(
+            StrategySpec::Idb(1).exhausted_space(),
+            "every schedule within 1 delay of round robin"
+        );
         assert!(matches!(
             "pct:x".parse::<StrategySpec>(),
             Err(SpecError::BadParameter { .. })

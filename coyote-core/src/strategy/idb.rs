@@ -41,13 +41,11 @@ use super::{IterationEnd, OpId, SchedulingPoint, Strategy};
 #[derive(Debug)]
 pub struct IterativeDelayBounding {
     bound: u32,
-    /// How many delays the current placement has.
-    level: usize,
     /// The decisions at which this iteration delays, non-decreasing: the placement of one of the
     /// previous level's executions (the `prefix`-th) plus one delay.
     points: Vec<u32>,
-    /// The previous level's executions in enumeration order: their placements, flat, `level - 1`
-    /// decisions each, and how many decisions each execution made.
+    /// The previous level's executions in enumeration order: their placements, flat,
+    /// `points.len() - 1` decisions each, and how many decisions each execution made.
     prev_points: Vec<u32>,
     prev_lengths: Vec<u32>,
     /// Which of the previous level's executions the current placement extends.
@@ -72,7 +70,6 @@ impl IterativeDelayBounding {
     pub fn new(bound: u32) -> Self {
         IterativeDelayBounding {
             bound,
-            level: 0,
             points: Vec::with_capacity(bound as usize),
             prev_points: Vec::new(),
             prev_lengths: Vec::new(),
@@ -101,7 +98,8 @@ impl IterativeDelayBounding {
 
     /// Moves to the next placement; false when every placement within the bound has run.
     fn advance(&mut self) -> bool {
-        let k = self.level;
+        // The level: how many delays the placement has.
+        let mut k = self.points.len();
         if k > 0 {
             // The last delay one decision later, over the same prefix.
             let later = self.points[k - 1] + 1;
@@ -112,7 +110,6 @@ impl IterativeDelayBounding {
             self.prefix += 1;
         }
         loop {
-            let k = self.level;
             if k > 0 && self.prefix < self.prev_lengths.len() {
                 // The first placement over the next prefix: the new delay joins its last one.
                 let q = &self.prev_points[self.prefix * (k - 1)..(self.prefix + 1) * (k - 1)];
@@ -135,7 +132,7 @@ impl IterativeDelayBounding {
             self.next_points.clear();
             self.next_lengths.clear();
             self.prefix = 0;
-            self.level += 1;
+            k += 1;
         }
     }
 }
@@ -179,7 +176,7 @@ impl Strategy for IterativeDelayBounding {
         // would repeat that one's): it is neither counted nor extended.
         if self.applied == self.points.len() && !self.wrapped {
             self.schedules += 1;
-            if self.level < self.bound as usize {
+            if self.points.len() < self.bound as usize {
                 self.next_points.extend_from_slice(&self.points);
                 self.next_lengths.push(self.decision);
             }

@@ -503,6 +503,39 @@ fn explore_keeps_going_after_a_crash() {
     );
 }
 
+/// With `--explore`, an exhaustive search whose test crashes goes on in a replacement worker
+/// right after the schedule that crashed: the rest of the space is explored once, the bug behind
+/// the crash is found too, and the run says the space was explored.
+#[test]
+fn explore_resumes_an_exhaustive_search_after_a_crash() {
+    for strategy in ["dfs", "idb:3"] {
+        let out = out_dir(&format!("explore-resume-{strategy}").replace(':', "-"));
+        let o = coyote_test(
+            &lib("faulty"),
+            "aborts_or_panics",
+            &out,
+            &["--strategy", strategy, "-i", "1000", "--explore"],
+        );
+        let t = text(&o);
+        assert_eq!(o.status.code(), Some(1), "{t}");
+        let r = report(&out);
+        let test = &r.tests[0];
+        let mut kinds: Vec<_> = test.bugs.iter().map(|b| b.kind.to_string()).collect();
+        kinds.sort();
+        assert_eq!(kinds, ["crash", "panic"], "{t}");
+        assert!(
+            test.bugs.iter().all(|b| b.occurrences == 1),
+            "each schedule ran once: {:?}",
+            test.bugs
+        );
+        // `random::int(4)` after one yield: four schedules, each explored once.
+        assert!(test.exhausted, "{t}");
+        assert_eq!(test.schedules_explored, Some(4), "{t}");
+        assert_eq!(test.iterations, 4, "{t}");
+        assert_settled(&out);
+    }
+}
+
 /// Asserts that a finished run left no pending trace in `out`.
 fn assert_settled(out: &Path) {
     let files: Vec<_> = std::fs::read_dir(out)

@@ -33,7 +33,7 @@ use crate::pool::{Pool, PoolEvent};
 use crate::worker::WorkerSpec;
 use crate::{signals, suggest, BadInput};
 use anyhow::Context as _;
-use coyote_core::abi::{Event, RunRequest, RunResult, WorkerMessage};
+use coyote_core::abi::{Event, ResumeAfter, RunRequest, RunResult, WorkerMessage};
 use coyote_core::exit::ExitCode;
 use coyote_core::report::{
     BugSummary, CoverageSummary, Report, TestReport, REPORT_FORMAT, REPORT_FORMAT_VERSION,
@@ -258,6 +258,9 @@ struct Share {
     is_capture: bool,
     /// For a capture re-run: the failure its decisions belong to, until the run ends.
     capture: Option<Capture>,
+    /// For a capture re-run under `--explore` with an exhaustive strategy: the share to resume
+    /// right after the failure, once this run has captured where that is.
+    resumes: Option<usize>,
     /// Set when this work share hung: its capture run starts once the worker has exited.
     hung: Option<Capture>,
     killed: bool,
@@ -301,6 +304,7 @@ fn run_one(
             capture_from: None,
             worker: w,
             coverage: args.coverage,
+            resume_after: None,
         };
         let share = new_share(s, w, 0, request, None);
         pool.spawn(&share.spec)
@@ -413,10 +417,25 @@ fn run_one(
                 sh.finished = true;
                 if let Some(c) = sh.capture.take() {
                     // A capture run ended (crashed or hung again, or was stopped): its bug.
+                    let resume = ResumeAfter {
+                        iteration: c.iteration,
+                        decisions: c.decisions.len() as u32,
+                    };
+                    let resumes = sh.resumes;
                     let (worker, trace) = (sh.index, capture_trace(s, test, c));
                     if args.explore {
                         let order = sh.offset + trace.iteration;
                         announce(s, test, trace, &mut explored, worker, order, &bar)?;
+                        if let Some(original) = resumes {
+                            replace(
+                                s,
+                                &mut pool,
+                                &mut shares,
+                                original,
+                                resume.iteration,
+                                Some(resume),
+                            )?;
+                        }
                     } else {
                         let at = first.add(&s.out, test, worker, trace)?;
                         stop_past(&mut pool, &mut shares, Some(at));
@@ -448,26 +467,14 @@ fn run_one(
                     stop_past(&mut pool, &mut shares, first.at());
                 }
                 start_capture(s, &mut pool, &mut shares, original, c)?;
-                // Finish the dead worker's share in a replacement, unless we are stopping (or
-                // this worker's share has been replaced 8 times: its test crashes all the time).
-                let sh = &shares[original];
-                if args.explore && !s.interrupted && !s.timed_out && sh.generation < 8 {
-                    let done = iteration + 1;
-                    if sh.spec.request.iterations > done {
-                        let mut request = sh.spec.request.clone();
-                        request.iterations -= done;
-                        // From where the share stopped, so the same crash gets the same
-                        // replacement on every run.
-                        request.seed = derive_seed(request.seed, 1000 + done);
-                        request.capture_from = None;
-                        let (index, offset) = (sh.index, sh.offset + done);
-                        let generation = sh.generation + 1;
-                        let share = Share {
-                            generation,
-                            ..new_share(s, index, offset, request, None)
-                        };
-                        pool.spawn(&share.spec)?;
-                        shares.push(share);
+                if args.explore {
+                    if spec.is_exhaustive() {
+                        // Its place in the enumeration is rebuilt by re-running up to the
+                        // failure, which the capture is about to locate.
+                        let capture = shares.len() - 1;
+                        shares[capture].resumes = Some(original);
+                    } else {
+                        replace(s, &mut pool, &mut shares, original, iteration, None)?;
                     }
                 }
             }
@@ -497,7 +504,9 @@ fn run_one(
             } else {
                 started.saturating_sub(1)
             };
-            sh.iterations = sh.iterations.max(ran);
+            // A resumed share's re-run of its predecessor's iterations is not new work.
+            let rerun = sh.spec.request.resume_after.map_or(0, |r| r.iteration + 1);
+            sh.iterations = sh.iterations.max(ran.saturating_sub(rerun));
         }
         report.iterations += sh.iterations;
         report.steps.total += sh.steps;
@@ -537,6 +546,47 @@ fn run_one(
     Ok((report, coverage))
 }
 
+/// Finishes the share of a worker that crashed or hung in a replacement worker, unless the run
+/// is stopping (or this share has been replaced 8 times: its test fails that way all the time).
+/// A seed-independent (exhaustive) strategy resumes where the failure was (`resume`, see
+/// [`ResumeAfter`]); any other goes on from the next iteration with a seed derived from where
+/// the share stopped, so the same failure gets the same replacement on every run.
+fn replace(
+    s: &Session<'_>,
+    pool: &mut Pool,
+    shares: &mut Vec<Share>,
+    original: usize,
+    failed: u64,
+    resume: Option<ResumeAfter>,
+) -> anyhow::Result<()> {
+    let sh = &shares[original];
+    let done = failed + 1;
+    if s.interrupted || s.timed_out || sh.generation >= 8 || sh.spec.request.iterations <= done {
+        return Ok(());
+    }
+    let mut request = sh.spec.request.clone();
+    request.capture_from = None;
+    let offset = match resume {
+        Some(_) => {
+            request.resume_after = resume;
+            sh.offset
+        }
+        None => {
+            request.iterations -= done;
+            request.seed = derive_seed(request.seed, 1000 + done);
+            sh.offset + done
+        }
+    };
+    let share = Share {
+        generation: sh.generation + 1,
+        ..new_share(s, sh.index, offset, request, None)
+    };
+    pool.spawn(&share.spec)
+        .context("cannot start a worker process")?;
+    shares.push(share);
+    Ok(())
+}
+
 fn new_share(
     s: &Session<'_>,
     index: u32,
@@ -564,6 +614,7 @@ fn new_share(
         result: None,
         is_capture: capture.is_some(),
         capture,
+        resumes: None,
         hung: None,
         killed: false,
         failed: false,

@@ -124,6 +124,27 @@ pub struct RunRequest {
     /// Collect coverage of scheduling points.
     #[serde(default)]
     pub coverage: bool,
+    /// Resume this request after a worker running it crashed or hung (see [`ResumeAfter`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume_after: Option<ResumeAfter>,
+}
+
+/// Where a replacement worker resumes a request whose worker crashed or hung in iteration
+/// `iteration`, after `decisions` scheduling decisions and choices (the length of the failure's
+/// captured trace).
+///
+/// The worker re-runs iterations `0..iteration` without reporting them (they ran before: their
+/// bugs were reported), then runs iteration `iteration` only up to its `decisions`-th decision
+/// and stops it there, before the code that failed runs, and then goes on from iteration
+/// `iteration + 1`, numbering iterations as the request always does. An exhaustive strategy
+/// (`dfs`, `idb`) can only rebuild its place in the enumeration this way; the iteration it cut
+/// counts as explored, so the search goes on with the next schedule, not the failing one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResumeAfter {
+    /// The iteration that failed.
+    pub iteration: u64,
+    /// How many decisions of it to make before stopping it.
+    pub decisions: u32,
 }
 
 fn yes() -> bool {

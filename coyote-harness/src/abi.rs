@@ -98,6 +98,7 @@ pub unsafe fn run(
             stop_on_first_bug: req.stop_on_first_bug,
             progress_every: Duration::from_millis(req.progress_ms),
             capture_from: req.capture_from,
+            resume_after: req.resume_after,
             coverage: req.coverage,
         };
         let mut emit = |event: coyote_core::abi::Event| {

@@ -145,6 +145,7 @@ where
         progress_every: Duration::from_secs(3600),
         capture_from: None,
         coverage: false,
+        resume_after: None,
     };
     let mut bug = None;
     let mut emit = |e: Event| {

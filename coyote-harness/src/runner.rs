@@ -5,7 +5,7 @@
 //! the next iteration starts, so a crash later in the run never loses it.
 
 use crate::rt::{Executor, IterationOutcome};
-use coyote_core::abi::{Event, RunResult};
+use coyote_core::abi::{Event, ResumeAfter, RunResult};
 use coyote_core::strategy::{Bounds, IterationEnd, Strategy};
 use coyote_core::trace::{
     encode_decisions, BugKind, Failure, Trace, TRACE_FORMAT, TRACE_FORMAT_VERSION,
@@ -45,6 +45,7 @@ pub(crate) struct RunSpec {
     pub(crate) progress_every: Duration,
     pub(crate) capture_from: Option<u64>,
     pub(crate) coverage: bool,
+    pub(crate) resume_after: Option<ResumeAfter>,
 }
 
 type MakeFuture<'a> = &'a dyn Fn() -> (
@@ -78,6 +79,11 @@ pub(crate) fn run(
             spec.bounds.max_steps
         };
         ex.set_max_steps(bound);
+        // Resuming after a crash: iterations up to the failed one ran before and are re-run
+        // silently, only to bring the strategy to where it was; the failed one is cut.
+        let rerun = spec.resume_after.filter(|r| iteration <= r.iteration);
+        let cut = rerun.filter(|r| iteration == r.iteration);
+        ex.set_decision_limit(cut.map(|r| r.decisions));
         if let Some(h) = heartbeat {
             h.fetch_add(1, Ordering::Relaxed);
         }
@@ -92,14 +98,18 @@ pub(crate) fn run(
         } else {
             ex.run_iteration(fut, entry, strategy)
         };
-        result.iterations += 1;
-        result.total_steps += steps as u64;
-        result.max_steps_seen = result.max_steps_seen.max(steps);
+        if rerun.is_none() {
+            result.iterations += 1;
+            result.total_steps += steps as u64;
+            result.max_steps_seen = result.max_steps_seen.max(steps);
+        }
         let failure = match outcome {
+            // The failed iteration, stopped before what failed: reported when it first ran.
+            _ if cut.is_some() => None,
             IterationOutcome::Completed => None,
             IterationOutcome::Bug(f) => Some(f),
             IterationOutcome::StepBound => {
-                result.step_bound_hits += 1;
+                result.step_bound_hits += u64::from(rerun.is_none());
                 spec.step_bound_is_bug.then(|| Failure {
                     kind: BugKind::StepBound,
                     message: format!(
@@ -118,11 +128,15 @@ pub(crate) fn run(
         };
         strategy.end_iteration(&IterationEnd {
             steps,
-            bug: failure.is_some(),
+            bug: failure.is_some() || cut.is_some(),
             hit_bound: steps >= bound,
         });
         if let Some(failure) = failure {
             let first = seen.insert(failure.dedup_key());
+            if rerun.is_some() {
+                // Reported when it first ran; this worker reports each bug once, as it did.
+                continue;
+            }
             if first {
                 result.bugs += 1;
                 let trace = build_trace(&ex, spec, &*strategy, iteration, (steps, bound), failure);
@@ -253,4 +267,90 @@ pub(crate) fn replay(
         ));
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coyote_core::strategy::Dfs;
+
+    /// Two tasks that yield twice each, awaited by main.
+    fn make() -> (
+        Pin<Box<dyn Future<Output = ()>>>,
+        &'static Location<'static>,
+    ) {
+        let fut = async {
+            let tasks: Vec<_> = (0..2)
+                .map(|_| {
+                    crate::task::spawn(async {
+                        crate::task::yield_now().await;
+                        crate::task::yield_now().await;
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await.unwrap();
+            }
+        };
+        (Box::pin(fut), Location::caller())
+    }
+
+    /// The decisions of every iteration from `from` on of a `dfs` run, by iteration.
+    fn schedules(from: u64, resume_after: Option<ResumeAfter>) -> (Vec<Vec<String>>, RunResult) {
+        let spec = RunSpec {
+            test_name: "t".into(),
+            seed: 0,
+            iterations: 1000,
+            bounds: Bounds::default(),
+            step_bound_is_bug: false,
+            stop_on_first_bug: false,
+            progress_every: Duration::from_secs(3600),
+            capture_from: Some(from),
+            coverage: false,
+            resume_after,
+        };
+        let mut out: Vec<Vec<String>> = Vec::new();
+        let mut emit = |e: Event| match e {
+            Event::IterationStart { .. } => out.push(Vec::new()),
+            Event::Decision { decision } => out.last_mut().unwrap().push(decision),
+            _ => {}
+        };
+        let result = run(&make, &mut Dfs::new(None), &spec, &mut emit, None);
+        (out, result)
+    }
+
+    /// A replacement worker resuming after iteration `k` (cut after all of its decisions, where
+    /// a crash after its last decision would have been) runs exactly the iterations the
+    /// original would have run after `k`, and counts only those.
+    #[test]
+    fn a_resumed_run_goes_on_right_after_the_cut_iteration() {
+        let (all, full) = schedules(0, None);
+        assert!(full.exhausted);
+        assert!(all.len() >= 10, "{all:?}");
+        assert_eq!(full.iterations, all.len() as u64);
+        for k in [0, 3, all.len() - 2] {
+            let (rest, result) = schedules(
+                k as u64 + 1,
+                Some(ResumeAfter {
+                    iteration: k as u64,
+                    decisions: all[k].len() as u32,
+                }),
+            );
+            assert_eq!(rest, all[k + 1..], "resumed after {k}");
+            assert_eq!(result.iterations, (all.len() - k - 1) as u64);
+            assert!(result.exhausted);
+            assert_eq!(result.schedules, full.schedules);
+        }
+        // Cut earlier than the last decision, the iteration counts as explored up to there:
+        // the search goes on with the next schedule that differs before the cut.
+        let (rest, _) = schedules(
+            1,
+            Some(ResumeAfter {
+                iteration: 0,
+                decisions: 1,
+            }),
+        );
+        let first_differs = all.iter().position(|s| s[0] != all[0][0]).unwrap();
+        assert_eq!(rest, all[first_differs..]);
+    }
 }

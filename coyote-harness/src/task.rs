@@ -18,7 +18,7 @@
 //! # }, coyote_harness::Config::new().iterations(10));
 //! ```
 
-use crate::rt::{in_test, reads, with_executor, writes, OpKind, YieldPoint};
+use crate::rt::{in_test, reads, with_executor, writes, OpKind, YieldPoint, YIELD};
 use coyote_core::strategy::Access;
 use std::fmt;
 use std::future::Future;
@@ -182,7 +182,7 @@ impl std::error::Error for JoinError {}
 #[track_caller]
 pub fn yield_now() -> impl Future<Output = ()> + Send {
     let loc = Location::caller();
-    let point = in_test().then(|| YieldPoint::new("yield", loc));
+    let point = in_test().then(|| YieldPoint::new(YIELD, loc));
     async move {
         match point {
             Some(point) => point.await,

@@ -183,6 +183,38 @@ fn step_bound_is_a_bug_only_when_asked() {
     assert!(panic_text(err).contains("step-bound"));
 }
 
+/// A task spinning on `yield_now` until another task sets a flag: as in tokio, a yield lets the
+/// other tasks run, also under the round-robin based strategies (which otherwise keep the
+/// running task going), so no iteration spins to the step bound and the bounded searches end.
+#[test]
+fn a_yield_lets_the_others_run_under_round_robin_strategies() {
+    let spin_wait = || async {
+        let flag = Arc::new(AtomicBool::new(false));
+        let f = flag.clone();
+        let waiter = task::spawn(async move {
+            while !f.load(Ordering::SeqCst) {
+                task::yield_now().await;
+            }
+        });
+        let setter = task::spawn(async move {
+            task::yield_now().await;
+            flag.store(true, Ordering::SeqCst);
+        });
+        waiter.await.unwrap();
+        setter.await.unwrap();
+    };
+    for strategy in ["idb:2", "delay-bounding:3", "dfs:12"] {
+        check(
+            spin_wait,
+            Config::new()
+                .strategy(strategy)
+                .iterations(10_000)
+                .max_steps(1_000)
+                .step_bound_is_bug(true),
+        );
+    }
+}
+
 /// Replaying the trace `check` wrote reproduces the same failure.
 #[test]
 fn check_trace_replays() {

@@ -3,8 +3,9 @@
 //!
 //! Algorithm: a deterministic round-robin scheduler runs the lowest-id enabled operation at or
 //! after the current one, cyclically: the operation that reached the scheduling point keeps
-//! running while it is enabled; when it is not, the next enabled id after the last operation
-//! this strategy chose runs (wrapping around). On top of it, at most `d` *delays* per iteration
+//! running while it is enabled and has not yielded (`task::yield_now`); when it is not, the
+//! next enabled id after it (or after the last operation this strategy chose) runs, wrapping
+//! around. On top of it, at most `d` *delays* per iteration
 //! are placed at decisions (see `length.rs`) drawn uniformly from `0..k`, where `k` is the
 //! program's learned length like PCT's: the most decisions any of its own iterations made (before
 //! the first ends, another portfolio member's, or a guess of 16). A delay skips the operation
@@ -97,13 +98,15 @@ impl Strategy for DelayBounding {
 }
 
 /// The round robin's pick at `point` after `last`, skipping `skips` operations: the operation
-/// that reached the point if it is still enabled, else the first enabled id after `last`
-/// (wrapping to the lowest), then `skips` further enabled ids on, cyclically.
+/// that reached the point if it is still enabled and did not yield, else the first enabled id
+/// after it (or after `last`), wrapping to the lowest, then `skips` further enabled ids on,
+/// cyclically. A yield ends the turn, so a task spinning on `yield_now` until another task sets
+/// a flag lets that task run instead of spinning to `--max-steps`.
 pub(crate) fn round_robin(point: &SchedulingPoint<'_>, last: Option<OpId>, skips: u32) -> OpId {
     let enabled = point.enabled;
     let at = match (point.current, last) {
-        (Some(c), _) => enabled.binary_search(&c).unwrap_or_else(|i| i),
-        (None, Some(l)) => enabled.partition_point(|op| *op <= l),
+        (Some(c), _) if !point.yielded => enabled.binary_search(&c).unwrap_or_else(|i| i),
+        (Some(after), _) | (None, Some(after)) => enabled.partition_point(|op| *op <= after),
         (None, None) => 0,
     };
     enabled[(at + skips as usize) % enabled.len()]
@@ -145,5 +148,24 @@ mod tests {
         for _ in 0..20 {
             assert_eq!(run_once(&mut a, 3, 4), run_once(&mut b, 3, 4));
         }
+    }
+
+    #[test]
+    fn a_yield_ends_the_turn() {
+        let at = |current, yielded, skips| {
+            let point = SchedulingPoint {
+                enabled: &[0, 2, 5],
+                accesses: &[],
+                current,
+                step: 0,
+                yielded,
+                state_hash: 0,
+            };
+            round_robin(&point, current, skips)
+        };
+        assert_eq!(at(Some(2), false, 0), 2, "the running op keeps going");
+        assert_eq!(at(Some(2), true, 0), 5, "after a yield the next op runs");
+        assert_eq!(at(Some(5), true, 0), 0, "wrapping round");
+        assert_eq!(at(Some(2), true, 1), 0, "a delay skips one more");
     }
 }

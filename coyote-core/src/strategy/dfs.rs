@@ -5,7 +5,9 @@
 //! and which one this path takes. After each iteration the deepest choice with an untried option
 //! advances and everything below it is forgotten; when none is left the space is exhausted.
 //! With a depth bound, choices deeper than the bound always take their first option, so the
-//! count is of schedules distinct within the bound.
+//! count is of schedules distinct within the bound. A scheduling decision's options are the
+//! enabled operations in id order, starting after the operation that reached it if that one
+//! yielded (`SchedulingPoint::yielded`), so the first option never spins on a yield.
 
 use super::{IterationEnd, OpId, SchedulingPoint, Strategy};
 
@@ -72,8 +74,16 @@ impl Strategy for Dfs {
     }
 
     fn next_operation(&mut self, point: &SchedulingPoint<'_>) -> Option<OpId> {
-        let i = self.choose(point.enabled.len() as u32);
-        Some(point.enabled[i as usize])
+        let enabled = point.enabled;
+        let i = self.choose(enabled.len() as u32) as usize;
+        // Options in id order, except after a yield: then they start after the yielding
+        // operation, so the first option (the one every choice past a depth bound takes) lets
+        // the others run rather than spinning to the step bound.
+        let first = match point.current {
+            Some(c) if point.yielded => enabled.partition_point(|op| *op <= c),
+            _ => 0,
+        };
+        Some(enabled[(first + i) % enabled.len()])
     }
 
     fn next_bool(&mut self, _step: u32) -> Option<bool> {
@@ -123,6 +133,23 @@ mod tests {
         assert!(s.exhausted());
         assert_eq!(seen.len(), 6);
         assert_eq!(s.schedules_explored(), Some(6));
+    }
+
+    #[test]
+    fn after_a_yield_the_first_option_is_the_next_op() {
+        let mut s = Dfs::new(Some(0));
+        assert!(s.begin_iteration());
+        let point = |current, yielded| SchedulingPoint {
+            enabled: &[1, 3, 4],
+            accesses: &[],
+            current,
+            step: 0,
+            yielded,
+            state_hash: 0,
+        };
+        assert_eq!(s.next_operation(&point(Some(3), false)), Some(1));
+        assert_eq!(s.next_operation(&point(Some(3), true)), Some(4));
+        assert_eq!(s.next_operation(&point(Some(4), true)), Some(1));
     }
 
     #[test]

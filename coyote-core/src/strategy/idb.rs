@@ -4,7 +4,7 @@
 //!
 //! Algorithm: a deterministic default execution is deviated from by *delays*. The default is the
 //! round robin of `delay-bounding` (the operation that reached the scheduling point keeps running
-//! while it is enabled, then the next enabled id after the last one chosen) with every declared
+//! while it is enabled and has not yielded, then the next enabled id after it) with every declared
 //! choice at its first value (`false`, `0`). A delay at a scheduling decision skips the operation
 //! the round robin would run; at a declared choice it takes the next value. `j` delays at one
 //! decision skip `j`. Decisions are numbered in execution order: scheduling points where two or

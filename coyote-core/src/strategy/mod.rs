@@ -85,6 +85,11 @@ pub struct SchedulingPoint<'a> {
     pub accesses: &'a [Access],
     /// The operation that reached this scheduling point, if it is still enabled.
     pub current: Option<OpId>,
+    /// Whether `current` reached this point by yielding on purpose (`task::yield_now`, as in a
+    /// spin loop waiting for another task): it asks to let the others run. The round-robin
+    /// based strategies (`delay-bounding`, `idb`, `dfs`'s first option) end its turn here, so
+    /// a spin loop does not run alone to `--max-steps`; the others ignore it.
+    pub yielded: bool,
     /// How many scheduling steps this iteration has taken so far.
     pub step: u32,
     /// A hash of the program state the harness can see (enabled set, plus the user's hash if any);
@@ -208,6 +213,7 @@ pub(crate) mod testing {
                         accesses: &[],
                         current: current.filter(|c| enabled.contains(c)),
                         step,
+                        yielded: false,
                         state_hash: left.iter().fold(0, |h, l| h * 31 + *l as u64),
                     };
                     let p = s.next_operation(&point)?;

@@ -342,6 +342,7 @@ mod tests {
                     accesses: &[],
                     current: None,
                     step,
+                    yielded: false,
                     state_hash: 0,
                 };
                 p.next_operation(&point).unwrap();

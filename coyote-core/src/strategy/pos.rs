@@ -125,6 +125,7 @@ mod tests {
                         accesses: &accesses,
                         current: None,
                         step: order.len() as u32,
+                        yielded: false,
                         state_hash: 0,
                     })
                     .unwrap(),
@@ -180,6 +181,7 @@ mod tests {
             accesses: &[X, READ_X, other, X],
             current: None,
             step: 0,
+            yielded: false,
             state_hash: 0,
         };
         let chosen = s.next_operation(&point).unwrap() as usize;

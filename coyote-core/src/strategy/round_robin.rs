@@ -190,6 +190,7 @@ mod tests {
                 accesses: &[],
                 current: None,
                 step: 0,
+                yielded: false,
                 state_hash: 0,
             })
         };

@@ -19,7 +19,7 @@ mod tests;
 use super::clock_watch::ClockWatch;
 use super::context::Installed;
 use super::panics;
-use super::point::OpKind;
+use super::point::{OpKind, YIELD};
 use super::waker::task_waker;
 use coyote_core::strategy::{Access, OpId, SchedulingPoint, Strategy};
 use coyote_core::trace::{BugKind, Decision, Failure};
@@ -37,6 +37,13 @@ pub(crate) type LocalBoxFuture = Pin<Box<dyn Future<Output = ()>>>;
 
 /// The payload `spec::assert` unwinds with after recording its failure.
 pub(crate) struct SpecFailurePayload;
+
+/// The payload a declared choice unwinds with when the iteration is cut right after it (see
+/// [`Executor::set_decision_limit`]): the task's code must not go on with the value.
+struct CutPayload;
+
+/// Why an iteration cut by [`Executor::set_decision_limit`] stopped.
+pub(crate) const CUT: &str = "cut at its decision limit";
 
 /// How an iteration ended.
 #[derive(Debug)]
@@ -133,6 +140,8 @@ pub(crate) struct Executor {
     accesses: RefCell<Vec<Access>>,
     failure: RefCell<Option<Failure>>,
     stop: RefCell<Option<String>>,
+    /// Stop the iteration right after this many decisions (`None`: no limit).
+    decision_limit: Cell<Option<u32>>,
     config: RefCell<ExecConfig>,
     coverage: RefCell<HashMap<usize, (&'static Location<'static>, u64)>>,
     /// OS threads of the process when the executor was made, and foreign wakes at iteration
@@ -161,6 +170,7 @@ impl Executor {
             accesses: RefCell::new(Vec::with_capacity(16)),
             failure: RefCell::new(None),
             stop: RefCell::new(None),
+            decision_limit: Cell::new(None),
             config: RefCell::new(ExecConfig::default()),
             coverage: RefCell::new(HashMap::new()),
             threads_at_start: diagnostics::os_threads(),
@@ -176,6 +186,22 @@ impl Executor {
     /// The step bound of the next iterations (fair strategies get the fair bound).
     pub(crate) fn set_max_steps(&self, max_steps: u32) {
         self.config.borrow_mut().max_steps = max_steps;
+    }
+
+    /// Stops the next iterations right after their `limit`-th decision (scheduling decision or
+    /// declared choice), before the code after it runs: they end as
+    /// [`IterationOutcome::Diverged`] with [`CUT`]. A replacement worker uses it to step over
+    /// the iteration that crashed its predecessor (see `RunRequest::resume_after`).
+    pub(crate) fn set_decision_limit(&self, limit: Option<u32>) {
+        self.decision_limit.set(limit);
+    }
+
+    /// Whether the decisions made so far reach the limit.
+    #[inline]
+    fn at_decision_limit(&self) -> bool {
+        self.decision_limit
+            .get()
+            .is_some_and(|limit| self.decisions.borrow().len() as u64 >= limit as u64)
     }
 
     /// Streams every decision to `sink` as it is made (crash capture); `None` turns it off.
@@ -382,6 +408,7 @@ impl Executor {
         match strategy.next_bool(step) {
             Some(b) => {
                 self.record_choice(Decision::Bool(b), loc);
+                self.cut_after_choice();
                 b
             }
             None => {
@@ -399,6 +426,7 @@ impl Executor {
         match strategy.next_int(bound, step) {
             Some(v) => {
                 self.record_choice(Decision::Int(v), loc);
+                self.cut_after_choice();
                 v
             }
             None => {
@@ -422,6 +450,15 @@ impl Executor {
         if let Some(sink) = self.decision_sink.get() {
             // SAFETY: see `set_decision_sink`; the sink outlives the iteration.
             unsafe { (*sink.as_ptr())(decision) };
+        }
+    }
+
+    /// At the decision limit, stops the iteration and unwinds out of the task.
+    #[inline]
+    fn cut_after_choice(&self) {
+        if self.at_decision_limit() {
+            self.halt(Some(CUT.into()));
+            std::panic::resume_unwind(Box::new(CutPayload));
         }
     }
 
@@ -512,6 +549,10 @@ impl Executor {
     }
 
     fn run_loop(&self) -> IterationOutcome {
+        if self.at_decision_limit() {
+            // A limit of 0: what failed ran before the first decision.
+            return IterationOutcome::Diverged(CUT.into());
+        }
         let max_steps = self.config.borrow().max_steps;
         // Fixed for the iteration (a portfolio picks its member in `begin_iteration`), so one
         // virtual call per iteration instead of one per decision.
@@ -589,11 +630,14 @@ impl Executor {
                     } else {
                         &[]
                     };
+                    let yielded = last_enabled
+                        .is_some_and(|op| self.tasks.borrow()[op as usize].kind == YIELD);
                     let point = SchedulingPoint {
                         enabled: &enabled,
                         accesses,
                         current: last_enabled,
                         step,
+                        yielded,
                         state_hash,
                     };
                     match strategy.next_operation(&point) {
@@ -601,6 +645,9 @@ impl Executor {
                             debug_assert!(enabled.binary_search(&op).is_ok());
                             self.decisions.borrow_mut().push(Decision::Schedule(op));
                             self.emit_decision(Decision::Schedule(op));
+                            if self.at_decision_limit() {
+                                return IterationOutcome::Diverged(CUT.into());
+                            }
                             op
                         }
                         None => {
@@ -708,7 +755,9 @@ impl Executor {
             }
             Err(payload) => {
                 let captured = panics::take_last();
-                if payload.downcast_ref::<SpecFailurePayload>().is_none() {
+                if payload.downcast_ref::<SpecFailurePayload>().is_none()
+                    && payload.downcast_ref::<CutPayload>().is_none()
+                {
                     let (mut message, location) =
                         captured.unwrap_or_else(|| (panics::payload_message(&*payload), None));
                     let mut kind = BugKind::Panic;

@@ -19,4 +19,4 @@ pub(crate) mod waker;
 
 pub(crate) use context::{in_test, with_executor};
 pub(crate) use executor::{Executor, IterationOutcome};
-pub(crate) use point::{reads, writes, Controlled, OpKind, YieldPoint};
+pub(crate) use point::{reads, writes, Controlled, OpKind, YieldPoint, YIELD};

@@ -22,6 +22,10 @@ use std::task::{Context, Poll};
 /// What a controlled operation is, for logs and deadlock reports (`mutex.lock`, `sleep`, ...).
 pub(crate) type OpKind = &'static str;
 
+/// The kind of a bare `task::yield_now`: its task asks to let the others run (see
+/// `SchedulingPoint::yielded`).
+pub(crate) const YIELD: OpKind = "yield";
+
 /// The identity of a shared object for an [`Access`]: its address, unique among live objects.
 #[inline]
 pub(crate) fn object_id<T: ?Sized>(object: &T) -> u64 {

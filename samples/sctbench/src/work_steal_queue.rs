@@ -4,7 +4,8 @@
 //! The bound thread (`main`) pushes and pops at the tail without a lock; stealers take from the
 //! head under the queue's lock, incrementing `head` *before* checking it against `tail` (and
 //! restoring it on failure). `head` and `tail` are accessed with interlocked operations (each a
-//! scheduling point here), and so are the array's elements (racy between `Push` and `Steal`).
+//! scheduling point here), and so are the array's elements (racy between `Push` and `Steal`;
+//! declared as accesses of the whole array).
 //! SCTBench builds the header with `BUG3`: `Push` takes its fast path while
 //! `t < head + mask + 1`, i.e. it may fill *every* slot of the array, where the correct bound is
 //! `t < head + mask` (always leave one slot free). With a full array a push can overwrite the
@@ -58,13 +59,13 @@ impl WorkStealQueue {
     }
 
     async fn read_elem(&self, i: i64) -> usize {
-        task::yield_now().await;
+        task::yield_read(&self.elems).await;
         let e = self.elems.lock().unwrap();
         e.0[(i & e.1) as usize]
     }
 
     async fn write_elem(&self, i: i64, v: usize) {
-        task::yield_now().await;
+        task::yield_write(&self.elems).await;
         let mut e = self.elems.lock().unwrap();
         let at = (i & e.1) as usize;
         e.0[at] = v;

@@ -13,7 +13,10 @@
 //!   as a bug at the task's next scheduling point anyway;
 //! * when no controlled task is being polled, the watch costs one relaxed load;
 //! * a hit disarms the watch while it records the call site, so recording (which may itself read
-//!   the clock) cannot recurse, and no panic crosses the C boundary.
+//!   the clock) cannot recurse, and no panic crosses the C boundary;
+//! * while a hit renders its backtrace, [`diagnosing`] says so, and the iteration watchdog
+//!   restarts its count (for up to 30 s), so a slow first symbolisation is not reported as a
+//!   hang of the user's test.
 
 // The exported names are fixed by libc and by the ABI, not by Rust's conventions.
 #![allow(non_upper_case_globals)]
@@ -41,6 +44,16 @@ pub(crate) fn allow_real_clock(yes: bool) {
 
 /// The description of the first hit since the last `take_hit`.
 static FIRST_HIT: Mutex<Option<String>> = Mutex::new(None);
+
+/// Set while a hit renders its backtrace, which can take seconds the first time (it loads the
+/// debug info of the binary and the library): the iteration watchdog does not count that time
+/// against the user's iteration (see [`diagnosing`]).
+static DIAGNOSING: AtomicBool = AtomicBool::new(false);
+
+/// Whether the watch is rendering a hit's call site right now.
+pub(crate) fn diagnosing() -> bool {
+    DIAGNOSING.load(Relaxed)
+}
 
 static REAL_CLOCK_GETTIME: AtomicUsize = AtomicUsize::new(0);
 static REAL_CLOCK_NANOSLEEP: AtomicUsize = AtomicUsize::new(0);
@@ -200,7 +213,9 @@ fn hit(polling: usize, what: Watched) {
                 Watched::Sleep => "sleep",
                 Watched::Thread => "thread",
             };
+            DIAGNOSING.store(true, Relaxed);
             let stack = std::backtrace::Backtrace::force_capture().to_string();
+            DIAGNOSING.store(false, Relaxed);
             let text = format!("{word} {}", call_site(&stack).unwrap_or_default());
             *FIRST_HIT.lock().unwrap_or_else(|e| e.into_inner()) = Some(text);
         });

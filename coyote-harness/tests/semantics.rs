@@ -1,6 +1,6 @@
 //! The test-mode semantics users rely on, checked by exhaustive exploration (`dfs`).
 
-use coyote_harness::{check, random, spec, sync, task, time, Config};
+use coyote_harness::{check, random, replay, spec, sync, task, time, Config};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -213,6 +213,49 @@ fn a_yield_lets_the_others_run_under_round_robin_strategies() {
                 .step_bound_is_bug(true),
         );
     }
+}
+
+/// A replay whose trace runs out at a declared choice stops there with a divergence, rather
+/// than handing the test a made-up value: this test, looping until a choice comes up `true`,
+/// would spin forever on a made-up `false`.
+#[test]
+fn a_replay_that_runs_out_at_a_choice_stops_there() {
+    let dir = std::env::temp_dir().join(format!("coyote-sem-choice-{}", std::process::id()));
+    let test = || async {
+        while !random::bool() {}
+        panic!("the choice came up true");
+    };
+    let config = Config::new()
+        .strategy("random")
+        .seed(3)
+        .iterations(100)
+        .trace_dir(&dir);
+    let err = std::panic::catch_unwind(|| check(test, config)).expect_err("found at once");
+    assert!(panic_text(err).contains("came up true"));
+    let path = std::fs::read_dir(&dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut trace: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let decisions = trace["decisions"].as_str().unwrap().to_string();
+    assert!(decisions.ends_with("b1"), "{decisions}");
+    let cut = decisions.trim_end_matches("b1").trim_end().to_string();
+    trace["decisions"] = cut.into();
+    std::fs::write(&path, trace.to_string()).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let replayed = std::panic::catch_unwind(|| replay(test, &path));
+        let _ = tx.send(replayed.map_err(panic_text));
+    });
+    let replayed = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the replay stops instead of spinning");
+    let msg = replayed.expect_err("the replay diverges");
+    assert!(msg.contains("coyote replay diverged"), "{msg}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Replaying the trace `check` wrote reproduces the same failure.

@@ -38,9 +38,10 @@ pub(crate) type LocalBoxFuture = Pin<Box<dyn Future<Output = ()>>>;
 /// The payload `spec::assert` unwinds with after recording its failure.
 pub(crate) struct SpecFailurePayload;
 
-/// The payload a declared choice unwinds with when the iteration is cut right after it (see
-/// [`Executor::set_decision_limit`]): the task's code must not go on with the value.
-struct CutPayload;
+/// The payload a declared choice unwinds with when the iteration stops there (the strategy
+/// has no value for it, as a replay past a divergence, or the iteration is cut right after it,
+/// see [`Executor::set_decision_limit`]): the task's code must not go on with a made-up value.
+struct HaltPayload;
 
 /// Why an iteration cut by [`Executor::set_decision_limit`] stopped.
 pub(crate) const CUT: &str = "cut at its decision limit";
@@ -413,7 +414,7 @@ impl Executor {
             }
             None => {
                 self.halt(strategy.divergence());
-                false
+                std::panic::resume_unwind(Box::new(HaltPayload))
             }
         }
     }
@@ -431,7 +432,7 @@ impl Executor {
             }
             None => {
                 self.halt(strategy.divergence());
-                0
+                std::panic::resume_unwind(Box::new(HaltPayload))
             }
         }
     }
@@ -458,7 +459,7 @@ impl Executor {
     fn cut_after_choice(&self) {
         if self.at_decision_limit() {
             self.halt(Some(CUT.into()));
-            std::panic::resume_unwind(Box::new(CutPayload));
+            std::panic::resume_unwind(Box::new(HaltPayload));
         }
     }
 
@@ -756,7 +757,7 @@ impl Executor {
             Err(payload) => {
                 let captured = panics::take_last();
                 if payload.downcast_ref::<SpecFailurePayload>().is_none()
-                    && payload.downcast_ref::<CutPayload>().is_none()
+                    && payload.downcast_ref::<HaltPayload>().is_none()
                 {
                     let (mut message, location) =
                         captured.unwrap_or_else(|| (panics::payload_message(&*payload), None));

@@ -536,6 +536,49 @@ fn explore_resumes_an_exhaustive_search_after_a_crash() {
     }
 }
 
+/// With `--explore`, a crash in a worker that found another bug earlier still gets its
+/// decisions captured (the capture re-run goes on past the earlier bug), its trace replays the
+/// crash, and crashes in different iterations are one bug.
+#[test]
+fn explore_captures_a_crash_after_an_earlier_bug() {
+    let out = out_dir("explore-crash-after-panic");
+    let o = coyote_test(
+        &lib("faulty"),
+        "aborts_or_panics",
+        &out,
+        &[
+            "--strategy",
+            "random",
+            "-i",
+            "30",
+            "-j",
+            "1",
+            "--seed",
+            "2",
+            "--explore",
+        ],
+    );
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    let bugs = &report(&out).tests[0].bugs;
+    let kinds: Vec<_> = bugs.iter().map(|b| b.kind.to_string()).collect();
+    assert_eq!(
+        kinds,
+        ["panic", "crash"],
+        "the panic came first on this seed: {t}"
+    );
+    let crash = &bugs[1];
+    assert!(crash.occurrences > 1, "{crash:?}");
+    let trace = Trace::read(&out.join(&crash.trace)).unwrap();
+    assert_eq!(trace.decisions, "i1", "the choice that aborts");
+    let rep = coyote(&["replay", s(&out.join(&crash.trace))]);
+    assert!(
+        text(&rep).contains("reproduced the recorded crash"),
+        "{}",
+        text(&rep)
+    );
+}
+
 /// Asserts that a finished run left no pending trace in `out`.
 fn assert_settled(out: &Path) {
     let files: Vec<_> = std::fs::read_dir(out)

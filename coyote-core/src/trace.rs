@@ -147,13 +147,17 @@ pub struct Failure {
 
 impl Failure {
     /// A key that identifies the same bug across iterations: kind, location, and the message
-    /// with digits masked (so `value 3` and `value 4` at one assert are one bug).
+    /// with each run of digits masked as one `#` (so `value 3` and `value 14` at one assert,
+    /// or a crash `during iteration 0` and `during iteration 12`, are one bug).
     pub fn dedup_key(&self) -> String {
-        let msg: String = self
-            .message
-            .chars()
-            .map(|c| if c.is_ascii_digit() { '#' } else { c })
-            .collect();
+        let mut msg = String::with_capacity(self.message.len());
+        for c in self.message.chars() {
+            if !c.is_ascii_digit() {
+                msg.push(c);
+            } else if !msg.ends_with('#') {
+                msg.push('#');
+            }
+        }
         format!(
             "{}|{}|{}",
             self.kind,
@@ -321,6 +325,30 @@ impl Trace {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn numbers_of_any_length_are_one_bug() {
+        let crash = |message: &str| Failure {
+            kind: BugKind::Crash,
+            message: message.into(),
+            task: None,
+            location: None,
+        };
+        let key = |m| crash(m).dedup_key();
+        assert_eq!(
+            key("killed by signal 6 during iteration 0"),
+            key("killed by signal 6 during iteration 12")
+        );
+        assert_ne!(key("value 3"), key("value 3 of 4"));
+        assert_ne!(
+            key("value 3"),
+            Failure {
+                kind: BugKind::Panic,
+                ..crash("value 3")
+            }
+            .dedup_key()
+        );
+    }
 
     pub(crate) fn sample() -> Trace {
         Trace {

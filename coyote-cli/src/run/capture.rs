@@ -43,7 +43,9 @@ pub(super) fn start_capture(
     let mut request = shares[original].spec.request.clone();
     request.capture_from = Some(c.iteration);
     request.iterations = c.iteration + 1;
-    request.stop_on_first_bug = true;
+    // `stop_on_first_bug` stays the share's: under `--explore` an earlier iteration may have
+    // found a bug (which the capture does not report), and stopping there would end the capture
+    // before the failing iteration, with no decisions.
     request.coverage = false;
     let (index, offset) = (shares[original].index, shares[original].offset);
     let share = new_share(s, index, offset, request, Some(c));

@@ -417,24 +417,15 @@ fn run_one(
                 sh.finished = true;
                 if let Some(c) = sh.capture.take() {
                     // A capture run ended (crashed or hung again, or was stopped): its bug.
-                    let resume = ResumeAfter {
-                        iteration: c.iteration,
-                        decisions: c.decisions.len() as u32,
-                    };
+                    let (failed, decisions) = (c.iteration, c.decisions.len() as u32);
                     let resumes = sh.resumes;
                     let (worker, trace) = (sh.index, capture_trace(s, test, c));
                     if args.explore {
                         let order = sh.offset + trace.iteration;
                         announce(s, test, trace, &mut explored, worker, order, &bar)?;
                         if let Some(original) = resumes {
-                            replace(
-                                s,
-                                &mut pool,
-                                &mut shares,
-                                original,
-                                resume.iteration,
-                                Some(resume),
-                            )?;
+                            let resume = Some(decisions);
+                            replace(s, &mut pool, &mut shares, original, failed, resume)?;
                         }
                     } else {
                         let at = first.add(&s.out, test, worker, trace)?;
@@ -548,16 +539,17 @@ fn run_one(
 
 /// Finishes the share of a worker that crashed or hung in a replacement worker, unless the run
 /// is stopping (or this share has been replaced 8 times: its test fails that way all the time).
-/// A seed-independent (exhaustive) strategy resumes where the failure was (`resume`, see
-/// [`ResumeAfter`]); any other goes on from the next iteration with a seed derived from where
-/// the share stopped, so the same failure gets the same replacement on every run.
+/// A seed-independent (exhaustive) strategy resumes right after the failure, whose captured
+/// trace made `resume_after_decisions` decisions (see [`ResumeAfter`]); any other goes on from
+/// the next iteration with a seed derived from where the share stopped, so the same failure gets
+/// the same replacement on every run.
 fn replace(
     s: &Session<'_>,
     pool: &mut Pool,
     shares: &mut Vec<Share>,
     original: usize,
     failed: u64,
-    resume: Option<ResumeAfter>,
+    resume_after_decisions: Option<u32>,
 ) -> anyhow::Result<()> {
     let sh = &shares[original];
     let done = failed + 1;
@@ -566,9 +558,12 @@ fn replace(
     }
     let mut request = sh.spec.request.clone();
     request.capture_from = None;
-    let offset = match resume {
-        Some(_) => {
-            request.resume_after = resume;
+    let offset = match resume_after_decisions {
+        Some(decisions) => {
+            request.resume_after = Some(ResumeAfter {
+                iteration: failed,
+                decisions,
+            });
             sh.offset
         }
         None => {

@@ -10,6 +10,16 @@ fn dfs() -> Config {
     Config::new().strategy("dfs").iterations(100_000)
 }
 
+/// The trace file `check` wrote into `dir` (the only file there).
+fn written_trace(dir: &std::path::Path) -> std::path::PathBuf {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
+}
+
 fn panic_text(e: Box<dyn std::any::Any + Send>) -> String {
     e.downcast_ref::<String>().cloned().unwrap_or_default()
 }
@@ -232,12 +242,7 @@ fn a_replay_that_runs_out_at_a_choice_stops_there() {
         .trace_dir(&dir);
     let err = std::panic::catch_unwind(|| check(test, config)).expect_err("found at once");
     assert!(panic_text(err).contains("came up true"));
-    let path = std::fs::read_dir(&dir)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let path = written_trace(&dir);
     let mut trace: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let decisions = trace["decisions"].as_str().unwrap().to_string();
@@ -275,12 +280,7 @@ fn check_trace_replays() {
         std::panic::catch_unwind(|| check(test, Config::new().iterations(10_000).trace_dir(&dir)))
             .expect_err("the lost update is found");
     assert!(panic_text(err).contains("lost update"));
-    let trace = std::fs::read_dir(&dir)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let trace = written_trace(&dir);
     let failure = coyote_harness::replay(test, &trace);
     assert!(failure.message.contains("lost update"));
 }

@@ -44,7 +44,7 @@ pub(crate) struct SpecFailurePayload;
 struct HaltPayload;
 
 /// Why an iteration cut by [`Executor::set_decision_limit`] stopped.
-pub(crate) const CUT: &str = "cut at its decision limit";
+const CUT: &str = "cut at its decision limit";
 
 /// How an iteration ended.
 #[derive(Debug)]

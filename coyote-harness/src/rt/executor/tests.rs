@@ -4,7 +4,7 @@ use super::*;
 use crate::rt::point::object_id;
 use crate::sync::{mpsc, Mutex, RwLock};
 use crate::task;
-use coyote_core::strategy::IterationEnd;
+use coyote_core::strategy::{IterationEnd, SchedulingPoint};
 use std::sync::Arc;
 
 /// Passes the turn round the enabled tasks at every decision, and records every access it was

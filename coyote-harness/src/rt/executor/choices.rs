@@ -1,0 +1,90 @@
+//! Declared choices (`random::bool`, `random::int`) and stopping an iteration from inside a
+//! task: the strategy answers, the decision is recorded and streamed, and at the decision limit
+//! or when the strategy has no answer the task unwinds with [`HaltPayload`].
+//!
+//! Invariant: a choice never hands the task a value the strategy did not give; every recorded
+//! choice is also streamed to the decision sink, in order with the scheduling decisions.
+
+use super::{Executor, HaltPayload, Record, CUT};
+use coyote_core::trace::Decision;
+use std::panic::Location;
+
+impl Executor {
+    /// Whether the decisions made so far reach the limit.
+    #[inline]
+    pub(super) fn at_decision_limit(&self) -> bool {
+        self.decision_limit
+            .get()
+            .is_some_and(|limit| self.decisions.borrow().len() as u64 >= limit as u64)
+    }
+
+    /// A declared boolean choice.
+    pub(crate) fn choose_bool(&self, loc: &'static Location<'static>) -> bool {
+        let step = self.step.get();
+        // SAFETY: the strategy pointer is set for the whole iteration, and the executor loop does
+        // not hold a reference to it while the task (and so this call) runs.
+        let strategy = unsafe { &mut *self.strategy.get().expect("strategy set").as_ptr() };
+        match strategy.next_bool(step) {
+            Some(b) => {
+                self.record_choice(Decision::Bool(b), loc);
+                self.cut_after_choice();
+                b
+            }
+            None => {
+                self.halt(strategy.divergence());
+                std::panic::resume_unwind(Box::new(HaltPayload))
+            }
+        }
+    }
+
+    /// A declared integer choice below `bound` (`bound >= 2`).
+    pub(crate) fn choose_int(&self, bound: u64, loc: &'static Location<'static>) -> u64 {
+        let step = self.step.get();
+        // SAFETY: as in `choose_bool`.
+        let strategy = unsafe { &mut *self.strategy.get().expect("strategy set").as_ptr() };
+        match strategy.next_int(bound, step) {
+            Some(v) => {
+                self.record_choice(Decision::Int(v), loc);
+                self.cut_after_choice();
+                v
+            }
+            None => {
+                self.halt(strategy.divergence());
+                std::panic::resume_unwind(Box::new(HaltPayload))
+            }
+        }
+    }
+
+    fn record_choice(&self, decision: Decision, loc: &'static Location<'static>) {
+        self.decisions.borrow_mut().push(decision);
+        self.records.borrow_mut().push(Record::Choice {
+            task: self.current.get(),
+            decision,
+            loc,
+        });
+        self.emit_decision(decision);
+    }
+
+    pub(super) fn emit_decision(&self, decision: Decision) {
+        if let Some(sink) = self.decision_sink.get() {
+            // SAFETY: see `set_decision_sink`; the sink outlives the iteration.
+            unsafe { (*sink.as_ptr())(decision) };
+        }
+    }
+
+    /// At the decision limit, stops the iteration and unwinds out of the task.
+    #[inline]
+    fn cut_after_choice(&self) {
+        if self.at_decision_limit() {
+            self.halt(Some(CUT.into()));
+            std::panic::resume_unwind(Box::new(HaltPayload));
+        }
+    }
+
+    fn halt(&self, why: Option<String>) {
+        let mut stop = self.stop.borrow_mut();
+        if stop.is_none() {
+            *stop = Some(why.unwrap_or_else(|| "the strategy stopped the iteration".into()));
+        }
+    }
+}

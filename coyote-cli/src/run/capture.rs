@@ -6,7 +6,8 @@
 //! failing iteration, so its decisions are the ones that failed; it is not counted in the
 //! statistics.
 
-use super::{new_share, Session, Share};
+use super::share::{new_share, Share};
+use super::Session;
 use crate::pool::Pool;
 use anyhow::Context as _;
 use coyote_core::trace::{
@@ -14,6 +15,13 @@ use coyote_core::trace::{
 };
 
 /// A failure whose decisions are being captured.
+pub(super) struct Capture {
+    pub(super) kind: BugKind,
+    pub(super) message: String,
+    pub(super) iteration: u64,
+    pub(super) decisions: Vec<Decision>,
+}
+
 impl Capture {
     pub(super) fn new(kind: BugKind, message: String, iteration: u64) -> Capture {
         Capture {
@@ -23,13 +31,6 @@ impl Capture {
             decisions: Vec::new(),
         }
     }
-}
-
-pub(super) struct Capture {
-    pub(super) kind: BugKind,
-    pub(super) message: String,
-    pub(super) iteration: u64,
-    pub(super) decisions: Vec<Decision>,
 }
 
 /// Starts the capture re-run of share `original`'s failing iteration.

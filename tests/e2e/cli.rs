@@ -1,0 +1,297 @@
+//! The loop users run: list, test, replay; outputs (JUnit, JSON), exit codes, bad input, and
+//! the same seed and `-j` giving the same trace.
+
+use crate::*;
+
+#[test]
+fn lists_tests() {
+    let o = coyote(&["list", s(&lib("shared_entry"))]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "shared_entry\nshared_entry_fixed\n"
+    );
+}
+
+#[test]
+fn finds_the_shared_entry_bug_and_replays_it() {
+    let out = out_dir("shared");
+    let o = coyote_test(&lib("shared_entry"), "shared_entry", &out, &["--seed", "1"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let trace_path = out.join("shared_entry-1.trace");
+    let trace = Trace::read(&trace_path).unwrap();
+    assert_eq!(trace.failure.kind, BugKind::Panic);
+    assert!(trace.failure.message.contains("Value is '3' instead of 5."));
+    assert_eq!(trace.library.as_ref().unwrap().sha256.len(), 64);
+    let r = report(&out);
+    assert_eq!(r.tests[0].bugs.len(), 1);
+    assert_eq!(r.tests[0].bugs[0].trace, "shared_entry-1.trace");
+
+    let o = coyote(&["replay", s(&trace_path)]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(t.contains("Value is '3' instead of 5."), "{t}");
+    assert!(t.contains("reproduced the recorded failure"), "{t}");
+    assert!(
+        t.contains("mutex.lock"),
+        "the step log names operations: {t}"
+    );
+}
+
+#[test]
+fn fixed_variants_pass_ten_thousand_iterations() {
+    for (l, test) in [
+        ("shared_entry", "shared_entry_fixed"),
+        ("account_manager", "concurrent_create_fixed"),
+        ("account_manager", "concurrent_update_fixed"),
+        ("bounded_buffer", "bounded_buffer_fixed"),
+    ] {
+        let out = out_dir(test);
+        let o = coyote_test(&lib(l), test, &out, &["-i", "10000", "--seed", "3"]);
+        assert_eq!(o.status.code(), Some(0), "{test}: {}", text(&o));
+        assert_eq!(report(&out).tests[0].iterations, 10_000, "{test}");
+    }
+}
+
+#[test]
+fn finds_every_planted_sample_bug() {
+    for (l, test, kind) in [
+        ("account_manager", "concurrent_create", BugKind::Assertion),
+        ("account_manager", "concurrent_update", BugKind::Assertion),
+        ("bounded_buffer", "bounded_buffer", BugKind::Deadlock),
+    ] {
+        let out = out_dir(test);
+        let o = coyote_test(&lib(l), test, &out, &["--seed", "2"]);
+        assert_eq!(o.status.code(), Some(1), "{test}: {}", text(&o));
+        let trace = Trace::read(&out.join(format!("{test}-1.trace"))).unwrap();
+        assert_eq!(trace.failure.kind, kind, "{test}: {:?}", trace.failure);
+        let r = coyote(&["replay", s(&out.join(format!("{test}-1.trace")))]);
+        assert_eq!(r.status.code(), Some(1), "{test} replays: {}", text(&r));
+    }
+}
+
+#[test]
+fn same_seed_same_trace() {
+    let a = out_dir("seed-a");
+    let b = out_dir("seed-b");
+    for out in [&a, &b] {
+        let o = coyote_test(
+            &lib("shared_entry"),
+            "shared_entry",
+            out,
+            &["--seed", "42", "-j", "1"],
+        );
+        assert_eq!(o.status.code(), Some(1));
+    }
+    let ta = Trace::read(&a.join("shared_entry-1.trace")).unwrap();
+    let tb = Trace::read(&b.join("shared_entry-1.trace")).unwrap();
+    assert_eq!(ta.decisions, tb.decisions);
+    assert_eq!(ta.iteration, tb.iteration);
+    assert_eq!(ta.log, tb.log);
+}
+
+#[test]
+fn junit_and_json_outputs() {
+    let out = out_dir("junit");
+    let junit = out.join("junit.xml");
+    let o = coyote(&[
+        "test",
+        s(&lib("shared_entry")),
+        "--seed",
+        "1",
+        "-o",
+        s(&out),
+        "--junit",
+        s(&junit),
+        "--json",
+        "--coverage",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let r: Report = serde_json::from_slice(&o.stdout).expect("--json prints the report");
+    assert_eq!(r.tests.len(), 2);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("<testcase name=\"shared_entry\"") && xml.contains("<failure"),
+        "{xml}"
+    );
+    assert!(out.join("coverage.json").exists());
+    assert!(r.tests[1].coverage.as_ref().unwrap().points > 0);
+}
+
+#[test]
+fn bad_input_gets_one_line_and_exit_2() {
+    let o = coyote(&["list", "/nonexistent/libx.so"]);
+    assert_bad_input(&o, "library not found");
+
+    let dir = out_dir("bad");
+    std::fs::create_dir_all(&dir).unwrap();
+    let not_lib = dir.join("notalib.so");
+    std::fs::write(&not_lib, "hello").unwrap();
+    assert_bad_input(&coyote(&["list", s(&not_lib)]), "cannot load");
+
+    // A real shared library without our exports, and one from another ABI version.
+    let plain = dir.join("libplain.so");
+    let other = dir.join("libother.so");
+    for (path, src) in [
+        (&plain, "int f(void) { return 1; }"),
+        (&other, "unsigned coyote_abi_version(void) { return 999; }"),
+    ] {
+        let c = dir.join("x.c");
+        std::fs::write(&c, src).unwrap();
+        let st = Command::new("gcc")
+            .args(["-shared", "-fPIC", "-o", s(path), s(&c)])
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+    assert_bad_input(
+        &coyote(&["list", s(&plain)]),
+        "does not export `coyote_abi_version`",
+    );
+    assert_bad_input(&coyote(&["test", s(&other)]), "ABI version 999");
+
+    let shared = lib("shared_entry");
+    assert_bad_input(
+        &coyote(&["test", s(&shared), "--test", "shared_entyr", "-o", s(&dir)]),
+        "did you mean 'shared_entry'",
+    );
+    assert_bad_input(
+        &coyote(&["test", s(&shared), "--strategy", "bogus", "-o", s(&dir)]),
+        "unknown strategy",
+    );
+    assert_bad_input(
+        &coyote(&["test", s(&shared), "-i", "0", "-o", s(&dir)]),
+        "--iterations",
+    );
+    assert_bad_input(
+        &coyote(&["test", s(&shared), "-o", "/proc/coyote-out"]),
+        "output directory",
+    );
+
+    // Traces: missing, truncated, hand-edited, foreign version, other library.
+    let good_out = out_dir("bad-good");
+    assert_eq!(
+        coyote(&[
+            "test",
+            s(&shared),
+            "--test",
+            "shared_entry",
+            "--seed",
+            "1",
+            "-o",
+            s(&good_out)
+        ])
+        .status
+        .code(),
+        Some(1)
+    );
+    let good = std::fs::read_to_string(good_out.join("shared_entry-1.trace")).unwrap();
+    let write = |name: &str, body: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, body).unwrap();
+        p
+    };
+    assert_bad_input(
+        &coyote(&["replay", s(&dir.join("missing.trace"))]),
+        "cannot read trace",
+    );
+    assert_bad_input(
+        &coyote(&["replay", s(&write("t1", &good[..good.len() / 2]))]),
+        "truncated",
+    );
+    let edited = good.replacen("\"decisions\": \"t", "\"decisions\": \"x", 1);
+    assert_bad_input(
+        &coyote(&["replay", s(&write("t2", &edited))]),
+        "invalid trace",
+    );
+    let future = good.replace("\"format_version\": 1", "\"format_version\": 7");
+    assert_bad_input(
+        &coyote(&["replay", s(&write("t3", &future))]),
+        "version 7 is not supported",
+    );
+    let moved = good.replace("\"sha256\": \"", "\"sha256\": \"00");
+    assert_bad_input(
+        &coyote(&["replay", s(&write("t4", &moved))]),
+        "changed since the trace was recorded",
+    );
+    let unknown = good.replace("\"test\": \"shared_entry\"", "\"test\": \"nope\"");
+    assert_bad_input(
+        &coyote(&["replay", s(&write("t5", &unknown)), "--lib", s(&shared)]),
+        "no test named 'nope'",
+    );
+}
+
+/// `coyote list | head -0`: a closed stdout ends coyote quietly (SIGPIPE), never with a panic.
+#[test]
+fn closed_stdout_is_not_a_panic() {
+    let mut child = Command::new(target().join("coyote"))
+        .args(["list", s(&lib("shared_entry"))])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("coyote runs");
+    drop(child.stdout.take());
+    let o = child.wait_with_output().expect("coyote ends");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let o = coyote(&["test"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = coyote(&["frobnicate"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn replay_names_the_step_where_a_nondeterministic_test_diverges() {
+    let out = out_dir("nondet");
+    let o = coyote_test(
+        &lib("faulty"),
+        "nondeterministic",
+        &out,
+        &["-j", "1", "--seed", "1", "--check-determinism"],
+    );
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(t.contains("NOT stable"), "{t}");
+    let rep = coyote(&["replay", s(&out.join("nondeterministic-1.trace"))]);
+    let t = text(&rep);
+    assert_eq!(rep.status.code(), Some(2), "{t}");
+    assert!(t.contains("diverged from the trace: step"), "{t}");
+}
+
+/// With several workers the first bug reported is the earliest in iteration order, not the first
+/// to arrive: every run with the same `--seed` and `-j` writes the same trace. In
+/// `stringbuffer`, worker 1's second iteration (the oldest-first round robin) finds the bug and
+/// worker 0 finds it later in its own rotation; which message reaches the parent first varies
+/// from run to run.
+#[test]
+fn the_reported_bug_is_a_function_of_seed_and_workers() {
+    let sct = lib("sctbench");
+    // With `--explore` every worker runs on; the trace kept for a bug is still its earliest
+    // occurrence.
+    for extra in [&[][..], &["--explore", "-i", "40"][..]] {
+        let mut seen = Vec::new();
+        for run in 0..4 {
+            let out = out_dir(&format!("first-{run}-{}", extra.len()));
+            let mut args = vec!["-j", "2", "--seed", "2"];
+            args.extend_from_slice(extra);
+            let o = coyote_test(&sct, "stringbuffer", &out, &args);
+            let t = text(&o);
+            assert_eq!(o.status.code(), Some(1), "{t}");
+            assert_settled(&out);
+            let trace = std::fs::read_to_string(out.join("stringbuffer-1.trace")).unwrap();
+            assert!(
+                trace.contains("round-robin:oldest-first"),
+                "{extra:?}: {trace}"
+            );
+            seen.push(trace);
+        }
+        assert!(
+            seen.windows(2).all(|w| w[0] == w[1]),
+            "traces differ between runs"
+        );
+    }
+}

@@ -118,6 +118,25 @@ fn junit_and_json_outputs() {
     assert!(r.tests[1].coverage.as_ref().unwrap().points > 0);
 }
 
+/// With `--json`, stdout is the report and nothing else, however the run goes: the lines coyote
+/// prints while it runs (a crash being captured, `--timeout` reached) go to stderr.
+#[test]
+fn json_stdout_is_the_report_alone() {
+    let faulty = lib("faulty");
+    for (test, extra, said) in [
+        ("aborts", "--seed=1", "re-running it in a fresh worker"),
+        ("spins", "--timeout=1", "--timeout reached"),
+    ] {
+        let out = out_dir(&format!("json-{test}"));
+        let o = coyote_test(&faulty, test, &out, &["--json", extra]);
+        let r: Report = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("{test}: stdout is not the report ({e}): {}", text(&o)));
+        assert_eq!(r.tests[0].test, test);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(said), "{test}: {err}");
+    }
+}
+
 #[test]
 fn bad_input_gets_one_line_and_exit_2() {
     let o = coyote(&["list", "/nonexistent/libx.so"]);

@@ -4,14 +4,13 @@
 //! Invariant: a bug's trace is written (atomically) before its console line; a repeat of a bug
 //! already recorded only counts occurrences.
 
-use super::consumers::say;
+use super::consumers::Console;
 use super::explored::Explored;
 use super::Session;
 use crate::output::{self, write_atomic};
 use anyhow::Context as _;
 use coyote_core::report::BugSummary;
 use coyote_core::trace::Trace;
-use indicatif::ProgressBar;
 
 /// A bug reported for the test, with its identity (see `Failure::dedup_key`).
 pub(super) struct BugRecord {
@@ -37,12 +36,11 @@ pub(super) fn announce(
     explored: &mut Explored,
     worker: u32,
     order: u64,
-    bar: &ProgressBar,
+    console: &Console,
 ) -> anyhow::Result<()> {
     if let Some(trace) = explored.add(&s.out, test, worker, order, trace)? {
         if !s.args.json {
-            say(
-                bar,
+            console.say(
                 format!(
                     "bug found in {test}, iteration {} ({}): {}\n  (its trace is named when the run ends)",
                     trace.iteration,
@@ -63,7 +61,7 @@ pub(super) fn record_bug(
     mut trace: Trace,
     occurrences: u64,
     bugs: &mut Vec<BugRecord>,
-    bar: &ProgressBar,
+    console: &Console,
 ) -> anyhow::Result<()> {
     trace.library = Some(s.lib_ref.clone());
     trace.allow_real_clock = s.args.allow_real_clock;
@@ -82,17 +80,14 @@ pub(super) fn record_bug(
         } else {
             format!("bug found in {test}")
         };
-        say(
-            bar,
-            format!(
-                "{head}, iteration {} ({}): {}\n  trace:  {shown}\n  replay: coyote replay {shown}",
-                trace.iteration,
-                origin(&trace),
-                trace.failure
-            ),
-        );
+        console.say(format!(
+            "{head}, iteration {} ({}): {}\n  trace:  {shown}\n  replay: coyote replay {shown}",
+            trace.iteration,
+            origin(&trace),
+            trace.failure
+        ));
     }
-    bar.set_message(format!(
+    console.bar.set_message(format!(
         "{} bug{}",
         bugs.len() + 1,
         if bugs.is_empty() { "" } else { "s" }

@@ -9,16 +9,34 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
 use std::time::Duration;
 
-/// Prints a line above the progress bar, or plainly when there is no bar (not a terminal).
-pub(super) fn say(bar: &ProgressBar, line: impl AsRef<str>) {
-    if bar.is_hidden() {
-        println!("{}", line.as_ref());
-    } else {
-        bar.println(line.as_ref());
+/// Where a test's console lines go: above the progress bar on a terminal, plainly on stdout
+/// otherwise; with `--json`, stdout carries the report alone, so they go to stderr.
+pub(super) struct Console {
+    pub(super) bar: ProgressBar,
+    json: bool,
+}
+
+impl Console {
+    pub(super) fn new(args: &TestArgs, test: &str) -> Console {
+        Console {
+            bar: progress_bar(args, test),
+            json: args.json,
+        }
+    }
+
+    /// Prints one line (or a few) for the user.
+    pub(super) fn say(&self, line: impl AsRef<str>) {
+        if self.json {
+            eprintln!("{}", line.as_ref());
+        } else if self.bar.is_hidden() {
+            println!("{}", line.as_ref());
+        } else {
+            self.bar.println(line.as_ref());
+        }
     }
 }
 
-pub(super) fn progress_bar(args: &TestArgs, test: &str) -> ProgressBar {
+fn progress_bar(args: &TestArgs, test: &str) -> ProgressBar {
     if args.json {
         return ProgressBar::hidden();
     }

@@ -8,7 +8,7 @@
 
 use super::bugs::{announce, record_bug, BugRecord};
 use super::capture::{capture_trace, start_capture, Capture};
-use super::consumers::{progress_bar, say};
+use super::consumers::Console;
 use super::determinism::check_determinism;
 use super::explored::Explored;
 use super::first::FirstBug;
@@ -25,7 +25,6 @@ use coyote_core::report::{CoverageSummary, TestReport};
 use coyote_core::rng::derive_seed;
 use coyote_core::strategy::{Bounds, StrategySpec};
 use coyote_core::trace::BugKind;
-use indicatif::ProgressBar;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -37,7 +36,7 @@ struct TestRun<'r, 'a> {
     started: Instant,
     pool: Pool,
     shares: Vec<Share>,
-    bar: ProgressBar,
+    console: Console,
     first: FirstBug,
     explored: Explored,
 }
@@ -91,7 +90,7 @@ impl<'r, 'a> TestRun<'r, 'a> {
             shares.push(share);
         }
         Ok(TestRun {
-            bar: progress_bar(args, test),
+            console: Console::new(args, test),
             s,
             test,
             spec,
@@ -112,7 +111,7 @@ impl<'r, 'a> TestRun<'r, 'a> {
             // under the iteration watchdog). A second Ctrl-C still quits at once.
             if signals::stop_requested() && !self.s.interrupted {
                 self.s.interrupted = true;
-                say(&self.bar, format!("coyote: interrupted: stopping workers and writing what was found{} (Ctrl-C again to quit now)", capturing(&self.shares)));
+                self.console.say(format!("coyote: interrupted: stopping workers and writing what was found{} (Ctrl-C again to quit now)", capturing(&self.shares)));
                 kill_all(&mut self.pool, &mut self.shares, false);
             }
             if deadline.is_some_and(|d| Instant::now() >= d) && !self.s.timed_out {
@@ -121,7 +120,7 @@ impl<'r, 'a> TestRun<'r, 'a> {
                     "coyote: --timeout reached: stopping{}",
                     capturing(&self.shares)
                 );
-                say(&self.bar, why);
+                self.console.say(why);
                 kill_all(&mut self.pool, &mut self.shares, false);
             }
             let ev = match self.pool.events().recv_timeout(Duration::from_millis(100)) {
@@ -169,7 +168,7 @@ impl<'r, 'a> TestRun<'r, 'a> {
                         .filter(|x| !x.is_capture)
                         .map(|x| x.iterations)
                         .sum();
-                    self.bar.set_position(total);
+                    self.console.bar.set_position(total);
                 }
             }
             Event::Bug { trace } => {
@@ -186,7 +185,7 @@ impl<'r, 'a> TestRun<'r, 'a> {
                             &mut self.explored,
                             worker,
                             order,
-                            &self.bar,
+                            &self.console,
                         )?;
                     } else {
                         let at = self.first.add(&self.s.out, self.test, worker, *trace)?;
@@ -239,7 +238,15 @@ impl<'r, 'a> TestRun<'r, 'a> {
             let (worker, trace) = (sh.index, capture_trace(s, test, c));
             if explore {
                 let order = offset + trace.iteration;
-                announce(s, test, trace, &mut self.explored, worker, order, &self.bar)?;
+                announce(
+                    s,
+                    test,
+                    trace,
+                    &mut self.explored,
+                    worker,
+                    order,
+                    &self.console,
+                )?;
                 if let Some(original) = resumes {
                     let resume = Some(decisions);
                     replace(
@@ -275,7 +282,13 @@ impl<'r, 'a> TestRun<'r, 'a> {
             Capture::new(BugKind::Crash, message, iteration)
         };
         let (original, iteration) = (slot, c.iteration);
+        let worker = self.shares[original].index;
         self.shares[original].failed = true;
+        // The capture of a hang takes another `--iteration-timeout`: say what the wait is.
+        self.console.say(match c.kind {
+            BugKind::Hang => format!("coyote: {test} hung in iteration {iteration} (worker {worker}): re-running it in a fresh worker to capture its trace (it should hang again, for --iteration-timeout {}s)", s.args.iteration_timeout),
+            _ => format!("coyote: {test} crashed its worker in iteration {iteration} (worker {worker}): re-running it in a fresh worker to capture its trace"),
+        });
         if !explore {
             // The bug's trace comes later, from the capture; its iteration is known now.
             self.first.expect(iteration);
@@ -310,12 +323,12 @@ impl<'r, 'a> TestRun<'r, 'a> {
         let (s, test) = (&*self.s, self.test);
         let mut bugs: Vec<BugRecord> = Vec::new();
         for trace in self.first.settle(s.interrupted || s.timed_out) {
-            record_bug(s, test, trace, 1, &mut bugs, &self.bar)?;
+            record_bug(s, test, trace, 1, &mut bugs, &self.console)?;
         }
         for b in self.explored.settle() {
-            record_bug(s, test, b.trace, b.occurrences, &mut bugs, &self.bar)?;
+            record_bug(s, test, b.trace, b.occurrences, &mut bugs, &self.console)?;
         }
-        self.bar.finish_and_clear();
+        self.console.bar.finish_and_clear();
         let mut report = TestReport {
             test: test.to_string(),
             duration_secs: self.started.elapsed().as_secs_f64(),

@@ -6,6 +6,7 @@
 //! choice is also streamed to the decision sink, in order with the scheduling decisions.
 
 use super::{Executor, HaltPayload, Record, CUT};
+use coyote_core::strategy::Strategy;
 use coyote_core::trace::Decision;
 use std::panic::Location;
 
@@ -20,33 +21,39 @@ impl Executor {
 
     /// A declared boolean choice.
     pub(crate) fn choose_bool(&self, loc: &'static Location<'static>) -> bool {
-        let step = self.step.get();
-        // SAFETY: the strategy pointer is set for the whole iteration, and the executor loop does
-        // not hold a reference to it while the task (and so this call) runs.
-        let strategy = unsafe { &mut *self.strategy.get().expect("strategy set").as_ptr() };
-        match strategy.next_bool(step) {
-            Some(b) => {
-                self.record_choice(Decision::Bool(b), loc);
-                self.cut_after_choice();
-                b
-            }
-            None => {
-                self.halt(strategy.divergence());
-                std::panic::resume_unwind(Box::new(HaltPayload))
-            }
-        }
+        let decision = self.choose(loc, |strategy, step| {
+            strategy.next_bool(step).map(Decision::Bool)
+        });
+        matches!(decision, Decision::Bool(true))
     }
 
     /// A declared integer choice below `bound` (`bound >= 2`).
     pub(crate) fn choose_int(&self, bound: u64, loc: &'static Location<'static>) -> u64 {
+        let decision = self.choose(loc, |strategy, step| {
+            strategy.next_int(bound, step).map(Decision::Int)
+        });
+        match decision {
+            Decision::Int(v) => v,
+            _ => unreachable!("an integer choice is answered with an integer"),
+        }
+    }
+
+    /// Asks the strategy for a choice's value; records it, or stops the iteration here when the
+    /// strategy has none (or the decision limit is reached).
+    fn choose(
+        &self,
+        loc: &'static Location<'static>,
+        ask: impl FnOnce(&mut dyn Strategy, u32) -> Option<Decision>,
+    ) -> Decision {
         let step = self.step.get();
-        // SAFETY: as in `choose_bool`.
+        // SAFETY: the strategy pointer is set for the whole iteration, and the executor loop does
+        // not hold a reference to it while the task (and so this call) runs.
         let strategy = unsafe { &mut *self.strategy.get().expect("strategy set").as_ptr() };
-        match strategy.next_int(bound, step) {
-            Some(v) => {
-                self.record_choice(Decision::Int(v), loc);
+        match ask(strategy, step) {
+            Some(decision) => {
+                self.record_choice(decision, loc);
                 self.cut_after_choice();
-                v
+                decision
             }
             None => {
                 self.halt(strategy.divergence());

@@ -467,6 +467,13 @@ fn render(
          In programs that start many threads before the one that exposes the bug (`reorder_10`, `reorder_20`, \
          `twostage_100`), shuttle's early threads can finish before the late ones exist."
     );
+    let _ = writeln!(
+        s,
+        "* Model difference: releasing a mutex is a scheduling point in shuttle (its threads are stackful), not in \
+         coyote (dropping a guard cannot await; the release runs with the code up to the task's next point). \
+         The extra step after each release changes a random walk's odds: on `bluetooth_driver` it gives the \
+         stopper more room to finish before the adder reads `stopped` (`release_point_model.py`)."
+    );
     if !skipped.is_empty() {
         let _ = writeln!(
             s,

@@ -19,7 +19,7 @@ pub(super) struct BugRecord {
 }
 
 /// A bug's origin for the console: the strategy and seed, or the capture run.
-pub(super) fn origin(trace: &Trace) -> String {
+fn origin(trace: &Trace) -> String {
     if trace.strategy.is_empty() {
         "captured in a fresh worker".to_string()
     } else {

@@ -13,7 +13,6 @@ use crate::worker::WorkerSpec;
 use anyhow::Context as _;
 use coyote_core::abi::{ResumeAfter, RunRequest, RunResult};
 use coyote_core::rng::derive_seed;
-use coyote_core::strategy::StrategySpec;
 use std::path::Path;
 
 /// One worker slot's share of the run.
@@ -122,11 +121,6 @@ pub(super) fn new_share(
         failed: false,
         finished: false,
     }
-}
-
-/// Every worker runs the same strategy name; the harness builds `portfolio` per worker index.
-pub(super) fn worker_strategy(spec: &StrategySpec, _w: u32) -> String {
-    spec.to_string()
 }
 
 /// Stops every running work share that has finished more iterations than `at`, the earliest

@@ -12,9 +12,7 @@ use super::consumers::Console;
 use super::determinism::check_determinism;
 use super::explored::Explored;
 use super::first::FirstBug;
-use super::share::{
-    capturing, kill_all, new_share, read_heartbeat, replace, stop_past, worker_strategy, Share,
-};
+use super::share::{capturing, kill_all, new_share, read_heartbeat, replace, stop_past, Share};
 use super::Session;
 use crate::library::Library;
 use crate::pool::{Pool, PoolEvent};
@@ -72,7 +70,8 @@ impl<'r, 'a> TestRun<'r, 'a> {
         for w in 0..s.workers {
             let request = RunRequest {
                 test: test.to_string(),
-                strategy: worker_strategy(spec, w),
+                // Every worker gets the same name; the harness builds `portfolio` per worker.
+                strategy: spec.to_string(),
                 seed: derive_seed(s.seed, w as u64),
                 iterations: per + u64::from((w as u64) < extra),
                 bounds,

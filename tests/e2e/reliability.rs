@@ -255,30 +255,14 @@ fn explore_numbers_bugs_in_iteration_order() {
     assert!(seen.windows(2).all(|w| w[0] == w[1]), "runs differ");
 }
 
-/// Runs `coyote <args>`, sends it SIGINT after `millis`, and returns its output.
-fn interrupted_after(args: &[&str], millis: u64) -> Output {
-    built();
-    let child = Command::new(target().join("coyote"))
-        .args(args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(millis));
-    // SAFETY: sending a signal to our own child.
-    unsafe { libc_kill(child.id() as i32, 2) };
-    child.wait_with_output().unwrap()
-}
-
 #[test]
 fn ctrl_c_keeps_the_report() {
     let out = out_dir("sigint");
     let (lib, out_s) = (lib("shared_entry"), s(&out).to_string());
     let args = ["test", s(&lib), "--test", "shared_entry_fixed"];
-    let o = interrupted_after(
-        &[&args[..], &["-i", "1000000000", "-o", &out_s]].concat(),
-        3000,
-    );
+    let args = [&args[..], &["-i", "1000000000", "-o", &out_s]].concat();
+    // The start line comes after the signal handler is installed.
+    let (o, _) = interrupted_when(&args, "coyote: testing", 2000);
     assert_eq!(o.status.code(), Some(130), "{}", text(&o));
     let r = report(&out);
     assert!(r.interrupted);

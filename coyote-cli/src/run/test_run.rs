@@ -22,7 +22,7 @@ use coyote_core::abi::{Event, RunRequest, WorkerMessage};
 use coyote_core::report::{CoverageSummary, TestReport};
 use coyote_core::rng::derive_seed;
 use coyote_core::strategy::{Bounds, StrategySpec};
-use coyote_core::trace::BugKind;
+use coyote_core::trace::{BugKind, Trace};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -173,23 +173,7 @@ impl<'r, 'a> TestRun<'r, 'a> {
             Event::Bug { trace } => {
                 // A capture re-run's bugs were reported by the share it re-runs.
                 if !self.shares[slot].is_capture {
-                    let (worker, offset) = (self.shares[slot].index, self.shares[slot].offset);
-                    if self.s.args.explore {
-                        let order = offset + trace.iteration;
-                        let (s, test) = (&*self.s, self.test);
-                        announce(
-                            s,
-                            test,
-                            *trace,
-                            &mut self.explored,
-                            worker,
-                            order,
-                            &self.console,
-                        )?;
-                    } else {
-                        let at = self.first.add(&self.s.out, self.test, worker, *trace)?;
-                        stop_past(&mut self.pool, &mut self.shares, Some(at));
-                    }
+                    self.arrived(slot, *trace)?;
                 }
             }
             Event::IterationStart { .. } => {
@@ -206,6 +190,22 @@ impl<'r, 'a> TestRun<'r, 'a> {
             }
         }
         Ok(())
+    }
+
+    /// A bug arrived from share `slot` (a capture re-run stands for the share it re-runs): with
+    /// `--explore` it is counted at once, else it competes for the first bug, and the shares
+    /// past its iteration stop.
+    fn arrived(&mut self, slot: usize, trace: Trace) -> anyhow::Result<()> {
+        let (worker, offset) = (self.shares[slot].index, self.shares[slot].offset);
+        if self.s.args.explore {
+            let order = offset + trace.iteration;
+            let (s, test, console) = (&*self.s, self.test, &self.console);
+            announce(s, test, trace, &mut self.explored, worker, order, console)
+        } else {
+            let at = self.first.add(&self.s.out, self.test, worker, trace)?;
+            stop_past(&mut self.pool, &mut self.shares, Some(at));
+            Ok(())
+        }
     }
 
     /// The worker's watchdog says an iteration hangs; the worker exits next (see `closed`).
@@ -233,33 +233,12 @@ impl<'r, 'a> TestRun<'r, 'a> {
         if let Some(c) = sh.capture.take() {
             // A capture run ended (crashed or hung again, or was stopped): its bug.
             let (failed, decisions) = (c.iteration, c.decisions.len() as u32);
-            let (resumes, offset) = (sh.resumes, sh.offset);
-            let (worker, trace) = (sh.index, capture_trace(s, test, c));
-            if explore {
-                let order = offset + trace.iteration;
-                announce(
-                    s,
-                    test,
-                    trace,
-                    &mut self.explored,
-                    worker,
-                    order,
-                    &self.console,
-                )?;
-                if let Some(original) = resumes {
-                    let resume = Some(decisions);
-                    replace(
-                        s,
-                        &mut self.pool,
-                        &mut self.shares,
-                        original,
-                        failed,
-                        resume,
-                    )?;
-                }
-            } else {
-                let at = self.first.add(&s.out, test, worker, trace)?;
-                stop_past(&mut self.pool, &mut self.shares, Some(at));
+            let resumes = sh.resumes;
+            let trace = capture_trace(s, test, c);
+            self.arrived(slot, trace)?;
+            if let Some(original) = resumes {
+                let (s, pool, shares) = (&*self.s, &mut self.pool, &mut self.shares);
+                replace(s, pool, shares, original, failed, Some(decisions))?;
             }
             return Ok(());
         }

@@ -21,39 +21,36 @@ impl Executor {
 
     /// A declared boolean choice.
     pub(crate) fn choose_bool(&self, loc: &'static Location<'static>) -> bool {
-        let decision = self.choose(loc, |strategy, step| {
-            strategy.next_bool(step).map(Decision::Bool)
-        });
-        matches!(decision, Decision::Bool(true))
+        self.choose(
+            loc,
+            |strategy, step| strategy.next_bool(step),
+            Decision::Bool,
+        )
     }
 
     /// A declared integer choice below `bound` (`bound >= 2`).
     pub(crate) fn choose_int(&self, bound: u64, loc: &'static Location<'static>) -> u64 {
-        let decision = self.choose(loc, |strategy, step| {
-            strategy.next_int(bound, step).map(Decision::Int)
-        });
-        match decision {
-            Decision::Int(v) => v,
-            _ => unreachable!("an integer choice is answered with an integer"),
-        }
+        let ask = |strategy: &mut dyn Strategy, step| strategy.next_int(bound, step);
+        self.choose(loc, ask, Decision::Int)
     }
 
-    /// Asks the strategy for a choice's value; records it, or stops the iteration here when the
-    /// strategy has none (or the decision limit is reached).
-    fn choose(
+    /// Asks the strategy for a choice's value; records it as `decision(value)`, or stops the
+    /// iteration here when the strategy has none (or the decision limit is reached).
+    fn choose<T: Copy>(
         &self,
         loc: &'static Location<'static>,
-        ask: impl FnOnce(&mut dyn Strategy, u32) -> Option<Decision>,
-    ) -> Decision {
+        ask: impl FnOnce(&mut dyn Strategy, u32) -> Option<T>,
+        decision: fn(T) -> Decision,
+    ) -> T {
         let step = self.step.get();
         // SAFETY: the strategy pointer is set for the whole iteration, and the executor loop does
         // not hold a reference to it while the task (and so this call) runs.
         let strategy = unsafe { &mut *self.strategy.get().expect("strategy set").as_ptr() };
         match ask(strategy, step) {
-            Some(decision) => {
-                self.record_choice(decision, loc);
+            Some(value) => {
+                self.record_choice(decision(value), loc);
                 self.cut_after_choice();
-                decision
+                value
             }
             None => {
                 self.halt(strategy.divergence());

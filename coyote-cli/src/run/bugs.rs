@@ -39,16 +39,12 @@ pub(super) fn announce(
     console: &Console,
 ) -> anyhow::Result<()> {
     if let Some(trace) = explored.add(&s.out, test, worker, order, trace)? {
-        if !s.args.json {
-            console.say(
-                format!(
-                    "bug found in {test}, iteration {} ({}): {}\n  (its trace is named when the run ends)",
-                    trace.iteration,
-                    origin(trace),
-                    trace.failure
-                ),
-            );
-        }
+        console.say(format!(
+            "bug found in {test}, iteration {} ({}): {}\n  (its trace is named when the run ends)",
+            trace.iteration,
+            origin(trace),
+            trace.failure
+        ));
     }
     Ok(())
 }
@@ -74,19 +70,17 @@ pub(super) fn record_bug(
     write_atomic(&path, trace.to_json().as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))?;
     let shown = path.display().to_string();
-    if !s.args.json {
-        let head = if s.args.explore {
-            format!("bug {} of {test}", bugs.len() + 1)
-        } else {
-            format!("bug found in {test}")
-        };
-        console.say(format!(
-            "{head}, iteration {} ({}): {}\n  trace:  {shown}\n  replay: coyote replay {shown}",
-            trace.iteration,
-            origin(&trace),
-            trace.failure
-        ));
-    }
+    let head = if s.args.explore {
+        format!("bug {} of {test}", bugs.len() + 1)
+    } else {
+        format!("bug found in {test}")
+    };
+    console.say(format!(
+        "{head}, iteration {} ({}): {}\n  trace:  {shown}\n  replay: coyote replay {shown}",
+        trace.iteration,
+        origin(&trace),
+        trace.failure
+    ));
     console.bar.set_message(format!(
         "{} bug{}",
         bugs.len() + 1,

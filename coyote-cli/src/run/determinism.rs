@@ -35,21 +35,32 @@ pub(super) fn check_determinism(
         });
     }
     if outcomes.iter().all(|o| o == "same") {
-        if !s.args.json {
-            println!(
+        say(
+            s.args.json,
+            &format!(
                 "determinism: {} replays the same failure twice: stable",
                 bug.trace
-            );
-        }
+            ),
+        );
         message.to_string()
     } else {
-        if !s.args.json {
-            println!(
+        say(
+            s.args.json,
+            &format!(
                 "determinism: {} is NOT stable: {}",
                 bug.trace,
                 outcomes.join("; ")
-            );
-        }
+            ),
+        );
         format!("{message} [unstable on replay: {}]", outcomes.join("; "))
+    }
+}
+
+/// Prints a line for the user: on stderr under `--json`, whose stdout is the report alone.
+fn say(json: bool, line: &str) {
+    if json {
+        eprintln!("{line}");
+    } else {
+        println!("{line}");
     }
 }

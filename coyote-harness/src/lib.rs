@@ -66,6 +66,9 @@
 //! * [`time`]: `sleep`, `timeout`, `interval`, `now`: virtual in tests.
 //! * [`sync`]: `Mutex`, `RwLock`, `Semaphore`, `Notify`, `mpsc`, `oneshot`.
 //! * [`random`]: declared non-determinism, explored by the strategy.
+//! * [`select!`]: `tokio::select!`, with which of several ready branches wins explored by the
+//!   strategy and recorded in the trace (plain `tokio::select!` draws it from tokio's own
+//!   generator, which coyote does not control).
 //! * [`spec`]: assertions checked in every execution.
 #![warn(missing_docs)]
 
@@ -76,6 +79,7 @@ mod rt;
 mod runner;
 
 pub mod random;
+mod select;
 pub mod spec;
 pub mod sync;
 pub mod task;
@@ -97,10 +101,19 @@ pub fn is_test_mode() -> bool {
 pub mod __private {
     pub use coyote_core::abi::{EventCallback, ABI_VERSION};
 
+    pub use tokio;
+
     /// The source location of the `export_tests!` invocation.
     #[track_caller]
     pub fn here() -> &'static std::panic::Location<'static> {
         std::panic::Location::caller()
+    }
+
+    /// The branch a test-mode `select!` of `branches` branches polls first: a declared choice
+    /// recorded at the `select!`'s line.
+    #[track_caller]
+    pub fn select_start(branches: u64) -> usize {
+        crate::random::int(branches) as usize
     }
 }
 

@@ -113,7 +113,7 @@ pub mod __private {
     /// recorded at the `select!`'s line.
     #[track_caller]
     pub fn select_start(branches: u64) -> usize {
-        crate::random::int(branches) as usize
+        crate::random::int_of(branches, crate::rt::ChoiceOf::SelectStart) as usize
     }
 }
 

@@ -14,7 +14,7 @@
 //! # }, coyote_harness::Config::new().iterations(10));
 //! ```
 
-use crate::rt::with_executor;
+use crate::rt::{with_executor, ChoiceOf};
 use coyote_core::rng::Rng;
 use std::cell::RefCell;
 use std::hash::{BuildHasher, Hasher};
@@ -46,11 +46,17 @@ pub fn bool() -> bool {
 #[track_caller]
 pub fn int(max: u64) -> u64 {
     assert!(max > 0, "random::int: the bound must be positive");
+    int_of(max, ChoiceOf::Random)
+}
+
+/// `int(max)` (`max >= 1`), recorded as deciding `of`.
+#[track_caller]
+pub(crate) fn int_of(max: u64, of: ChoiceOf) -> u64 {
     if max == 1 {
         return 0;
     }
     let loc = Location::caller();
-    with_executor(|ex| ex.choose_int(max, loc))
+    with_executor(|ex| ex.choose_int(max, loc, of))
         .unwrap_or_else(|| PRODUCTION_RNG.with(|r| r.borrow_mut().below(max)))
 }
 

@@ -78,8 +78,13 @@ fn a_bug_behind_a_tie_is_found_and_replays() {
         .seed(1)
         .iterations(100)
         .trace_dir(&dir);
-    let err = std::panic::catch_unwind(|| check(test, config)).expect_err("found");
-    assert!(panic_text(err).contains("the replica answered first"));
+    let err = panic_text(std::panic::catch_unwind(|| check(test, config)).expect_err("found"));
+    assert!(err.contains("the replica answered first"), "{err}");
+    // The step log names the choice and the `select!`'s line (in `three_ready`).
+    assert!(
+        err.contains("select: branch 2 first at coyote-harness/tests/select.rs:24:5"),
+        "{err}"
+    );
     let trace = std::fs::read_dir(&dir)
         .unwrap()
         .next()

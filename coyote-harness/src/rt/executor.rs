@@ -105,6 +105,15 @@ fn joining(t: &mut Task, task: u32, step: u32) {
     t.joins_step = step;
 }
 
+/// What a declared choice decides, for the step log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ChoiceOf {
+    /// A value of `random::bool`, `random::int` or `random::choose`.
+    Random,
+    /// The branch a `select!` polls first.
+    SelectStart,
+}
+
 #[derive(Clone, Copy)]
 enum Record {
     Step {
@@ -119,6 +128,7 @@ enum Record {
         task: u32,
         decision: Decision,
         loc: &'static Location<'static>,
+        of: ChoiceOf,
     },
     Spawn {
         parent: u32,

@@ -5,7 +5,7 @@
 //! Invariant: a choice never hands the task a value the strategy did not give; every recorded
 //! choice is also streamed to the decision sink, in order with the scheduling decisions.
 
-use super::{Executor, HaltPayload, Record, CUT};
+use super::{ChoiceOf, Executor, HaltPayload, Record, CUT};
 use coyote_core::strategy::Strategy;
 use coyote_core::trace::Decision;
 use std::panic::Location;
@@ -25,13 +25,19 @@ impl Executor {
             loc,
             |strategy, step| strategy.next_bool(step),
             Decision::Bool,
+            ChoiceOf::Random,
         )
     }
 
-    /// A declared integer choice below `bound` (`bound >= 2`).
-    pub(crate) fn choose_int(&self, bound: u64, loc: &'static Location<'static>) -> u64 {
+    /// A declared integer choice below `bound` (`bound >= 2`), deciding `of`.
+    pub(crate) fn choose_int(
+        &self,
+        bound: u64,
+        loc: &'static Location<'static>,
+        of: ChoiceOf,
+    ) -> u64 {
         let ask = |strategy: &mut dyn Strategy, step| strategy.next_int(bound, step);
-        self.choose(loc, ask, Decision::Int)
+        self.choose(loc, ask, Decision::Int, of)
     }
 
     /// Asks the strategy for a choice's value; records it as `decision(value)`, or stops the
@@ -41,6 +47,7 @@ impl Executor {
         loc: &'static Location<'static>,
         ask: impl FnOnce(&mut dyn Strategy, u32) -> Option<T>,
         decision: fn(T) -> Decision,
+        of: ChoiceOf,
     ) -> T {
         let step = self.step.get();
         // SAFETY: the strategy pointer is set for the whole iteration, and the executor loop does
@@ -48,7 +55,7 @@ impl Executor {
         let strategy = unsafe { &mut *self.strategy.get().expect("strategy set").as_ptr() };
         match ask(strategy, step) {
             Some(value) => {
-                self.record_choice(decision(value), loc);
+                self.record_choice(decision(value), loc, of);
                 self.cut_after_choice();
                 value
             }
@@ -59,12 +66,13 @@ impl Executor {
         }
     }
 
-    fn record_choice(&self, decision: Decision, loc: &'static Location<'static>) {
+    fn record_choice(&self, decision: Decision, loc: &'static Location<'static>, of: ChoiceOf) {
         self.decisions.borrow_mut().push(decision);
         self.records.borrow_mut().push(Record::Choice {
             task: self.current.get(),
             decision,
             loc,
+            of,
         });
         self.emit_decision(decision);
     }

@@ -4,7 +4,7 @@
 //! Invariant: nothing here runs on the hot path; it formats what the loop recorded, once per
 //! failure, trace or coverage request.
 
-use super::{fmt_loc, Executor, Record, Task, JOINS_SEVERAL};
+use super::{fmt_loc, ChoiceOf, Executor, Record, Task, JOINS_SEVERAL};
 use coyote_core::trace::{BugKind, Decision, Failure};
 
 /// OS threads in this process (Linux: /proc/self/status), 0 if unknown.
@@ -159,16 +159,20 @@ impl Executor {
                 task,
                 decision,
                 loc,
+                of,
             } => {
-                let value = match decision {
-                    Decision::Bool(b) => b.to_string(),
-                    Decision::Int(v) => v.to_string(),
-                    Decision::Schedule(t) => format!("task {t}"),
+                let what = match (of, decision) {
+                    (ChoiceOf::SelectStart, Decision::Int(v)) => {
+                        format!("select: branch {} first", v + 1)
+                    }
+                    (_, Decision::Bool(b)) => format!("random -> {b}"),
+                    (_, Decision::Int(v)) => format!("random -> {v}"),
+                    (_, Decision::Schedule(t)) => format!("random -> task {t}"),
                 };
                 format!(
                     "           {:<8} {:<16} at {}",
                     name(task),
-                    format!("random -> {value}"),
+                    what,
                     fmt_loc(loc)
                 )
             }

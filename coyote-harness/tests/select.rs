@@ -138,12 +138,12 @@ fn tokio_select_syntax_works_in_every_rotation() {
             }
         }
         let r: Result<u32, String> = coyote_harness::select! {
-            v = std::future::ready(Ok::<u32, String>(3)) => Ok(v? + 1),
+            v = std::future::ready(Ok::<u32, String>(3)) => Ok(v? + 1)
         };
         seen(format!("question mark {}", r?));
         let e = coyote_harness::select! {
             Ok(()) = closed() => 0,
-            else => 9,
+            else => 9
         };
         seen(format!("else {e}"));
         Ok(())

@@ -156,6 +156,34 @@ fn tokio_select_syntax_works_in_every_rotation() {
     assert!(!seen.contains("done"), "{seen:?}");
 }
 
+static ORDER: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// As in tokio, preconditions and then futures are evaluated in written order, whichever branch
+/// is polled first, and a handler may use what its branch's future borrowed.
+#[test]
+fn expressions_are_evaluated_in_written_order() {
+    fn note(s: &str) {
+        ORDER.lock().unwrap().push(s.into());
+    }
+    check(
+        || async {
+            ORDER.lock().unwrap().clear();
+            let (tx, mut rx) = mpsc::unbounded_channel::<u32>();
+            tx.send(1).unwrap();
+            let v = coyote_harness::select! {
+                Some(v) = { note("f1"); rx.recv() }, if { note("c1"); true } => {
+                    rx.close();
+                    v
+                }
+                v = { note("f2"); std::future::ready(2) }, if { note("c2"); true } => v,
+            };
+            assert!(v == 1 || v == 2);
+            assert_eq!(*ORDER.lock().unwrap(), ["c1", "c2", "f1", "f2"]);
+        },
+        dfs(),
+    );
+}
+
 /// In production it is tokio's `select!`; `biased;` keeps the written order in both modes.
 #[test]
 fn production_is_tokio_and_biased_is_kept() {

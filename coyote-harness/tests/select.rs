@@ -1,17 +1,15 @@
 //! `coyote_harness::select!`: which ready branch wins is the strategy's decision, explored and
 //! replayed; the macro takes `tokio::select!`'s syntax and is tokio's in production.
 
+mod common;
+
+use common::{dfs, panic_text, written_trace};
 use coyote_harness::{check, replay, sync::mpsc, sync::oneshot, Config};
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
-fn dfs() -> Config {
-    Config::new().strategy("dfs").iterations(1000)
-}
-
-fn panic_text(e: Box<dyn std::any::Any + Send>) -> String {
-    e.downcast_ref::<String>().cloned().unwrap_or_default()
-}
+/// The line of `three_ready`'s `select!`.
+static SELECT_LINE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 /// Three replies that are all ready at once.
 async fn three_ready() -> u8 {
@@ -21,6 +19,7 @@ async fn three_ready() -> u8 {
     t1.send(1).unwrap();
     t2.send(2).unwrap();
     t3.send(3).unwrap();
+    SELECT_LINE.store(line!() + 1, std::sync::atomic::Ordering::Relaxed);
     coyote_harness::select! {
         v = r1 => v.unwrap(),
         v = r2 => v.unwrap(),
@@ -81,16 +80,10 @@ fn a_bug_behind_a_tie_is_found_and_replays() {
     let err = panic_text(std::panic::catch_unwind(|| check(test, config)).expect_err("found"));
     assert!(err.contains("the replica answered first"), "{err}");
     // The step log names the choice and the `select!`'s line (in `three_ready`).
-    assert!(
-        err.contains("select: branch 2 first at coyote-harness/tests/select.rs:24:5"),
-        "{err}"
-    );
-    let trace = std::fs::read_dir(&dir)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let line = SELECT_LINE.load(std::sync::atomic::Ordering::Relaxed);
+    let at = format!("select: branch 2 first at coyote-harness/tests/select.rs:{line}:5");
+    assert!(err.contains(&at), "{at}: {err}");
+    let trace = written_trace(&dir);
     let failure = replay(test, &trace);
     assert!(
         failure.message.contains("the replica answered first"),

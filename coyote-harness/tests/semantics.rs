@@ -1,28 +1,14 @@
 //! The test-mode semantics users rely on, checked by exhaustive exploration (`dfs`).
 
+mod common;
+
+use common::{dfs, panic_text, written_trace};
+
 use coyote_harness::{check, random, replay, spec, sync, task, time, Config};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-fn dfs() -> Config {
-    Config::new().strategy("dfs").iterations(100_000)
-}
-
-/// The trace file `check` wrote into `dir` (the only file there).
-fn written_trace(dir: &std::path::Path) -> std::path::PathBuf {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path()
-}
-
-fn panic_text(e: Box<dyn std::any::Any + Send>) -> String {
-    e.downcast_ref::<String>().cloned().unwrap_or_default()
-}
 
 static SPAWN_ORDERS: Mutex<BTreeSet<bool>> = Mutex::new(BTreeSet::new());
 

@@ -26,13 +26,21 @@ impl Console {
 
     /// Prints one line (or a few) for the user.
     pub(super) fn say(&self, line: impl AsRef<str>) {
-        if self.json {
-            eprintln!("{}", line.as_ref());
-        } else if self.bar.is_hidden() {
-            println!("{}", line.as_ref());
+        if self.json || self.bar.is_hidden() {
+            say_plainly(self.json, line.as_ref());
         } else {
             self.bar.println(line.as_ref());
         }
+    }
+}
+
+/// Prints a line with no progress bar to keep above: to stderr under `--json`, whose stdout is
+/// the report alone, else to stdout.
+pub(super) fn say_plainly(json: bool, line: &str) {
+    if json {
+        eprintln!("{line}");
+    } else {
+        println!("{line}");
     }
 }
 

@@ -1,6 +1,7 @@
 //! `--check-determinism`: each bug's trace is replayed twice more in-process, and the bug says
 //! whether it reproduced the same failure both times.
 
+use super::consumers::say_plainly;
 use super::Session;
 use crate::library::Library;
 use coyote_core::report::BugSummary;
@@ -35,7 +36,7 @@ pub(super) fn check_determinism(
         });
     }
     if outcomes.iter().all(|o| o == "same") {
-        say(
+        say_plainly(
             s.args.json,
             &format!(
                 "determinism: {} replays the same failure twice: stable",
@@ -44,7 +45,7 @@ pub(super) fn check_determinism(
         );
         message.to_string()
     } else {
-        say(
+        say_plainly(
             s.args.json,
             &format!(
                 "determinism: {} is NOT stable: {}",
@@ -53,14 +54,5 @@ pub(super) fn check_determinism(
             ),
         );
         format!("{message} [unstable on replay: {}]", outcomes.join("; "))
-    }
-}
-
-/// Prints a line for the user: on stderr under `--json`, whose stdout is the report alone.
-fn say(json: bool, line: &str) {
-    if json {
-        eprintln!("{line}");
-    } else {
-        println!("{line}");
     }
 }

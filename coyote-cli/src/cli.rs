@@ -26,14 +26,40 @@ pub(crate) enum Command {
 
 #[derive(Args, Debug)]
 pub(crate) struct ListArgs {
-    /// The test library (a cdylib built with coyote_harness::export_tests!).
-    pub(crate) lib: PathBuf,
+    #[command(flatten)]
+    pub(crate) lib: LibArgs,
+}
+
+/// Which test library: a path, or a cargo package to build.
+#[derive(Args, Debug, Clone)]
+pub(crate) struct LibArgs {
+    /// The test library (a cdylib built with coyote_harness::export_tests!). Without it, cargo
+    /// builds the package given by --package, else the one in the current directory, else the
+    /// workspace's only cdylib package, and its cdylib is used.
+    #[arg(value_name = "LIB")]
+    pub(crate) path: Option<PathBuf>,
+    /// Build this package of the workspace with cargo and use its cdylib.
+    #[arg(short = 'p', long, value_name = "NAME", conflicts_with = "path")]
+    pub(crate) package: Option<String>,
+    /// Build with cargo's release profile (without LIB only).
+    #[arg(long, conflicts_with = "path")]
+    pub(crate) release: bool,
+}
+
+impl LibArgs {
+    /// The library's path: LIB, or what cargo built.
+    pub(crate) fn resolve(&self) -> Result<PathBuf, crate::cargo::CargoError> {
+        match &self.path {
+            Some(path) => Ok(path.clone()),
+            None => crate::cargo::build_library(self),
+        }
+    }
 }
 
 #[derive(Args, Debug, Clone)]
 pub(crate) struct TestArgs {
-    /// The test library (a cdylib built with coyote_harness::export_tests!).
-    pub(crate) lib: PathBuf,
+    #[command(flatten)]
+    pub(crate) lib: LibArgs,
     /// Run only this test (repeatable); default: every exported test.
     #[arg(long = "test", value_name = "NAME")]
     pub(crate) tests: Vec<String>,

@@ -3,6 +3,7 @@
 //! Exit codes (see `coyote_core::exit`): 0 no bug, 1 bug found or reproduced, 2 bad input or
 //! usage, 3 internal error, 130 interrupted with no bug found.
 
+mod cargo;
 mod cli;
 #[cfg(target_os = "linux")]
 mod clock;
@@ -34,6 +35,7 @@ pub(crate) struct BadInput(pub(crate) String);
 fn exit_code_of(err: &anyhow::Error) -> ExitCode {
     if err.downcast_ref::<BadInput>().is_some()
         || err.downcast_ref::<library::LoadError>().is_some()
+        || err.downcast_ref::<cargo::CargoError>().is_some()
         || err
             .downcast_ref::<coyote_core::trace::TraceError>()
             .is_some()

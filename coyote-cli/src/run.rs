@@ -44,7 +44,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 pub(crate) fn list(args: &ListArgs) -> anyhow::Result<i32> {
-    let lib = Library::open(&args.lib)?;
+    let lib = Library::open(&args.lib.resolve()?)?;
     for t in lib.list()?.tests {
         println!("{t}");
     }
@@ -91,7 +91,8 @@ pub(crate) fn test(args: &TestArgs) -> anyhow::Result<i32> {
             return Err(BadInput("--timeout must be a positive number of seconds".into()).into());
         }
     }
-    let lib = Library::open(&args.lib)?;
+    let lib_arg = args.lib.resolve()?;
+    let lib = Library::open(&lib_arg)?;
     let available = lib.list()?.tests;
     let tests: Vec<String> = if args.tests.is_empty() {
         available.clone()
@@ -104,14 +105,14 @@ pub(crate) fn test(args: &TestArgs) -> anyhow::Result<i32> {
                 };
                 return Err(BadInput(format!(
                     "no test named '{t}' in {}{hint}",
-                    args.lib.display()
+                    lib_arg.display()
                 ))
                 .into());
             }
         }
         args.tests.clone()
     };
-    let lib_path = std::fs::canonicalize(&args.lib).unwrap_or_else(|_| args.lib.clone());
+    let lib_path = std::fs::canonicalize(&lib_arg).unwrap_or_else(|_| lib_arg.clone());
     let sha256 = coyote_core::hash::sha256_file(&lib_path)
         .with_context(|| format!("cannot read {}", lib_path.display()))?;
     let out = args.out.clone();
@@ -169,7 +170,7 @@ pub(crate) fn test(args: &TestArgs) -> anyhow::Result<i32> {
     if !args.json {
         println!(
             "coyote: testing {} ({} test{}), {} iterations each, {} worker{}, strategy {}, seed {}",
-            args.lib.display(),
+            lib_arg.display(),
             tests.len(),
             if tests.len() == 1 { "" } else { "s" },
             args.iterations,

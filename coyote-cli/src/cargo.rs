@@ -1,0 +1,299 @@
+//! Finding the test library with cargo, when `coyote list`/`coyote test` get no `LIB`: build the
+//! package (`--package`, else the one the working directory is in, else the workspace's only
+//! cdylib package) with `cargo build --lib` and take the cdylib cargo reports for it.
+//!
+//! Invariants: which package is meant is decided from `cargo metadata --no-deps` before anything
+//! is built, so an ambiguous or wrong choice costs no build and its error lists the candidates;
+//! the library is the file cargo names in its `compiler-artifact` message for that package (never
+//! a guess at `target/` paths, so `CARGO_TARGET_DIR`, `--release` and custom target directories
+//! all work); cargo's own output (progress, compiler errors) goes to stderr unchanged, so
+//! `--json` keeps stdout for the report. `$CARGO` names the cargo to run, as under `cargo run`.
+
+use crate::cli::LibArgs;
+use crate::suggest;
+use serde::Deserialize;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Why cargo could not give us a library. Messages are one line.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CargoError {
+    #[error(
+        "cannot run {cargo}: {reason} (or give the library's path: coyote test path/to/libname.so)"
+    )]
+    NoCargo { cargo: String, reason: String },
+    #[error("no library given and no cargo package here: `cargo metadata` said: {0} (give the library's path, or run in a cargo project)")]
+    NoProject(String),
+    #[error("no package named '{name}' in this workspace{hint}")]
+    NoSuchPackage { name: String, hint: String },
+    #[error("package '{0}' builds no cdylib: add `[lib] crate-type = [\"cdylib\", \"rlib\"]` to its Cargo.toml")]
+    NotACdylib(String),
+    #[error("no library given and {0}: pick one with --package NAME, or give the library's path")]
+    Ambiguous(String),
+    #[error("cargo build failed ({status}); its errors are above")]
+    BuildFailed { status: String },
+    #[error("cargo built package '{0}' but named no cdylib file for it")]
+    NoArtifact(String),
+    #[error("cannot read cargo's output: {0}")]
+    BadOutput(String),
+}
+
+#[derive(Deserialize)]
+struct Metadata {
+    packages: Vec<Package>,
+}
+
+#[derive(Deserialize)]
+struct Package {
+    id: String,
+    name: String,
+    manifest_path: PathBuf,
+    targets: Vec<Target>,
+}
+
+#[derive(Deserialize)]
+struct Target {
+    crate_types: Vec<String>,
+}
+
+/// One line of `cargo build --message-format=json`; only artifacts matter.
+#[derive(Deserialize)]
+struct Message {
+    reason: String,
+    #[serde(default)]
+    package_id: Option<String>,
+    #[serde(default)]
+    target: Option<Target>,
+    #[serde(default)]
+    filenames: Vec<PathBuf>,
+}
+
+impl Package {
+    fn is_cdylib(&self) -> bool {
+        self.targets
+            .iter()
+            .any(|t| t.crate_types.iter().any(|c| c == "cdylib"))
+    }
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+/// Builds the package `args` mean and returns its cdylib's path (relative to the working
+/// directory when it is below it, for readable output).
+pub(crate) fn build_library(args: &LibArgs) -> Result<PathBuf, CargoError> {
+    let cargo = cargo();
+    let metadata = metadata(&cargo)?;
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let package = choose(&metadata, args.package.as_deref(), &cwd)?;
+    let mut cmd = Command::new(&cargo);
+    cmd.args(["build", "--lib", "--message-format=json-render-diagnostics"])
+        .args(["-p", &package.name])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    if args.release {
+        cmd.arg("--release");
+    }
+    let mut child = cmd.spawn().map_err(|e| CargoError::NoCargo {
+        cargo: cargo.clone(),
+        reason: e.to_string(),
+    })?;
+    let mut found = None;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.map_err(|e| CargoError::BadOutput(e.to_string()))?;
+        let Ok(msg) = serde_json::from_str::<Message>(&line) else {
+            continue; // a build script's or tool's stray line
+        };
+        if msg.reason == "compiler-artifact"
+            && msg.package_id.as_deref() == Some(package.id.as_str())
+            && msg
+                .target
+                .is_some_and(|t| t.crate_types.iter().any(|c| c == "cdylib"))
+        {
+            found = msg
+                .filenames
+                .into_iter()
+                .find(|f| f.to_string_lossy().ends_with(std::env::consts::DLL_SUFFIX));
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|e| CargoError::BadOutput(e.to_string()))?;
+    if !status.success() {
+        return Err(CargoError::BuildFailed {
+            status: status.to_string(),
+        });
+    }
+    let path = found.ok_or_else(|| CargoError::NoArtifact(package.name.clone()))?;
+    Ok(match path.strip_prefix(&cwd) {
+        Ok(rel) => rel.to_path_buf(),
+        Err(_) => path,
+    })
+}
+
+fn metadata(cargo: &str) -> Result<Metadata, CargoError> {
+    let out = Command::new(cargo)
+        .args(["metadata", "--no-deps", "--format-version", "1"])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| CargoError::NoCargo {
+            cargo: cargo.into(),
+            reason: e.to_string(),
+        })?;
+    if !out.status.success() {
+        let said = String::from_utf8_lossy(&out.stderr);
+        let said = said
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("it failed")
+            .trim_start_matches("error: ")
+            .to_string();
+        return Err(CargoError::NoProject(said));
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| CargoError::BadOutput(e.to_string()))
+}
+
+/// The package meant: the one named, else the one `cwd` is in, else the only cdylib package.
+fn choose<'m>(
+    metadata: &'m Metadata,
+    name: Option<&str>,
+    cwd: &Path,
+) -> Result<&'m Package, CargoError> {
+    let cdylibs: Vec<&Package> = metadata.packages.iter().filter(|p| p.is_cdylib()).collect();
+    let names = |ps: &[&Package]| {
+        ps.iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let package = if let Some(name) = name {
+        match metadata.packages.iter().find(|p| p.name == name) {
+            Some(p) => p,
+            None => {
+                let all: Vec<String> = metadata.packages.iter().map(|p| p.name.clone()).collect();
+                let hint = match suggest::closest(name, &all) {
+                    Some(c) => format!("; did you mean '{c}'?"),
+                    None if cdylibs.is_empty() => String::new(),
+                    None => format!(" (its cdylib packages: {})", names(&cdylibs)),
+                };
+                return Err(CargoError::NoSuchPackage {
+                    name: name.into(),
+                    hint,
+                });
+            }
+        }
+    } else {
+        // The deepest package whose directory holds the working directory, as cargo picks.
+        let here = metadata
+            .packages
+            .iter()
+            .filter_map(|p| Some((p, p.manifest_path.parent()?)))
+            .filter(|(_, dir)| cwd.starts_with(dir))
+            .max_by_key(|(_, dir)| dir.components().count())
+            .map(|(p, _)| p);
+        match (here, cdylibs.as_slice()) {
+            (Some(p), _) => p,
+            (None, [only]) => only,
+            (None, []) => {
+                return Err(CargoError::Ambiguous(
+                    "no package of this workspace builds a cdylib".into(),
+                ))
+            }
+            (None, several) => {
+                return Err(CargoError::Ambiguous(format!(
+                    "this workspace has {} cdylib packages ({})",
+                    several.len(),
+                    names(several)
+                )))
+            }
+        }
+    };
+    if !package.is_cdylib() {
+        return Err(CargoError::NotACdylib(package.name.clone()));
+    }
+    Ok(package)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn package(name: &str, dir: &str, types: &[&str]) -> Package {
+        Package {
+            id: format!("path+file://{dir}#{name}@0.1.0"),
+            name: name.into(),
+            manifest_path: Path::new(dir).join("Cargo.toml"),
+            targets: vec![Target {
+                crate_types: types.iter().map(|s| s.to_string()).collect(),
+            }],
+        }
+    }
+
+    fn workspace() -> Metadata {
+        Metadata {
+            packages: vec![
+                package("core", "/ws/core", &["lib"]),
+                package("svc-a", "/ws/svc-a", &["cdylib", "rlib"]),
+                package("svc-b", "/ws/svc-b", &["cdylib", "rlib"]),
+            ],
+        }
+    }
+
+    fn chosen(m: &Metadata, name: Option<&str>, cwd: &str) -> Result<String, String> {
+        choose(m, name, Path::new(cwd))
+            .map(|p| p.name.clone())
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_named_package_wins_wherever_we_are() {
+        assert_eq!(
+            chosen(&workspace(), Some("svc-b"), "/ws/svc-a/src"),
+            Ok("svc-b".into())
+        );
+    }
+
+    #[test]
+    fn without_a_name_the_package_we_are_in_is_meant() {
+        assert_eq!(
+            chosen(&workspace(), None, "/ws/svc-a/src"),
+            Ok("svc-a".into())
+        );
+        assert_eq!(chosen(&workspace(), None, "/ws/svc-b"), Ok("svc-b".into()));
+    }
+
+    #[test]
+    fn at_a_workspace_root_only_a_single_cdylib_package_is_meant() {
+        let err = chosen(&workspace(), None, "/ws").unwrap_err();
+        assert_eq!(err, "no library given and this workspace has 2 cdylib packages (svc-a, svc-b): pick one with --package NAME, or give the library's path");
+        let mut one = workspace();
+        one.packages.retain(|p| p.name != "svc-b");
+        assert_eq!(chosen(&one, None, "/ws"), Ok("svc-a".into()));
+    }
+
+    #[test]
+    fn a_package_without_a_cdylib_or_a_misspelt_name_is_a_clear_error() {
+        let err = chosen(&workspace(), Some("core"), "/ws").unwrap_err();
+        assert!(
+            err.starts_with("package 'core' builds no cdylib: add `[lib] crate-type"),
+            "{err}"
+        );
+        let err = chosen(&workspace(), None, "/ws/core").unwrap_err();
+        assert!(err.starts_with("package 'core' builds no cdylib"), "{err}");
+        let err = chosen(&workspace(), Some("svc-c"), "/ws").unwrap_err();
+        assert_eq!(
+            err,
+            "no package named 'svc-c' in this workspace; did you mean 'svc-a'?"
+        );
+        let err = chosen(&workspace(), Some("zzzzzzzzzz"), "/ws").unwrap_err();
+        assert_eq!(
+            err,
+            "no package named 'zzzzzzzzzz' in this workspace (its cdylib packages: svc-a, svc-b)"
+        );
+    }
+}

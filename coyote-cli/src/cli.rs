@@ -122,6 +122,13 @@ pub(crate) struct ReplayArgs {
     /// The library to replay against (default: the one recorded in the trace, if its hash matches).
     #[arg(long)]
     pub(crate) lib: Option<PathBuf>,
+    /// Build this package of the workspace with cargo and replay against its cdylib (a trace
+    /// from CI, replayed on your machine).
+    #[arg(short = 'p', long, value_name = "NAME", conflicts_with = "lib")]
+    pub(crate) package: Option<String>,
+    /// With --package: build with cargo's release profile.
+    #[arg(long, requires = "package")]
+    pub(crate) release: bool,
     /// Stop before the failing step, calling `coyote_breakpoint` (run under a debugger).
     #[arg(long = "break")]
     pub(crate) break_: bool,

@@ -2,7 +2,7 @@
 //! happens, printing the readable step log. Crash and hang traces replay in a child process
 //! (they would take this process down); `--break` always replays in-process for a debugger.
 
-use crate::cli::ReplayArgs;
+use crate::cli::{LibArgs, ReplayArgs};
 use crate::library::Library;
 use crate::BadInput;
 use coyote_core::abi::ReplayRequest;
@@ -12,7 +12,15 @@ use std::path::PathBuf;
 
 pub(crate) fn replay(args: &ReplayArgs) -> anyhow::Result<i32> {
     let trace = Trace::read(&args.trace)?;
-    let lib_path = match (&args.lib, &trace.library) {
+    let given = match &args.package {
+        Some(package) => Some(crate::cargo::build_library(&LibArgs {
+            path: None,
+            package: Some(package.clone()),
+            release: args.release,
+        })?),
+        None => args.lib.clone(),
+    };
+    let lib_path = match (&given, &trace.library) {
         (Some(p), _) => p.clone(),
         (None, Some(l)) => {
             let p = PathBuf::from(&l.path);
@@ -24,7 +32,7 @@ pub(crate) fn replay(args: &ReplayArgs) -> anyhow::Result<i32> {
             })?;
             if actual != l.sha256 {
                 return Err(BadInput(format!(
-                    "{} changed since the trace was recorded (sha256 differs): rebuild the same code, or pass --lib to replay against it anyway",
+                    "{} changed since the trace was recorded (sha256 differs): rebuild the same code, or pass --lib (or -p PACKAGE) to replay against it anyway",
                     p.display()
                 ))
                 .into());
@@ -35,7 +43,7 @@ pub(crate) fn replay(args: &ReplayArgs) -> anyhow::Result<i32> {
             return Err(BadInput("the trace names no library: pass --lib".into()).into());
         }
     };
-    if let (Some(_), Some(l)) = (&args.lib, &trace.library) {
+    if let (Some(_), Some(l)) = (&given, &trace.library) {
         if let Ok(actual) = coyote_core::hash::sha256_file(&lib_path) {
             if actual != l.sha256 {
                 eprintln!("coyote: warning: {} is not the library the trace was recorded with (sha256 differs); replaying anyway", lib_path.display());

@@ -74,6 +74,27 @@ fn package_is_built_found_tested_and_its_trace_replays() {
         text(&r)
     );
 
+    // A trace recorded elsewhere (say in CI) replays against the package cargo builds here.
+    let from_ci = out_dir("cargo-ci");
+    let o = coyote_test(&lib("foo_bar"), "foo_bar", &from_ci, &["--seed", "1"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let r = coyote_in(
+        &root(),
+        &target_dir,
+        &[
+            "replay",
+            s(&from_ci.join("foo_bar-1.trace")),
+            "-p",
+            "foo-bar",
+        ],
+    );
+    assert_eq!(r.status.code(), Some(1), "{}", text(&r));
+    assert!(
+        text(&r).contains("reproduced the recorded failure"),
+        "{}",
+        text(&r)
+    );
+
     // In the package's directory, no name is needed.
     let l = coyote_in(&root().join("samples/foo-bar/src"), &target_dir, &["list"]);
     assert_eq!(l.status.code(), Some(0), "{}", text(&l));
@@ -107,6 +128,8 @@ fn choosing_a_package_goes_wrong_with_one_clear_line() {
         "no library given and no cargo package here",
     );
     let both = at_root(&["list", "target/debug/libfoo_bar.so", "-p", "foo-bar"]);
+    assert_eq!(both.status.code(), Some(2), "{}", text(&both));
+    let both = at_root(&["replay", "t.trace", "--lib", "x.so", "-p", "foo-bar"]);
     assert_eq!(both.status.code(), Some(2), "{}", text(&both));
 }
 

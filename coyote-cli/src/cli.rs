@@ -60,7 +60,8 @@ impl LibArgs {
 pub(crate) struct TestArgs {
     #[command(flatten)]
     pub(crate) lib: LibArgs,
-    /// Run only this test (repeatable); default: every exported test.
+    /// Run only this test (repeatable; `*` matches any run of characters, as in 'account_*');
+    /// default: every exported test.
     #[arg(long = "test", value_name = "NAME")]
     pub(crate) tests: Vec<String>,
     /// Iterations per test, over all workers.

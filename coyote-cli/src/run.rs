@@ -97,20 +97,12 @@ pub(crate) fn test(args: &TestArgs) -> anyhow::Result<i32> {
     let tests: Vec<String> = if args.tests.is_empty() {
         available.clone()
     } else {
-        for t in &args.tests {
-            if !available.contains(t) {
-                let hint = match suggest::closest(t, &available) {
-                    Some(c) => format!("; did you mean '{c}'?"),
-                    None => format!(" (it has: {})", available.join(", ")),
-                };
-                return Err(BadInput(format!(
-                    "no test named '{t}' in {}{hint}",
-                    lib_arg.display()
-                ))
-                .into());
-            }
-        }
-        args.tests.clone()
+        suggest::select(
+            &args.tests,
+            &available,
+            &format!("in {}", lib_arg.display()),
+        )
+        .map_err(BadInput)?
     };
     let lib_path = std::fs::canonicalize(&lib_arg).unwrap_or_else(|_| lib_arg.clone());
     let sha256 = coyote_core::hash::sha256_file(&lib_path)

@@ -54,6 +54,20 @@ fn fixed_variants_pass_ten_thousand_iterations() {
 }
 
 #[test]
+fn test_patterns_choose_tests_by_name() {
+    let out = out_dir("patterns");
+    let o = coyote_test(
+        &lib("shared_entry"),
+        "*_fixed",
+        &out,
+        &["-i", "50", "--seed", "1"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let names: Vec<String> = report(&out).tests.into_iter().map(|t| t.test).collect();
+    assert_eq!(names, ["shared_entry_fixed"]);
+}
+
+#[test]
 fn finds_every_planted_sample_bug() {
     for (l, test, kind) in [
         ("account_manager", "concurrent_create", BugKind::Assertion),
@@ -179,6 +193,10 @@ fn bad_input_gets_one_line_and_exit_2() {
     assert_bad_input(
         &coyote(&["test", s(&shared), "--test", "shared_entyr", "-o", s(&dir)]),
         "did you mean 'shared_entry'",
+    );
+    assert_bad_input(
+        &coyote(&["test", s(&shared), "--test", "*_fxd", "-o", s(&dir)]),
+        "no test matches '*_fxd' in ",
     );
     assert_bad_input(
         &coyote(&["test", s(&shared), "--strategy", "bogus", "-o", s(&dir)]),

@@ -25,9 +25,13 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            iterations: 1000,
-            strategy: "random".into(),
-            seed: 0,
+            iterations: from_env("COYOTE_ITERATIONS", "a number of iterations")
+                .map(|n: u64| n.max(1))
+                .unwrap_or(1000),
+            strategy: from_env("COYOTE_STRATEGY", "a strategy such as pct:3")
+                .map(|s: StrategySpec| s.to_string())
+                .unwrap_or_else(|| "portfolio".into()),
+            seed: from_env("COYOTE_SEED", "a number").unwrap_or(0),
             bounds: Bounds::default(),
             step_bound_is_bug: false,
             trace_dir: default_trace_dir(),
@@ -35,8 +39,22 @@ impl Default for Config {
     }
 }
 
+/// The value of the environment variable `name`, if it is set; panics with a one-line message
+/// naming the variable when it does not parse (a typo in CI should not silently test less).
+fn from_env<T: std::str::FromStr>(name: &str, what: &str) -> Option<T> {
+    let raw = std::env::var(name).ok()?;
+    match raw.trim().parse() {
+        Ok(v) => Some(v),
+        Err(_) => panic!("coyote check: {name}={raw:?} is not {what}"),
+    }
+}
+
 impl Config {
-    /// 1,000 iterations of `random`, seed 0, 10,000 steps per iteration; traces go to
+    /// 1,000 iterations of the `portfolio` (worker 0's rotation, as `coyote test -j 1` runs it),
+    /// seed 0, 10,000 steps per iteration. The environment can change the first three without
+    /// touching the code, as `PROPTEST_CASES` does for proptest: `COYOTE_ITERATIONS`,
+    /// `COYOTE_STRATEGY` and `COYOTE_SEED` set these defaults (for instance more iterations in a
+    /// nightly CI job), and a setter called in the code still wins. Traces go to
     /// `$CARGO_TARGET_DIR/coyote` when that is set, else to `coyote/` in the target directory
     /// the running test binary was built in (`<target>/<profile>/deps/<test>`), else to
     /// `target/coyote` under the working directory.

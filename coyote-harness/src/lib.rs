@@ -35,7 +35,12 @@
 //! coyote_harness::export_tests!(shared_entry);
 //! ```
 //!
-//! then `coyote test target/debug/libmy_service.so`, and `coyote replay coyote-out/<test>-1.trace`.
+//! then `coyote test` in the crate's directory (cargo builds it; or `coyote test -p my-service`,
+//! or give the library's path), and `coyote replay coyote-out/<test>-1.trace`.
+//!
+//! [`check`] runs the CLI's default strategy, the portfolio, 1,000 iterations from seed 0;
+//! `COYOTE_ITERATIONS`, `COYOTE_STRATEGY` and `COYOTE_SEED` in the environment change those
+//! defaults (see [`Config::new`]).
 //!
 //! ## Scheduling points
 //!

@@ -1,5 +1,8 @@
 //! Helpers shared by the harness's integration tests.
 
+// Each test binary compiles this module and uses a subset of it.
+#![allow(dead_code)]
+
 use coyote_harness::Config;
 use std::path::{Path, PathBuf};
 

@@ -31,6 +31,8 @@ pub(crate) enum CargoError {
     NotACdylib(String),
     #[error("no library given and {0}: pick one with --package NAME, or give the library's path")]
     Ambiguous(String),
+    #[error("no library given and no package of this workspace builds a cdylib: add `[lib] crate-type = [\"cdylib\", \"rlib\"]` to the one with the tests, or give the library's path")]
+    NoCdylib,
     #[error("cargo build failed ({status}); its errors are above")]
     BuildFailed { status: String },
     #[error("cargo built package '{0}' but named no cdylib file for it")]
@@ -199,11 +201,7 @@ fn choose<'m>(
         match (here, cdylibs.as_slice()) {
             (Some(p), _) => p,
             (None, [only]) => only,
-            (None, []) => {
-                return Err(CargoError::Ambiguous(
-                    "no package of this workspace builds a cdylib".into(),
-                ))
-            }
+            (None, []) => return Err(CargoError::NoCdylib),
             (None, several) => {
                 return Err(CargoError::Ambiguous(format!(
                     "this workspace has {} cdylib packages ({})",
@@ -274,6 +272,14 @@ mod tests {
         let mut one = workspace();
         one.packages.retain(|p| p.name != "svc-b");
         assert_eq!(chosen(&one, None, "/ws"), Ok("svc-a".into()));
+        one.packages.retain(|p| p.name != "svc-a");
+        let err = chosen(&one, None, "/ws").unwrap_err();
+        assert!(
+            err.starts_with(
+                "no library given and no package of this workspace builds a cdylib: add `[lib]"
+            ),
+            "{err}"
+        );
     }
 
     #[test]

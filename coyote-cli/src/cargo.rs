@@ -9,7 +9,6 @@
 //! all work); cargo's own output (progress, compiler errors) goes to stderr unchanged, so
 //! `--json` keeps stdout for the report. `$CARGO` names the cargo to run, as under `cargo run`.
 
-use crate::cli::LibArgs;
 use crate::suggest;
 use serde::Deserialize;
 use std::io::BufRead;
@@ -71,11 +70,15 @@ struct Message {
     filenames: Vec<PathBuf>,
 }
 
+impl Target {
+    fn is_cdylib(&self) -> bool {
+        self.crate_types.iter().any(|c| c == "cdylib")
+    }
+}
+
 impl Package {
     fn is_cdylib(&self) -> bool {
-        self.targets
-            .iter()
-            .any(|t| t.crate_types.iter().any(|c| c == "cdylib"))
+        self.targets.iter().any(Target::is_cdylib)
     }
 }
 
@@ -83,45 +86,34 @@ fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
-/// Builds the package `args` mean and returns its cdylib's path (relative to the working
+/// Builds `package` (or, without a name, the package meant here; see the module docs), with the
+/// release profile if `release`, and returns its cdylib's path (relative to the working
 /// directory when it is below it, for readable output).
-pub(crate) fn build_library(args: &LibArgs) -> Result<PathBuf, CargoError> {
+pub(crate) fn build_library(package: Option<&str>, release: bool) -> Result<PathBuf, CargoError> {
     let cargo = cargo();
     let metadata = metadata(&cargo)?;
     let cwd = std::env::current_dir().unwrap_or_default();
-    let package = choose(&metadata, args.package.as_deref(), &cwd)?;
+    let package = choose(&metadata, package, &cwd)?;
     let mut cmd = Command::new(&cargo);
     cmd.args(["build", "--lib", "--message-format=json-render-diagnostics"])
         .args(["-p", &package.name])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
-    if args.release {
+    if release {
         cmd.arg("--release");
     }
     let mut child = cmd.spawn().map_err(|e| CargoError::NoCargo {
         cargo: cargo.clone(),
         reason: e.to_string(),
     })?;
-    let mut found = None;
-    let stdout = child.stdout.take().expect("stdout is piped");
-    for line in std::io::BufReader::new(stdout).lines() {
-        let line = line.map_err(|e| CargoError::BadOutput(e.to_string()))?;
-        let Ok(msg) = serde_json::from_str::<Message>(&line) else {
-            continue; // a build script's or tool's stray line
-        };
-        if msg.reason == "compiler-artifact"
-            && msg.package_id.as_deref() == Some(package.id.as_str())
-            && msg
-                .target
-                .is_some_and(|t| t.crate_types.iter().any(|c| c == "cdylib"))
-        {
-            found = msg
-                .filenames
-                .into_iter()
-                .find(|f| f.to_string_lossy().ends_with(std::env::consts::DLL_SUFFIX));
-        }
+    let found = cdylib_of(child.stdout.take().expect("stdout is piped"), &package.id);
+    if found.is_err() {
+        // We stopped reading: stop cargo too, and report why we stopped, not its kill.
+        let _ = child.kill();
+        let _ = child.wait();
     }
+    let found = found?;
     let status = child
         .wait()
         .map_err(|e| CargoError::BadOutput(e.to_string()))?;
@@ -135,6 +127,28 @@ pub(crate) fn build_library(args: &LibArgs) -> Result<PathBuf, CargoError> {
         Ok(rel) => rel.to_path_buf(),
         Err(_) => path,
     })
+}
+
+/// The cdylib file cargo's JSON messages on `stdout` name for the package `id`, reading to the
+/// end (so cargo never blocks on a full pipe).
+fn cdylib_of(stdout: impl std::io::Read, id: &str) -> Result<Option<PathBuf>, CargoError> {
+    let mut found = None;
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.map_err(|e| CargoError::BadOutput(e.to_string()))?;
+        let Ok(msg) = serde_json::from_str::<Message>(&line) else {
+            continue; // a build script's or tool's stray line
+        };
+        if msg.reason == "compiler-artifact"
+            && msg.package_id.as_deref() == Some(id)
+            && msg.target.as_ref().is_some_and(Target::is_cdylib)
+        {
+            found = msg
+                .filenames
+                .into_iter()
+                .find(|f| f.to_string_lossy().ends_with(std::env::consts::DLL_SUFFIX));
+        }
+    }
+    Ok(found)
 }
 
 fn metadata(cargo: &str) -> Result<Metadata, CargoError> {
@@ -246,6 +260,22 @@ mod tests {
         choose(m, name, Path::new(cwd))
             .map(|p| p.name.clone())
             .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_cdylib_is_the_file_cargo_names_for_the_package() {
+        let out = concat!(
+            r#"{"reason":"compiler-artifact","package_id":"dep","target":{"crate_types":["cdylib"]},"filenames":["/t/libdep.so"]}"#,
+            "\n",
+            "a stray line from a build script\n",
+            r#"{"reason":"compiler-artifact","package_id":"me","target":{"crate_types":["cdylib","rlib"]},"filenames":["/t/libme.so","/t/libme.rlib"]}"#,
+            "\n",
+            r#"{"reason":"build-finished","success":true}"#,
+            "\n",
+        );
+        let found = cdylib_of(out.as_bytes(), "me").unwrap();
+        assert_eq!(found, Some(PathBuf::from("/t/libme.so")));
+        assert_eq!(cdylib_of(out.as_bytes(), "other").unwrap(), None);
     }
 
     #[test]

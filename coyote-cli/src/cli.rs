@@ -51,7 +51,7 @@ impl LibArgs {
     pub(crate) fn resolve(&self) -> Result<PathBuf, crate::cargo::CargoError> {
         match &self.path {
             Some(path) => Ok(path.clone()),
-            None => crate::cargo::build_library(self),
+            None => crate::cargo::build_library(self.package.as_deref(), self.release),
         }
     }
 }

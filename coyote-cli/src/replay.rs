@@ -2,7 +2,7 @@
 //! happens, printing the readable step log. Crash and hang traces replay in a child process
 //! (they would take this process down); `--break` always replays in-process for a debugger.
 
-use crate::cli::{LibArgs, ReplayArgs};
+use crate::cli::ReplayArgs;
 use crate::library::Library;
 use crate::BadInput;
 use coyote_core::abi::ReplayRequest;
@@ -13,11 +13,7 @@ use std::path::PathBuf;
 pub(crate) fn replay(args: &ReplayArgs) -> anyhow::Result<i32> {
     let trace = Trace::read(&args.trace)?;
     let given = match &args.package {
-        Some(package) => Some(crate::cargo::build_library(&LibArgs {
-            path: None,
-            package: Some(package.clone()),
-            release: args.release,
-        })?),
+        Some(package) => Some(crate::cargo::build_library(Some(package), args.release)?),
         None => args.lib.clone(),
     };
     let lib_path = match (&given, &trace.library) {

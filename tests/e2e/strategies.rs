@@ -38,8 +38,9 @@ fn probes_find_small_bugs_in_the_first_iterations() {
     for (test, found) in [
         ("lazy01", "iteration 0 (portfolio/sweep:newest-first"),
         ("stack", "iteration 0 (portfolio/sweep:newest-first"),
+        ("wronglock", "iteration 0 (portfolio/sweep:newest-first"),
         (
-            "wronglock",
+            "wronglock_3",
             "iteration 1 (portfolio/round-robin:newest-first",
         ),
     ] {

@@ -8,10 +8,9 @@
 //!
 //! * [`Turns::One`], the *round robin*: one decision; every operation gets one step in turn,
 //!   the most interleaved schedule there is;
-//! * [`Turns::Growing`], the *sweep*: the `k`-th turn of the iteration lasts up to `k`
-//!   decisions (it ends early when its operation blocks or finishes), so the schedule sweeps
-//!   from fine interleaving to running operations for ever longer stretches, and some
-//!   operation soon runs several steps ahead of the others.
+//! * [`Turns::Growing`], the *sweep*: turns last 1, 2, ..., [`SWEEP_CYCLE`] decisions, then
+//!   1, 2, ... again (a turn ends early when its operation blocks or finishes), so the schedule
+//!   goes from fine interleaving to runs of a few steps ahead of the others, and back.
 //!
 //! Declared random choices take their first value (`false`, `0`).
 //!
@@ -19,12 +18,15 @@
 //! alternate at every step expose a lock-order deadlock or a check-then-act race; a sweep
 //! lets a consumer overtake its producer or a late task run last. On SCTBench (`bench-bugs`)
 //! the newest-first sweep finds `carter01`, `circular_buffer`, `deadlock01`, `lazy01`,
-//! `queue`, `stack` and `token_ring`, the newest-first round robin `account`, `carter01`,
-//! `circular_buffer`, `deadlock01`, `queue`, `wronglock` and `wronglock_3`; a random walk finds
-//! each of these in its first iteration on only some seeds. A probe costs one iteration where
-//! it finds nothing. Which small bugs a sweep finds depends on its exact turn lengths (turns of
-//! `k + 1` or `2k` decisions find other sets): the probes are a cheap, deterministic prefix,
-//! not a search, and the portfolio's randomized members do the searching.
+//! `queue`, `stack`, `token_ring` and `wronglock`, the newest-first round robin `account`,
+//! `carter01`, `circular_buffer`, `deadlock01`, `queue`, `wronglock` and `wronglock_3`; a random
+//! walk finds each of these in its first iteration on only some seeds. A probe costs one
+//! iteration where it finds nothing. Which small bugs a sweep finds depends on its exact turn
+//! lengths, so the cycle length was measured: a sweep whose turns grow without end (the `k`-th
+//! lasting `k` decisions), or cycle at 8 or 10, finds the same set less `wronglock`; cycles of 4
+//! and 5 lose `wronglock` too, of 3 `carter01` and `token_ring`; 6 and 7 find the set above.
+//! The probes are a cheap, deterministic prefix, not a search, and the portfolio's randomized
+//! members do the searching.
 //!
 //! Invariants:
 //!
@@ -49,9 +51,13 @@ pub(crate) enum Order {
 pub(crate) enum Turns {
     /// One: the turn passes at every decision (the round robin).
     One,
-    /// The `k`-th turn lasts up to `k` decisions (the sweep).
+    /// Turns last up to 1, 2, ..., [`SWEEP_CYCLE`] decisions, then start again at 1 (the
+    /// sweep).
     Growing,
 }
+
+/// The longest turn of a sweep, after which its turns start again at one decision.
+pub(crate) const SWEEP_CYCLE: u32 = 6;
 
 /// One deterministic schedule that passes the turn round the operations in id order.
 #[derive(Debug)]
@@ -82,11 +88,12 @@ impl RoundRobin {
     }
 
     /// Whether this probe's iteration length should teach a portfolio's members the program's
-    /// length: the round robin's does; the sweep's does not, because its late turns run one
-    /// operation alone for long stretches, which in programs like `twostage` takes the longest
-    /// path there is, and drawing the first PCT turns over that dilutes their change points
-    /// (`twostage`'s portfolio median: 14.5 iterations when the sweep taught its length, 4.5
-    /// when not, 20 seeds).
+    /// length: the round robin's does; the sweep's does not, because its turns let one
+    /// operation run several steps alone, which in programs like `twostage` takes a longer
+    /// path than the round robin's, and drawing the first PCT turns over that dilutes their
+    /// change points (`twostage`'s portfolio median: 9 iterations when the sweep taught its
+    /// length, 3 when not, 200 seeds; with the earlier sweep whose turns grew without end, 14.5
+    /// and 4.5 at 20 seeds).
     pub(crate) fn teaches_length(&self) -> bool {
         self.turns == Turns::One
     }
@@ -117,7 +124,8 @@ impl Strategy for RoundRobin {
         let n = enabled.len();
         if let (Turns::Growing, Some(last)) = (self.turns, self.last) {
             // The turn goes on while it has decisions left and its operation can run.
-            if self.used < self.turn && enabled.binary_search(&last).is_ok() {
+            let length = (self.turn - 1) % SWEEP_CYCLE + 1;
+            if self.used < length && enabled.binary_search(&last).is_ok() {
                 self.used += 1;
                 return Some(last);
             }
@@ -180,6 +188,23 @@ mod tests {
         let order = run_once(&mut s, 3, 4).unwrap();
         assert_eq!(order, vec![2, 1, 1, 0, 0, 0, 2, 2, 2, 1, 1, 0]);
         assert!(!s.teaches_length());
+    }
+
+    #[test]
+    fn the_sweep_starts_again_after_its_longest_turn() {
+        let mut s = RoundRobin::new(Order::OldestFirst, Turns::Growing);
+        let order = run_once(&mut s, 2, 30).unwrap();
+        let mut expect = Vec::new();
+        for k in 0..9u32 {
+            let length = k % SWEEP_CYCLE + 1;
+            expect.extend(std::iter::repeat_n(k % 2, length as usize));
+        }
+        assert_eq!(SWEEP_CYCLE, 6);
+        assert_eq!(
+            order[..expect.len()],
+            expect[..],
+            "turns of 1..6 decisions, then 1, 2, 3 again"
+        );
     }
 
     #[test]

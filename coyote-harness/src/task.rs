@@ -1,4 +1,5 @@
-//! Tasks: a mirror of `tokio::task` (plus `join_all`, `select`, `when_any`).
+//! Tasks: a mirror of `tokio::task` (`spawn`, `JoinHandle`, `JoinSet`, `yield_now`; plus
+//! `join_all`, `select`, `when_any`).
 //!
 //! In test mode a spawned task is a controlled operation: it runs only when the strategy picks
 //! it. `spawn` itself returns at once (as tokio's does) and is not a scheduling point: the
@@ -17,6 +18,10 @@
 //! assert_eq!(sum, 3);
 //! # }, coyote_harness::Config::new().iterations(10));
 //! ```
+
+mod join_set;
+
+pub use join_set::{JoinNext, JoinSet};
 
 use crate::rt::{in_test, reads, with_executor, writes, OpKind, YieldPoint, YIELD};
 use coyote_core::strategy::Access;
@@ -78,6 +83,14 @@ enum Inner<T> {
 }
 
 impl<T> JoinHandle<T> {
+    /// Makes the next poll join at once, without the scheduling point before the join (the
+    /// caller made one already: `JoinSet::join_next`).
+    fn skip_join_point(&mut self) {
+        if let Inner::Controlled { yielded, .. } = &mut self.inner {
+            *yielded = true;
+        }
+    }
+
     /// Cancels the task: it never runs again, and awaiting this handle gives a cancelled error.
     pub fn abort(&self) {
         match &self.inner {

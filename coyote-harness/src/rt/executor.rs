@@ -375,7 +375,12 @@ impl Executor {
             t.enabled = false;
             t.timer = None;
             (
-                self.futures.borrow_mut()[task as usize].take(),
+                // `get_mut`: at teardown the futures are already gone (a dropped `JoinSet`
+                // aborts its tasks then).
+                self.futures
+                    .borrow_mut()
+                    .get_mut(task as usize)
+                    .and_then(Option::take),
                 t.join_waker.take(),
             )
         };

@@ -22,14 +22,31 @@
 //! # }, coyote_harness::Config::new().iterations(20));
 //! ```
 
+mod barrier;
 mod locks;
 pub mod mpsc;
 mod notify;
 pub mod oneshot;
+pub mod watch;
 
+use coyote_core::strategy::Access;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub use barrier::{Barrier, BarrierWaitResult};
 pub use locks::{Mutex, RwLock, Semaphore};
 pub use notify::{Notified, Notify};
 pub use tokio::sync::{
     AcquireError, MutexGuard, RwLockReadGuard, RwLockWriteGuard, SemaphorePermit, TryAcquireError,
     TryLockError,
 };
+
+/// A fresh channel identity (a write access to it): a process-wide counter with the top bit set,
+/// so it never equals an address (the identity of the other primitives). A channel's ends are
+/// separate values, so they share this instead of an address.
+pub(crate) fn channel_access() -> Access {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    Access {
+        object: NEXT.fetch_add(1, Ordering::Relaxed) | 1 << 63,
+        write: true,
+    }
+}

@@ -6,11 +6,11 @@
 //! A bounded channel's two ends share an id, so a race-aware strategy sees a `send` and a `recv`
 //! waiting on the same channel as racing writes of it.
 
+use super::channel_access;
 use crate::rt::Controlled;
 use coyote_core::strategy::Access;
 use std::future::Future;
 use std::panic::Location;
-use std::sync::atomic::{AtomicU64, Ordering};
 pub use tokio::sync::mpsc::error;
 use tokio::sync::mpsc::error::{SendError, TryRecvError, TrySendError};
 
@@ -22,16 +22,6 @@ pub fn channel<T>(buffer: usize) -> (Sender<T>, Receiver<T>) {
         Sender { inner: tx, channel },
         Receiver { inner: rx, channel },
     )
-}
-
-/// A fresh channel identity: a process-wide counter with the top bit set, so it never equals an
-/// address (the identity of the other primitives).
-fn channel_access() -> Access {
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    Access {
-        object: NEXT.fetch_add(1, Ordering::Relaxed) | 1 << 63,
-        write: true,
-    }
 }
 
 /// An unbounded channel.

@@ -1,0 +1,260 @@
+//! `sync::watch`, `sync::Barrier` and `task::JoinSet`: the bug a user writes with each is
+//! found, its fixed form passes every schedule (`dfs`), and in production each is tokio's.
+
+mod common;
+
+use common::{dfs, panic_text};
+
+use coyote_harness::{check, sync, task, Config};
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Subscribing after the value was sent, then waiting for `changed`, waits for ever: a deadlock
+/// in the schedules where the send comes first, and the report names the wait.
+#[test]
+fn a_late_subscriber_waiting_for_changed_deadlocks() {
+    let err = std::panic::catch_unwind(|| {
+        check(
+            || async {
+                let (tx, _rx) = sync::watch::channel(false);
+                let tx = Arc::new(tx);
+                let t2 = tx.clone();
+                let waiter = task::spawn(async move {
+                    let mut rx = t2.subscribe();
+                    rx.changed().await.unwrap();
+                });
+                task::yield_now().await;
+                tx.send(true).unwrap();
+                waiter.await.unwrap();
+            },
+            dfs(),
+        )
+    })
+    .expect_err("the send can come before the subscription");
+    let msg = panic_text(err);
+    assert!(msg.contains("deadlock"), "{msg}");
+    assert!(
+        msg.contains("watch.changed at coyote-harness/tests/primitives.rs"),
+        "{msg}"
+    );
+}
+
+/// The fix: `wait_for` checks the current value first.
+#[test]
+fn wait_for_sees_a_value_sent_before_it_subscribed() {
+    check(
+        || async {
+            let (tx, _rx) = sync::watch::channel(false);
+            let tx = Arc::new(tx);
+            let t2 = tx.clone();
+            let waiter = task::spawn(async move {
+                let mut rx = t2.subscribe();
+                assert!(*rx.wait_for(|ready| *ready).await.unwrap());
+            });
+            task::yield_now().await;
+            tx.send(true).unwrap();
+            waiter.await.unwrap();
+        },
+        dfs(),
+    );
+}
+
+/// A receiver that re-reads after every `changed` ends with the last value, and a dropped sender
+/// ends a wait with an error instead of a hang.
+#[test]
+fn changed_never_misses_the_last_value_and_ends_with_the_sender() {
+    check(
+        || async {
+            let (tx, mut rx) = sync::watch::channel(0);
+            let reader = task::spawn(async move {
+                let mut last = *rx.borrow_and_update();
+                while rx.changed().await.is_ok() {
+                    last = *rx.borrow_and_update();
+                }
+                last
+            });
+            tx.send(1).unwrap();
+            task::yield_now().await;
+            tx.send_modify(|v| *v += 1);
+            drop(tx);
+            assert_eq!(reader.await.unwrap(), 2);
+        },
+        dfs(),
+    );
+}
+
+/// Every task passes the barrier only once all have arrived, and exactly one is the leader; a
+/// round that never fills is a deadlock naming the barrier.
+#[test]
+fn barrier_releases_a_full_round_and_reports_a_short_one() {
+    check(
+        || async {
+            let barrier = Arc::new(sync::Barrier::new(3));
+            let arrived = Arc::new(Mutex::new(0));
+            let tasks: Vec<_> = (0..2)
+                .map(|_| {
+                    let (b, a) = (barrier.clone(), arrived.clone());
+                    task::spawn(async move {
+                        *a.lock().unwrap() += 1;
+                        let leader = b.wait().await.is_leader();
+                        assert_eq!(*a.lock().unwrap(), 3, "passed before all arrived");
+                        leader
+                    })
+                })
+                .collect();
+            *arrived.lock().unwrap() += 1;
+            let mut leaders = barrier.wait().await.is_leader() as u32;
+            for t in tasks {
+                leaders += t.await.unwrap() as u32;
+            }
+            assert_eq!(leaders, 1);
+        },
+        dfs(),
+    );
+    let err = std::panic::catch_unwind(|| {
+        check(
+            || async {
+                let barrier = Arc::new(sync::Barrier::new(3));
+                let b = barrier.clone();
+                let t = task::spawn(async move {
+                    b.wait().await;
+                });
+                barrier.wait().await;
+                t.await.unwrap();
+            },
+            Config::new().iterations(10),
+        )
+    })
+    .expect_err("two of three never pass");
+    let msg = panic_text(err);
+    assert!(
+        msg.contains("deadlock: no task can run, 2 blocked"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("barrier.wait at coyote-harness/tests/primitives.rs"),
+        "{msg}"
+    );
+}
+
+static JOIN_ORDERS: Mutex<BTreeSet<Vec<u32>>> = Mutex::new(BTreeSet::new());
+
+/// `join_next` returns tasks in the order they finished, and every order is explored.
+#[test]
+fn join_set_joins_in_finishing_order_and_explores_every_order() {
+    JOIN_ORDERS.lock().unwrap().clear();
+    check(
+        || async {
+            let finished = Arc::new(Mutex::new(Vec::new()));
+            let mut set = task::JoinSet::new();
+            for i in 0..3u32 {
+                let f = finished.clone();
+                set.spawn(async move {
+                    task::yield_now().await;
+                    f.lock().unwrap().push(i);
+                    i
+                });
+            }
+            assert_eq!(set.len(), 3);
+            let mut joined = Vec::new();
+            while let Some(r) = set.join_next().await {
+                joined.push(r.unwrap());
+            }
+            assert!(set.is_empty());
+            assert_eq!(
+                joined,
+                *finished.lock().unwrap(),
+                "joined in finishing order"
+            );
+            JOIN_ORDERS.lock().unwrap().insert(joined);
+        },
+        dfs(),
+    );
+    assert_eq!(JOIN_ORDERS.lock().unwrap().len(), 6, "all 3! orders");
+}
+
+/// Code that assumes the first task spawned is the first joined is a bug coyote finds.
+#[test]
+fn assuming_spawn_order_from_a_join_set_is_found() {
+    let err = std::panic::catch_unwind(|| {
+        check(
+            || async {
+                let mut set = task::JoinSet::new();
+                set.spawn(async { "primary" });
+                set.spawn(async { "replica" });
+                let first = set.join_next().await.unwrap().unwrap();
+                assert_eq!(first, "primary", "the replica answered first");
+            },
+            Config::new().iterations(1000),
+        )
+    })
+    .expect_err("the replica can finish first");
+    assert!(panic_text(err).contains("the replica answered first"));
+}
+
+/// Dropping the set aborts its tasks (as tokio's does); `abort_all` makes `join_next` return
+/// them cancelled; `shutdown` waits for all; `join_all` collects the outputs.
+#[test]
+fn join_set_abort_drop_shutdown_and_join_all() {
+    check(
+        || async {
+            let ran = Arc::new(AtomicBool::new(false));
+            let mut set = task::JoinSet::new();
+            let r = ran.clone();
+            set.spawn(async move { r.store(true, Ordering::SeqCst) });
+            drop(set);
+            for _ in 0..3 {
+                task::yield_now().await;
+            }
+            assert!(!ran.load(Ordering::SeqCst), "a dropped set's task ran");
+
+            let mut set = task::JoinSet::new();
+            set.spawn(std::future::pending::<()>());
+            set.spawn(std::future::pending::<()>());
+            set.abort_all();
+            let mut cancelled = 0;
+            while let Some(r) = set.join_next().await {
+                cancelled += r.unwrap_err().is_cancelled() as u32;
+            }
+            assert_eq!(cancelled, 2);
+
+            let mut set = task::JoinSet::new();
+            set.spawn(std::future::pending::<()>());
+            set.shutdown().await;
+            assert!(set.is_empty());
+            assert!(set.join_next().await.is_none());
+
+            let mut set = task::JoinSet::new();
+            for i in 1..=3u32 {
+                set.spawn(async move { i });
+            }
+            let mut all = set.join_all().await;
+            all.sort();
+            assert_eq!(all, [1, 2, 3]);
+        },
+        dfs(),
+    );
+}
+
+/// In production the three are tokio's, on a tokio runtime.
+#[test]
+fn in_production_they_are_tokio() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (tx, mut rx) = sync::watch::channel(0);
+        let barrier = Arc::new(sync::Barrier::new(2));
+        let b = barrier.clone();
+        let mut set = task::JoinSet::new();
+        set.spawn(async move {
+            b.wait().await;
+            rx.wait_for(|v| *v == 7).await.map(|v| *v).unwrap()
+        });
+        barrier.wait().await;
+        tx.send(7).unwrap();
+        assert_eq!(set.join_next().await.unwrap().unwrap(), 7);
+        assert!(set.join_next().await.is_none());
+    });
+}

@@ -1,4 +1,4 @@
-//! `sync::watch`, `sync::Barrier` and `task::JoinSet`: the bug a user writes with each is
+//! `sync::watch`, `sync::broadcast`, `sync::Barrier` and `task::JoinSet`: the bug a user writes with each is
 //! found, its fixed form passes every schedule (`dfs`), and in production each is tokio's.
 
 mod common;
@@ -82,6 +82,34 @@ fn changed_never_misses_the_last_value_and_ends_with_the_sender() {
         },
         dfs(),
     );
+}
+
+/// A receiver that falls more than the capacity behind loses messages (`Lagged`), in the
+/// schedules where the sender runs ahead; with room for every message it never does.
+#[test]
+fn a_lagging_broadcast_receiver_is_found_and_room_fixes_it() {
+    let program = |capacity: usize| {
+        move || async move {
+            let (tx, mut rx) = sync::broadcast::channel(capacity);
+            let reader = task::spawn(async move {
+                let mut got = Vec::new();
+                for _ in 0..3 {
+                    got.push(rx.recv().await.expect("received every update"));
+                }
+                got
+            });
+            for i in 0..3u32 {
+                tx.send(i).unwrap();
+                task::yield_now().await;
+            }
+            assert_eq!(reader.await.unwrap(), [0, 1, 2]);
+        }
+    };
+    let err = std::panic::catch_unwind(|| check(program(2), dfs()))
+        .expect_err("the sender can run three messages ahead");
+    let msg = panic_text(err);
+    assert!(msg.contains("received every update: Lagged(1)"), "{msg}");
+    check(program(3), dfs());
 }
 
 /// Every task passes the barrier only once all have arrived, and exactly one is the leader; a
@@ -237,7 +265,7 @@ fn join_set_abort_drop_shutdown_and_join_all() {
     );
 }
 
-/// In production the three are tokio's, on a tokio runtime.
+/// In production the four are tokio's, on a tokio runtime.
 #[test]
 fn in_production_they_are_tokio() {
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -245,6 +273,7 @@ fn in_production_they_are_tokio() {
         .unwrap();
     rt.block_on(async {
         let (tx, mut rx) = sync::watch::channel(0);
+        let (btx, mut brx) = sync::broadcast::channel(1);
         let barrier = Arc::new(sync::Barrier::new(2));
         let b = barrier.clone();
         let mut set = task::JoinSet::new();
@@ -256,5 +285,7 @@ fn in_production_they_are_tokio() {
         tx.send(7).unwrap();
         assert_eq!(set.join_next().await.unwrap().unwrap(), 7);
         assert!(set.join_next().await.is_none());
+        btx.send("up").unwrap();
+        assert_eq!(brx.recv().await.unwrap(), "up");
     });
 }

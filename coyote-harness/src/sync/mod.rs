@@ -23,6 +23,7 @@
 //! ```
 
 mod barrier;
+pub mod broadcast;
 mod locks;
 pub mod mpsc;
 mod notify;

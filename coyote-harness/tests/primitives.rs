@@ -10,54 +10,45 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// Subscribing after the value was sent, then waiting for `changed`, waits for ever: a deadlock
-/// in the schedules where the send comes first, and the report names the wait.
-#[test]
-fn a_late_subscriber_waiting_for_changed_deadlocks() {
-    let err = std::panic::catch_unwind(|| {
-        check(
-            || async {
-                let (tx, _rx) = sync::watch::channel(false);
-                let tx = Arc::new(tx);
-                let t2 = tx.clone();
-                let waiter = task::spawn(async move {
-                    let mut rx = t2.subscribe();
+/// A task subscribes to a readiness flag while the main task sets it; then it waits for the
+/// flag with `changed` (the bug) or `wait_for` (the fix).
+fn late_subscriber(
+    fixed: bool,
+) -> impl Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> {
+    move || {
+        Box::pin(async move {
+            let (tx, _rx) = sync::watch::channel(false);
+            let tx = Arc::new(tx);
+            let t2 = tx.clone();
+            let waiter = task::spawn(async move {
+                let mut rx = t2.subscribe();
+                if fixed {
+                    assert!(*rx.wait_for(|ready| *ready).await.unwrap());
+                } else {
                     rx.changed().await.unwrap();
-                });
-                task::yield_now().await;
-                tx.send(true).unwrap();
-                waiter.await.unwrap();
-            },
-            dfs(),
-        )
-    })
-    .expect_err("the send can come before the subscription");
+                }
+            });
+            task::yield_now().await;
+            tx.send(true).unwrap();
+            waiter.await.unwrap();
+        })
+    }
+}
+
+/// Subscribing after the value was sent, then waiting for `changed`, waits for ever: a deadlock
+/// in the schedules where the send comes first, and the report names the wait. The fix,
+/// `wait_for`, checks the current value first and passes every schedule.
+#[test]
+fn a_late_subscriber_waiting_for_changed_deadlocks_and_wait_for_fixes_it() {
+    let err = std::panic::catch_unwind(|| check(late_subscriber(false), dfs()))
+        .expect_err("the send can come before the subscription");
     let msg = panic_text(err);
     assert!(msg.contains("deadlock"), "{msg}");
     assert!(
         msg.contains("watch.changed at coyote-harness/tests/primitives.rs"),
         "{msg}"
     );
-}
-
-/// The fix: `wait_for` checks the current value first.
-#[test]
-fn wait_for_sees_a_value_sent_before_it_subscribed() {
-    check(
-        || async {
-            let (tx, _rx) = sync::watch::channel(false);
-            let tx = Arc::new(tx);
-            let t2 = tx.clone();
-            let waiter = task::spawn(async move {
-                let mut rx = t2.subscribe();
-                assert!(*rx.wait_for(|ready| *ready).await.unwrap());
-            });
-            task::yield_now().await;
-            tx.send(true).unwrap();
-            waiter.await.unwrap();
-        },
-        dfs(),
-    );
+    check(late_subscriber(true), dfs());
 }
 
 /// A receiver that re-reads after every `changed` ends with the last value, and a dropped sender

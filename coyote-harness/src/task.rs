@@ -120,11 +120,7 @@ impl<T: 'static> Future for JoinHandle<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match &mut self.get_mut().inner {
-            Inner::Tokio(h) => Pin::new(h).poll(cx).map(|r| {
-                r.map_err(|e| JoinError {
-                    cancelled: e.is_cancelled(),
-                })
-            }),
+            Inner::Tokio(h) => Pin::new(h).poll(cx).map(|r| r.map_err(JoinError::from)),
             Inner::Controlled {
                 id,
                 generation,
@@ -189,6 +185,14 @@ impl fmt::Display for JoinError {
 }
 
 impl std::error::Error for JoinError {}
+
+impl From<tokio::task::JoinError> for JoinError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        JoinError {
+            cancelled: e.is_cancelled(),
+        }
+    }
+}
 
 /// Yields to the scheduler: a scheduling point in tests, `tokio::task::yield_now` in production
 /// (which defers the wake-up until tokio has polled I/O and timers).

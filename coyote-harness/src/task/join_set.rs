@@ -138,10 +138,15 @@ impl<T: Send + 'static> JoinSet<T> {
     /// empty. A scheduling point (when the set is not empty).
     #[track_caller]
     pub fn join_next(&mut self) -> JoinNext<'_, T> {
+        self.join_next_at(Location::caller())
+    }
+
+    /// [`JoinSet::join_next`], its scheduling point attributed to `loc`.
+    fn join_next_at(&mut self, loc: &'static Location<'static>) -> JoinNext<'_, T> {
         JoinNext {
             set: self,
             point: None,
-            loc: Location::caller(),
+            loc,
         }
     }
 
@@ -152,13 +157,7 @@ impl<T: Send + 'static> JoinSet<T> {
         let loc = Location::caller();
         async move {
             let mut out = Vec::with_capacity(self.len());
-            while let Some(done) = (JoinNext {
-                set: &mut self,
-                point: None,
-                loc,
-            })
-            .await
-            {
+            while let Some(done) = self.join_next_at(loc).await {
                 out.push(done.unwrap_or_else(|e| panic!("a task of the JoinSet failed: {e}")));
             }
             out
@@ -170,16 +169,7 @@ impl<T: Send + 'static> JoinSet<T> {
     pub fn shutdown(&mut self) -> impl Future<Output = ()> + '_ {
         let loc = Location::caller();
         self.abort_all();
-        async move {
-            while (JoinNext {
-                set: &mut *self,
-                point: None,
-                loc,
-            })
-            .await
-            .is_some()
-            {}
-        }
+        async move { while self.join_next_at(loc).await.is_some() {} }
     }
 }
 
@@ -207,20 +197,15 @@ impl<T: 'static> Future for JoinNext<'_, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let loc = this.loc;
-        let Inner::Controlled {
-            tasks, finished, ..
-        } = &mut this.set.inner
-        else {
-            let Inner::Tokio(set) = &mut this.set.inner else {
-                unreachable!()
-            };
-            return set.poll_join_next(cx).map(|r| {
-                r.map(|r| {
-                    r.map_err(|e| JoinError {
-                        cancelled: e.is_cancelled(),
-                    })
-                })
-            });
+        let (tasks, finished) = match &mut this.set.inner {
+            Inner::Tokio(set) => {
+                return set
+                    .poll_join_next(cx)
+                    .map(|r| r.map(|r| r.map_err(JoinError::from)))
+            }
+            Inner::Controlled {
+                tasks, finished, ..
+            } => (tasks, finished),
         };
         if tasks.is_empty() {
             return Poll::Ready(None);

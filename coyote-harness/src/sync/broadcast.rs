@@ -30,7 +30,8 @@ use tokio::sync::broadcast::error::{RecvError, SendError, TryRecvError};
 /// Panics if `capacity` is 0, as tokio's does.
 pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     let (tx, rx) = tokio::sync::broadcast::channel(capacity);
-    let channel = channel_access();
+    // Receivers do not take messages from each other: each only reads the channel.
+    let channel = channel_access(false);
     (
         Sender { inner: tx, channel },
         Receiver { inner: rx, channel },
@@ -100,11 +101,7 @@ impl<T: Clone> Receiver<T> {
             self.inner.recv(),
             "broadcast.recv",
             Location::caller(),
-            // Receivers do not take messages from each other: each reads the channel.
-            Access {
-                write: false,
-                ..self.channel
-            },
+            self.channel,
         )
     }
 

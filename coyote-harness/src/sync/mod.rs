@@ -41,13 +41,15 @@ pub use tokio::sync::{
     TryLockError,
 };
 
-/// A fresh channel identity (a write access to it): a process-wide counter with the top bit set,
-/// so it never equals an address (the identity of the other primitives). A channel's ends are
-/// separate values, so they share this instead of an address.
-pub(crate) fn channel_access() -> Access {
+/// A fresh channel identity, as the access its waiting operations make (`write`: an `mpsc`
+/// receive takes a message another receive would get; a `watch` or `broadcast` wait only
+/// reads): a process-wide counter with the top bit set, so it never equals an address (the
+/// identity of the other primitives). A channel's ends are separate values, so they share this
+/// instead of an address.
+pub(crate) fn channel_access(write: bool) -> Access {
     static NEXT: AtomicU64 = AtomicU64::new(1);
     Access {
         object: NEXT.fetch_add(1, Ordering::Relaxed) | 1 << 63,
-        write: true,
+        write,
     }
 }

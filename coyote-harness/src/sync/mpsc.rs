@@ -17,7 +17,7 @@ use tokio::sync::mpsc::error::{SendError, TryRecvError, TrySendError};
 /// A bounded channel with room for `buffer` messages.
 pub fn channel<T>(buffer: usize) -> (Sender<T>, Receiver<T>) {
     let (tx, rx) = tokio::sync::mpsc::channel(buffer);
-    let channel = channel_access();
+    let channel = channel_access(true);
     (
         Sender { inner: tx, channel },
         Receiver { inner: rx, channel },

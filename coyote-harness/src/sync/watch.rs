@@ -37,7 +37,8 @@ const CLOSED: OpKind = "watch.closed";
 /// A channel holding `init`; receivers see every later value sent, or at least the latest.
 pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {
     let (tx, rx) = tokio::sync::watch::channel(init);
-    let channel = channel_access();
+    // Every wait only reads the channel: it changes nothing another task can see.
+    let channel = channel_access(false);
     (
         Sender { inner: tx, channel },
         Receiver { inner: rx, channel },
@@ -105,7 +106,7 @@ impl<T> Sender<T> {
             self.inner.closed(),
             CLOSED,
             Location::caller(),
-            reading(self.channel),
+            self.channel,
         )
     }
 }
@@ -162,7 +163,7 @@ impl<T> Receiver<T> {
             self.inner.changed(),
             CHANGED,
             Location::caller(),
-            reading(self.channel),
+            self.channel,
         )
     }
 
@@ -177,20 +178,12 @@ impl<T> Receiver<T> {
             self.inner.wait_for(predicate),
             WAIT_FOR,
             Location::caller(),
-            reading(self.channel),
+            self.channel,
         )
     }
 
     /// Whether both receivers belong to the same channel.
     pub fn same_channel(&self, other: &Self) -> bool {
         self.inner.same_channel(&other.inner)
-    }
-}
-
-/// A read of `channel`: waiting for a value changes nothing another task can see.
-fn reading(channel: Access) -> Access {
-    Access {
-        write: false,
-        ..channel
     }
 }

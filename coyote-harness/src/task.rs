@@ -1,4 +1,5 @@
-//! Tasks: a mirror of `tokio::task` (`spawn`, `JoinHandle`, `JoinSet`, `yield_now`; plus
+//! Tasks: a mirror of `tokio::task` (`spawn`, `spawn_blocking`, `JoinHandle`, `AbortHandle`,
+//! `JoinSet`, `yield_now`; plus
 //! `join_all`, `select`, `when_any`).
 //!
 //! In test mode a spawned task is a controlled operation: it runs only when the strategy picks
@@ -39,29 +40,67 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let loc = Location::caller();
     if in_test() {
-        let (id, generation) = with_executor(|ex| {
-            let fut = async move {
-                let v = future.await;
-                with_executor(|ex| ex.set_output(Box::new(v)));
-            };
-            (ex.spawn(Box::pin(fut), loc), ex.generation())
-        })
-        .expect("in test mode");
-        JoinHandle {
-            inner: Inner::Controlled {
-                id,
-                generation,
-                loc,
-                yielded: false,
-                _t: PhantomData,
-            },
-        }
+        spawn_controlled(future, Location::caller())
     } else {
         JoinHandle {
             inner: Inner::Tokio(tokio::spawn(future)),
         }
+    }
+}
+
+/// Runs the blocking (synchronous) `f` as a task; mirrors `tokio::task::spawn_blocking`.
+///
+/// In production it runs on tokio's blocking thread pool. In test mode it is a controlled task
+/// like [`spawn`]'s, whose whole body is one step: it starts when the strategy picks it, and
+/// the others do not run until it returns. So `f` must not wait for another task (for a lock
+/// another task holds, or a message it sends): that hangs in production too, and under
+/// `coyote test` it is reported as a `hang` bug after `--iteration-timeout`.
+///
+/// ```
+/// use coyote_harness::task;
+/// # coyote_harness::check(|| async {
+/// let digest = task::spawn_blocking(|| (1..=10u64).product::<u64>());
+/// assert_eq!(digest.await.unwrap(), 3_628_800);
+/// # }, coyote_harness::Config::new().iterations(5));
+/// ```
+#[track_caller]
+pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    if in_test() {
+        spawn_controlled(async move { f() }, Location::caller())
+    } else {
+        JoinHandle {
+            inner: Inner::Tokio(tokio::task::spawn_blocking(f)),
+        }
+    }
+}
+
+/// Test mode's [`spawn`], the task attributed to `loc`.
+fn spawn_controlled<F>(future: F, loc: &'static Location<'static>) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let (id, generation) = with_executor(|ex| {
+        let fut = async move {
+            let v = future.await;
+            with_executor(|ex| ex.set_output(Box::new(v)));
+        };
+        (ex.spawn(Box::pin(fut), loc), ex.generation())
+    })
+    .expect("in test mode");
+    JoinHandle {
+        inner: Inner::Controlled {
+            id,
+            generation,
+            loc,
+            yielded: false,
+            _t: PhantomData,
+        },
     }
 }
 
@@ -92,16 +131,75 @@ impl<T> JoinHandle<T> {
     }
 
     /// Cancels the task: it never runs again, and awaiting this handle gives a cancelled error.
+    /// (A task cannot abort itself; a `spawn_blocking` task already running cannot be aborted.)
+    pub fn abort(&self) {
+        self.abort_handle().abort()
+    }
+
+    /// A handle that can abort the task without joining it.
+    pub fn abort_handle(&self) -> AbortHandle {
+        AbortHandle {
+            inner: match &self.inner {
+                Inner::Tokio(h) => AbortInner::Tokio(h.abort_handle()),
+                Inner::Controlled { id, generation, .. } => AbortInner::Controlled {
+                    id: *id,
+                    generation: *generation,
+                },
+            },
+        }
+    }
+
+    /// Whether the task has finished (or was aborted). Never waits; not a scheduling point.
+    pub fn is_finished(&self) -> bool {
+        self.abort_handle().is_finished()
+    }
+}
+
+/// An owned permission to abort a task, without joining it; mirrors `tokio::task::AbortHandle`.
+#[derive(Clone)]
+pub struct AbortHandle {
+    inner: AbortInner,
+}
+
+#[derive(Clone)]
+enum AbortInner {
+    Tokio(tokio::task::AbortHandle),
+    Controlled { id: u32, generation: u32 },
+}
+
+impl AbortHandle {
+    /// Cancels the task, as [`JoinHandle::abort`] does.
     pub fn abort(&self) {
         match &self.inner {
-            Inner::Tokio(h) => h.abort(),
-            Inner::Controlled { id, generation, .. } => {
+            AbortInner::Tokio(h) => h.abort(),
+            AbortInner::Controlled { id, generation } => {
                 with_executor(|ex| {
                     if ex.generation() == *generation {
                         ex.abort(*id)
                     }
                 });
             }
+        }
+    }
+
+    /// Whether the task has finished (or was aborted); a task of an earlier test iteration
+    /// has. Never waits; not a scheduling point.
+    pub fn is_finished(&self) -> bool {
+        match &self.inner {
+            AbortInner::Tokio(h) => h.is_finished(),
+            AbortInner::Controlled { id, generation } => {
+                with_executor(|ex| ex.generation() != *generation || ex.is_done(*id))
+                    .unwrap_or(true)
+            }
+        }
+    }
+}
+
+impl fmt::Debug for AbortHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.inner {
+            AbortInner::Tokio(h) => write!(f, "AbortHandle({:?})", h.id()),
+            AbortInner::Controlled { id, .. } => write!(f, "AbortHandle(task {id})"),
         }
     }
 }

@@ -1,5 +1,6 @@
-//! `sync::watch`, `sync::broadcast`, `sync::Barrier` and `task::JoinSet`: the bug a user writes with each is
-//! found, its fixed form passes every schedule (`dfs`), and in production each is tokio's.
+//! `sync::watch`, `sync::broadcast`, `sync::Barrier`, `sync::OnceCell`, `task::JoinSet`,
+//! `task::spawn_blocking` and `task::AbortHandle`: the bug a user writes with each is found, its
+//! fixed form passes every schedule (`dfs`), and in production each is tokio's.
 
 mod common;
 
@@ -7,7 +8,7 @@ use common::{dfs, panic_text};
 
 use coyote_harness::{check, sync, task, Config};
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// A task subscribes to a readiness flag while the main task sets it; then it waits for the
@@ -256,7 +257,182 @@ fn join_set_abort_drop_shutdown_and_join_all() {
     );
 }
 
-/// In production the four are tokio's, on a tokio runtime.
+/// Two tasks that both need a connection: each connects lazily, through a check and a `set`
+/// (the bug: both can see the cell empty and connect) or through `get_or_init` (the fix: one
+/// connects, the other waits for it and uses the same connection).
+fn lazy_connect(
+    fixed: bool,
+) -> impl Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> {
+    move || {
+        Box::pin(async move {
+            let cell = Arc::new(sync::OnceCell::new());
+            let connects = Arc::new(AtomicU32::new(0));
+            let user = |cell: Arc<sync::OnceCell<u32>>, connects: Arc<AtomicU32>| async move {
+                let connect = || async move {
+                    connects.fetch_add(1, Ordering::SeqCst);
+                    task::yield_now().await; // the handshake
+                    42
+                };
+                if fixed {
+                    return *cell.get_or_init(connect).await;
+                }
+                match cell.get() {
+                    Some(conn) => *conn,
+                    None => {
+                        let conn = connect().await;
+                        cell.set(conn).expect("connected twice");
+                        conn
+                    }
+                }
+            };
+            let other = task::spawn(user(cell.clone(), connects.clone()));
+            assert_eq!(user(cell, connects.clone()).await, 42);
+            assert_eq!(other.await.unwrap(), 42);
+            assert_eq!(connects.load(Ordering::SeqCst), 1);
+        })
+    }
+}
+
+/// A check-then-`set` lazy initialization is found racing; `get_or_init` runs the initializer
+/// exactly once in every schedule.
+#[test]
+fn racy_lazy_init_is_found_and_get_or_init_fixes_it() {
+    let err = std::panic::catch_unwind(|| check(lazy_connect(false), dfs()))
+        .expect_err("both tasks can see the cell empty");
+    assert!(panic_text(err).contains("connected twice"));
+    check(lazy_connect(true), dfs());
+}
+
+/// What `set` returned while another task initialized the cell, over all schedules.
+static SET_OUTCOMES: Mutex<BTreeSet<&str>> = Mutex::new(BTreeSet::new());
+
+/// `set` fails while another task runs an initializer and after it; an initializer whose task
+/// is aborted hands over to the next waiter; an initializer that awaits its own cell is a
+/// deadlock named at its line (tokio's would hang for ever).
+#[test]
+fn once_cell_set_cancellation_and_self_wait() {
+    SET_OUTCOMES.lock().unwrap().clear();
+    check(
+        || async {
+            let cell = Arc::new(sync::OnceCell::new());
+            let c = cell.clone();
+            let init = task::spawn(async move {
+                *c.get_or_init(|| async {
+                    task::yield_now().await;
+                    1
+                })
+                .await
+            });
+            task::yield_now().await;
+            let outcome = match cell.set(2) {
+                Ok(()) => "set",
+                Err(sync::SetError::InitializingError(2)) => "initializing",
+                Err(sync::SetError::AlreadyInitializedError(2)) => "already",
+                Err(e) => panic!("{e:?}"),
+            };
+            SET_OUTCOMES.lock().unwrap().insert(outcome);
+            let winner = if outcome == "set" { 2 } else { 1 };
+            assert_eq!(init.await.unwrap(), winner);
+            assert_eq!(cell.get(), Some(&winner));
+
+            // An initializer that never finishes, aborted: the waiter initializes instead.
+            let cell = Arc::new(sync::OnceCell::new());
+            let (c, c2) = (cell.clone(), cell.clone());
+            let stuck =
+                task::spawn(async move { *c.get_or_init(std::future::pending::<u32>).await });
+            let waiter = task::spawn(async move { *c2.get_or_init(|| async { 7 }).await });
+            task::yield_now().await;
+            stuck.abort();
+            assert_eq!(waiter.await.unwrap(), 7);
+            // Unless the waiter initialized the cell first, and `stuck` used its value.
+            match stuck.await {
+                Ok(v) => assert_eq!(v, 7),
+                Err(e) => assert!(e.is_cancelled()),
+            }
+        },
+        dfs(),
+    );
+    let seen = SET_OUTCOMES.lock().unwrap().clone();
+    assert_eq!(seen, ["already", "initializing", "set"].into(), "{seen:?}");
+
+    let err = std::panic::catch_unwind(|| {
+        check(
+            || async {
+                let cell = sync::OnceCell::new();
+                let v = cell
+                    .get_or_init(|| async { *cell.get_or_init(|| async { 1 }).await + 1 })
+                    .await;
+                assert_eq!(*v, 2);
+            },
+            Config::new().iterations(1),
+        )
+    })
+    .expect_err("the initializer waits for itself");
+    let msg = panic_text(err);
+    assert!(msg.contains("deadlock"), "{msg}");
+    assert!(
+        msg.contains("once_cell.get_or_init at coyote-harness/tests/primitives.rs"),
+        "{msg}"
+    );
+}
+
+/// Whether the blocking task had run at the spawner's next scheduling point, over all schedules.
+static BLOCKING_RAN_EARLY: Mutex<BTreeSet<bool>> = Mutex::new(BTreeSet::new());
+
+/// A `spawn_blocking` task is a controlled task: it may run before or after the spawner's next
+/// step (both are explored), `is_finished` says whether it has, and its output is joined.
+#[test]
+fn spawn_blocking_runs_in_either_order_and_joins() {
+    BLOCKING_RAN_EARLY.lock().unwrap().clear();
+    check(
+        || async {
+            let ran = Arc::new(AtomicBool::new(false));
+            let r = ran.clone();
+            let digest = task::spawn_blocking(move || {
+                r.store(true, Ordering::SeqCst);
+                (1..=5u64).product::<u64>()
+            });
+            task::yield_now().await;
+            let early = ran.load(Ordering::SeqCst);
+            assert_eq!(digest.is_finished(), early);
+            BLOCKING_RAN_EARLY.lock().unwrap().insert(early);
+            assert_eq!(digest.await.unwrap(), 120);
+        },
+        dfs(),
+    );
+    assert_eq!(BLOCKING_RAN_EARLY.lock().unwrap().len(), 2, "both orders");
+}
+
+/// `JoinSet::spawn` returns an `AbortHandle`: aborting through it leaves the task in the set,
+/// joined as cancelled; `JoinHandle::abort_handle` does the same for a lone task.
+#[test]
+fn abort_handles_cancel_one_task() {
+    check(
+        || async {
+            let mut set = task::JoinSet::new();
+            let stuck = set.spawn(std::future::pending::<u32>());
+            set.spawn(async { 1 });
+            assert!(!stuck.is_finished());
+            stuck.abort();
+            assert!(stuck.is_finished());
+            let (mut done, mut cancelled) = (Vec::new(), 0);
+            while let Some(r) = set.join_next().await {
+                match r {
+                    Ok(v) => done.push(v),
+                    Err(e) => cancelled += e.is_cancelled() as u32,
+                }
+            }
+            assert_eq!((done, cancelled), (vec![1], 1));
+
+            let lone = task::spawn(std::future::pending::<()>());
+            lone.abort_handle().abort();
+            assert!(lone.await.unwrap_err().is_cancelled());
+        },
+        dfs(),
+    );
+}
+
+/// In production they are tokio's, on a tokio runtime.
 #[test]
 fn in_production_they_are_tokio() {
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -278,5 +454,16 @@ fn in_production_they_are_tokio() {
         assert!(set.join_next().await.is_none());
         btx.send("up").unwrap();
         assert_eq!(brx.recv().await.unwrap(), "up");
+
+        let cell = sync::OnceCell::new();
+        assert_eq!(*cell.get_or_init(|| async { 3 }).await, 3);
+        assert!(matches!(
+            cell.set(4),
+            Err(sync::SetError::AlreadyInitializedError(4))
+        ));
+        assert_eq!(task::spawn_blocking(|| 6 * 7).await.unwrap(), 42);
+        let stuck = set.spawn(std::future::pending());
+        stuck.abort();
+        assert!(set.join_next().await.unwrap().unwrap_err().is_cancelled());
     });
 }

@@ -361,6 +361,14 @@ impl Executor {
         Poll::Pending
     }
 
+    /// Whether `task` finished or was aborted (`JoinHandle::is_finished`).
+    pub(crate) fn is_done(&self, task: u32) -> bool {
+        self.tasks
+            .borrow()
+            .get(task as usize)
+            .map_or(true, |t| t.done)
+    }
+
     /// Cancels `task` (JoinHandle::abort): it never runs again; its joiner sees a cancellation.
     pub(crate) fn abort(&self, task: u32) {
         let (fut, waker) = {

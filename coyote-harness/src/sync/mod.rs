@@ -3,7 +3,7 @@
 //! Each type wraps the tokio primitive of the same name (tokio's sync primitives work under any
 //! executor), so production and test mode share one implementation and the same semantics,
 //! fairness included. What test mode adds: every operation that can wait (`lock`, `read`,
-//! `write`, `acquire`, `notified`, `send` on a bounded channel, `recv`) first yields to the
+//! `write`, `acquire`, `notified`, `send` on a bounded channel, `recv`, `get_or_init`) first yields to the
 //! strategy, and while it waits, the task is recorded as blocked on that operation at the
 //! caller's source line, so a deadlock report names it. Operations that cannot wait (`try_lock`,
 //! `notify_one`, unbounded `send`, dropping a guard) are not scheduling points: they run
@@ -27,6 +27,7 @@ pub mod broadcast;
 mod locks;
 pub mod mpsc;
 mod notify;
+mod once_cell;
 pub mod oneshot;
 pub mod watch;
 
@@ -36,6 +37,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use locks::{Mutex, RwLock, Semaphore};
 pub use notify::{Notified, Notify};
+pub use once_cell::{OnceCell, SetError};
 pub use tokio::sync::{
     AcquireError, MutexGuard, RwLockReadGuard, RwLockWriteGuard, SemaphorePermit, TryAcquireError,
     TryLockError,

@@ -12,7 +12,7 @@
 //! however many tasks the set holds; dropping the set aborts the tasks still in it, as tokio's
 //! does.
 
-use super::{spawn, JoinError, JoinHandle};
+use super::{spawn, AbortHandle, AbortInner, JoinError, JoinHandle};
 use crate::rt::{in_test, with_executor, YieldPoint};
 use std::collections::VecDeque;
 use std::fmt;
@@ -106,16 +106,17 @@ impl<T: Send + 'static> JoinSet<T> {
     }
 
     /// Spawns `future` as a task of this set; see [`spawn`](super::spawn) for when it runs.
-    /// (tokio's returns an `AbortHandle`; here, abort through [`JoinSet::abort_all`].)
+    /// Aborting it through the returned handle leaves it in the set, to be joined as
+    /// cancelled (unless it had finished).
     #[track_caller]
-    pub fn spawn<F>(&mut self, future: F)
+    pub fn spawn<F>(&mut self, future: F) -> AbortHandle
     where
         F: Future<Output = T> + Send + 'static,
     {
         match &mut self.inner {
-            Inner::Tokio(set) => {
-                set.spawn(future);
-            }
+            Inner::Tokio(set) => AbortHandle {
+                inner: AbortInner::Tokio(set.spawn(future)),
+            },
             Inner::Controlled {
                 tasks,
                 finished,
@@ -129,7 +130,9 @@ impl<T: Send + 'static> JoinSet<T> {
                     lock(&finished).push_back(key);
                     out
                 });
+                let abort = handle.abort_handle();
                 tasks.push((key, handle));
+                abort
             }
         }
     }

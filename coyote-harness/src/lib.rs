@@ -69,8 +69,8 @@
 //! * [`task`]: `spawn`, `spawn_blocking`, `JoinHandle`, `AbortHandle`, `JoinSet`, `yield_now`,
 //!   `yield_read`, `yield_write`, `join_all`, `select`, `when_any`.
 //! * [`time`]: `sleep`, `timeout`, `interval`, `now`: virtual in tests.
-//! * [`sync`]: `Mutex`, `RwLock`, `Semaphore`, `Notify`, `Barrier`, `OnceCell`, `mpsc`,
-//!   `oneshot`, `watch`, `broadcast`.
+//! * [`sync`]: `Mutex`, `RwLock`, `Semaphore` (with their owned guards and permits), `Notify`,
+//!   `Barrier`, `OnceCell`, `mpsc`, `oneshot`, `watch`, `broadcast`.
 //! * [`random`]: declared non-determinism, explored by the strategy.
 //! * [`select!`]: `tokio::select!`, with which of several ready branches wins explored by the
 //!   strategy and recorded in the trace (plain `tokio::select!` draws it from tokio's own

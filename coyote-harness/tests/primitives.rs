@@ -1,5 +1,5 @@
 //! `sync::watch`, `sync::broadcast`, `sync::Barrier`, `sync::OnceCell`, `task::JoinSet`,
-//! `task::spawn_blocking` and `task::AbortHandle`: the bug a user writes with each is found, its
+//! `task::spawn_blocking`, `task::AbortHandle` and the owned guards and permits: the bug a user writes with each is found, its
 //! fixed form passes every schedule (`dfs`), and in production each is tokio's.
 
 mod common;
@@ -432,6 +432,104 @@ fn abort_handles_cancel_one_task() {
     );
 }
 
+/// Requests limited to one at a time by a semaphore: the spawner takes an owned permit and
+/// moves it into the request's task, which holds it to the end (the fix) or drops it at once
+/// (the bug, as `let _ = permit` does).
+fn limited(fixed: bool) -> impl Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> {
+    move || {
+        Box::pin(async move {
+            let sem = Arc::new(sync::Semaphore::new(1));
+            let busy = Arc::new(AtomicBool::new(false));
+            let mut set = task::JoinSet::new();
+            for _ in 0..2 {
+                let permit = sem.clone().acquire_owned().await.unwrap();
+                let busy = busy.clone();
+                set.spawn(async move {
+                    let _held = if fixed {
+                        Some(permit)
+                    } else {
+                        drop(permit);
+                        None
+                    };
+                    assert!(!busy.swap(true, Ordering::SeqCst), "two requests at once");
+                    task::yield_now().await;
+                    busy.store(false, Ordering::SeqCst);
+                });
+            }
+            while set.join_next().await.is_some() {}
+            assert_eq!(sem.available_permits(), 1);
+        })
+    }
+}
+
+/// A permit dropped before the work it guards is found; held to the end, it passes every
+/// schedule, and the spawner's second `acquire_owned` waits for it.
+#[test]
+fn an_owned_permit_dropped_early_is_found_and_holding_it_fixes_it() {
+    let err = std::panic::catch_unwind(|| check(limited(false), dfs()))
+        .expect_err("both requests can run at once");
+    assert!(panic_text(err).contains("two requests at once"));
+    check(limited(true), dfs());
+}
+
+/// Owned guards move into tasks and keep their lock alive; a cancelled `lock_owned` leaves the
+/// lock usable; a write waiting for the task's own read guard is a deadlock named at its line.
+#[test]
+fn owned_guards_move_into_tasks_and_waits_on_them_are_reported() {
+    check(
+        || async {
+            let m = Arc::new(sync::Mutex::new(0));
+            let guard = m.clone().lock_owned().await;
+            assert!(Arc::ptr_eq(sync::OwnedMutexGuard::mutex(&guard), &m));
+            assert!(m.clone().try_lock_owned().is_err());
+            let waited = coyote_harness::time::timeout(
+                std::time::Duration::from_millis(5),
+                m.clone().lock_owned(),
+            )
+            .await;
+            assert!(waited.is_err(), "the lock is held");
+            let t = task::spawn(async move {
+                let mut guard = guard;
+                task::yield_now().await;
+                *guard += 1;
+            });
+            assert_eq!(
+                *m.lock().await,
+                1,
+                "the task released the lock after its write"
+            );
+            t.await.unwrap();
+
+            let l = Arc::new(sync::RwLock::new(5));
+            let (a, b) = (l.clone().read_owned().await, l.clone().read_owned().await);
+            assert_eq!(*a + *b, 10);
+            drop((a, b));
+            let mut w = l.clone().write_owned().await;
+            *w = 6;
+            drop(l); // the guard keeps the lock alive
+            assert_eq!(*w, 6);
+        },
+        dfs(),
+    );
+    let err = std::panic::catch_unwind(|| {
+        check(
+            || async {
+                let l = Arc::new(sync::RwLock::new(0));
+                let _r = l.clone().read_owned().await;
+                *l.clone().write_owned().await += 1;
+            },
+            Config::new().iterations(1),
+        )
+    })
+    .expect_err("the write waits for the task's own read");
+    let msg = panic_text(err);
+    assert!(
+        msg.contains("deadlock")
+            && msg.contains("rwlock.write at coyote-harness/tests/primitives.rs"),
+        "{msg}"
+    );
+}
+
 /// In production they are tokio's, on a tokio runtime.
 #[test]
 fn in_production_they_are_tokio() {
@@ -465,5 +563,19 @@ fn in_production_they_are_tokio() {
         let stuck = set.spawn(std::future::pending());
         stuck.abort();
         assert!(set.join_next().await.unwrap().unwrap_err().is_cancelled());
+
+        let sem = Arc::new(sync::Semaphore::new(1));
+        let m = Arc::new(sync::Mutex::new(1));
+        let (permit, guard) = (
+            sem.clone().acquire_owned().await.unwrap(),
+            m.clone().lock_owned().await,
+        );
+        let t = tokio::spawn(async move {
+            let (_permit, mut guard) = (permit, guard);
+            *guard += 1;
+        });
+        assert_eq!(*m.lock().await, 2);
+        t.await.unwrap();
+        assert_eq!(sem.available_permits(), 1);
     });
 }

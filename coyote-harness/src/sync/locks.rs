@@ -1,9 +1,14 @@
 //! `Mutex`, `RwLock` and `Semaphore` over tokio's.
 
-use crate::rt::{reads, writes, Controlled};
+use super::owned::{
+    borrow_static, Owned, OwnedMutexGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard,
+    OwnedSemaphorePermit,
+};
+use crate::rt::{reads, writes, Controlled, OpKind};
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
+use std::sync::Arc;
 use tokio::sync::{
     AcquireError, MutexGuard, RwLockReadGuard, RwLockWriteGuard, SemaphorePermit, TryAcquireError,
     TryLockError,
@@ -32,12 +37,14 @@ impl<T: ?Sized> Mutex<T> {
     /// Locks the mutex, waiting until it is free. A scheduling point.
     #[track_caller]
     pub fn lock(&self) -> impl Future<Output = MutexGuard<'_, T>> + '_ {
-        Controlled::new(
-            self.inner.lock(),
-            "mutex.lock",
-            Location::caller(),
-            writes(self),
-        )
+        self.lock_at(Location::caller())
+    }
+
+    fn lock_at(
+        &self,
+        loc: &'static Location<'static>,
+    ) -> Controlled<impl Future<Output = MutexGuard<'_, T>> + '_> {
+        Controlled::new(self.inner.lock(), "mutex.lock", loc, writes(self))
     }
 
     /// Locks the mutex if it is free. Not a scheduling point.
@@ -60,6 +67,29 @@ impl<T: Default> Default for Mutex<T> {
 impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.inner.fmt(f)
+    }
+}
+
+impl<T: ?Sized + 'static> Mutex<T> {
+    /// [`Mutex::lock`] for a mutex behind an `Arc`: the guard holds a clone of the `Arc`, so it
+    /// can move into a spawned task. A scheduling point, named `mutex.lock`.
+    #[track_caller]
+    pub fn lock_owned(self: Arc<Self>) -> impl Future<Output = OwnedMutexGuard<T>> {
+        let loc = Location::caller();
+        async move {
+            // Declared first, so dropped last, also if this future is dropped while waiting.
+            let lock = self;
+            // SAFETY: the guard borrowing it is stored with `lock` in the `Owned`.
+            let this = unsafe { borrow_static(&lock) };
+            Owned::new(this.lock_at(loc).await, lock)
+        }
+    }
+
+    /// [`Mutex::try_lock`] for a mutex behind an `Arc`. Not a scheduling point.
+    pub fn try_lock_owned(self: Arc<Self>) -> Result<OwnedMutexGuard<T>, TryLockError> {
+        // SAFETY: the guard borrowing it is stored with `self` in the `Owned`.
+        let this = unsafe { borrow_static(&self) };
+        Ok(Owned::new(this.inner.try_lock()?, self))
     }
 }
 
@@ -86,23 +116,27 @@ impl<T: ?Sized> RwLock<T> {
     /// Shared access. A scheduling point.
     #[track_caller]
     pub fn read(&self) -> impl Future<Output = RwLockReadGuard<'_, T>> + '_ {
-        Controlled::new(
-            self.inner.read(),
-            "rwlock.read",
-            Location::caller(),
-            reads(self),
-        )
+        self.read_at(Location::caller())
+    }
+
+    fn read_at(
+        &self,
+        loc: &'static Location<'static>,
+    ) -> Controlled<impl Future<Output = RwLockReadGuard<'_, T>> + '_> {
+        Controlled::new(self.inner.read(), "rwlock.read", loc, reads(self))
     }
 
     /// Exclusive access. A scheduling point.
     #[track_caller]
     pub fn write(&self) -> impl Future<Output = RwLockWriteGuard<'_, T>> + '_ {
-        Controlled::new(
-            self.inner.write(),
-            "rwlock.write",
-            Location::caller(),
-            writes(self),
-        )
+        self.write_at(Location::caller())
+    }
+
+    fn write_at(
+        &self,
+        loc: &'static Location<'static>,
+    ) -> Controlled<impl Future<Output = RwLockWriteGuard<'_, T>> + '_> {
+        Controlled::new(self.inner.write(), "rwlock.write", loc, writes(self))
     }
 
     /// Shared access if available now. Not a scheduling point.
@@ -118,6 +152,36 @@ impl<T: ?Sized> RwLock<T> {
     /// The value, through a unique reference.
     pub fn get_mut(&mut self) -> &mut T {
         self.inner.get_mut()
+    }
+}
+
+impl<T: ?Sized + 'static> RwLock<T> {
+    /// [`RwLock::read`] for a lock behind an `Arc` (the guard holds a clone of it). A
+    /// scheduling point, named `rwlock.read`.
+    #[track_caller]
+    pub fn read_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockReadGuard<T>> {
+        let loc = Location::caller();
+        async move {
+            // Declared first, so dropped last, also if this future is dropped while waiting.
+            let lock = self;
+            // SAFETY: the guard borrowing it is stored with `lock` in the `Owned`.
+            let this = unsafe { borrow_static(&lock) };
+            Owned::new(this.read_at(loc).await, lock)
+        }
+    }
+
+    /// [`RwLock::write`] for a lock behind an `Arc` (the guard holds a clone of it). A
+    /// scheduling point, named `rwlock.write`.
+    #[track_caller]
+    pub fn write_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockWriteGuard<T>> {
+        let loc = Location::caller();
+        async move {
+            // Declared first, so dropped last, also if this future is dropped while waiting.
+            let lock = self;
+            // SAFETY: the guard borrowing it is stored with `lock` in the `Owned`.
+            let this = unsafe { borrow_static(&lock) };
+            Owned::new(this.write_at(loc).await, lock)
+        }
     }
 }
 
@@ -144,12 +208,7 @@ impl Semaphore {
     /// Takes one permit, waiting for it. A scheduling point.
     #[track_caller]
     pub fn acquire(&self) -> impl Future<Output = Result<SemaphorePermit<'_>, AcquireError>> + '_ {
-        Controlled::new(
-            self.inner.acquire(),
-            "semaphore.acquire",
-            Location::caller(),
-            writes(self),
-        )
+        self.acquire_at(1, Location::caller())
     }
 
     /// Takes `n` permits, waiting for them. A scheduling point.
@@ -158,12 +217,53 @@ impl Semaphore {
         &self,
         n: u32,
     ) -> impl Future<Output = Result<SemaphorePermit<'_>, AcquireError>> + '_ {
-        Controlled::new(
-            self.inner.acquire_many(n),
-            "semaphore.acquire",
-            Location::caller(),
-            writes(self),
-        )
+        self.acquire_at(n, Location::caller())
+    }
+
+    fn acquire_at(
+        &self,
+        n: u32,
+        loc: &'static Location<'static>,
+    ) -> Controlled<impl Future<Output = Result<SemaphorePermit<'_>, AcquireError>> + '_> {
+        const KIND: OpKind = "semaphore.acquire";
+        Controlled::new(self.inner.acquire_many(n), KIND, loc, writes(self))
+    }
+
+    /// [`Semaphore::acquire`] for a semaphore behind an `Arc`: the permit holds a clone of it,
+    /// so it can move into a spawned task. A scheduling point.
+    #[track_caller]
+    pub fn acquire_owned(
+        self: Arc<Self>,
+    ) -> impl Future<Output = Result<OwnedSemaphorePermit, AcquireError>> {
+        self.acquire_many_owned_at(1, Location::caller())
+    }
+
+    /// [`Semaphore::acquire_many`] for a semaphore behind an `Arc`. A scheduling point.
+    #[track_caller]
+    pub fn acquire_many_owned(
+        self: Arc<Self>,
+        n: u32,
+    ) -> impl Future<Output = Result<OwnedSemaphorePermit, AcquireError>> {
+        self.acquire_many_owned_at(n, Location::caller())
+    }
+
+    async fn acquire_many_owned_at(
+        self: Arc<Self>,
+        n: u32,
+        loc: &'static Location<'static>,
+    ) -> Result<OwnedSemaphorePermit, AcquireError> {
+        // Declared first, so dropped last, also if this future is dropped while waiting.
+        let sem = self;
+        // SAFETY: the permit borrowing it is stored with `sem` in the `Owned`.
+        let this = unsafe { borrow_static(&sem) };
+        Ok(Owned::new(this.acquire_at(n, loc).await?, sem))
+    }
+
+    /// [`Semaphore::try_acquire`] for a semaphore behind an `Arc`. Not a scheduling point.
+    pub fn try_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, TryAcquireError> {
+        // SAFETY: the permit borrowing it is stored with `self` in the `Owned`.
+        let this = unsafe { borrow_static(&self) };
+        Ok(Owned::new(this.inner.try_acquire()?, self))
     }
 
     /// Takes one permit if one is free. Not a scheduling point.

@@ -29,6 +29,7 @@ pub mod mpsc;
 mod notify;
 mod once_cell;
 pub mod oneshot;
+mod owned;
 pub mod watch;
 
 use coyote_core::strategy::Access;
@@ -38,6 +39,9 @@ pub use barrier::{Barrier, BarrierWaitResult};
 pub use locks::{Mutex, RwLock, Semaphore};
 pub use notify::{Notified, Notify};
 pub use once_cell::{OnceCell, SetError};
+pub use owned::{
+    Owned, OwnedMutexGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, OwnedSemaphorePermit,
+};
 pub use tokio::sync::{
     AcquireError, MutexGuard, RwLockReadGuard, RwLockWriteGuard, SemaphorePermit, TryAcquireError,
     TryLockError,

@@ -1,0 +1,122 @@
+//! Owned guards and permits: what `Mutex::lock_owned`, `RwLock::read_owned`/`write_owned` and
+//! `Semaphore::acquire_owned` return. Each holds an `Arc` of its lock, so it can move into a
+//! spawned task, as tokio's owned guards do.
+//!
+//! Each is tokio's borrowed guard of the lock inside that `Arc` (borrowed for `'static`),
+//! stored next to the `Arc`.
+//!
+//! Invariants: `guard` is declared before `lock`, so it is dropped (unlocking) while `lock`
+//! still keeps the lock alive, and nothing hands the `'static` guard out; the lock sits in the
+//! `Arc`'s allocation, which does not move when the `Arc` does. So the borrow never outlives
+//! what it borrows. Acquiring goes through the same controlled operations as the borrowed forms
+//! (the same scheduling point, kind and caller line).
+
+use super::{Mutex, RwLock, Semaphore};
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+use tokio::sync::{MutexGuard, RwLockReadGuard, RwLockWriteGuard, SemaphorePermit};
+
+/// A guard or permit that owns an `Arc` of its lock; see the aliases [`OwnedMutexGuard`],
+/// [`OwnedRwLockReadGuard`], [`OwnedRwLockWriteGuard`] and [`OwnedSemaphorePermit`].
+pub struct Owned<G, L: ?Sized> {
+    /// Borrows from `*lock`; declared first, so dropped first.
+    guard: G,
+    lock: Arc<L>,
+}
+
+/// Exclusive access to a [`Mutex`] behind an `Arc`; mirrors `tokio::sync::OwnedMutexGuard`.
+pub type OwnedMutexGuard<T> = Owned<MutexGuard<'static, T>, Mutex<T>>;
+/// Shared access to an [`RwLock`] behind an `Arc`; mirrors `tokio::sync::OwnedRwLockReadGuard`.
+pub type OwnedRwLockReadGuard<T> = Owned<RwLockReadGuard<'static, T>, RwLock<T>>;
+/// Exclusive access to an [`RwLock`] behind an `Arc`; mirrors
+/// `tokio::sync::OwnedRwLockWriteGuard`.
+pub type OwnedRwLockWriteGuard<T> = Owned<RwLockWriteGuard<'static, T>, RwLock<T>>;
+/// Permits of a [`Semaphore`] behind an `Arc`, returned when dropped; mirrors
+/// `tokio::sync::OwnedSemaphorePermit`.
+pub type OwnedSemaphorePermit = Owned<SemaphorePermit<'static>, Semaphore>;
+
+/// The lock inside `lock`, borrowed for as long as the caller keeps `lock`.
+///
+/// # Safety
+///
+/// Whatever borrows from the result must be dropped before the last clone of `lock`: in
+/// practice, stored in an [`Owned`] together with `lock`.
+pub(super) unsafe fn borrow_static<L: ?Sized + 'static>(lock: &Arc<L>) -> &'static L {
+    // SAFETY: the pointer is valid while an `Arc` of the allocation lives; the caller keeps one
+    // for as long as the borrow is used (see above).
+    unsafe { &*Arc::as_ptr(lock) }
+}
+
+impl<G, L: ?Sized> Owned<G, L> {
+    /// Pairs `guard`, which borrows from `*lock` (see [`borrow_static`]), with `lock`.
+    pub(super) fn new(guard: G, lock: Arc<L>) -> Self {
+        Owned { guard, lock }
+    }
+}
+
+impl<T: ?Sized> OwnedMutexGuard<T> {
+    /// The mutex this guard locks.
+    pub fn mutex(this: &Self) -> &Arc<Mutex<T>> {
+        &this.lock
+    }
+}
+
+impl<T: ?Sized> OwnedRwLockReadGuard<T> {
+    /// The lock this guard reads.
+    pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
+        &this.lock
+    }
+}
+
+impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
+    /// The lock this guard writes.
+    pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
+        &this.lock
+    }
+}
+
+impl OwnedSemaphorePermit {
+    /// The semaphore the permits belong to.
+    pub fn semaphore(&self) -> &Arc<Semaphore> {
+        &self.lock
+    }
+
+    /// How many permits this holds.
+    pub fn num_permits(&self) -> usize {
+        self.guard.num_permits()
+    }
+
+    /// Keeps the permits taken: dropping no longer returns them to the semaphore.
+    pub fn forget(self) {
+        let Owned { guard, lock } = self;
+        guard.forget();
+        drop(lock);
+    }
+}
+
+impl<G: Deref, L: ?Sized> Deref for Owned<G, L> {
+    type Target = G::Target;
+
+    fn deref(&self) -> &G::Target {
+        &self.guard
+    }
+}
+
+impl<G: DerefMut, L: ?Sized> DerefMut for Owned<G, L> {
+    fn deref_mut(&mut self) -> &mut G::Target {
+        &mut self.guard
+    }
+}
+
+impl<G: fmt::Debug, L: ?Sized> fmt::Debug for Owned<G, L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.guard.fmt(f)
+    }
+}
+
+impl<G: fmt::Display, L: ?Sized> fmt::Display for Owned<G, L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.guard.fmt(f)
+    }
+}

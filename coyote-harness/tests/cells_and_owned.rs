@@ -4,9 +4,9 @@
 
 mod common;
 
-use common::{dfs, panic_text};
+use common::{deadlock_report, dfs, panic_text};
 
-use coyote_harness::{check, sync, task, Config};
+use coyote_harness::{check, sync, task};
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -109,21 +109,13 @@ fn once_cell_set_cancellation_and_self_wait() {
     let seen = SET_OUTCOMES.lock().unwrap().clone();
     assert_eq!(seen, ["already", "initializing", "set"].into(), "{seen:?}");
 
-    let err = std::panic::catch_unwind(|| {
-        check(
-            || async {
-                let cell = sync::OnceCell::new();
-                let v = cell
-                    .get_or_init(|| async { *cell.get_or_init(|| async { 1 }).await + 1 })
-                    .await;
-                assert_eq!(*v, 2);
-            },
-            Config::new().iterations(1),
-        )
-    })
-    .expect_err("the initializer waits for itself");
-    let msg = panic_text(err);
-    assert!(msg.contains("deadlock"), "{msg}");
+    let msg = deadlock_report(|| async {
+        let cell = sync::OnceCell::new();
+        let v = cell
+            .get_or_init(|| async { *cell.get_or_init(|| async { 1 }).await + 1 })
+            .await;
+        assert_eq!(*v, 2);
+    });
     assert!(
         msg.contains("once_cell.get_or_init at coyote-harness/tests/cells_and_owned.rs"),
         "{msg}"
@@ -209,21 +201,14 @@ fn owned_guards_move_into_tasks_and_waits_on_them_are_reported() {
         },
         dfs(),
     );
-    let err = std::panic::catch_unwind(|| {
-        check(
-            || async {
-                let l = Arc::new(sync::RwLock::new(0));
-                let _r = l.clone().read_owned().await;
-                *l.clone().write_owned().await += 1;
-            },
-            Config::new().iterations(1),
-        )
-    })
-    .expect_err("the write waits for the task's own read");
-    let msg = panic_text(err);
+    // The write waits for the task's own read.
+    let msg = deadlock_report(|| async {
+        let l = Arc::new(sync::RwLock::new(0));
+        let _r = l.clone().read_owned().await;
+        *l.clone().write_owned().await += 1;
+    });
     assert!(
-        msg.contains("deadlock")
-            && msg.contains("rwlock.write at coyote-harness/tests/cells_and_owned.rs"),
+        msg.contains("rwlock.write at coyote-harness/tests/cells_and_owned.rs"),
         "{msg}"
     );
 }

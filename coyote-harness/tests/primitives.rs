@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{dfs, panic_text};
+use common::{deadlock_report, dfs, panic_text};
 
 use coyote_harness::{check, sync, task, Config};
 use std::collections::BTreeSet;
@@ -310,6 +310,66 @@ fn abort_handles_cancel_one_task() {
             assert!(lone.await.unwrap_err().is_cancelled());
         },
         dfs(),
+    );
+}
+
+/// The sizes of the batches `recv_many` returned, over all schedules.
+static BATCHES: Mutex<BTreeSet<usize>> = Mutex::new(BTreeSet::new());
+
+/// `recv_many` takes whatever has arrived (every batching is explored); a reserved slot is
+/// the sender's until it sends or drops the permit; `closed` waits for the receiver to go, and
+/// a sender waiting on a receiver that never goes is a deadlock named at its line.
+#[test]
+fn recv_many_reserve_and_closed() {
+    BATCHES.lock().unwrap().clear();
+    check(
+        || async {
+            let (tx, mut rx) = sync::mpsc::channel(4);
+            let producer = task::spawn(async move {
+                for i in 0..3u32 {
+                    tx.send(i).await.unwrap();
+                }
+            });
+            let (mut got, mut buffer) = (Vec::new(), Vec::new());
+            loop {
+                let n = rx.recv_many(&mut buffer, 10).await;
+                if n == 0 {
+                    break;
+                }
+                BATCHES.lock().unwrap().insert(n);
+                got.append(&mut buffer);
+            }
+            assert_eq!(got, [0, 1, 2]);
+            producer.await.unwrap();
+
+            let (tx, rx) = sync::mpsc::channel::<u32>(1);
+            let permit = tx.reserve().await.unwrap();
+            assert!(tx.try_send(1).is_err(), "the one slot is reserved");
+            drop(permit);
+            tx.try_send(2).unwrap();
+            assert_eq!((rx.len(), tx.max_capacity()), (1, 1));
+            drop(rx);
+            tx.closed().await;
+            assert!(tx.reserve().await.is_err(), "no receiver");
+
+            let (mut reply, request) = sync::oneshot::channel::<u32>();
+            let responder = task::spawn(async move { reply.closed().await });
+            drop(request); // the requester gave up
+            responder.await.unwrap();
+        },
+        Config::new().strategy("dfs").iterations(2_000),
+    );
+    let seen = BATCHES.lock().unwrap().clone();
+    assert!(seen.contains(&1) && seen.contains(&3), "{seen:?}");
+
+    // The receiver never goes.
+    let msg = deadlock_report(|| async {
+        let (tx, _rx) = sync::mpsc::channel::<()>(1);
+        tx.closed().await;
+    });
+    assert!(
+        msg.contains("mpsc.closed at coyote-harness/tests/primitives.rs"),
+        "{msg}"
     );
 }
 

@@ -1,7 +1,9 @@
 //! Multi-producer, single-consumer channels; mirrors `tokio::sync::mpsc`.
 //!
-//! `recv` is a scheduling point; so is `send` on a bounded channel (it may wait for room).
-//! `UnboundedSender::send` never waits and is not a scheduling point.
+//! `recv` and `recv_many` are scheduling points; so are `send` and `reserve` on a bounded channel
+//! (they may wait for room), and a sender's `closed` (it waits for the receiver to go).
+//! `UnboundedSender::send`, `Permit::send` and the `try_` forms never wait and are not
+//! scheduling points.
 //!
 //! A bounded channel's two ends share an id, so a race-aware strategy sees a `send` and a `recv`
 //! waiting on the same channel as racing writes of it.
@@ -13,6 +15,7 @@ use std::future::Future;
 use std::panic::Location;
 pub use tokio::sync::mpsc::error;
 use tokio::sync::mpsc::error::{SendError, TryRecvError, TrySendError};
+pub use tokio::sync::mpsc::Permit;
 
 /// A bounded channel with room for `buffer` messages.
 pub fn channel<T>(buffer: usize) -> (Sender<T>, Receiver<T>) {
@@ -64,9 +67,32 @@ impl<T> Sender<T> {
         )
     }
 
+    /// Reserves a slot, waiting for room; the [`Permit`] then sends without waiting (and gives
+    /// the slot back if dropped unused). A scheduling point, named `mpsc.send`.
+    #[track_caller]
+    pub fn reserve(&self) -> impl Future<Output = Result<Permit<'_, T>, SendError<()>>> + '_ {
+        Controlled::new(
+            self.inner.reserve(),
+            "mpsc.send",
+            Location::caller(),
+            self.channel,
+        )
+    }
+
     /// Sends if there is room now. Not a scheduling point.
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         self.inner.try_send(value)
+    }
+
+    /// Waits until the receiver is gone (dropped or closed). A scheduling point.
+    #[track_caller]
+    pub fn closed(&self) -> impl Future<Output = ()> + '_ {
+        Controlled::new(
+            self.inner.closed(),
+            "mpsc.closed",
+            Location::caller(),
+            self.channel,
+        )
     }
 
     /// Whether the receiver is gone.
@@ -77,6 +103,11 @@ impl<T> Sender<T> {
     /// Free slots now.
     pub fn capacity(&self) -> usize {
         self.inner.capacity()
+    }
+
+    /// The channel's size, as created.
+    pub fn max_capacity(&self) -> usize {
+        self.inner.max_capacity()
     }
 }
 
@@ -99,6 +130,23 @@ impl<T> Receiver<T> {
         )
     }
 
+    /// Waits for at least one message, then moves up to `limit` into `buffer`; returns how
+    /// many (0 once every sender is gone, or if `limit` is 0). A scheduling point, named
+    /// `mpsc.recv`.
+    #[track_caller]
+    pub fn recv_many<'a>(
+        &'a mut self,
+        buffer: &'a mut Vec<T>,
+        limit: usize,
+    ) -> impl Future<Output = usize> + 'a {
+        Controlled::new(
+            self.inner.recv_many(buffer, limit),
+            "mpsc.recv",
+            Location::caller(),
+            self.channel,
+        )
+    }
+
     /// The next message if one is there. Not a scheduling point.
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
         self.inner.try_recv()
@@ -107,6 +155,16 @@ impl<T> Receiver<T> {
     /// Closes the channel to new messages.
     pub fn close(&mut self) {
         self.inner.close()
+    }
+
+    /// Messages waiting now.
+    pub fn len(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// Whether no message is waiting now.
+    pub fn is_empty(&self) -> bool {
+        self.inner.is_empty()
     }
 }
 
@@ -128,6 +186,18 @@ impl<T> UnboundedSender<T> {
     /// Sends without waiting. Not a scheduling point.
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
         self.inner.send(value)
+    }
+
+    /// Waits until the receiver is gone (dropped or closed). A scheduling point.
+    #[track_caller]
+    pub fn closed(&self) -> impl Future<Output = ()> + '_ {
+        // Only senders wait for this; nothing else waiting on the channel races with it.
+        Controlled::new(
+            self.inner.closed(),
+            "mpsc.closed",
+            Location::caller(),
+            Access::NONE,
+        )
     }
 
     /// Whether the receiver is gone.
@@ -155,6 +225,22 @@ impl<T> UnboundedReceiver<T> {
         )
     }
 
+    /// Waits for at least one message, then moves up to `limit` into `buffer`; returns how
+    /// many (0 once every sender is gone, or if `limit` is 0). A scheduling point.
+    #[track_caller]
+    pub fn recv_many<'a>(
+        &'a mut self,
+        buffer: &'a mut Vec<T>,
+        limit: usize,
+    ) -> impl Future<Output = usize> + 'a {
+        Controlled::new(
+            self.inner.recv_many(buffer, limit),
+            "mpsc.recv",
+            Location::caller(),
+            Access::NONE,
+        )
+    }
+
     /// The next message if one is there. Not a scheduling point.
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
         self.inner.try_recv()
@@ -163,5 +249,15 @@ impl<T> UnboundedReceiver<T> {
     /// Closes the channel to new messages.
     pub fn close(&mut self) {
         self.inner.close()
+    }
+
+    /// Messages waiting now.
+    pub fn len(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// Whether no message is waiting now.
+    pub fn is_empty(&self) -> bool {
+        self.inner.is_empty()
     }
 }

@@ -1,5 +1,5 @@
-//! One-shot channels; mirrors `tokio::sync::oneshot`. Awaiting the receiver is a scheduling
-//! point; sending never waits and is not one.
+//! One-shot channels; mirrors `tokio::sync::oneshot`. Awaiting the receiver, and the sender's
+//! `closed`, are scheduling points; sending never waits and is not one.
 
 use crate::rt::{Controlled, OpKind};
 use coyote_core::strategy::Access;
@@ -40,6 +40,18 @@ impl<T> Sender<T> {
     /// Whether the receiver is gone.
     pub fn is_closed(&self) -> bool {
         self.inner.is_closed()
+    }
+
+    /// Waits until the receiver is gone (dropped or closed): the requester no longer wants the
+    /// answer. A scheduling point.
+    #[track_caller]
+    pub fn closed(&mut self) -> impl Future<Output = ()> + '_ {
+        Controlled::new(
+            self.inner.closed(),
+            "oneshot.closed",
+            Location::caller(),
+            Access::NONE,
+        )
     }
 }
 

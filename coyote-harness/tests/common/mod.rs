@@ -3,7 +3,8 @@
 // Each test binary compiles this module and uses a subset of it.
 #![allow(dead_code)]
 
-use coyote_harness::Config;
+use coyote_harness::{check, Config};
+use std::future::Future;
 use std::path::{Path, PathBuf};
 
 /// Exhaustive exploration, with room for every space these tests build.
@@ -24,4 +25,20 @@ pub fn written_trace(dir: &Path) -> PathBuf {
 /// The message of a caught panic.
 pub fn panic_text(e: Box<dyn std::any::Any + Send>) -> String {
     e.downcast_ref::<String>().cloned().unwrap_or_default()
+}
+
+/// The report of the deadlock one iteration of `test` must end in; panics if it passes or ends
+/// in another bug.
+pub fn deadlock_report<F, Fut>(test: F) -> String
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()> + 'static,
+{
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        check(&test, Config::new().iterations(1))
+    }))
+    .expect_err("the test deadlocks");
+    let msg = panic_text(err);
+    assert!(msg.contains("deadlock"), "{msg}");
+    msg
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{deadlock_report, dfs, panic_text};
+use common::{deadlock_report, dfs, on_tokio, panic_text};
 
 use coyote_harness::{check, sync, task};
 use std::collections::BTreeSet;
@@ -216,10 +216,7 @@ fn owned_guards_move_into_tasks_and_waits_on_them_are_reported() {
 /// In production they are tokio's, on a tokio runtime.
 #[test]
 fn in_production_they_are_tokio() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    on_tokio(async {
         let cell = sync::OnceCell::new();
         assert_eq!(*cell.get_or_init(|| async { 3 }).await, 3);
         assert!(matches!(

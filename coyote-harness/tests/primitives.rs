@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{deadlock_report, dfs, panic_text};
+use common::{deadlock_report, dfs, on_tokio, panic_text};
 
 use coyote_harness::{check, sync, task, Config};
 use std::collections::BTreeSet;
@@ -376,10 +376,7 @@ fn recv_many_reserve_and_closed() {
 /// In production they are tokio's, on a tokio runtime.
 #[test]
 fn in_production_they_are_tokio() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    on_tokio(async {
         let (tx, mut rx) = sync::watch::channel(0);
         let (btx, mut brx) = sync::broadcast::channel(1);
         let barrier = Arc::new(sync::Barrier::new(2));

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{dfs, panic_text, written_trace};
+use common::{dfs, on_tokio, panic_text, written_trace};
 use coyote_harness::{check, replay, sync::mpsc, sync::oneshot, Config};
 use std::collections::BTreeSet;
 use std::sync::Mutex;
@@ -180,10 +180,7 @@ fn expressions_are_evaluated_in_written_order() {
 /// In production it is tokio's `select!`; `biased;` keeps the written order in both modes.
 #[test]
 fn production_is_tokio_and_biased_is_kept() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    on_tokio(async {
         assert!((1..=3).contains(&three_ready().await));
         let (t1, r1) = oneshot::channel::<u8>();
         let (t2, r2) = oneshot::channel::<u8>();

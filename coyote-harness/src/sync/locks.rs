@@ -1,10 +1,10 @@
 //! `Mutex`, `RwLock` and `Semaphore` over tokio's.
 
 use super::owned::{
-    borrow_static, Owned, OwnedMutexGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard,
-    OwnedSemaphorePermit,
+    self, OwnedMutexGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, OwnedSemaphorePermit,
 };
 use crate::rt::{reads, writes, Controlled, OpKind};
+use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
@@ -76,20 +76,14 @@ impl<T: ?Sized + 'static> Mutex<T> {
     #[track_caller]
     pub fn lock_owned(self: Arc<Self>) -> impl Future<Output = OwnedMutexGuard<T>> {
         let loc = Location::caller();
-        async move {
-            // Declared first, so dropped last, also if this future is dropped while waiting.
-            let lock = self;
-            // SAFETY: the guard borrowing it is stored with `lock` in the `Owned`.
-            let this = unsafe { borrow_static(&lock) };
-            Owned::new(this.lock_at(loc).await, lock)
-        }
+        infallible(owned::acquire(self, move |m| async move {
+            Ok(m.lock_at(loc).await)
+        }))
     }
 
     /// [`Mutex::try_lock`] for a mutex behind an `Arc`. Not a scheduling point.
     pub fn try_lock_owned(self: Arc<Self>) -> Result<OwnedMutexGuard<T>, TryLockError> {
-        // SAFETY: the guard borrowing it is stored with `self` in the `Owned`.
-        let this = unsafe { borrow_static(&self) };
-        Ok(Owned::new(this.inner.try_lock()?, self))
+        owned::try_acquire(self, |m| m.inner.try_lock())
     }
 }
 
@@ -161,13 +155,9 @@ impl<T: ?Sized + 'static> RwLock<T> {
     #[track_caller]
     pub fn read_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockReadGuard<T>> {
         let loc = Location::caller();
-        async move {
-            // Declared first, so dropped last, also if this future is dropped while waiting.
-            let lock = self;
-            // SAFETY: the guard borrowing it is stored with `lock` in the `Owned`.
-            let this = unsafe { borrow_static(&lock) };
-            Owned::new(this.read_at(loc).await, lock)
-        }
+        infallible(owned::acquire(self, move |l| async move {
+            Ok(l.read_at(loc).await)
+        }))
     }
 
     /// [`RwLock::write`] for a lock behind an `Arc` (the guard holds a clone of it). A
@@ -175,13 +165,9 @@ impl<T: ?Sized + 'static> RwLock<T> {
     #[track_caller]
     pub fn write_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockWriteGuard<T>> {
         let loc = Location::caller();
-        async move {
-            // Declared first, so dropped last, also if this future is dropped while waiting.
-            let lock = self;
-            // SAFETY: the guard borrowing it is stored with `lock` in the `Owned`.
-            let this = unsafe { borrow_static(&lock) };
-            Owned::new(this.write_at(loc).await, lock)
-        }
+        infallible(owned::acquire(self, move |l| async move {
+            Ok(l.write_at(loc).await)
+        }))
     }
 }
 
@@ -247,23 +233,17 @@ impl Semaphore {
         self.acquire_many_owned_at(n, Location::caller())
     }
 
-    async fn acquire_many_owned_at(
+    fn acquire_many_owned_at(
         self: Arc<Self>,
         n: u32,
         loc: &'static Location<'static>,
-    ) -> Result<OwnedSemaphorePermit, AcquireError> {
-        // Declared first, so dropped last, also if this future is dropped while waiting.
-        let sem = self;
-        // SAFETY: the permit borrowing it is stored with `sem` in the `Owned`.
-        let this = unsafe { borrow_static(&sem) };
-        Ok(Owned::new(this.acquire_at(n, loc).await?, sem))
+    ) -> impl Future<Output = Result<OwnedSemaphorePermit, AcquireError>> {
+        owned::acquire(self, move |s| s.acquire_at(n, loc))
     }
 
     /// [`Semaphore::try_acquire`] for a semaphore behind an `Arc`. Not a scheduling point.
     pub fn try_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, TryAcquireError> {
-        // SAFETY: the permit borrowing it is stored with `self` in the `Owned`.
-        let this = unsafe { borrow_static(&self) };
-        Ok(Owned::new(this.inner.try_acquire()?, self))
+        owned::try_acquire(self, |s| s.inner.try_acquire())
     }
 
     /// Takes one permit if one is free. Not a scheduling point.
@@ -284,5 +264,13 @@ impl Semaphore {
     /// Closes the semaphore: waiting and future acquires fail.
     pub fn close(&self) {
         self.inner.close()
+    }
+}
+
+/// The output of a future that cannot fail.
+async fn infallible<T>(f: impl Future<Output = Result<T, Infallible>>) -> T {
+    match f.await {
+        Ok(v) => v,
+        Err(never) => match never {},
     }
 }

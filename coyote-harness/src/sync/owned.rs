@@ -13,6 +13,7 @@
 
 use super::{Mutex, RwLock, Semaphore};
 use std::fmt;
+use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use tokio::sync::{MutexGuard, RwLockReadGuard, RwLockWriteGuard, SemaphorePermit};
@@ -36,23 +37,40 @@ pub type OwnedRwLockWriteGuard<T> = Owned<RwLockWriteGuard<'static, T>, RwLock<T
 /// `tokio::sync::OwnedSemaphorePermit`.
 pub type OwnedSemaphorePermit = Owned<SemaphorePermit<'static>, Semaphore>;
 
-/// The lock inside `lock`, borrowed for as long as the caller keeps `lock`.
-///
-/// # Safety
-///
-/// Whatever borrows from the result must be dropped before the last clone of `lock`: in
-/// practice, stored in an [`Owned`] together with `lock`.
-pub(super) unsafe fn borrow_static<L: ?Sized + 'static>(lock: &Arc<L>) -> &'static L {
-    // SAFETY: the pointer is valid while an `Arc` of the allocation lives; the caller keeps one
-    // for as long as the borrow is used (see above).
-    unsafe { &*Arc::as_ptr(lock) }
+/// Acquires the lock inside `lock` with `acquire` (given the lock, borrowed for `'static`) and
+/// pairs the guard or permit it gives with `lock`. The one place (with [`try_acquire`]) where
+/// the `'static` borrow is made.
+pub(super) async fn acquire<L, G, E, Fut>(
+    lock: Arc<L>,
+    acquire: impl FnOnce(&'static L) -> Fut,
+) -> Result<Owned<G, L>, E>
+where
+    L: ?Sized + 'static,
+    Fut: Future<Output = Result<G, E>>,
+{
+    // A local declared before the acquiring future, so dropped after it, also when this future
+    // is dropped while it waits (the waiter unlinks itself from the lock then).
+    let lock = lock;
+    // SAFETY: the allocation lives while `lock` does; the acquiring future is dropped before
+    // `lock` (above), and what it gives is stored with `lock` in the `Owned`, dropped first.
+    let this = unsafe { &*Arc::as_ptr(&lock) };
+    Ok(Owned {
+        guard: acquire(this).await?,
+        lock,
+    })
 }
 
-impl<G, L: ?Sized> Owned<G, L> {
-    /// Pairs `guard`, which borrows from `*lock` (see [`borrow_static`]), with `lock`.
-    pub(super) fn new(guard: G, lock: Arc<L>) -> Self {
-        Owned { guard, lock }
-    }
+/// [`acquire`] for the `try_` forms, which never wait.
+pub(super) fn try_acquire<L: ?Sized + 'static, G, E>(
+    lock: Arc<L>,
+    acquire: impl FnOnce(&'static L) -> Result<G, E>,
+) -> Result<Owned<G, L>, E> {
+    // SAFETY: as in `acquire`: what borrows from the allocation is stored with `lock`.
+    let this = unsafe { &*Arc::as_ptr(&lock) };
+    Ok(Owned {
+        guard: acquire(this)?,
+        lock,
+    })
 }
 
 impl<T: ?Sized> OwnedMutexGuard<T> {

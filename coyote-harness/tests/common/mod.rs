@@ -42,3 +42,11 @@ where
     assert!(msg.contains("deadlock"), "{msg}");
     msg
 }
+
+/// Runs `future` to completion on a tokio current-thread runtime: production mode.
+pub fn on_tokio<F: Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(future)
+}

@@ -133,7 +133,10 @@ impl<T> JoinHandle<T> {
     /// Cancels the task: it never runs again, and awaiting this handle gives a cancelled error.
     /// (A task cannot abort itself; a `spawn_blocking` task already running cannot be aborted.)
     pub fn abort(&self) {
-        self.abort_handle().abort()
+        match &self.inner {
+            Inner::Tokio(h) => h.abort(),
+            Inner::Controlled { id, generation, .. } => abort_controlled(*id, *generation),
+        }
     }
 
     /// A handle that can abort the task without joining it.
@@ -151,8 +154,26 @@ impl<T> JoinHandle<T> {
 
     /// Whether the task has finished (or was aborted). Never waits; not a scheduling point.
     pub fn is_finished(&self) -> bool {
-        self.abort_handle().is_finished()
+        match &self.inner {
+            Inner::Tokio(h) => h.is_finished(),
+            Inner::Controlled { id, generation, .. } => controlled_is_finished(*id, *generation),
+        }
     }
+}
+
+/// Aborts controlled task `id` if it belongs to the running iteration (`generation`).
+fn abort_controlled(id: u32, generation: u32) {
+    with_executor(|ex| {
+        if ex.generation() == generation {
+            ex.abort(id)
+        }
+    });
+}
+
+/// Whether controlled task `id` of iteration `generation` has finished; a task of an earlier
+/// iteration has.
+fn controlled_is_finished(id: u32, generation: u32) -> bool {
+    with_executor(|ex| ex.generation() != generation || ex.is_done(id)).unwrap_or(true)
 }
 
 /// An owned permission to abort a task, without joining it; mirrors `tokio::task::AbortHandle`.
@@ -172,13 +193,7 @@ impl AbortHandle {
     pub fn abort(&self) {
         match &self.inner {
             AbortInner::Tokio(h) => h.abort(),
-            AbortInner::Controlled { id, generation } => {
-                with_executor(|ex| {
-                    if ex.generation() == *generation {
-                        ex.abort(*id)
-                    }
-                });
-            }
+            AbortInner::Controlled { id, generation } => abort_controlled(*id, *generation),
         }
     }
 
@@ -187,10 +202,7 @@ impl AbortHandle {
     pub fn is_finished(&self) -> bool {
         match &self.inner {
             AbortInner::Tokio(h) => h.is_finished(),
-            AbortInner::Controlled { id, generation } => {
-                with_executor(|ex| ex.generation() != *generation || ex.is_done(*id))
-                    .unwrap_or(true)
-            }
+            AbortInner::Controlled { id, generation } => controlled_is_finished(*id, *generation),
         }
     }
 }

@@ -90,8 +90,9 @@ impl<T> OnceCell<T> {
     }
 
     /// The value, initializing the cell with `f` first if it is empty. If another task is
-    /// initializing it, waits for that task; if that task is cancelled, runs `f` instead. A
-    /// scheduling point (in test mode), named `once_cell.get_or_init`.
+    /// initializing it, waits for that task; if that task is cancelled, runs `f` instead. On an
+    /// empty cell, a scheduling point (in test mode), named `once_cell.get_or_init`; on an
+    /// initialized one, none (the value can no longer change).
     #[track_caller]
     pub fn get_or_init<'a, F, Fut>(&'a self, f: F) -> impl Future<Output = &'a T> + 'a
     where
@@ -141,6 +142,11 @@ impl<T> OnceCell<T> {
         Fut: Future<Output = Result<T, E>>,
     {
         const KIND: &str = "once_cell.get_or_init";
+        // An initialized cell never changes again (that needs `&mut`), so reading it races with
+        // nothing: no scheduling point.
+        if let Some(v) = self.cell.get() {
+            return Ok(v);
+        }
         YieldPoint::with_access(KIND, loc, writes(self)).await;
         if let Some(v) = self.cell.get() {
             return Ok(v);

@@ -254,5 +254,6 @@ fn test_trace(iteration: u64, kind: BugKind, message: &str) -> Trace {
         },
         log: Vec::new(),
         allow_real_clock: false,
+        liveness_threshold: None,
     }
 }

@@ -226,6 +226,10 @@ pub struct Trace {
     /// Recorded with `coyote test --allow-real-clock`: replay allows reading the real clock too.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_real_clock: bool,
+    /// Steps a monitor could stay hot in the iteration (`spec::Monitor`), when a fair strategy
+    /// ran it; replay applies the same limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liveness_threshold: Option<u32>,
 }
 
 /// A trace that cannot be read.
@@ -374,6 +378,7 @@ mod tests {
             },
             log: vec!["step 1  task 0 (main)  spawn  at src/lib.rs:1:1".into()],
             allow_real_clock: false,
+            liveness_threshold: None,
         }
     }
 

@@ -86,6 +86,14 @@ impl Config {
         self
     }
 
+    /// Scheduling steps per iteration of a fair strategy (`fair-pct`, `probabilistic`, the
+    /// portfolio's `fair-pct` turns); a monitor may stay hot for half as many steps in them
+    /// before it is a liveness bug (see [`spec::Monitor`](crate::spec::Monitor)).
+    pub fn max_fair_steps(mut self, n: u32) -> Self {
+        self.bounds.max_fair_steps = n;
+        self
+    }
+
     /// Treat hitting the step bound as a bug.
     pub fn step_bound_is_bug(mut self, yes: bool) -> Self {
         self.step_bound_is_bug = yes;

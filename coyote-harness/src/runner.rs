@@ -73,12 +73,15 @@ pub(crate) fn run(
         if !strategy.begin_iteration() {
             break;
         }
-        let bound = if strategy.is_fair() {
+        let fair = strategy.is_fair();
+        let bound = if fair {
             spec.bounds.max_fair_steps
         } else {
             spec.bounds.max_steps
         };
-        ex.set_max_steps(bound);
+        // A monitor may stay hot for half the fair bound (Coyote's default) before a fair
+        // execution counts as never meeting it.
+        ex.set_bounds(bound, fair.then_some(spec.bounds.max_fair_steps / 2));
         // Resuming after a crash: iterations up to the failed one ran before and are re-run
         // silently, only to bring the strategy to where it was; the failed one is cut.
         let rerun = spec.resume_after.filter(|r| iteration <= r.iteration);
@@ -191,6 +194,7 @@ fn build_trace(
         failure,
         log: ex.log(),
         allow_real_clock: false,
+        liveness_threshold: ex.liveness_threshold(),
     }
 }
 
@@ -218,6 +222,7 @@ pub(crate) fn replay(
         verbose,
         break_at_step: (break_before_failure && trace.steps > 0).then(|| trace.steps - 1),
         coverage: false,
+        liveness_threshold: trace.liveness_threshold,
     });
     strategy.begin_iteration();
     let (fut, entry) = make();

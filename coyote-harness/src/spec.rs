@@ -1,13 +1,23 @@
-//! Specifications: assertions the tester checks in every explored execution.
+//! Specifications: assertions and monitors the tester checks in every explored execution.
 //!
 //! `spec::assert` is a safety check. A failure is a bug of kind `assertion` with the message and
 //! the caller's source line; the iteration ends there. In production it panics like `assert!`.
 //! (A plain `assert!` or `unwrap` in a task is a bug too, of kind `panic`.)
+//!
+//! [`Monitor`]s observe events from the whole program ([`monitor`]) and check properties that
+//! span tasks: safety, with `spec::assert` in their handler, and liveness, with a
+//! [`Temperature`]: a monitor still hot when the execution ends, or hot for too long in a fair
+//! execution, is a bug of kind `liveness` (see [`Monitor`]).
 
 use crate::rt::executor::SpecFailurePayload;
 use crate::rt::with_executor;
 use coyote_core::trace::BugKind;
 use std::panic::Location;
+
+mod monitor;
+
+pub(crate) use monitor::ErasedMonitor;
+pub use monitor::{monitor, register, Monitor, Temperature};
 
 /// Fails the test with `message` unless `condition` holds.
 #[track_caller]

@@ -78,5 +78,6 @@ pub(super) fn capture_trace(s: &Session<'_>, test: &str, c: Capture) -> Trace {
         },
         log: Vec::new(),
         allow_real_clock: false,
+        liveness_threshold: None,
     }
 }

@@ -18,6 +18,7 @@
 
 mod choices;
 mod diagnostics;
+mod monitors;
 mod run_loop;
 #[cfg(test)]
 mod tests;
@@ -27,6 +28,7 @@ use super::context::Installed;
 use super::panics;
 use super::point::{OpKind, YIELD};
 use super::waker::task_waker;
+use crate::spec::Temperature;
 use coyote_core::strategy::{Access, OpId, Strategy};
 use coyote_core::trace::{BugKind, Decision, Failure};
 use std::any::Any;
@@ -68,6 +70,8 @@ pub(crate) struct ExecConfig {
     pub(crate) verbose: bool,
     pub(crate) break_at_step: Option<u32>,
     pub(crate) coverage: bool,
+    /// Steps a monitor may stay hot in this iteration (`None`: no limit, an unfair strategy).
+    pub(crate) liveness_threshold: Option<u32>,
 }
 
 struct Task {
@@ -135,6 +139,13 @@ enum Record {
         child: u32,
         loc: &'static Location<'static>,
     },
+    /// A monitor's temperature changed.
+    Monitor {
+        task: u32,
+        name: &'static str,
+        temperature: Temperature,
+        loc: &'static Location<'static>,
+    },
 }
 
 type DecisionSink = NonNull<dyn FnMut(Decision)>;
@@ -167,6 +178,11 @@ pub(crate) struct Executor {
     foreign_wakes_at_start: Cell<u64>,
     /// The `coyote` binary's real-clock watch, armed around every poll (`None` outside it).
     clock_watch: Option<ClockWatch>,
+    /// The iteration's monitors (see `monitors.rs`), how many are hot, and the step at which
+    /// one has been hot too long.
+    monitors: RefCell<Vec<monitors::Slot>>,
+    hot: Cell<u32>,
+    liveness_deadline: Cell<u32>,
 }
 
 impl Executor {
@@ -193,6 +209,9 @@ impl Executor {
             threads_at_start: diagnostics::os_threads(),
             foreign_wakes_at_start: Cell::new(0),
             clock_watch: ClockWatch::find(),
+            monitors: RefCell::new(Vec::new()),
+            hot: Cell::new(0),
+            liveness_deadline: Cell::new(u32::MAX),
         }
     }
 
@@ -200,9 +219,17 @@ impl Executor {
         *self.config.borrow_mut() = config;
     }
 
-    /// The step bound of the next iterations (fair strategies get the fair bound).
-    pub(crate) fn set_max_steps(&self, max_steps: u32) {
-        self.config.borrow_mut().max_steps = max_steps;
+    /// The step bound of the next iterations (fair strategies get the fair bound), and how
+    /// many steps a monitor may stay hot in them (`None` for unfair strategies).
+    pub(crate) fn set_bounds(&self, max_steps: u32, liveness_threshold: Option<u32>) {
+        let mut config = self.config.borrow_mut();
+        config.max_steps = max_steps;
+        config.liveness_threshold = liveness_threshold;
+    }
+
+    /// How many steps a monitor may stay hot in the current iteration (see `set_bounds`).
+    pub(crate) fn liveness_threshold(&self) -> Option<u32> {
+        self.config.borrow().liveness_threshold
     }
 
     /// Stops the next iterations right after their `limit`-th decision (scheduling decision or

@@ -5,6 +5,7 @@
 //! failure, trace or coverage request.
 
 use super::{fmt_loc, ChoiceOf, Executor, Record, Task, JOINS_SEVERAL};
+use crate::spec::Temperature;
 use coyote_core::trace::{BugKind, Decision, Failure};
 
 /// OS threads in this process (Linux: /proc/self/status), 0 if unknown.
@@ -182,6 +183,17 @@ impl Executor {
                 format!("spawn task {child}"),
                 fmt_loc(loc)
             ),
+            Record::Monitor {
+                task,
+                name: monitor,
+                temperature,
+                loc,
+            } => format!(
+                "           {:<8} {:<16} at {}",
+                name(task),
+                format!("monitor {monitor}: {}", temperature_name(temperature)),
+                fmt_loc(loc)
+            ),
         }
     }
 
@@ -195,5 +207,13 @@ impl Executor {
                 *m.entry(k).or_insert(0) += n;
                 m
             })
+    }
+}
+
+fn temperature_name(t: Temperature) -> &'static str {
+    match t {
+        Temperature::Hot => "hot",
+        Temperature::Cold => "cold",
+        Temperature::Plain => "plain",
     }
 }

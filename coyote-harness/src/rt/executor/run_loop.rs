@@ -68,6 +68,8 @@ impl Executor {
         for f in futures {
             let _ = catch_unwind(AssertUnwindSafe(move || drop(f)));
         }
+        let monitors = self.clear_monitors();
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(monitors)));
         let outputs: Vec<_> = self
             .tasks
             .borrow_mut()
@@ -106,8 +108,11 @@ impl Executor {
                 {
                     let tasks = self.tasks.borrow();
                     let main_done = tasks[0].done;
+                    // Timers fire while `main` runs, and after it while a monitor is hot: a
+                    // background task may still meet what the monitor waits for.
+                    let timers = !main_done || self.any_hot();
                     for (i, t) in tasks.iter().enumerate() {
-                        if !t.done && (t.enabled || (!main_done && t.timer.is_some())) {
+                        if !t.done && (t.enabled || (timers && t.timer.is_some())) {
                             enabled.push(i as u32);
                             if last == Some(i as u32) {
                                 last_enabled = last;
@@ -115,14 +120,19 @@ impl Executor {
                         }
                     }
                     if enabled.is_empty() {
-                        return if main_done {
-                            IterationOutcome::Completed
-                        } else {
+                        return if !main_done {
                             IterationOutcome::Bug(self.deadlock(&tasks))
+                        } else if self.any_hot() {
+                            IterationOutcome::Bug(self.hot_at_end())
+                        } else {
+                            IterationOutcome::Completed
                         };
                     }
                 }
                 let step = self.step.get();
+                if step >= self.liveness_deadline.get() {
+                    return IterationOutcome::Bug(self.hot_too_long());
+                }
                 if step >= max_steps {
                     return IterationOutcome::StepBound;
                 }

@@ -80,7 +80,7 @@ pub(crate) struct TestArgs {
     /// Scheduling steps per iteration before it is cut short.
     #[arg(long, default_value_t = 10_000)]
     pub(crate) max_steps: u32,
-    /// Step bound for fair strategies (fair-pct, probabilistic).
+    /// Step bound for fair strategies (fair-pct, probabilistic); a monitor hot for half as many steps in them is a liveness bug.
     #[arg(long, default_value_t = 100_000)]
     pub(crate) max_fair_steps: u32,
     /// Treat hitting the step bound as a bug (a livelock).

@@ -75,7 +75,8 @@
 //! * [`select!`]: `tokio::select!`, with which of several ready branches wins explored by the
 //!   strategy and recorded in the trace (plain `tokio::select!` draws it from tokio's own
 //!   generator, which coyote does not control).
-//! * [`spec`]: assertions checked in every execution.
+//! * [`spec`]: assertions and monitors (safety and liveness specifications) checked in every
+//!   execution.
 #![warn(missing_docs)]
 
 #[doc(hidden)]

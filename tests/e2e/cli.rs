@@ -39,6 +39,42 @@ fn finds_the_shared_entry_bug_and_replays_it() {
 }
 
 #[test]
+fn a_lost_resize_is_a_liveness_bug_whose_trace_replays() {
+    // A smaller fair bound keeps the trace short: the liveness threshold is half of it.
+    let fair = ["--seed", "1", "--max-fair-steps", "4000"];
+    let out = out_dir("pool");
+    let o = coyote_test(&lib("pool_manager"), "pool_manager", &out, &fair);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let trace_path = out.join("pool_manager-1.trace");
+    let trace = Trace::read(&trace_path).unwrap();
+    assert_eq!(trace.failure.kind, BugKind::Liveness);
+    assert!(
+        trace.failure.message.contains(
+            "monitor SteadyPool is hot and has not been cold for more than 2000 steps of a fair execution"
+        ),
+        "{}",
+        trace.failure
+    );
+    assert!(trace.strategy.contains("fair-pct"), "{}", trace.strategy);
+    assert_eq!(trace.liveness_threshold, Some(2000));
+
+    let o = coyote(&["replay", s(&trace_path)]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(t.contains("reproduced the recorded failure"), "{t}");
+    assert!(t.contains("monitor SteadyPool: hot"), "{t}");
+
+    let out = out_dir("pool-fixed");
+    let o = coyote_test(
+        &lib("pool_manager"),
+        "pool_manager_fixed",
+        &out,
+        &[&fair[..], &["-i", "2000"]].concat(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
+
+#[test]
 fn fixed_variants_pass_ten_thousand_iterations() {
     for (l, test) in [
         ("shared_entry", "shared_entry_fixed"),

@@ -52,6 +52,8 @@ fn built() {
                 "faulty",
                 "-p",
                 "sctbench",
+                "-p",
+                "pool-manager",
             ])
             .status()
             .expect("cargo runs");

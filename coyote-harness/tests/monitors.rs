@@ -359,3 +359,32 @@ fn line_of(needle: &str) -> usize {
         .expect("the line exists")
         + 1
 }
+
+// ----- a handler that fails leaves the monitor in a state its temperature cannot read -----
+
+#[derive(Debug, Default)]
+struct Fragile {
+    broken: bool,
+}
+
+impl Monitor for Fragile {
+    type Event = ();
+
+    fn on_event(&mut self, _: ()) {
+        self.broken = true;
+        panic!("the handler failed");
+    }
+
+    fn temperature(&self) -> Temperature {
+        assert!(!self.broken, "asked a broken monitor");
+        Temperature::Cold
+    }
+}
+
+#[test]
+fn a_panicking_handler_is_the_reported_bug() {
+    let msg = bug(Config::new().iterations(1), || async {
+        spec::monitor::<Fragile>(());
+    });
+    assert!(msg.contains("panic: the handler failed"), "{msg}");
+}

@@ -50,7 +50,13 @@ impl Held<'_> {
 impl Drop for Held<'_> {
     fn drop(&mut self) {
         if let Some(m) = self.monitor.take() {
-            self.ex.put_monitor(self.index, m, self.loc);
+            if std::thread::panicking() {
+                // The handler failed (the iteration ends with that failure): put the monitor
+                // back without asking its temperature, whose panic now would abort the process.
+                self.ex.monitors.borrow_mut()[self.index].monitor = Some(m);
+            } else {
+                self.ex.put_monitor(self.index, m, self.loc);
+            }
         }
     }
 }

@@ -79,7 +79,7 @@ pub(crate) fn run(
         } else {
             spec.bounds.max_steps
         };
-        // A monitor may stay hot for half the fair bound (Coyote's default) before a fair
+        // A monitor may stay hot for half the fair bound before a fair
         // execution counts as never meeting it.
         ex.set_bounds(bound, fair.then_some(spec.bounds.max_fair_steps / 2));
         // Resuming after a crash: iterations up to the failed one ran before and are re-run

@@ -145,8 +145,8 @@ fn test_name<F>() -> String {
 /// Runs `test` under the controlled executor for `config.iterations` iterations.
 ///
 /// # Panics
-/// When a bug is found, with its description, the trace file written under the trace directory,
-/// and how to replay it.
+/// When a bug is found, with its description, its step log (the first and last 100 lines of a
+/// longer one), the trace file written under the trace directory, and how to replay it.
 #[track_caller]
 pub fn check<F, Fut>(test: F, config: Config)
 where
@@ -198,10 +198,30 @@ where
             trace.strategy,
             trace.seed,
             trace.failure,
-            trace.log.join("\n"),
+            shown_log(&trace.log),
             where_
         );
     }
+}
+
+/// Log lines a `check` failure shows at each end of a longer log.
+const SHOWN_LOG_LINES: usize = 100;
+
+/// The step log for a failure message: whole when short; else its first and last
+/// [`SHOWN_LOG_LINES`] lines around a line saying how many are left out (a liveness bug found in
+/// a fair execution logs tens of thousands of steps; the trace file keeps them all).
+fn shown_log(log: &[String]) -> String {
+    if log.len() <= 2 * SHOWN_LOG_LINES + 1 {
+        return log.join("\n");
+    }
+    let (head, rest) = log.split_at(SHOWN_LOG_LINES);
+    let (skipped, tail) = rest.split_at(rest.len() - SHOWN_LOG_LINES);
+    format!(
+        "{}\n... {} more lines (the trace file has them all; replay prints every step) ...\n{}",
+        head.join("\n"),
+        skipped.len(),
+        tail.join("\n")
+    )
 }
 
 /// Replays a trace written by [`check`] (or `coyote test`) against `test`, in-process, printing
@@ -225,4 +245,22 @@ where
     result
         .failure
         .unwrap_or_else(|| panic!("coyote replay: the execution did not fail"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown_log;
+
+    #[test]
+    fn long_logs_show_both_ends() {
+        let log: Vec<String> = (1..=1000).map(|i| format!("step {i}")).collect();
+        let shown = shown_log(&log);
+        assert_eq!(shown.lines().count(), 201);
+        assert!(shown.starts_with("step 1\n"));
+        assert!(shown.ends_with("\nstep 1000"));
+        assert!(shown.contains("\nstep 100\n... 800 more lines"));
+        assert!(shown.contains("...\nstep 901\n"));
+        let short: Vec<String> = log[..201].to_vec();
+        assert_eq!(shown_log(&short), short.join("\n"));
+    }
 }

@@ -3,24 +3,12 @@
 
 mod common;
 
-use common::{dfs, panic_text, written_trace};
+use common::{bug_report as bug, dfs, written_trace};
 use coyote_harness::spec::{self, Monitor, Temperature};
 use coyote_harness::sync::Mutex;
 use coyote_harness::{check, random, task, time, Config};
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// The panic message of the bug `check` must find in `test`.
-fn bug<F, Fut>(config: Config, test: F) -> String
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = ()> + 'static,
-{
-    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&test, config)))
-        .expect_err("a bug is found");
-    panic_text(err)
-}
 
 // ----- safety: at most one leader -----
 

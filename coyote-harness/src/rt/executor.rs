@@ -4,11 +4,14 @@
 //! Invariants:
 //! * task ids are dense and given in spawn order; task 0 is the test's entry future (`main`);
 //! * a task is *enabled* when its waker was called since it was last polled, and *schedulable*
-//!   when enabled or (while `main` is unfinished) holding an unfired timer: firing a timer is a
-//!   scheduler choice, and it moves virtual time forward to the timer's deadline;
-//! * the iteration ends when `main` is done and nothing is enabled (completed), when nothing is
-//!   schedulable while `main` is unfinished (deadlock), at the first failure, at the step bound,
-//!   or when the strategy stops it (replay divergence);
+//!   when enabled or (while `main` is unfinished or a monitor is hot) holding an unfired timer:
+//!   firing a timer is a scheduler choice, and it moves virtual time forward to the timer's
+//!   deadline;
+//! * the iteration ends when `main` is done and nothing is schedulable (completed, or a liveness
+//!   bug if a monitor is hot), when nothing is schedulable while `main` is unfinished (deadlock),
+//!   at the first failure, when a hot monitor reaches its liveness deadline (fair iterations
+//!   only, see `monitors.rs`), at the step bound, or when the strategy stops it (replay
+//!   divergence);
 //! * the hot loop allocates nothing once its buffers have grown: decisions, step records and the
 //!   enabled set are reused across iterations.
 //!
@@ -70,7 +73,8 @@ pub(crate) struct ExecConfig {
     pub(crate) verbose: bool,
     pub(crate) break_at_step: Option<u32>,
     pub(crate) coverage: bool,
-    /// Steps a monitor may stay hot in this iteration (`None`: no limit, an unfair strategy).
+    /// Steps a hot monitor may go without being cold in this iteration (`None`: no limit, an
+    /// unfair strategy).
     pub(crate) liveness_threshold: Option<u32>,
 }
 
@@ -220,14 +224,14 @@ impl Executor {
     }
 
     /// The step bound of the next iterations (fair strategies get the fair bound), and how
-    /// many steps a monitor may stay hot in them (`None` for unfair strategies).
+    /// many steps a hot monitor may go without being cold in them (`None` for unfair ones).
     pub(crate) fn set_bounds(&self, max_steps: u32, liveness_threshold: Option<u32>) {
         let mut config = self.config.borrow_mut();
         config.max_steps = max_steps;
         config.liveness_threshold = liveness_threshold;
     }
 
-    /// How many steps a monitor may stay hot in the current iteration (see `set_bounds`).
+    /// The liveness threshold of the current iteration (see `set_bounds`).
     pub(crate) fn liveness_threshold(&self) -> Option<u32> {
         self.config.borrow().liveness_threshold
     }

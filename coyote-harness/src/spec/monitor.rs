@@ -115,12 +115,11 @@ pub fn monitor<M: Monitor>(event: M::Event) {
     let loc = Location::caller();
     with_executor(|ex| {
         let mut held = ex.take_monitor(TypeId::of::<M>(), short_name::<M>(), make::<M>, loc);
-        if let Some(m) = held.monitor() {
-            m.as_any_mut()
-                .downcast_mut::<M>()
-                .expect("a monitor's slot holds its own type")
-                .on_event(event);
-        }
+        held.monitor()
+            .as_any_mut()
+            .downcast_mut::<M>()
+            .expect("a monitor's slot holds its own type")
+            .on_event(event);
     });
 }
 

@@ -27,6 +27,18 @@ pub fn panic_text(e: Box<dyn std::any::Any + Send>) -> String {
     e.downcast_ref::<String>().cloned().unwrap_or_default()
 }
 
+/// The report (`check`'s panic message) of the bug `check` must find in `test` under `config`;
+/// panics if it passes.
+pub fn bug_report<F, Fut>(config: Config, test: F) -> String
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()> + 'static,
+{
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&test, config)))
+        .expect_err("a bug is found");
+    panic_text(err)
+}
+
 /// The report of the deadlock one iteration of `test` must end in; panics if it passes or ends
 /// in another bug.
 pub fn deadlock_report<F, Fut>(test: F) -> String
@@ -34,11 +46,7 @@ where
     F: Fn() -> Fut,
     Fut: Future<Output = ()> + 'static,
 {
-    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        check(&test, Config::new().iterations(1))
-    }))
-    .expect_err("the test deadlocks");
-    let msg = panic_text(err);
+    let msg = bug_report(Config::new().iterations(1), test);
     assert!(msg.contains("deadlock"), "{msg}");
     msg
 }

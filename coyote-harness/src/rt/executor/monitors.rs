@@ -1,13 +1,14 @@
-//! The iteration's monitors (`spec::Monitor`): their slots, temperatures and heat, and the two
-//! liveness failures.
+//! The iteration's monitors (`spec::Monitor`): their slots and temperatures, the liveness
+//! deadline, and the two liveness failures.
 //!
 //! Invariants:
 //!
-//! * one slot per monitor type, in the order the monitors were made; slots are cleared when an
-//!   iteration starts and their monitors dropped at teardown, outside any borrow;
+//! * one slot per monitor type, in the order the monitors were made; teardown clears the slots
+//!   and drops their monitors outside any borrow, so every iteration starts with none;
 //! * while a monitor's `on_event` runs, its box is out of its slot (held by a [`Held`]), so the
 //!   handler may notify other monitors; notifying itself is a panic with a clear message;
-//! * `hot` is the number of slots whose temperature is `Hot`; a slot's `warm_since` is the step
+//! * `hot` is the number of slots whose temperature is `Hot` (kept, not counted, because the loop
+//!   reads it at every step); a slot's `warm_since` is the step
 //!   it first became hot after it was last `Cold` (or made), `None` while it has not been hot
 //!   since: `Plain` keeps it, `Cold` clears it;
 //! * `liveness_deadline` is the first step at which some *hot* monitor has been warm for more
@@ -42,8 +43,9 @@ pub(crate) struct Held<'a> {
 }
 
 impl Held<'_> {
-    pub(crate) fn monitor(&mut self) -> Option<&mut (dyn ErasedMonitor + 'static)> {
-        self.monitor.as_deref_mut()
+    /// The monitor (it is `None` only inside `drop`).
+    pub(crate) fn monitor(&mut self) -> &mut (dyn ErasedMonitor + 'static) {
+        self.monitor.as_deref_mut().expect("held until dropped")
     }
 }
 

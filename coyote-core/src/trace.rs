@@ -220,7 +220,9 @@ pub struct Trace {
     pub decisions: String,
     /// What went wrong.
     pub failure: Failure,
-    /// A readable log, one line per scheduling step.
+    /// A readable log: a line per scheduling step (and per spawn, declared choice and monitor
+    /// change), with long loops folded into their first and last rounds and one line for the
+    /// rounds between (replay regenerates the log; `decisions` is never folded).
     #[serde(default)]
     pub log: Vec<String>,
     /// Recorded with `coyote test --allow-real-clock`: replay allows reading the real clock too.

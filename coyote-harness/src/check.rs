@@ -208,8 +208,9 @@ where
 const SHOWN_LOG_LINES: usize = 100;
 
 /// The step log for a failure message: whole when short; else its first and last
-/// [`SHOWN_LOG_LINES`] lines around a line saying how many are left out (a liveness bug found in
-/// a fair execution logs tens of thousands of steps; the trace file keeps them all).
+/// [`SHOWN_LOG_LINES`] lines around a line saying how many are left out. (Loops are already
+/// folded in the log; this bounds a long log without them. Replaying the trace prints every
+/// step.)
 fn shown_log(log: &[String]) -> String {
     if log.len() <= 2 * SHOWN_LOG_LINES + 1 {
         return log.join("\n");
@@ -217,7 +218,7 @@ fn shown_log(log: &[String]) -> String {
     let (head, rest) = log.split_at(SHOWN_LOG_LINES);
     let (skipped, tail) = rest.split_at(rest.len() - SHOWN_LOG_LINES);
     format!(
-        "{}\n... {} more lines (the trace file has them all; replay prints every step) ...\n{}",
+        "{}\n... {} more lines (replaying the trace prints every step) ...\n{}",
         head.join("\n"),
         skipped.len(),
         tail.join("\n")

@@ -57,12 +57,36 @@ fn a_lost_resize_is_a_liveness_bug_whose_trace_replays() {
     );
     assert!(trace.strategy.contains("fair-pct"), "{}", trace.strategy);
     assert_eq!(trace.liveness_threshold, Some(2000));
+    // The reconciler's polling loop is folded in the readable log: a few dozen lines for
+    // thousands of steps, ending with the last step.
+    assert!(trace.log.len() < 100, "{:#?}", trace.log);
+    assert!(
+        trace.log.iter().any(|l| l.contains("more rounds of the")),
+        "{:#?}",
+        trace.log
+    );
+    let last = format!("step {}  ", trace.steps);
+    assert!(
+        trace.log.last().unwrap().starts_with(&last),
+        "{:#?}",
+        trace.log
+    );
 
     let o = coyote(&["replay", s(&trace_path)]);
     let t = text(&o);
     assert_eq!(o.status.code(), Some(1), "{t}");
     assert!(t.contains("reproduced the recorded failure"), "{t}");
     assert!(t.contains("monitor SteadyPool: hot"), "{t}");
+    assert!(t.contains("more rounds of the") && t.contains(&last), "{t}");
+
+    // At the default fair bound (a threshold of 50,000 steps) the trace stays small too.
+    let out = out_dir("pool-default");
+    let o = coyote_test(&lib("pool_manager"), "pool_manager", &out, &["--seed", "1"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let size = std::fs::metadata(out.join("pool_manager-1.trace"))
+        .unwrap()
+        .len();
+    assert!(size < 16 * 1024, "trace of {size} bytes");
 
     let out = out_dir("pool-fixed");
     let o = coyote_test(

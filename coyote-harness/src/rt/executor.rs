@@ -17,10 +17,11 @@
 //!
 //! This file holds the executor's state and what controlled operations call during a poll;
 //! submodules: [`run_loop`] (an iteration, step by step: the hot path), [`choices`] (declared
-//! choices and stopping from inside a task), `diagnostics` (deadlock reports, step logs).
+//! choices and stopping from inside a task), `diagnostics` (deadlock reports, step logs, folded by `fold`).
 
 mod choices;
 mod diagnostics;
+mod fold;
 mod monitors;
 mod run_loop;
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! Invariant: nothing here runs on the hot path; it formats what the loop recorded, once per
 //! failure, trace or coverage request.
 
+use super::fold::find_folds;
 use super::{fmt_loc, ChoiceOf, Executor, Record, Task, JOINS_SEVERAL};
 use crate::spec::Temperature;
 use coyote_core::trace::{BugKind, Decision, Failure};
@@ -97,19 +98,49 @@ impl Executor {
         self.decisions.borrow()
     }
 
-    /// The readable log of the last iteration.
+    /// The readable log of the last iteration, long loops folded (see `fold.rs`).
     pub(crate) fn log(&self) -> Vec<String> {
         let records = self.records.borrow();
+        let folds = find_folds(&records, same_record);
+        let mut lines = Vec::with_capacity(records.len().min(4096));
         let mut step = 0;
-        records
-            .iter()
-            .map(|r| {
-                if matches!(r, Record::Step { .. }) {
-                    step += 1;
+        let mut next_fold = folds.iter().peekable();
+        let mut i = 0;
+        while i < records.len() {
+            if let Some(fold) = next_fold.next_if(|f| f.start == i) {
+                let hidden = fold.hidden();
+                for r in &records[fold.start..hidden.start] {
+                    step += u32::from(matches!(r, Record::Step { .. }));
+                    lines.push(self.format_record(r, step));
                 }
-                self.format_record(r, step)
-            })
-            .collect()
+                let before = step;
+                step += records[hidden.clone()]
+                    .iter()
+                    .filter(|r| matches!(r, Record::Step { .. }))
+                    .count() as u32;
+                let rounds = fold.rounds - 2;
+                lines.push(if step > before {
+                    format!(
+                        "           ... {rounds} more rounds of the {} lines above: steps {} to {}, folded",
+                        fold.period,
+                        before + 1,
+                        step
+                    )
+                } else {
+                    format!(
+                        "           ... {rounds} more rounds of the {} lines above, folded",
+                        fold.period
+                    )
+                });
+                i = hidden.end;
+                continue;
+            }
+            let r = &records[i];
+            step += u32::from(matches!(r, Record::Step { .. }));
+            lines.push(self.format_record(r, step));
+            i += 1;
+        }
+        lines
     }
 
     pub(super) fn format_record(&self, r: &Record, step: u32) -> String {
@@ -207,6 +238,71 @@ impl Executor {
                 *m.entry(k).or_insert(0) += n;
                 m
             })
+    }
+}
+
+/// Whether two records read the same in the log, but for the time a timer fires at.
+fn same_record(a: &Record, b: &Record) -> bool {
+    match (*a, *b) {
+        (
+            Record::Step {
+                task,
+                kind,
+                loc,
+                joins,
+                timer,
+            },
+            Record::Step {
+                task: task2,
+                kind: kind2,
+                loc: loc2,
+                joins: joins2,
+                timer: timer2,
+            },
+        ) => {
+            task == task2
+                && kind == kind2
+                && loc == loc2
+                && (kind != "join" || joins == joins2)
+                && timer.is_some() == timer2.is_some()
+        }
+        (
+            Record::Choice {
+                task,
+                decision,
+                loc,
+                of,
+            },
+            Record::Choice {
+                task: task2,
+                decision: decision2,
+                loc: loc2,
+                of: of2,
+            },
+        ) => task == task2 && decision == decision2 && loc == loc2 && of == of2,
+        (
+            Record::Spawn { parent, child, loc },
+            Record::Spawn {
+                parent: parent2,
+                child: child2,
+                loc: loc2,
+            },
+        ) => parent == parent2 && child == child2 && loc == loc2,
+        (
+            Record::Monitor {
+                task,
+                name,
+                temperature,
+                loc,
+            },
+            Record::Monitor {
+                task: task2,
+                name: name2,
+                temperature: temperature2,
+                loc: loc2,
+            },
+        ) => task == task2 && name == name2 && temperature == temperature2 && loc == loc2,
+        _ => false,
     }
 }
 

@@ -185,3 +185,30 @@ fn a_deadlocked_join_names_the_task_it_waits_for() {
     );
     assert!(f.message.contains(&expected), "{}", f.message);
 }
+
+#[test]
+fn a_loop_is_folded_in_the_log_with_its_steps_counted_and_its_last_round_shown() {
+    let (outcome, log) = run_logged(async {
+        for _ in 0..50 {
+            task::yield_now().await;
+            task::yield_now().await;
+        }
+        // A different line after the loop is never folded into it.
+        crate::time::sleep(std::time::Duration::from_millis(5)).await;
+    });
+    assert!(
+        matches!(outcome, IterationOutcome::Completed),
+        "{outcome:?}"
+    );
+    let text = log.join("\n");
+    // 1 start step, 100 yields (rounds of 2), a sleep and its firing.
+    assert_eq!(log.len(), 1 + 2 + 1 + 2 + 2, "{text}");
+    assert!(
+        log[3].contains("... 48 more rounds of the 2 lines above: steps 4 to 99, folded"),
+        "{text}"
+    );
+    assert!(log[4].starts_with("step  100  main     yield"), "{text}");
+    assert!(log[5].starts_with("step  101  main     yield"), "{text}");
+    assert!(log[7].starts_with("step  103  main     sleep"), "{text}");
+    assert!(log[7].contains("(timer fires, now 5ms)"), "{text}");
+}

@@ -77,10 +77,13 @@
 //!   generator, which coyote does not control).
 //! * [`spec`]: assertions and monitors (safety and liveness specifications) checked in every
 //!   execution.
+//! * [`actor`]: actors and state machines with typed events, inboxes and timers; every send
+//!   and dequeue is a scheduling point.
 #![warn(missing_docs)]
 
 #[doc(hidden)]
 pub mod abi;
+pub mod actor;
 mod check;
 mod rt;
 mod runner;

@@ -16,6 +16,8 @@ use std::panic::Location;
 
 mod monitor;
 
+pub(crate) use monitor::short_name;
+
 pub(crate) use monitor::ErasedMonitor;
 pub use monitor::{monitor, register, Monitor, Temperature};
 

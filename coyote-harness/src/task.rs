@@ -122,6 +122,14 @@ enum Inner<T> {
 }
 
 impl<T> JoinHandle<T> {
+    /// The controlled task's id in test mode (`None` in production).
+    pub(crate) fn controlled_id(&self) -> Option<u32> {
+        match self.inner {
+            Inner::Controlled { id, .. } => Some(id),
+            Inner::Tokio(_) => None,
+        }
+    }
+
     /// Makes the next poll join at once, without the scheduling point before the join (the
     /// caller made one already: `JoinSet::join_next`).
     fn skip_join_point(&mut self) {

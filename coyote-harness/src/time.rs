@@ -109,6 +109,23 @@ impl Sleep {
     }
 }
 
+/// [`sleep`] attributed to `loc`, logged as `kind` in tests (an actor's timer).
+pub(crate) fn sleep_at(
+    duration: Duration,
+    kind: &'static str,
+    loc: &'static Location<'static>,
+) -> Sleep {
+    if in_test() {
+        Sleep::virtual_until((now() + duration).0, kind, loc)
+    } else {
+        Sleep {
+            inner: SleepInner::Tokio {
+                inner: tokio::time::sleep(duration),
+            },
+        }
+    }
+}
+
 /// Waits for `duration`. A scheduling point in tests.
 #[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {

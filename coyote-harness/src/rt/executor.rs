@@ -151,6 +151,8 @@ enum Record {
         temperature: Temperature,
         loc: &'static Location<'static>,
     },
+    /// A line of text for the log (`Executor::note`): `notes[start..end]`.
+    Note { task: u32, start: u32, end: u32 },
 }
 
 type DecisionSink = NonNull<dyn FnMut(Decision)>;
@@ -167,6 +169,8 @@ pub(crate) struct Executor {
     decision_sink: Cell<Option<DecisionSink>>,
     decisions: RefCell<Vec<Decision>>,
     records: RefCell<Vec<Record>>,
+    /// The text of this iteration's [`Record::Note`]s, one after another (reused).
+    notes: RefCell<String>,
     enabled: RefCell<Vec<OpId>>,
     /// At a decision of a strategy that reads them, what each enabled task is about to touch,
     /// index for index with `enabled` (reused, like `enabled`).
@@ -204,6 +208,7 @@ impl Executor {
             decision_sink: Cell::new(None),
             decisions: RefCell::new(Vec::with_capacity(256)),
             records: RefCell::new(Vec::with_capacity(256)),
+            notes: RefCell::new(String::new()),
             enabled: RefCell::new(Vec::with_capacity(16)),
             accesses: RefCell::new(Vec::with_capacity(16)),
             failure: RefCell::new(None),
@@ -364,6 +369,27 @@ impl Executor {
             });
         }
         id
+    }
+
+    /// Adds a line to the step log, in the running task, written by `write` (an actor's event
+    /// sent or handled, a state machine's transition). The text goes into one reused buffer,
+    /// so a note allocates nothing once the buffer has grown; `write` runs outside any borrow
+    /// (it may format user types).
+    pub(crate) fn note(&self, write: impl FnOnce(&mut String)) {
+        let mut notes = std::mem::take(&mut *self.notes.borrow_mut());
+        let start = notes.len() as u32;
+        write(&mut notes);
+        let end = notes.len() as u32;
+        *self.notes.borrow_mut() = notes;
+        let record = Record::Note {
+            task: self.current.get(),
+            start,
+            end,
+        };
+        self.records.borrow_mut().push(record);
+        if self.config.borrow().verbose {
+            eprintln!("{}", self.format_record(&record, self.step.get()));
+        }
     }
 
     /// Stores the running task's result for its `JoinHandle`.

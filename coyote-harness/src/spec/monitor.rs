@@ -141,7 +141,7 @@ fn make<M: Monitor>() -> Box<dyn ErasedMonitor> {
 
 /// `M`'s type name without its path and generic arguments (`Replicas` for
 /// `my_service::spec::Replicas<u32>`), for logs and reports.
-fn short_name<M>() -> &'static str {
+pub(crate) fn short_name<M>() -> &'static str {
     let full = std::any::type_name::<M>();
     let base = full.split('<').next().unwrap_or(full);
     base.rsplit("::").next().unwrap_or(base)

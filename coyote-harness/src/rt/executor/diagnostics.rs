@@ -101,7 +101,9 @@ impl Executor {
     /// The readable log of the last iteration, long loops folded (see `fold.rs`).
     pub(crate) fn log(&self) -> Vec<String> {
         let records = self.records.borrow();
-        let folds = find_folds(&records, same_record);
+        let notes = self.notes.borrow();
+        let folds = find_folds(&records, |a, b| same_record(&notes, a, b));
+        drop(notes);
         let mut lines = Vec::with_capacity(records.len().min(4096));
         let mut step = 0;
         let mut next_fold = folds.iter().peekable();
@@ -225,7 +227,21 @@ impl Executor {
                 format!("monitor {monitor}: {}", temperature_name(temperature)),
                 fmt_loc(loc)
             ),
+            Record::Note { task, start, end } => format!(
+                "           {:<8} {}",
+                name(task),
+                self.note_text(start, end)
+            ),
         }
+    }
+
+    /// The text of a [`Record::Note`] (empty if a panic while it was written lost it).
+    fn note_text(&self, start: u32, end: u32) -> String {
+        self.notes
+            .borrow()
+            .get(start as usize..end as usize)
+            .unwrap_or("")
+            .to_string()
     }
 
     /// Coverage counts by `file:line:col`, accumulated since the last call.
@@ -242,7 +258,7 @@ impl Executor {
 }
 
 /// Whether two records read the same in the log, but for the time a timer fires at.
-fn same_record(a: &Record, b: &Record) -> bool {
+fn same_record(notes: &str, a: &Record, b: &Record) -> bool {
     match (*a, *b) {
         (
             Record::Step {
@@ -302,6 +318,18 @@ fn same_record(a: &Record, b: &Record) -> bool {
                 loc: loc2,
             },
         ) => task == task2 && name == name2 && temperature == temperature2 && loc == loc2,
+        (
+            Record::Note { task, start, end },
+            Record::Note {
+                task: task2,
+                start: start2,
+                end: end2,
+            },
+        ) => {
+            task == task2
+                && notes.get(start as usize..end as usize)
+                    == notes.get(start2 as usize..end2 as usize)
+        }
         _ => false,
     }
 }

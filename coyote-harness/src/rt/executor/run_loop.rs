@@ -53,6 +53,7 @@ impl Executor {
         self.futures.borrow_mut().clear();
         self.decisions.borrow_mut().clear();
         self.records.borrow_mut().clear();
+        self.notes.borrow_mut().clear();
         *self.failure.borrow_mut() = None;
         *self.stop.borrow_mut() = None;
         self.current.set(0);

@@ -1,0 +1,122 @@
+//! Actors and state machines: tasks that own their state and handle typed events from an
+//! inbox, one at a time (Coyote's actor model).
+//!
+//! An [`Actor`] is any `Send` type with an event type and an async [`handle`](Actor::handle);
+//! [`create`] starts it as a controlled task and returns its [`ActorRef`], the address any task
+//! or actor sends events to with [`ActorRef::send`]. A [`StateMachine`] is an actor whose
+//! handler depends on its current state, with entry and exit actions, goto, push and pop,
+//! deferred and ignored events, and halt; [`create_machine`] starts one. Handlers get a
+//! [`Context`]: the actor's own address, [`halt`](Context::halt), [`receive`](Context::receive)
+//! (wait for a particular event inside a handler), and timers whose firing is a scheduler choice.
+//!
+//! Under test, every send and every dequeue is a scheduling point, so the strategy explores
+//! which sender's event comes first and what other tasks do between two events an actor
+//! handles; events sent, handled, received, ignored and dropped, state changes and halts are in
+//! the step log, named by the events' and states' `Debug`. In production the same code runs
+//! on tokio: an actor is a `tokio::spawn`ed task and its timers are tokio timers.
+//!
+//! ```
+//! use coyote_harness::actor::{self, Actor, ActorRef, Context};
+//! use coyote_harness::sync::oneshot;
+//!
+//! /// A counter that answers `Get` with its value.
+//! #[derive(Default)]
+//! struct Counter(u64);
+//!
+//! #[derive(Debug)]
+//! enum CounterEvent {
+//!     Add(u64),
+//!     Get(oneshot::Sender<u64>),
+//! }
+//!
+//! impl Actor for Counter {
+//!     type Event = CounterEvent;
+//!     async fn handle(&mut self, _ctx: &mut Context<CounterEvent>, event: CounterEvent) {
+//!         match event {
+//!             CounterEvent::Add(n) => self.0 += n,
+//!             CounterEvent::Get(reply) => { let _ = reply.send(self.0); }
+//!         }
+//!     }
+//! }
+//!
+//! async fn two_clients() {
+//!     let counter: ActorRef<CounterEvent> = actor::create(Counter::default());
+//!     let c = counter.clone();
+//!     let client = coyote_harness::task::spawn(async move { c.send(CounterEvent::Add(2)).await });
+//!     counter.send(CounterEvent::Add(1)).await;
+//!     client.await.unwrap();
+//!     let (tx, rx) = oneshot::channel();
+//!     counter.send(CounterEvent::Get(tx)).await;
+//!     assert_eq!(rx.await.unwrap(), 3);
+//! }
+//!
+//! coyote_harness::check(two_clients, coyote_harness::Config::new().iterations(100));
+//! ```
+//!
+//! Invariants: see the submodules (`mailbox`: event order and scheduling points; `context`:
+//! timers; `machine`: states and transitions).
+
+mod context;
+mod machine;
+mod mailbox;
+
+pub use context::{Context, TimerId};
+pub use machine::{create_machine, Handling, StateMachine, Transition};
+pub use mailbox::ActorRef;
+
+use crate::spec::short_name;
+use crate::task;
+use mailbox::{note, Mailbox};
+use std::fmt;
+use std::future::Future;
+use std::panic::Location;
+use std::sync::Arc;
+
+/// An actor: owns its state and handles its events one at a time.
+pub trait Actor: Send + Sized + 'static {
+    /// The events it receives (their `Debug` names them in the step log).
+    type Event: Send + fmt::Debug + 'static;
+
+    /// Runs once, when the actor starts, before its first event.
+    fn on_start(&mut self, ctx: &mut Context<Self::Event>) -> impl Future<Output = ()> + Send {
+        let _ = ctx;
+        async {}
+    }
+
+    /// Handles one event.
+    fn handle(
+        &mut self,
+        ctx: &mut Context<Self::Event>,
+        event: Self::Event,
+    ) -> impl Future<Output = ()> + Send;
+}
+
+/// Starts `actor` as a controlled task (`tokio::spawn` in production) and returns its address.
+/// Its dequeues are logged at this call's line.
+#[track_caller]
+pub fn create<A: Actor>(actor: A) -> ActorRef<A::Event> {
+    let loc = Location::caller();
+    let mailbox = Arc::new(Mailbox::new(short_name::<A>()));
+    let address = ActorRef::new(mailbox.clone());
+    let handle = task::spawn(run(actor, Context::new(mailbox.clone(), loc)));
+    mailbox.set_task(handle.controlled_id());
+    address
+}
+
+async fn run<A: Actor>(mut actor: A, mut ctx: Context<A::Event>) {
+    let mailbox = ctx.mailbox.clone();
+    actor.on_start(&mut ctx).await;
+    let mut orphaned = false;
+    while !ctx.is_halting() {
+        let Some(event) = mailbox.next(ctx.loc, true, |_| true).await else {
+            orphaned = true;
+            break;
+        };
+        note(|s| {
+            use fmt::Write;
+            let _ = write!(s, "{} handles {event:?}", mailbox.label());
+        });
+        actor.handle(&mut ctx, event).await;
+    }
+    ctx.finish(orphaned);
+}

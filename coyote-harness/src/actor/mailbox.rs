@@ -1,0 +1,202 @@
+//! An actor's inbox and the address that sends to it.
+//!
+//! Invariants:
+//!
+//! * events of one sender arrive in the order it sent them; the order of events from several
+//!   senders is the order of their sends, and every send is a scheduling point (declared as a
+//!   write of the inbox), so the strategy explores which sender's event comes first;
+//! * every dequeue is a scheduling point too (a write of the inbox), also when an event is
+//!   already waiting, so another task may run between two events an actor handles;
+//! * the queue's `std` mutex is only held to push or take an event, never across an `.await`
+//!   or user code;
+//! * `senders` counts the live [`ActorRef`]s; when it drops to zero the actor is woken, and it
+//!   stops once its inbox is empty (nothing could ever reach it again);
+//! * after the actor halts, its queued events and every later send are dropped (logged).
+
+use crate::rt::{in_test, with_executor, writes, Controlled, YieldPoint};
+use std::collections::VecDeque;
+use std::fmt;
+use std::panic::Location;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// What an actor's address and its own context share.
+pub(crate) struct Mailbox<E> {
+    /// The actor's type name, for the log.
+    pub(crate) name: &'static str,
+    /// The actor's task in test mode (`u32::MAX` before it is known, and in production).
+    task: AtomicU32,
+    queue: Mutex<VecDeque<E>>,
+    halted: AtomicBool,
+    senders: AtomicUsize,
+    notify: tokio::sync::Notify,
+}
+
+impl<E: fmt::Debug> Mailbox<E> {
+    pub(crate) fn new(name: &'static str) -> Self {
+        Mailbox {
+            name,
+            task: AtomicU32::new(u32::MAX),
+            queue: Mutex::new(VecDeque::new()),
+            halted: AtomicBool::new(false),
+            senders: AtomicUsize::new(0),
+            notify: tokio::sync::Notify::new(),
+        }
+    }
+
+    pub(crate) fn set_task(&self, task: Option<u32>) {
+        if let Some(task) = task {
+            self.task.store(task, Ordering::Relaxed);
+        }
+    }
+
+    fn queue(&self) -> std::sync::MutexGuard<'_, VecDeque<E>> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Puts `event` in the inbox (or drops it if the actor halted) and wakes the actor.
+    pub(crate) fn deliver(&self, event: E) {
+        if self.halted.load(Ordering::Acquire) {
+            note(|s| {
+                use fmt::Write;
+                let _ = write!(s, "drop {event:?}: {} halted", self.label());
+            });
+            return;
+        }
+        note(|s| {
+            use fmt::Write;
+            let _ = write!(s, "send {event:?} to {}", self.label());
+        });
+        self.queue().push_back(event);
+        self.notify.notify_one();
+    }
+
+    /// The first queued event `wanted` accepts, taken out of the inbox.
+    fn take(&self, wanted: &mut impl FnMut(&E) -> bool) -> Option<E> {
+        let mut queue = self.queue();
+        let at = queue.iter().position(wanted)?;
+        queue.remove(at)
+    }
+
+    /// Waits for the first event `wanted` accepts (others stay queued, in order), after a
+    /// scheduling point at `loc`. `None` when no address is left and nothing it accepts is
+    /// queued, if `until_orphaned`.
+    pub(crate) async fn next(
+        &self,
+        loc: &'static Location<'static>,
+        until_orphaned: bool,
+        mut wanted: impl FnMut(&E) -> bool,
+    ) -> Option<E> {
+        if in_test() {
+            YieldPoint::with_access("actor.receive", loc, writes(self)).await;
+        }
+        loop {
+            if let Some(event) = self.take(&mut wanted) {
+                return Some(event);
+            }
+            if until_orphaned && self.senders.load(Ordering::Acquire) == 0 {
+                return None;
+            }
+            Controlled::new(self.notify.notified(), "actor.receive", loc, writes(self)).await;
+        }
+    }
+
+    /// Marks the actor halted and drops what is queued; returns how many events that was.
+    pub(crate) fn halt(&self) -> usize {
+        self.halted.store(true, Ordering::Release);
+        let dropped: Vec<E> = self.queue().drain(..).collect();
+        dropped.len()
+    }
+
+    pub(crate) fn is_halted(&self) -> bool {
+        self.halted.load(Ordering::Acquire)
+    }
+
+    /// `Name (task N)` in tests, `Name` in production.
+    pub(crate) fn label(&self) -> Label<'_, E> {
+        Label(self)
+    }
+}
+
+/// The [`Display`](fmt::Display) of [`Mailbox::label`] (formats without allocating).
+pub(crate) struct Label<'a, E>(&'a Mailbox<E>);
+
+impl<E> fmt::Display for Label<'_, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.task.load(Ordering::Relaxed) {
+            u32::MAX => f.write_str(self.0.name),
+            task => write!(f, "{} (task {task})", self.0.name),
+        }
+    }
+}
+
+/// Adds a line to the step log in test mode; nothing in production.
+pub(crate) fn note(write: impl FnOnce(&mut String)) {
+    with_executor(|ex| ex.note(write));
+}
+
+/// The address of an actor whose events are `E`: send it events from any task. Cheap to clone;
+/// when the last address of an actor is dropped and its inbox is empty, the actor stops.
+pub struct ActorRef<E> {
+    pub(crate) mailbox: Arc<Mailbox<E>>,
+}
+
+impl<E: Send + fmt::Debug + 'static> ActorRef<E> {
+    pub(crate) fn new(mailbox: Arc<Mailbox<E>>) -> Self {
+        mailbox.senders.fetch_add(1, Ordering::AcqRel);
+        ActorRef { mailbox }
+    }
+
+    /// Sends `event`: it joins the end of the actor's inbox. A scheduling point in tests (so
+    /// the order of events from different senders is explored); ready at once in production.
+    /// An event sent to a halted actor is dropped, as Coyote does.
+    #[track_caller]
+    pub fn send(&self, event: E) -> impl std::future::Future<Output = ()> + Send + '_ {
+        let point = in_test().then(|| {
+            YieldPoint::with_access("actor.send", Location::caller(), writes(&*self.mailbox))
+        });
+        async move {
+            if let Some(point) = point {
+                point.await;
+            }
+            self.mailbox.deliver(event);
+        }
+    }
+
+    /// Whether the actor has halted (its events are dropped).
+    pub fn is_halted(&self) -> bool {
+        self.mailbox.is_halted()
+    }
+
+    /// The actor's type name (as in the step log).
+    pub fn name(&self) -> &'static str {
+        self.mailbox.name
+    }
+}
+
+impl<E> Clone for ActorRef<E> {
+    fn clone(&self) -> Self {
+        self.mailbox.senders.fetch_add(1, Ordering::AcqRel);
+        ActorRef {
+            mailbox: self.mailbox.clone(),
+        }
+    }
+}
+
+impl<E> Drop for ActorRef<E> {
+    fn drop(&mut self) {
+        if self.mailbox.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
+            // The actor may wait on an empty inbox that nothing can fill now.
+            self.mailbox.notify.notify_one();
+        }
+    }
+}
+
+impl<E> fmt::Debug for ActorRef<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActorRef")
+            .field("actor", &self.mailbox.name)
+            .field("task", &self.mailbox.task.load(Ordering::Relaxed))
+            .finish()
+    }
+}

@@ -89,7 +89,7 @@ pin_project! {
     #[project = SleepProj]
     enum SleepInner {
         Tokio { #[pin] inner: tokio::time::Sleep },
-        Virtual { deadline: Duration, point: YieldPoint, loc: &'static Location<'static> },
+        Virtual { deadline: Duration, point: YieldPoint, kind: &'static str, loc: &'static Location<'static> },
     }
 }
 
@@ -103,6 +103,7 @@ impl Sleep {
             inner: SleepInner::Virtual {
                 deadline,
                 point: YieldPoint::new(kind, loc),
+                kind,
                 loc,
             },
         }
@@ -156,12 +157,13 @@ impl Future for Sleep {
             SleepProj::Virtual {
                 deadline,
                 point,
+                kind,
                 loc,
             } => {
                 if Pin::new(point).poll(cx).is_pending() {
                     return Poll::Pending;
                 }
-                poll_deadline(*deadline, Some(("sleep", loc)))
+                poll_deadline(*deadline, Some((kind, loc)))
             }
         }
     }

@@ -99,6 +99,52 @@ fn a_lost_resize_is_a_liveness_bug_whose_trace_replays() {
 }
 
 #[test]
+fn a_state_machine_bug_is_found_and_its_replay_names_events_and_states() {
+    let out = out_dir("2pc");
+    let o = coyote_test(
+        &lib("two_phase_commit"),
+        "two_phase_commit",
+        &out,
+        &["--seed", "1"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let trace_path = out.join("two_phase_commit-1.trace");
+    let trace = Trace::read(&trace_path).unwrap();
+    assert_eq!(trace.failure.kind, BugKind::Assertion);
+    assert!(
+        trace
+            .failure
+            .message
+            .contains("was told to commit after it was told to abort"),
+        "{}",
+        trace.failure
+    );
+
+    let o = coyote(&["replay", s(&trace_path)]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    assert!(t.contains("reproduced the recorded failure"), "{t}");
+    for line in [
+        "Coordinator (task 3): goto Voting -> Aborted",
+        "Coordinator (task 3) handles Vote(true) in Aborted",
+        "Coordinator (task 3): goto Aborted -> Committed",
+        "send Decide(true) to Participant (task 1)",
+        "actor.timer",
+    ] {
+        assert!(t.contains(line), "{line:?} missing: {t}");
+    }
+
+    let out = out_dir("2pc-fixed");
+    let o = coyote_test(
+        &lib("two_phase_commit"),
+        "two_phase_commit_fixed",
+        &out,
+        &["--seed", "1", "-i", "2000"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
+
+#[test]
 fn fixed_variants_pass_ten_thousand_iterations() {
     for (l, test) in [
         ("shared_entry", "shared_entry_fixed"),

@@ -54,6 +54,8 @@ fn built() {
                 "sctbench",
                 "-p",
                 "pool-manager",
+                "-p",
+                "two-phase-commit",
             ])
             .status()
             .expect("cargo runs");

@@ -16,9 +16,12 @@
 use crate::rt::{in_test, with_executor, writes, Controlled, YieldPoint};
 use std::collections::VecDeque;
 use std::fmt;
+use std::future::Future;
 use std::panic::Location;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context as TaskContext, Poll, Waker};
 
 /// What an actor's address and its own context share.
 pub(crate) struct Mailbox<E> {
@@ -29,7 +32,21 @@ pub(crate) struct Mailbox<E> {
     queue: Mutex<VecDeque<E>>,
     halted: AtomicBool,
     senders: AtomicUsize,
-    notify: tokio::sync::Notify,
+    /// Bumped by every delivery and when the last address goes: a waiting actor wakes when
+    /// it changed since it looked at its inbox.
+    version: AtomicU64,
+    waiter: Mutex<Option<Waker>>,
+}
+
+impl<E> Mailbox<E> {
+    /// Something the waiting actor must look at happened: wake it.
+    fn changed(&self) {
+        self.version.fetch_add(1, Ordering::AcqRel);
+        let waiter = self.waiter.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(waker) = waiter {
+            waker.wake();
+        }
+    }
 }
 
 impl<E: fmt::Debug> Mailbox<E> {
@@ -40,7 +57,8 @@ impl<E: fmt::Debug> Mailbox<E> {
             queue: Mutex::new(VecDeque::new()),
             halted: AtomicBool::new(false),
             senders: AtomicUsize::new(0),
-            notify: tokio::sync::Notify::new(),
+            version: AtomicU64::new(0),
+            waiter: Mutex::new(None),
         }
     }
 
@@ -68,7 +86,7 @@ impl<E: fmt::Debug> Mailbox<E> {
             let _ = write!(s, "send {event:?} to {}", self.label());
         });
         self.queue().push_back(event);
-        self.notify.notify_one();
+        self.changed();
     }
 
     /// The first queued event `wanted` accepts, taken out of the inbox.
@@ -78,26 +96,32 @@ impl<E: fmt::Debug> Mailbox<E> {
         queue.remove(at)
     }
 
-    /// Waits for the first event `wanted` accepts (others stay queued, in order), after a
-    /// scheduling point at `loc`. `None` when no address is left and nothing it accepts is
-    /// queued, if `until_orphaned`.
+    /// Waits for the first event `wanted` accepts (others stay queued, in order); `None` when
+    /// no address is left and nothing it accepts is queued, if `until_orphaned`. The dequeue is
+    /// a scheduling point at `loc`: a point before it when such an event already waits, else
+    /// the wait itself (the task resumes when the strategy picks it after a send).
     pub(crate) async fn next(
         &self,
         loc: &'static Location<'static>,
         until_orphaned: bool,
         mut wanted: impl FnMut(&E) -> bool,
     ) -> Option<E> {
-        if in_test() {
+        if in_test() && self.queue().iter().any(&mut wanted) {
             YieldPoint::with_access("actor.receive", loc, writes(self)).await;
         }
         loop {
+            let seen = self.version.load(Ordering::Acquire);
             if let Some(event) = self.take(&mut wanted) {
                 return Some(event);
             }
             if until_orphaned && self.senders.load(Ordering::Acquire) == 0 {
                 return None;
             }
-            Controlled::new(self.notify.notified(), "actor.receive", loc, writes(self)).await;
+            let arrival = Arrival {
+                mailbox: self,
+                seen,
+            };
+            Controlled::blocking(arrival, "actor.receive", loc, writes(self)).await;
         }
     }
 
@@ -130,6 +154,29 @@ impl<E> fmt::Display for Label<'_, E> {
     }
 }
 
+/// Ready once the mailbox changed since version `seen`.
+struct Arrival<'a, E> {
+    mailbox: &'a Mailbox<E>,
+    seen: u64,
+}
+
+impl<E> Future for Arrival<'_, E> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<()> {
+        let mailbox = self.mailbox;
+        if mailbox.version.load(Ordering::Acquire) != self.seen {
+            return Poll::Ready(());
+        }
+        *mailbox.waiter.lock().unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
+        // A delivery between the check and the registration found no waker: look again.
+        if mailbox.version.load(Ordering::Acquire) != self.seen {
+            return Poll::Ready(());
+        }
+        Poll::Pending
+    }
+}
+
 /// Adds a line to the step log in test mode; nothing in production.
 pub(crate) fn note(write: impl FnOnce(&mut String)) {
     with_executor(|ex| ex.note(write));
@@ -151,10 +198,10 @@ impl<E: Send + fmt::Debug + 'static> ActorRef<E> {
     /// the order of events from different senders is explored); ready at once in production.
     /// An event sent to a halted actor is dropped, as Coyote does.
     #[track_caller]
-    pub fn send(&self, event: E) -> impl std::future::Future<Output = ()> + Send + '_ {
-        let point = in_test().then(|| {
-            YieldPoint::with_access("actor.send", Location::caller(), writes(&*self.mailbox))
-        });
+    pub fn send(&self, event: E) -> impl Future<Output = ()> + Send + '_ {
+        let loc = Location::caller();
+        let point =
+            in_test().then(|| YieldPoint::with_access("actor.send", loc, writes(&*self.mailbox)));
         async move {
             if let Some(point) = point {
                 point.await;
@@ -187,7 +234,7 @@ impl<E> Drop for ActorRef<E> {
     fn drop(&mut self) {
         if self.mailbox.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
             // The actor may wait on an empty inbox that nothing can fill now.
-            self.mailbox.notify.notify_one();
+            self.mailbox.changed();
         }
     }
 }

@@ -143,6 +143,21 @@ impl<F> Controlled<F> {
         }
     }
 
+    /// As [`Controlled::new`], without the scheduling point before the first poll: the task
+    /// blocks at once if `inner` is pending (its resumption is the point), and goes on if it
+    /// is ready (the caller made a point already).
+    pub(crate) fn blocking(
+        inner: F,
+        kind: OpKind,
+        loc: &'static Location<'static>,
+        access: Access,
+    ) -> Self {
+        Controlled {
+            yielded: true,
+            ..Controlled::new(inner, kind, loc, access)
+        }
+    }
+
     /// The wrapped future (e.g. tokio's `Notified`, for `enable`).
     pub(crate) fn inner_pin(self: Pin<&mut Self>) -> Pin<&mut F> {
         self.project().inner

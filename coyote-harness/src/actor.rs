@@ -95,10 +95,21 @@ pub trait Actor: Send + Sized + 'static {
 /// Its dequeues are logged at this call's line.
 #[track_caller]
 pub fn create<A: Actor>(actor: A) -> ActorRef<A::Event> {
+    start::<A, _, _>(|ctx| run(actor, ctx))
+}
+
+/// Spawns the task `body` makes from the context of a new actor named after `T`, attributed to
+/// the caller's caller; returns the actor's first address.
+#[track_caller]
+pub(crate) fn start<T, E, F>(body: impl FnOnce(Context<E>) -> F) -> ActorRef<E>
+where
+    E: Send + fmt::Debug + 'static,
+    F: Future<Output = ()> + Send + 'static,
+{
     let loc = Location::caller();
-    let mailbox = Arc::new(Mailbox::new(short_name::<A>()));
+    let mailbox = Arc::new(Mailbox::new(short_name::<T>()));
     let address = ActorRef::new(mailbox.clone());
-    let handle = task::spawn(run(actor, Context::new(mailbox.clone(), loc)));
+    let handle = task::spawn(body(Context::new(mailbox.clone(), loc)));
     mailbox.set_task(handle.controlled_id());
     address
 }

@@ -62,6 +62,13 @@ fn the_order_of_two_senders_events_is_explored_and_the_log_names_them() {
     assert!(msg.contains("Store (task 1) handles Write(7)"), "{msg}");
     assert!(msg.contains("actor.send"), "{msg}");
     assert!(msg.contains("actor.receive"), "{msg}");
+    // Sends, dequeues and the actor's task are attributed to this file's lines, never to the
+    // harness's own source.
+    assert!(!msg.contains("coyote-harness/src/"), "{msg}");
+    assert!(
+        msg.contains(&format!("spawn task 1     at {}:", file!())),
+        "{msg}"
+    );
     check(|| open_and_write(true), dfs());
 }
 

@@ -14,12 +14,8 @@
 
 use super::context::Context;
 use super::mailbox::{note, ActorRef, Mailbox};
-use crate::spec::short_name;
-use crate::task;
 use std::fmt;
 use std::future::Future;
-use std::panic::Location;
-use std::sync::Arc;
 
 /// What a state does with an event, before it is dequeued (see [`StateMachine::handling`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,12 +96,7 @@ pub trait StateMachine: Send + Sized + 'static {
 /// handles when is explored like every other scheduling point.
 #[track_caller]
 pub fn create_machine<M: StateMachine>(machine: M) -> ActorRef<M::Event> {
-    let loc = Location::caller();
-    let mailbox = Arc::new(Mailbox::new(short_name::<M>()));
-    let address = ActorRef::new(mailbox.clone());
-    let handle = task::spawn(run(machine, Context::new(mailbox.clone(), loc)));
-    mailbox.set_task(handle.controlled_id());
-    address
+    super::start::<M, _, _>(|ctx| run(machine, ctx))
 }
 
 async fn run<M: StateMachine>(mut m: M, mut ctx: Context<M::Event>) {

@@ -123,10 +123,7 @@ async fn run<A: Actor>(mut actor: A, mut ctx: Context<A::Event>) {
             orphaned = true;
             break;
         };
-        note(|s| {
-            use fmt::Write;
-            let _ = write!(s, "{} handles {event:?}", mailbox.label());
-        });
+        note(format_args!("{} handles {event:?}", mailbox.label()));
         actor.handle(&mut ctx, event).await;
     }
     ctx.finish(orphaned);

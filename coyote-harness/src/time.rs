@@ -116,15 +116,7 @@ pub(crate) fn sleep_at(
     kind: &'static str,
     loc: &'static Location<'static>,
 ) -> Sleep {
-    if in_test() {
-        Sleep::virtual_until((now() + duration).0, kind, loc)
-    } else {
-        Sleep {
-            inner: SleepInner::Tokio {
-                inner: tokio::time::sleep(duration),
-            },
-        }
-    }
+    sleep_until_at(now() + duration, kind, loc)
 }
 
 /// Waits for `duration`. A scheduling point in tests.
@@ -136,9 +128,13 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// Waits until `deadline`. A scheduling point in tests.
 #[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    let loc = Location::caller();
+    sleep_until_at(deadline, "sleep", Location::caller())
+}
+
+/// [`sleep_until`] attributed to `loc`, logged as `kind` in tests.
+fn sleep_until_at(deadline: Instant, kind: &'static str, loc: &'static Location<'static>) -> Sleep {
     if in_test() {
-        Sleep::virtual_until(deadline.0, "sleep", loc)
+        Sleep::virtual_until(deadline.0, kind, loc)
     } else {
         Sleep {
             inner: SleepInner::Tokio {

@@ -73,10 +73,7 @@ impl<E: Send + fmt::Debug + 'static> Context<E> {
                 .next(loc, false, wanted)
                 .await
                 .expect("waits until an event comes");
-            note(|s| {
-                use fmt::Write;
-                let _ = write!(s, "{} receives {event:?}", self.mailbox.label());
-            });
+            note(format_args!("{} receives {event:?}", self.mailbox.label()));
             event
         }
     }
@@ -86,14 +83,11 @@ impl<E: Send + fmt::Debug + 'static> Context<E> {
     /// on). Returns an id for [`stop_timer`](Context::stop_timer).
     #[track_caller]
     pub fn start_timer(&mut self, after: Duration, event: E) -> TimerId {
-        let loc = Location::caller();
-        let mailbox = self.mailbox.clone();
         let me = self.me();
-        let sleep = time::sleep_at(after, "actor.timer", loc);
+        let sleep = time::sleep_at(after, "actor.timer", Location::caller());
         let handle = task::spawn(async move {
             sleep.await;
-            mailbox.deliver(event);
-            drop(me);
+            me.mailbox.deliver(event);
         });
         self.add_timer(handle.abort_handle())
     }
@@ -107,13 +101,11 @@ impl<E: Send + fmt::Debug + 'static> Context<E> {
         mut make: impl FnMut() -> E + Send + 'static,
     ) -> TimerId {
         let loc = Location::caller();
-        let mailbox = self.mailbox.clone();
         let me = self.me();
         let handle = task::spawn(async move {
-            let _me = me;
             loop {
                 time::sleep_at(period, "actor.timer", loc).await;
-                mailbox.deliver(make());
+                me.mailbox.deliver(make());
             }
         });
         self.add_timer(handle.abort_handle())
@@ -147,17 +139,18 @@ impl<E: Send + fmt::Debug + 'static> Context<E> {
             timer.abort();
         }
         let dropped = self.mailbox.halt();
-        note(|s| {
-            use fmt::Write;
-            let _ = if orphaned {
-                write!(s, "{} stops: no address is left", self.mailbox.label())
-            } else {
-                write!(s, "{} halts", self.mailbox.label())
-            };
-            if dropped > 0 {
-                let _ = write!(s, ", dropping {dropped} queued event(s)");
-            }
-        });
+        let how = if orphaned {
+            "stops: no address is left"
+        } else {
+            "halts"
+        };
+        match dropped {
+            0 => note(format_args!("{} {how}", self.mailbox.label())),
+            n => note(format_args!(
+                "{} {how}, dropping {n} queued event(s)",
+                self.mailbox.label()
+            )),
+        }
     }
 }
 

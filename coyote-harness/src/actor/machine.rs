@@ -103,10 +103,7 @@ async fn run<M: StateMachine>(mut m: M, mut ctx: Context<M::Event>) {
     let initial = m.initial();
     let mut stack = vec![initial];
     let mailbox = ctx.mailbox.clone();
-    note(|s| {
-        use fmt::Write;
-        let _ = write!(s, "{} enters {initial:?}", mailbox.label());
-    });
+    note(format_args!("{} enters {initial:?}", mailbox.label()));
     m.on_entry(&mut ctx, initial).await;
     let mut orphaned = false;
     while !ctx.is_halting() {
@@ -117,16 +114,16 @@ async fn run<M: StateMachine>(mut m: M, mut ctx: Context<M::Event>) {
             break;
         };
         if M::handling(state, &event) == Handling::Ignore {
-            note(|s| {
-                use fmt::Write;
-                let _ = write!(s, "{} ignores {event:?} in {state:?}", mailbox.label());
-            });
+            note(format_args!(
+                "{} ignores {event:?} in {state:?}",
+                mailbox.label()
+            ));
             continue;
         }
-        note(|s| {
-            use fmt::Write;
-            let _ = write!(s, "{} handles {event:?} in {state:?}", mailbox.label());
-        });
+        note(format_args!(
+            "{} handles {event:?} in {state:?}",
+            mailbox.label()
+        ));
         let transition = m.on_event(&mut ctx, state, event).await;
         match transition {
             Transition::Stay => {}
@@ -160,8 +157,8 @@ async fn run<M: StateMachine>(mut m: M, mut ctx: Context<M::Event>) {
 
 /// Logs a transition of the machine behind `mailbox`.
 fn moved<E: fmt::Debug, S: fmt::Debug>(mailbox: &Mailbox<E>, how: &str, from: S, to: S) {
-    note(|s| {
-        use fmt::Write;
-        let _ = write!(s, "{}: {how} {from:?} -> {to:?}", mailbox.label());
-    });
+    note(format_args!(
+        "{}: {how} {from:?} -> {to:?}",
+        mailbox.label()
+    ));
 }

@@ -75,16 +75,10 @@ impl<E: fmt::Debug> Mailbox<E> {
     /// Puts `event` in the inbox (or drops it if the actor halted) and wakes the actor.
     pub(crate) fn deliver(&self, event: E) {
         if self.halted.load(Ordering::Acquire) {
-            note(|s| {
-                use fmt::Write;
-                let _ = write!(s, "drop {event:?}: {} halted", self.label());
-            });
+            note(format_args!("drop {event:?}: {} halted", self.label()));
             return;
         }
-        note(|s| {
-            use fmt::Write;
-            let _ = write!(s, "send {event:?} to {}", self.label());
-        });
+        note(format_args!("send {event:?} to {}", self.label()));
         self.queue().push_back(event);
         self.changed();
     }
@@ -98,20 +92,23 @@ impl<E: fmt::Debug> Mailbox<E> {
 
     /// Waits for the first event `wanted` accepts (others stay queued, in order); `None` when
     /// no address is left and nothing it accepts is queued, if `until_orphaned`. The dequeue is
-    /// a scheduling point at `loc`: a point before it when such an event already waits, else
-    /// the wait itself (the task resumes when the strategy picks it after a send).
+    /// a scheduling point at `loc`: the wait, when nothing it accepts is queued (the task
+    /// resumes when the strategy picks it after a send); else a point right after the take
+    /// (only this actor takes from its inbox, so taking first changes nothing another task
+    /// can see, and scans the queue once).
     pub(crate) async fn next(
         &self,
         loc: &'static Location<'static>,
         until_orphaned: bool,
         mut wanted: impl FnMut(&E) -> bool,
     ) -> Option<E> {
-        if in_test() && self.queue().iter().any(&mut wanted) {
-            YieldPoint::with_access("actor.receive", loc, writes(self)).await;
-        }
+        let mut waited = false;
         loop {
             let seen = self.version.load(Ordering::Acquire);
             if let Some(event) = self.take(&mut wanted) {
+                if !waited && in_test() {
+                    YieldPoint::with_access("actor.receive", loc, writes(self)).await;
+                }
                 return Some(event);
             }
             if until_orphaned && self.senders.load(Ordering::Acquire) == 0 {
@@ -122,13 +119,15 @@ impl<E: fmt::Debug> Mailbox<E> {
                 seen,
             };
             Controlled::blocking(arrival, "actor.receive", loc, writes(self)).await;
+            waited = true;
         }
     }
 
     /// Marks the actor halted and drops what is queued; returns how many events that was.
     pub(crate) fn halt(&self) -> usize {
         self.halted.store(true, Ordering::Release);
-        let dropped: Vec<E> = self.queue().drain(..).collect();
+        // Taken out first: the events' destructors are user code, run outside the lock.
+        let dropped = std::mem::take(&mut *self.queue());
         dropped.len()
     }
 
@@ -177,9 +176,9 @@ impl<E> Future for Arrival<'_, E> {
     }
 }
 
-/// Adds a line to the step log in test mode; nothing in production.
-pub(crate) fn note(write: impl FnOnce(&mut String)) {
-    with_executor(|ex| ex.note(write));
+/// Adds a line to the step log in test mode; nothing (not even formatting) in production.
+pub(crate) fn note(text: fmt::Arguments<'_>) {
+    with_executor(|ex| ex.note(text));
 }
 
 /// The address of an actor whose events are `E`: send it events from any task. Cheap to clone;

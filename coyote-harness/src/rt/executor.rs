@@ -17,7 +17,8 @@
 //!
 //! This file holds the executor's state and what controlled operations call during a poll;
 //! submodules: [`run_loop`] (an iteration, step by step: the hot path), [`choices`] (declared
-//! choices and stopping from inside a task), `diagnostics` (deadlock reports, step logs, folded by `fold`).
+//! choices and stopping from inside a task), `diagnostics` (deadlock reports, step logs, folded by
+//! `fold`).
 
 mod choices;
 mod diagnostics;
@@ -123,7 +124,7 @@ pub(crate) enum ChoiceOf {
     SelectStart,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 enum Record {
     Step {
         task: u32,
@@ -371,14 +372,14 @@ impl Executor {
         id
     }
 
-    /// Adds a line to the step log, in the running task, written by `write` (an actor's event
-    /// sent or handled, a state machine's transition). The text goes into one reused buffer,
-    /// so a note allocates nothing once the buffer has grown; `write` runs outside any borrow
-    /// (it may format user types).
-    pub(crate) fn note(&self, write: impl FnOnce(&mut String)) {
+    /// Adds a line to the step log, in the running task (an actor's event sent or handled, a
+    /// state machine's transition). The text goes into one reused buffer, so a note allocates
+    /// nothing once the buffer has grown; `text` is formatted outside any borrow (it may
+    /// format user types).
+    pub(crate) fn note(&self, text: std::fmt::Arguments<'_>) {
         let mut notes = std::mem::take(&mut *self.notes.borrow_mut());
         let start = notes.len() as u32;
-        write(&mut notes);
+        let _ = std::fmt::Write::write_fmt(&mut notes, text);
         let end = notes.len() as u32;
         *self.notes.borrow_mut() = notes;
         let record = Record::Note {

@@ -109,31 +109,24 @@ impl Executor {
         let mut next_fold = folds.iter().peekable();
         let mut i = 0;
         while i < records.len() {
-            if let Some(fold) = next_fold.next_if(|f| f.start == i) {
+            // A fold's first round is printed as it is; its hidden rounds become one line.
+            if let Some(fold) = next_fold.next_if(|f| f.hidden().start == i) {
                 let hidden = fold.hidden();
-                for r in &records[fold.start..hidden.start] {
-                    step += u32::from(matches!(r, Record::Step { .. }));
-                    lines.push(self.format_record(r, step));
-                }
                 let before = step;
                 step += records[hidden.clone()]
                     .iter()
                     .filter(|r| matches!(r, Record::Step { .. }))
                     .count() as u32;
-                let rounds = fold.rounds - 2;
-                lines.push(if step > before {
-                    format!(
-                        "           ... {rounds} more rounds of the {} lines above: steps {} to {}, folded",
-                        fold.period,
-                        before + 1,
-                        step
-                    )
+                let steps = if step > before {
+                    format!(": steps {} to {step}", before + 1)
                 } else {
-                    format!(
-                        "           ... {rounds} more rounds of the {} lines above, folded",
-                        fold.period
-                    )
-                });
+                    String::new()
+                };
+                lines.push(format!(
+                    "           ... {} more rounds of the {} lines above{steps}, folded",
+                    fold.rounds - 2,
+                    fold.period
+                ));
                 i = hidden.end;
                 continue;
             }
@@ -259,65 +252,7 @@ impl Executor {
 
 /// Whether two records read the same in the log, but for the time a timer fires at.
 fn same_record(notes: &str, a: &Record, b: &Record) -> bool {
-    match (*a, *b) {
-        (
-            Record::Step {
-                task,
-                kind,
-                loc,
-                joins,
-                timer,
-            },
-            Record::Step {
-                task: task2,
-                kind: kind2,
-                loc: loc2,
-                joins: joins2,
-                timer: timer2,
-            },
-        ) => {
-            task == task2
-                && kind == kind2
-                && loc == loc2
-                && (kind != "join" || joins == joins2)
-                && timer.is_some() == timer2.is_some()
-        }
-        (
-            Record::Choice {
-                task,
-                decision,
-                loc,
-                of,
-            },
-            Record::Choice {
-                task: task2,
-                decision: decision2,
-                loc: loc2,
-                of: of2,
-            },
-        ) => task == task2 && decision == decision2 && loc == loc2 && of == of2,
-        (
-            Record::Spawn { parent, child, loc },
-            Record::Spawn {
-                parent: parent2,
-                child: child2,
-                loc: loc2,
-            },
-        ) => parent == parent2 && child == child2 && loc == loc2,
-        (
-            Record::Monitor {
-                task,
-                name,
-                temperature,
-                loc,
-            },
-            Record::Monitor {
-                task: task2,
-                name: name2,
-                temperature: temperature2,
-                loc: loc2,
-            },
-        ) => task == task2 && name == name2 && temperature == temperature2 && loc == loc2,
+    match (as_read(*a), as_read(*b)) {
         (
             Record::Note { task, start, end },
             Record::Note {
@@ -330,7 +265,28 @@ fn same_record(notes: &str, a: &Record, b: &Record) -> bool {
                 && notes.get(start as usize..end as usize)
                     == notes.get(start2 as usize..end2 as usize)
         }
-        _ => false,
+        (a, b) => a == b,
+    }
+}
+
+/// `r` without what the log does not show: a timer's time, and `joins` of a step that is not
+/// a join (stale there).
+fn as_read(r: Record) -> Record {
+    match r {
+        Record::Step {
+            task,
+            kind,
+            loc,
+            joins,
+            timer,
+        } => Record::Step {
+            task,
+            kind,
+            loc,
+            joins: if kind == "join" { joins } else { 0 },
+            timer: timer.map(|_| std::time::Duration::ZERO),
+        },
+        r => r,
     }
 }
 

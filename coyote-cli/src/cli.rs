@@ -98,7 +98,8 @@ pub(crate) struct TestArgs {
     /// Keep exploring after the first bug; report each distinct bug once.
     #[arg(long)]
     pub(crate) explore: bool,
-    /// Collect scheduling-point coverage into coverage.json.
+    /// Write coverage.json: scheduling points by source line, and actors' events, states and
+    /// transitions (with the declared states never entered).
     #[arg(long)]
     pub(crate) coverage: bool,
     /// Also write a JUnit XML report here.

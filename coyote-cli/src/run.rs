@@ -33,13 +33,13 @@ use crate::library::Library;
 use crate::output::write_atomic;
 use crate::{signals, suggest, BadInput};
 use anyhow::Context as _;
+use coyote_core::coverage::Coverage;
 use coyote_core::exit::ExitCode;
 use coyote_core::report::{Report, REPORT_FORMAT, REPORT_FORMAT_VERSION};
 use coyote_core::strategy::StrategySpec;
 use coyote_core::trace::LibraryRef;
 #[cfg(test)]
 use coyote_core::trace::{BugKind, Trace};
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -173,13 +173,11 @@ pub(crate) fn test(args: &TestArgs) -> anyhow::Result<i32> {
         );
     }
     let mut reports = Vec::new();
-    let mut coverage: BTreeMap<String, u64> = BTreeMap::new();
+    let mut coverage = Coverage::default();
     for test in &tests {
         let (report, cov) = run_one(&mut session, &lib, test, &spec)?;
         if let Some(cov) = cov {
-            for (k, v) in cov {
-                *coverage.entry(k).or_insert(0) += v;
-            }
+            coverage.merge(&cov);
         }
         reports.push(report);
         if session.interrupted || session.timed_out {
@@ -201,14 +199,9 @@ pub(crate) fn test(args: &TestArgs) -> anyhow::Result<i32> {
     write_atomic(&out.join("report.json"), report_json.as_bytes())
         .with_context(|| format!("cannot write {}", out.join("report.json").display()))?;
     if args.coverage {
-        let doc = serde_json::json!({
-            "format": "coyote-coverage",
-            "format_version": 1,
-            "points": coverage,
-        });
         write_atomic(
             &out.join("coverage.json"),
-            serde_json::to_string_pretty(&doc)?.as_bytes(),
+            serde_json::to_string_pretty(&coverage.to_file())?.as_bytes(),
         )?;
     }
     if let Some(junit) = &args.junit {

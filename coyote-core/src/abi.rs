@@ -22,7 +22,7 @@ use std::ffi::{c_char, c_void};
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize};
 
 /// Bumped whenever a symbol, signature or message changes incompatibly.
-pub const ABI_VERSION: u32 = 1;
+pub const ABI_VERSION: u32 = 2;
 
 /// `coyote_abi_version`.
 pub const SYM_ABI_VERSION: &[u8] = b"coyote_abi_version\0";
@@ -210,9 +210,9 @@ pub struct RunResult {
     /// Schedules explored, for exhaustive strategies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedules: Option<u64>,
-    /// Scheduling points visited (`file:line:col` -> hits), when coverage was asked for.
+    /// Scheduling points and actor activity, when coverage was asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub coverage: Option<std::collections::BTreeMap<String, u64>>,
+    pub coverage: Option<crate::coverage::Coverage>,
     /// Set when the request itself was bad (unknown test, bad strategy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,

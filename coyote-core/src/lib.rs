@@ -7,6 +7,7 @@
 //! * [`trace`]: the versioned, replayable trace format.
 //! * [`abi`]: the C ABI between the CLI and a user's library (symbols, JSON requests and events).
 //! * [`report`]: the versioned `report.json` schema.
+//! * [`coverage`]: the versioned `coverage.json` schema.
 //! * [`exit`]: the documented exit codes.
 //!
 //! Invariant: every type that crosses a process or library boundary lives here, once, with a
@@ -14,6 +15,7 @@
 #![warn(missing_docs)]
 
 pub mod abi;
+pub mod coverage;
 pub mod exit;
 pub mod hash;
 pub mod report;

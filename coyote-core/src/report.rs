@@ -97,13 +97,44 @@ pub struct BugSummary {
     pub occurrences: u64,
 }
 
-/// Scheduling-point coverage.
+/// Coverage in numbers (the counts are in `coverage.json`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CoverageSummary {
     /// Distinct scheduling points visited.
     pub points: usize,
     /// Visits over all points.
     pub visits: u64,
+    /// Actor types that ran.
+    #[serde(default)]
+    pub actor_types: usize,
+    /// State-machine states entered, of those declared or entered.
+    #[serde(default)]
+    pub states_entered: usize,
+    /// State-machine states declared or entered.
+    #[serde(default)]
+    pub states: usize,
+    /// Declared states never entered, as `Machine::State`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub never_entered: Vec<String>,
+}
+
+impl CoverageSummary {
+    /// The summary of `coverage`.
+    pub fn of(coverage: &crate::coverage::Coverage) -> Self {
+        let states = coverage.actors.values().flat_map(|a| a.states.values());
+        CoverageSummary {
+            points: coverage.points.len(),
+            visits: coverage.points.values().sum(),
+            actor_types: coverage.actors.len(),
+            states_entered: states.clone().filter(|&&n| n > 0).count(),
+            states: states.count(),
+            never_entered: coverage
+                .actors
+                .iter()
+                .flat_map(|(m, a)| a.never_entered().map(move |s| format!("{m}::{s}")))
+                .collect(),
+        }
+    }
 }
 
 /// A report that cannot be read.
@@ -191,6 +222,10 @@ mod tests {
                 coverage: Some(CoverageSummary {
                     points: 5,
                     visits: 36,
+                    actor_types: 2,
+                    states_entered: 3,
+                    states: 4,
+                    never_entered: vec!["Coordinator::Committed".into()],
                 }),
             }],
         }

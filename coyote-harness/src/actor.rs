@@ -64,9 +64,10 @@ pub use context::{Context, TimerId};
 pub use machine::{create_machine, Handling, StateMachine, Transition};
 pub use mailbox::ActorRef;
 
+use crate::rt::Activity;
 use crate::spec::short_name;
 use crate::task;
-use mailbox::{note, Mailbox};
+use mailbox::{count, note, Mailbox};
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
@@ -124,6 +125,7 @@ async fn run<A: Actor>(mut actor: A, mut ctx: Context<A::Event>) {
             break;
         };
         note(format_args!("{} handles {event:?}", mailbox.label()));
+        count(mailbox.name, Activity::Handled, &event);
         actor.handle(&mut ctx, event).await;
     }
     ctx.finish(orphaned);

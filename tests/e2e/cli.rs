@@ -139,9 +139,62 @@ fn a_state_machine_bug_is_found_and_its_replay_names_events_and_states() {
         &lib("two_phase_commit"),
         "two_phase_commit_fixed",
         &out,
-        &["--seed", "1", "-i", "2000"],
+        &["--seed", "1", "-i", "2000", "--coverage"],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{t}");
+    // Coverage shows every declared state entered, and that the fixed coordinator never takes
+    // the buggy transition.
+    assert!(t.contains("2 actor types, 4 of 4 states entered"), "{t}");
+    assert!(!t.contains("never entered"), "{t}");
+    let cov = coverage(&out);
+    let coordinator = &cov.actors["Coordinator"];
+    for taken in ["Idle -> Voting", "Voting -> Aborted", "Voting -> Committed"] {
+        assert!(
+            coordinator.transitions[taken] > 0,
+            "{taken}: {coordinator:?}"
+        );
+    }
+    assert!(!coordinator.transitions.contains_key("Aborted -> Committed"));
+    assert!(
+        coordinator.dropped.contains_key("Vote") || coordinator.dropped.contains_key("Timeout")
+    );
+    assert!(cov.actors["Participant"].handled["Prepare"] > 0);
+}
+
+#[test]
+fn coverage_lists_the_declared_states_a_run_never_entered() {
+    // One iteration commits or aborts, never both.
+    let out = out_dir("2pc-one");
+    let o = coyote_test(
+        &lib("two_phase_commit"),
+        "two_phase_commit_fixed",
+        &out,
+        &["--seed", "1", "-i", "1", "-j", "1", "--coverage"],
+    );
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains("3 of 4 states entered; never entered: Coordinator::"),
+        "{t}"
+    );
+    let cov = coverage(&out);
+    let never: Vec<&str> = cov.actors["Coordinator"].never_entered().collect();
+    assert!(never == ["Aborted"] || never == ["Committed"], "{never:?}");
+    let summary = report(&out).tests[0].coverage.clone().unwrap();
+    assert_eq!((summary.states_entered, summary.states), (3, 4));
+    assert_eq!(
+        summary.never_entered,
+        [format!("Coordinator::{}", never[0])]
+    );
+}
+
+/// The run's `coverage.json`.
+fn coverage(out: &Path) -> coyote_core::coverage::Coverage {
+    let text = std::fs::read_to_string(out.join("coverage.json")).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(value["format"], coyote_core::coverage::COVERAGE_FORMAT);
+    serde_json::from_value(value).unwrap()
 }
 
 #[test]

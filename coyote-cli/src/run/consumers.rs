@@ -95,8 +95,32 @@ pub(super) fn print_summary(report: &Report, out: &Path) {
             ));
         }
         println!("{line}");
+        if let Some(c) = &t.coverage {
+            let mut line = format!(
+                "  coverage: {} scheduling point{} ({} visits)",
+                c.points,
+                if c.points == 1 { "" } else { "s" },
+                c.visits
+            );
+            if c.actor_types > 0 {
+                line.push_str(&format!(
+                    "; {} actor type{}, {} of {} states entered",
+                    c.actor_types,
+                    if c.actor_types == 1 { "" } else { "s" },
+                    c.states_entered,
+                    c.states
+                ));
+            }
+            if !c.never_entered.is_empty() {
+                line.push_str(&format!("; never entered: {}", c.never_entered.join(", ")));
+            }
+            println!("{line}");
+        }
     }
     println!("report: {}", out.join("report.json").display());
+    if report.tests.iter().any(|t| t.coverage.is_some()) {
+        println!("coverage: {}", out.join("coverage.json").display());
+    }
 }
 
 pub(super) fn junit_xml(report: &Report) -> anyhow::Result<String> {

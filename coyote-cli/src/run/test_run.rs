@@ -19,11 +19,11 @@ use crate::pool::{Pool, PoolEvent};
 use crate::{signals, BadInput};
 use anyhow::Context as _;
 use coyote_core::abi::{Event, RunRequest, WorkerMessage};
+use coyote_core::coverage::Coverage;
 use coyote_core::report::{CoverageSummary, TestReport};
 use coyote_core::rng::derive_seed;
 use coyote_core::strategy::{Bounds, StrategySpec};
 use coyote_core::trace::{BugKind, Trace};
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 /// A test's run in progress.
@@ -45,7 +45,7 @@ pub(super) fn run_one(
     lib: &Library,
     test: &str,
     spec: &StrategySpec,
-) -> anyhow::Result<(TestReport, Option<BTreeMap<String, u64>>)> {
+) -> anyhow::Result<(TestReport, Option<Coverage>)> {
     let mut run = TestRun::start(s, test, spec)?;
     run.drive()?;
     run.finish(lib)
@@ -294,10 +294,7 @@ impl<'r, 'a> TestRun<'r, 'a> {
     }
 
     /// Settles the bugs (trace files, console lines) and adds up the statistics.
-    fn finish(
-        mut self,
-        lib: &Library,
-    ) -> anyhow::Result<(TestReport, Option<BTreeMap<String, u64>>)> {
+    fn finish(mut self, lib: &Library) -> anyhow::Result<(TestReport, Option<Coverage>)> {
         let (s, test) = (&*self.s, self.test);
         let mut bugs: Vec<BugRecord> = Vec::new();
         for trace in self.first.settle(s.interrupted || s.timed_out) {
@@ -312,7 +309,7 @@ impl<'r, 'a> TestRun<'r, 'a> {
             duration_secs: self.started.elapsed().as_secs_f64(),
             ..Default::default()
         };
-        let mut coverage: Option<BTreeMap<String, u64>> = s.args.coverage.then(BTreeMap::new);
+        let mut coverage: Option<Coverage> = s.args.coverage.then(Coverage::default);
         for sh in self.shares.iter_mut().filter(|sh| !sh.is_capture) {
             if sh.result.is_none() {
                 // Killed, crashed or hung: the heartbeat counts iterations started. The last one
@@ -341,21 +338,14 @@ impl<'r, 'a> TestRun<'r, 'a> {
                     report.schedules_explored = r.schedules;
                 }
                 if let (Some(total), Some(c)) = (coverage.as_mut(), &r.coverage) {
-                    for (k, v) in c {
-                        *total.entry(k.clone()).or_insert(0) += v;
-                    }
+                    total.merge(c);
                 }
             }
         }
         if report.iterations > 0 {
             report.steps.mean = report.steps.total as f64 / report.iterations as f64;
         }
-        if let Some(c) = &coverage {
-            report.coverage = Some(CoverageSummary {
-                points: c.len(),
-                visits: c.values().sum(),
-            });
-        }
+        report.coverage = coverage.as_ref().map(CoverageSummary::of);
         if s.args.check_determinism {
             for b in &mut bugs {
                 b.summary.message = check_determinism(s, lib, &b.summary, &b.summary.message);

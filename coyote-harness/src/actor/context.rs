@@ -9,7 +9,8 @@
 //! * a context holds the actor's inbox but is not one of its addresses: an actor whose last
 //!   [`ActorRef`] is gone stops even though its context lives on.
 
-use super::mailbox::{note, ActorRef, Mailbox};
+use super::mailbox::{count, note, ActorRef, Mailbox};
+use crate::rt::Activity;
 use crate::task::{self, AbortHandle};
 use crate::time;
 use std::fmt;
@@ -139,6 +140,10 @@ impl<E: Send + fmt::Debug + 'static> Context<E> {
             timer.abort();
         }
         let dropped = self.mailbox.halt();
+        for event in &dropped {
+            count(self.mailbox.name, Activity::Dropped, event);
+        }
+        let dropped = dropped.len();
         let how = if orphaned {
             "stops: no address is left"
         } else {

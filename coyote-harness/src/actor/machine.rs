@@ -10,10 +10,12 @@
 //! * a dequeue takes the first event that the current state does not defer, so deferred events
 //!   keep their order and are handled once a state stops deferring them; an ignored event is
 //!   taken and dropped (logged);
-//! * entering, leaving and every transition are logged with the states' `Debug` names.
+//! * entering, leaving and every transition are logged with the states' `Debug` names, and
+//!   counted for `--coverage` (with the declared [`StateMachine::STATES`] never entered at 0).
 
 use super::context::Context;
-use super::mailbox::{note, ActorRef, Mailbox};
+use super::mailbox::{count, count_n, count_transition, note, ActorRef, Mailbox};
+use crate::rt::Activity;
 use std::fmt;
 use std::future::Future;
 
@@ -51,6 +53,11 @@ pub trait StateMachine: Send + Sized + 'static {
     type Event: Send + fmt::Debug + 'static;
     /// Its states.
     type State: Copy + Eq + Send + fmt::Debug + 'static;
+
+    /// Every state the machine has, for coverage: with `coyote test --coverage`, a declared
+    /// state no iteration entered is listed as never entered. Optional (the default declares
+    /// none, and coverage lists the states entered).
+    const STATES: &'static [Self::State] = &[];
 
     /// The state the machine starts in (its entry action runs first).
     fn initial(&self) -> Self::State;
@@ -104,6 +111,10 @@ async fn run<M: StateMachine>(mut m: M, mut ctx: Context<M::Event>) {
     let mut stack = vec![initial];
     let mailbox = ctx.mailbox.clone();
     note(format_args!("{} enters {initial:?}", mailbox.label()));
+    for state in M::STATES {
+        count_n(mailbox.name, Activity::Entered, state, 0);
+    }
+    count(mailbox.name, Activity::Entered, &initial);
     m.on_entry(&mut ctx, initial).await;
     let mut orphaned = false;
     while !ctx.is_halting() {
@@ -118,23 +129,27 @@ async fn run<M: StateMachine>(mut m: M, mut ctx: Context<M::Event>) {
                 "{} ignores {event:?} in {state:?}",
                 mailbox.label()
             ));
+            count(mailbox.name, Activity::Dropped, &event);
             continue;
         }
         note(format_args!(
             "{} handles {event:?} in {state:?}",
             mailbox.label()
         ));
+        count(mailbox.name, Activity::Handled, &event);
         let transition = m.on_event(&mut ctx, state, event).await;
         match transition {
             Transition::Stay => {}
             Transition::Goto(next) => {
                 m.on_exit(&mut ctx, state).await;
                 moved(&mailbox, "goto", state, next);
+                count(mailbox.name, Activity::Entered, &next);
                 *stack.last_mut().expect("never empty") = next;
                 m.on_entry(&mut ctx, next).await;
             }
             Transition::Push(next) => {
                 moved(&mailbox, "push", state, next);
+                count(mailbox.name, Activity::Entered, &next);
                 stack.push(next);
                 m.on_entry(&mut ctx, next).await;
             }
@@ -155,10 +170,11 @@ async fn run<M: StateMachine>(mut m: M, mut ctx: Context<M::Event>) {
     ctx.finish(orphaned);
 }
 
-/// Logs a transition of the machine behind `mailbox`.
+/// Logs a transition of the machine behind `mailbox`, and counts it for coverage.
 fn moved<E: fmt::Debug, S: fmt::Debug>(mailbox: &Mailbox<E>, how: &str, from: S, to: S) {
     note(format_args!(
         "{}: {how} {from:?} -> {to:?}",
         mailbox.label()
     ));
+    count_transition(mailbox.name, &from, &to);
 }

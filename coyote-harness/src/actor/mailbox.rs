@@ -13,7 +13,7 @@
 //!   stops once its inbox is empty (nothing could ever reach it again);
 //! * after the actor halts, its queued events and every later send are dropped (logged).
 
-use crate::rt::{in_test, with_executor, writes, Controlled, YieldPoint};
+use crate::rt::{in_test, with_executor, writes, Activity, Controlled, YieldPoint};
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
@@ -76,6 +76,7 @@ impl<E: fmt::Debug> Mailbox<E> {
     pub(crate) fn deliver(&self, event: E) {
         if self.halted.load(Ordering::Acquire) {
             note(format_args!("drop {event:?}: {} halted", self.label()));
+            count(self.name, Activity::Dropped, &event);
             return;
         }
         note(format_args!("send {event:?} to {}", self.label()));
@@ -123,12 +124,11 @@ impl<E: fmt::Debug> Mailbox<E> {
         }
     }
 
-    /// Marks the actor halted and drops what is queued; returns how many events that was.
-    pub(crate) fn halt(&self) -> usize {
+    /// Marks the actor halted and takes what is queued out, for the caller to drop (outside
+    /// the lock: the events' destructors are user code).
+    pub(crate) fn halt(&self) -> VecDeque<E> {
         self.halted.store(true, Ordering::Release);
-        // Taken out first: the events' destructors are user code, run outside the lock.
-        let dropped = std::mem::take(&mut *self.queue());
-        dropped.len()
+        std::mem::take(&mut *self.queue())
     }
 
     pub(crate) fn is_halted(&self) -> bool {
@@ -179,6 +179,29 @@ impl<E> Future for Arrival<'_, E> {
 /// Adds a line to the step log in test mode; nothing (not even formatting) in production.
 pub(crate) fn note(text: fmt::Arguments<'_>) {
     with_executor(|ex| ex.note(text));
+}
+
+/// Counts, for coverage, what an actor of type `actor` did with `name` (an event or state).
+pub(crate) fn count(actor: &str, what: Activity, name: &dyn fmt::Debug) {
+    count_n(actor, what, name, 1);
+}
+
+/// [`count`] with a number: 0 declares a state (listed, never entered, if it stays at 0).
+pub(crate) fn count_n(actor: &str, what: Activity, name: &dyn fmt::Debug, n: u64) {
+    with_executor(|ex| {
+        if ex.counts_activity() {
+            ex.count_activity(actor, what, name, n);
+        }
+    });
+}
+
+/// Counts, for coverage, a transition of a machine of type `actor`.
+pub(crate) fn count_transition(actor: &str, from: &dyn fmt::Debug, to: &dyn fmt::Debug) {
+    with_executor(|ex| {
+        if ex.counts_activity() {
+            ex.count_transition(actor, from, to);
+        }
+    });
 }
 
 /// The address of an actor whose events are `E`: send it events from any task. Cheap to clone;

@@ -18,8 +18,9 @@
 //! This file holds the executor's state and what controlled operations call during a poll;
 //! submodules: [`run_loop`] (an iteration, step by step: the hot path), [`choices`] (declared
 //! choices and stopping from inside a task), `diagnostics` (deadlock reports, step logs, folded by
-//! `fold`).
+//! `fold`), `activity` (actor coverage).
 
+mod activity;
 mod choices;
 mod diagnostics;
 mod fold;
@@ -27,6 +28,8 @@ mod monitors;
 mod run_loop;
 #[cfg(test)]
 mod tests;
+
+pub(crate) use activity::Activity;
 
 use super::clock_watch::ClockWatch;
 use super::context::Installed;
@@ -182,6 +185,8 @@ pub(crate) struct Executor {
     decision_limit: Cell<Option<u32>>,
     config: RefCell<ExecConfig>,
     coverage: RefCell<HashMap<usize, (&'static Location<'static>, u64)>>,
+    /// Actor coverage, counted with `coverage` (see `activity.rs`).
+    activity: RefCell<activity::Counts>,
     /// OS threads of the process when the executor was made, and foreign wakes at iteration
     /// start: compared when a deadlock is found, to tell uncontrolled concurrency apart.
     threads_at_start: usize,
@@ -217,6 +222,7 @@ impl Executor {
             decision_limit: Cell::new(None),
             config: RefCell::new(ExecConfig::default()),
             coverage: RefCell::new(HashMap::new()),
+            activity: RefCell::default(),
             threads_at_start: diagnostics::os_threads(),
             foreign_wakes_at_start: Cell::new(0),
             clock_watch: ClockWatch::find(),

@@ -18,5 +18,5 @@ pub(crate) mod point;
 pub(crate) mod waker;
 
 pub(crate) use context::{in_test, with_executor};
-pub(crate) use executor::{ChoiceOf, Executor, IterationOutcome};
+pub(crate) use executor::{Activity, ChoiceOf, Executor, IterationOutcome};
 pub(crate) use point::{reads, writes, Controlled, OpKind, YieldPoint, YIELD};

@@ -105,6 +105,8 @@ impl Coordinator {
 impl StateMachine for Coordinator {
     type Event = CoordinatorEvent;
     type State = Phase;
+    const STATES: &'static [Phase] =
+        &[Phase::Idle, Phase::Voting, Phase::Committed, Phase::Aborted];
 
     fn initial(&self) -> Phase {
         Phase::Idle

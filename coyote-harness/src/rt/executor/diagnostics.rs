@@ -237,16 +237,25 @@ impl Executor {
             .to_string()
     }
 
-    /// Coverage counts by `file:line:col`, accumulated since the last call.
-    pub(crate) fn take_coverage(&self) -> std::collections::BTreeMap<String, u64> {
-        self.coverage
+    /// Coverage accumulated since the last call: scheduling points by `file:line:col`, and
+    /// actor activity.
+    pub(crate) fn take_coverage(&self) -> coyote_core::coverage::Coverage {
+        let points = self
+            .coverage
             .borrow_mut()
             .drain()
             .map(|(_, (loc, n))| (fmt_loc(loc), n))
-            .fold(Default::default(), |mut m, (k, n)| {
-                *m.entry(k).or_insert(0) += n;
-                m
-            })
+            .fold(
+                Default::default(),
+                |mut m: std::collections::BTreeMap<_, _>, (k, n)| {
+                    *m.entry(k).or_insert(0) += n;
+                    m
+                },
+            );
+        coyote_core::coverage::Coverage {
+            points,
+            actors: self.take_activity(),
+        }
     }
 }
 

@@ -212,3 +212,129 @@ fn a_loop_is_folded_in_the_log_with_its_steps_counted_and_its_last_round_shown()
     assert!(log[7].starts_with("step  103  main     sleep"), "{text}");
     assert!(log[7].contains("(timer fires, now 5ms)"), "{text}");
 }
+
+mod actor_coverage {
+    use super::*;
+    use crate::actor::{self, Context, StateMachine, Transition};
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    enum Door {
+        Closed,
+        Open,
+        Broken,
+    }
+
+    #[derive(Debug)]
+    #[allow(dead_code)] // the payload only shows in the log
+    enum Push {
+        Toggle(u32),
+        Stop,
+        Late,
+    }
+
+    struct DoorMachine;
+
+    impl StateMachine for DoorMachine {
+        type Event = Push;
+        type State = Door;
+        const STATES: &'static [Door] = &[Door::Closed, Door::Open, Door::Broken];
+
+        fn initial(&self) -> Door {
+            Door::Closed
+        }
+
+        async fn on_event(
+            &mut self,
+            _ctx: &mut Context<Push>,
+            state: Door,
+            event: Push,
+        ) -> Transition<Door> {
+            match (state, event) {
+                (Door::Closed, Push::Toggle(_)) => Transition::Goto(Door::Open),
+                (Door::Open, Push::Toggle(_)) => Transition::Goto(Door::Closed),
+                (_, _) => Transition::Halt,
+            }
+        }
+    }
+
+    /// Runs `main` for `iterations` iterations with coverage on; what was counted.
+    fn covered(iterations: u32, main: fn() -> LocalBoxFuture) -> coyote_core::coverage::Coverage {
+        let ex = Executor::new();
+        ex.set_config(ExecConfig {
+            max_steps: 1000,
+            coverage: true,
+            ..ExecConfig::default()
+        });
+        for _ in 0..iterations {
+            let (outcome, _) =
+                ex.run_iteration(main(), Location::caller(), &mut Recorder::default());
+            assert!(
+                matches!(outcome, IterationOutcome::Completed),
+                "{outcome:?}"
+            );
+        }
+        ex.take_coverage()
+    }
+
+    fn three_pushes() -> LocalBoxFuture {
+        Box::pin(async {
+            let door = actor::create_machine(DoorMachine);
+            for event in [
+                Push::Toggle(1),
+                Push::Toggle(2),
+                Push::Toggle(3),
+                Push::Stop,
+            ] {
+                door.send(event).await;
+            }
+            while !door.is_halted() {
+                task::yield_now().await;
+            }
+            door.send(Push::Late).await;
+        })
+    }
+
+    #[test]
+    fn states_transitions_and_events_are_counted_by_name_over_iterations() {
+        let cov = covered(2, three_pushes);
+        let door = &cov.actors["DoorMachine"];
+        let count = |map: &std::collections::BTreeMap<String, u64>, k: &str| map.get(k).copied();
+        // Per iteration: enters Closed, Open, Closed, Open; Broken is declared, never entered.
+        assert_eq!(count(&door.states, "Closed"), Some(4));
+        assert_eq!(count(&door.states, "Open"), Some(4));
+        assert_eq!(count(&door.states, "Broken"), Some(0));
+        assert_eq!(door.never_entered().collect::<Vec<_>>(), ["Broken"]);
+        assert_eq!(count(&door.transitions, "Closed -> Open"), Some(4));
+        assert_eq!(count(&door.transitions, "Open -> Closed"), Some(2));
+        // Payloads do not split an event's count.
+        assert_eq!(count(&door.handled, "Toggle"), Some(6));
+        assert_eq!(count(&door.handled, "Stop"), Some(2));
+        // Sent after the halt: dropped.
+        assert_eq!(count(&door.dropped, "Late"), Some(2));
+        assert!(!cov.points.is_empty());
+    }
+
+    #[test]
+    fn taking_the_coverage_starts_the_count_again() {
+        let ex = Executor::new();
+        ex.set_config(ExecConfig {
+            max_steps: 1000,
+            coverage: true,
+            ..ExecConfig::default()
+        });
+        let _ = ex.run_iteration(three_pushes(), Location::caller(), &mut Recorder::default());
+        assert!(!ex.take_coverage().actors.is_empty());
+        assert_eq!(ex.take_coverage(), Default::default());
+    }
+
+    #[test]
+    fn nothing_is_counted_without_coverage() {
+        let ex = Executor::new();
+        ex.set_config(ExecConfig {
+            max_steps: 1000,
+            ..ExecConfig::default()
+        });
+        let _ = ex.run_iteration(three_pushes(), Location::caller(), &mut Recorder::default());
+        assert_eq!(ex.take_coverage(), Default::default());
+    }
+}

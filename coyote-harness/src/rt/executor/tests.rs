@@ -257,14 +257,19 @@ mod actor_coverage {
         }
     }
 
-    /// Runs `main` for `iterations` iterations with coverage on; what was counted.
-    fn covered(iterations: u32, main: fn() -> LocalBoxFuture) -> coyote_core::coverage::Coverage {
+    fn executor(coverage: bool) -> Executor {
         let ex = Executor::new();
         ex.set_config(ExecConfig {
             max_steps: 1000,
-            coverage: true,
+            coverage,
             ..ExecConfig::default()
         });
+        ex
+    }
+
+    /// Runs `main` for `iterations` iterations with coverage on; what was counted.
+    fn covered(iterations: u32, main: fn() -> LocalBoxFuture) -> coyote_core::coverage::Coverage {
+        let ex = executor(true);
         for _ in 0..iterations {
             let (outcome, _) =
                 ex.run_iteration(main(), Location::caller(), &mut Recorder::default());
@@ -316,12 +321,7 @@ mod actor_coverage {
 
     #[test]
     fn taking_the_coverage_starts_the_count_again() {
-        let ex = Executor::new();
-        ex.set_config(ExecConfig {
-            max_steps: 1000,
-            coverage: true,
-            ..ExecConfig::default()
-        });
+        let ex = executor(true);
         let _ = ex.run_iteration(three_pushes(), Location::caller(), &mut Recorder::default());
         assert!(!ex.take_coverage().actors.is_empty());
         assert_eq!(ex.take_coverage(), Default::default());
@@ -329,11 +329,7 @@ mod actor_coverage {
 
     #[test]
     fn nothing_is_counted_without_coverage() {
-        let ex = Executor::new();
-        ex.set_config(ExecConfig {
-            max_steps: 1000,
-            ..ExecConfig::default()
-        });
+        let ex = executor(false);
         let _ = ex.run_iteration(three_pushes(), Location::caller(), &mut Recorder::default());
         assert_eq!(ex.take_coverage(), Default::default());
     }

@@ -11,7 +11,8 @@
 //!   or user code;
 //! * `senders` counts the live [`ActorRef`]s; when it drops to zero the actor is woken, and it
 //!   stops once its inbox is empty (nothing could ever reach it again);
-//! * after the actor halts, its queued events and every later send are dropped (logged).
+//! * after the actor halts, its queued events and every later send are dropped (logged, and
+//!   counted as dropped for `--coverage`).
 
 use crate::rt::{in_test, with_executor, writes, Activity, Controlled, YieldPoint};
 use std::collections::VecDeque;

@@ -25,7 +25,7 @@ pub(crate) enum Activity {
     Handled,
     /// An event ignored by a state, or sent to or queued at a halted actor.
     Dropped,
-    /// A state entered (`add` 0 declares it).
+    /// A state entered (a count of 0 declares it: listed, never entered, if it stays at 0).
     Entered,
 }
 
@@ -103,7 +103,8 @@ impl Executor {
                 "h" => &mut a.handled,
                 "d" => &mut a.dropped,
                 "s" => &mut a.states,
-                _ => &mut a.transitions,
+                "t" => &mut a.transitions,
+                _ => unreachable!("count_key writes only these tags"),
             };
             *map.entry(name.to_string()).or_insert(0) += n;
         }

@@ -24,7 +24,7 @@ mod join_set;
 
 pub use join_set::{JoinNext, JoinSet};
 
-use crate::rt::{in_test, reads, with_executor, writes, OpKind, YieldPoint, YIELD};
+use crate::rt::{in_test, reads, with_executor, writes, OpKind, YieldPoint};
 use coyote_core::strategy::Access;
 use std::fmt;
 use std::future::Future;
@@ -317,7 +317,7 @@ impl From<tokio::task::JoinError> for JoinError {
 #[track_caller]
 pub fn yield_now() -> impl Future<Output = ()> + Send {
     let loc = Location::caller();
-    let point = in_test().then(|| YieldPoint::new(YIELD, loc));
+    let point = in_test().then(|| YieldPoint::new(OpKind::Yield, loc));
     async move {
         match point {
             Some(point) => point.await,
@@ -356,14 +356,14 @@ pub fn yield_now() -> impl Future<Output = ()> + Send {
 /// ```
 #[track_caller]
 pub fn yield_read<T: ?Sized>(object: &T) -> impl Future<Output = ()> + Send {
-    declared_point("read", reads(object))
+    declared_point(OpKind::Read, reads(object))
 }
 
 /// A scheduling point before the caller writes shared state `object`: as [`yield_read`], for a
 /// write (which races with every read and write of the object). In production it does nothing.
 #[track_caller]
 pub fn yield_write<T: ?Sized>(object: &T) -> impl Future<Output = ()> + Send {
-    declared_point("write", writes(object))
+    declared_point(OpKind::Write, writes(object))
 }
 
 /// A scheduling point at the caller's caller that declares `access`; nothing in production.
@@ -510,6 +510,3 @@ impl<F: Future> Future for WhenAny<F> {
         Poll::Pending
     }
 }
-
-#[allow(dead_code)]
-const _: OpKind = "join";

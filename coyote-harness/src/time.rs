@@ -8,7 +8,7 @@
 //!
 //! In production mode these are tokio's timers.
 
-use crate::rt::{in_test, with_executor, YieldPoint};
+use crate::rt::{in_test, with_executor, OpKind, YieldPoint};
 use pin_project_lite::pin_project;
 use std::future::Future;
 use std::ops::{Add, AddAssign, Sub};
@@ -89,16 +89,12 @@ pin_project! {
     #[project = SleepProj]
     enum SleepInner {
         Tokio { #[pin] inner: tokio::time::Sleep },
-        Virtual { deadline: Duration, point: YieldPoint, kind: &'static str, loc: &'static Location<'static> },
+        Virtual { deadline: Duration, point: YieldPoint, kind: OpKind, loc: &'static Location<'static> },
     }
 }
 
 impl Sleep {
-    fn virtual_until(
-        deadline: Duration,
-        kind: &'static str,
-        loc: &'static Location<'static>,
-    ) -> Sleep {
+    fn virtual_until(deadline: Duration, kind: OpKind, loc: &'static Location<'static>) -> Sleep {
         Sleep {
             inner: SleepInner::Virtual {
                 deadline,
@@ -111,11 +107,7 @@ impl Sleep {
 }
 
 /// [`sleep`] attributed to `loc`, logged as `kind` in tests (an actor's timer).
-pub(crate) fn sleep_at(
-    duration: Duration,
-    kind: &'static str,
-    loc: &'static Location<'static>,
-) -> Sleep {
+pub(crate) fn sleep_at(duration: Duration, kind: OpKind, loc: &'static Location<'static>) -> Sleep {
     sleep_until_at(now() + duration, kind, loc)
 }
 
@@ -128,11 +120,11 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// Waits until `deadline`. A scheduling point in tests.
 #[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    sleep_until_at(deadline, "sleep", Location::caller())
+    sleep_until_at(deadline, OpKind::Sleep, Location::caller())
 }
 
 /// [`sleep_until`] attributed to `loc`, logged as `kind` in tests.
-fn sleep_until_at(deadline: Instant, kind: &'static str, loc: &'static Location<'static>) -> Sleep {
+fn sleep_until_at(deadline: Instant, kind: OpKind, loc: &'static Location<'static>) -> Sleep {
     if in_test() {
         Sleep::virtual_until(deadline.0, kind, loc)
     } else {
@@ -159,7 +151,7 @@ impl Future for Sleep {
                 if Pin::new(point).poll(cx).is_pending() {
                     return Poll::Pending;
                 }
-                poll_deadline(*deadline, Some((kind, loc)))
+                poll_deadline(*deadline, Some((*kind, loc)))
             }
         }
     }
@@ -167,7 +159,7 @@ impl Future for Sleep {
 
 fn poll_deadline(
     deadline: Duration,
-    what: Option<(&'static str, &'static Location<'static>)>,
+    what: Option<(OpKind, &'static Location<'static>)>,
 ) -> Poll<()> {
     let ready = with_executor(|ex| {
         if ex.now() >= deadline {
@@ -289,7 +281,7 @@ impl Interval {
             }
             IntervalInner::Virtual { next, period, loc } => {
                 let at = *next;
-                Sleep::virtual_until(at.0, "interval.tick", loc).await;
+                Sleep::virtual_until(at.0, OpKind::IntervalTick, loc).await;
                 *next = at + *period;
                 at
             }

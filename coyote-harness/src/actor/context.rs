@@ -10,7 +10,7 @@
 //!   [`ActorRef`] is gone stops even though its context lives on.
 
 use super::mailbox::{count, note, ActorRef, Mailbox};
-use crate::rt::Activity;
+use crate::rt::{Activity, OpKind};
 use crate::task::{self, AbortHandle};
 use crate::time;
 use std::fmt;
@@ -85,7 +85,7 @@ impl<E: Send + fmt::Debug + 'static> Context<E> {
     #[track_caller]
     pub fn start_timer(&mut self, after: Duration, event: E) -> TimerId {
         let me = self.me();
-        let sleep = time::sleep_at(after, "actor.timer", Location::caller());
+        let sleep = time::sleep_at(after, OpKind::ActorTimer, Location::caller());
         let handle = task::spawn(async move {
             sleep.await;
             me.mailbox.deliver(event);
@@ -105,7 +105,7 @@ impl<E: Send + fmt::Debug + 'static> Context<E> {
         let me = self.me();
         let handle = task::spawn(async move {
             loop {
-                time::sleep_at(period, "actor.timer", loc).await;
+                time::sleep_at(period, OpKind::ActorTimer, loc).await;
                 me.mailbox.deliver(make());
             }
         });

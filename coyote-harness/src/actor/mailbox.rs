@@ -14,7 +14,7 @@
 //! * after the actor halts, its queued events and every later send are dropped (logged, and
 //!   counted as dropped for `--coverage`).
 
-use crate::rt::{in_test, with_executor, writes, Activity, Controlled, YieldPoint};
+use crate::rt::{in_test, with_executor, writes, Activity, Controlled, OpKind, YieldPoint};
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
@@ -109,7 +109,7 @@ impl<E: fmt::Debug> Mailbox<E> {
             let seen = self.version.load(Ordering::Acquire);
             if let Some(event) = self.take(&mut wanted) {
                 if !waited && in_test() {
-                    YieldPoint::with_access("actor.receive", loc, writes(self)).await;
+                    YieldPoint::with_access(OpKind::ActorReceive, loc, writes(self)).await;
                 }
                 return Some(event);
             }
@@ -120,7 +120,7 @@ impl<E: fmt::Debug> Mailbox<E> {
                 mailbox: self,
                 seen,
             };
-            Controlled::blocking(arrival, "actor.receive", loc, writes(self)).await;
+            Controlled::blocking(arrival, OpKind::ActorReceive, loc, writes(self)).await;
             waited = true;
         }
     }
@@ -223,8 +223,8 @@ impl<E: Send + fmt::Debug + 'static> ActorRef<E> {
     #[track_caller]
     pub fn send(&self, event: E) -> impl Future<Output = ()> + Send + '_ {
         let loc = Location::caller();
-        let point =
-            in_test().then(|| YieldPoint::with_access("actor.send", loc, writes(&*self.mailbox)));
+        let point = in_test()
+            .then(|| YieldPoint::with_access(OpKind::ActorSend, loc, writes(&*self.mailbox)));
         async move {
             if let Some(point) = point {
                 point.await;

@@ -33,8 +33,8 @@ pub(crate) use activity::Activity;
 
 use super::clock_watch::ClockWatch;
 use super::context::Installed;
+use super::op::OpKind;
 use super::panics;
-use super::point::{OpKind, YIELD};
 use super::waker::task_waker;
 use crate::spec::Temperature;
 use coyote_core::strategy::{Access, OpId, Strategy};
@@ -83,17 +83,67 @@ pub(crate) struct ExecConfig {
     pub(crate) liveness_threshold: Option<u32>,
 }
 
+/// Where a task stands with the scheduler.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TaskState {
+    /// Woken since it was last polled (a new task is): the strategy may pick it.
+    Woken,
+    /// Not woken since it was last polled: it waits for a wake (or for its timer).
+    Waiting,
+    /// Finished or aborted: never polled again.
+    Done,
+    /// Finished or aborted, then woken by a waker it left with a primitive: never polled again,
+    /// told apart from `Done` only by the state hash (see [`TaskState::hash_bits`]).
+    DoneThenWoken,
+}
+
+impl TaskState {
+    #[inline]
+    fn is_done(self) -> bool {
+        matches!(self, TaskState::Done | TaskState::DoneThenWoken)
+    }
+
+    /// The state after a wake.
+    #[inline]
+    fn woken(self) -> TaskState {
+        match self {
+            TaskState::Woken | TaskState::Waiting => TaskState::Woken,
+            TaskState::Done | TaskState::DoneThenWoken => TaskState::DoneThenWoken,
+        }
+    }
+
+    /// The bits the state hash has always mixed in (woken: 1, done: 2); part of what learning
+    /// strategies see, so of their decisions.
+    #[inline]
+    fn hash_bits(self) -> u64 {
+        match self {
+            TaskState::Woken => 1,
+            TaskState::Waiting => 0,
+            TaskState::Done => 2,
+            TaskState::DoneThenWoken => 3,
+        }
+    }
+}
+
+/// How a task's last poll stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pause {
+    /// At a scheduling point of its own (or it has not run yet), or on a future coyote does not
+    /// control.
+    Point,
+    /// Inside a controlled primitive that was not ready (a deadlock report names it).
+    Blocked,
+}
+
 struct Task {
-    enabled: bool,
-    done: bool,
-    /// Set when the task's last poll ended inside a controlled primitive that was not ready.
-    blocked: bool,
+    state: TaskState,
+    pause: Pause,
     /// What the task does next (or waits on), and where, and the object it touches.
     kind: OpKind,
     access: Access,
     loc: &'static Location<'static>,
     /// For a `join`: the task it joins (main is never joined), set in the step `joins_step`;
-    /// only meaningful while `kind` is `"join"`.
+    /// only meaningful while `kind` is [`OpKind::Join`].
     joins: u32,
     joins_step: u32,
     spawned_at: &'static Location<'static>,
@@ -286,7 +336,7 @@ impl Executor {
         t.kind = kind;
         t.loc = loc;
         t.access = access;
-        t.blocked = false;
+        t.pause = Pause::Point;
     }
 
     /// The running task reached the scheduling point before joining `task` (of iteration
@@ -300,10 +350,10 @@ impl Executor {
     ) {
         let mut tasks = self.tasks.borrow_mut();
         let t = &mut tasks[self.current.get() as usize];
-        t.kind = "join";
+        t.kind = OpKind::Join;
         t.loc = loc;
         t.access = Access::NONE;
-        t.blocked = false;
+        t.pause = Pause::Point;
         if generation == self.generation.get() {
             joining(t, task, self.step.get());
         }
@@ -327,7 +377,7 @@ impl Executor {
         t.kind = kind;
         t.loc = loc;
         t.access = access;
-        t.blocked = true;
+        t.pause = Pause::Blocked;
     }
 
     /// Wakes `task` if the waker belongs to this iteration; false otherwise.
@@ -337,7 +387,7 @@ impl Executor {
             return false;
         }
         if let Some(t) = self.tasks.borrow_mut().get_mut(task as usize) {
-            t.enabled = true;
+            t.state = t.state.woken();
         }
         true
     }
@@ -352,10 +402,9 @@ impl Executor {
             let mut tasks = self.tasks.borrow_mut();
             let id = tasks.len() as u32;
             tasks.push(Task {
-                enabled: true,
-                done: false,
-                blocked: false,
-                kind: "start",
+                state: TaskState::Woken,
+                pause: Pause::Point,
+                kind: OpKind::Start,
                 access: Access::NONE,
                 loc,
                 joins: 0,
@@ -414,14 +463,14 @@ impl Executor {
     ) -> Poll<Option<Box<dyn Any>>> {
         let mut tasks = self.tasks.borrow_mut();
         let t = &mut tasks[task as usize];
-        if t.done {
+        if t.state.is_done() {
             return Poll::Ready(t.output.take());
         }
         t.join_waker = Some(waker.clone());
         let me = &mut tasks[self.current.get() as usize];
-        me.kind = "join";
+        me.kind = OpKind::Join;
         me.loc = loc;
-        me.blocked = true;
+        me.pause = Pause::Blocked;
         joining(me, task, self.step.get());
         Poll::Pending
     }
@@ -431,7 +480,7 @@ impl Executor {
         self.tasks
             .borrow()
             .get(task as usize)
-            .map_or(true, |t| t.done)
+            .map_or(true, |t| t.state.is_done())
     }
 
     /// Cancels `task` (JoinHandle::abort): it never runs again; its joiner sees a cancellation.
@@ -441,11 +490,10 @@ impl Executor {
             let Some(t) = tasks.get_mut(task as usize) else {
                 return;
             };
-            if t.done || task == self.current.get() {
+            if t.state.is_done() || task == self.current.get() {
                 return;
             }
-            t.done = true;
-            t.enabled = false;
+            t.state = TaskState::Done;
             t.timer = None;
             (
                 // `get_mut`: at teardown the futures are already gone (a dropped `JoinSet`
@@ -482,7 +530,7 @@ impl Executor {
         if let Some((kind, loc)) = what {
             t.kind = kind;
             t.loc = loc;
-            t.blocked = true;
+            t.pause = Pause::Blocked;
         }
     }
 

@@ -11,6 +11,7 @@
 //!
 //! Invariant: outside test mode both are transparent: no yield, no bookkeeping.
 
+use super::op::OpKind;
 use super::with_executor;
 use coyote_core::strategy::Access;
 use pin_project_lite::pin_project;
@@ -18,13 +19,6 @@ use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-
-/// What a controlled operation is, for logs and deadlock reports (`mutex.lock`, `sleep`, ...).
-pub(crate) type OpKind = &'static str;
-
-/// The kind of a bare `task::yield_now`: its task asks to let the others run (see
-/// `SchedulingPoint::yielded`).
-pub(crate) const YIELD: OpKind = "yield";
 
 /// The identity of a shared object for an [`Access`]: its address, unique among live objects.
 #[inline]
@@ -172,14 +166,14 @@ impl<F: Future> Future for Controlled<F> {
         let this = self.project();
         if !*this.yielded {
             *this.yielded = true;
-            if yield_here(this.kind, this.loc, *this.access, cx) {
+            if yield_here(*this.kind, this.loc, *this.access, cx) {
                 return Poll::Pending;
             }
         }
         match this.inner.poll(cx) {
             Poll::Ready(v) => Poll::Ready(v),
             Poll::Pending => {
-                with_executor(|ex| ex.blocked_on(this.kind, this.loc, *this.access));
+                with_executor(|ex| ex.blocked_on(*this.kind, this.loc, *this.access));
                 Poll::Pending
             }
         }

@@ -1,6 +1,6 @@
 //! `Barrier` over tokio's.
 
-use crate::rt::{writes, Controlled};
+use crate::rt::{writes, Controlled, OpKind};
 use std::future::Future;
 use std::panic::Location;
 
@@ -28,7 +28,7 @@ impl Barrier {
     pub fn wait(&self) -> impl Future<Output = BarrierWaitResult> + '_ {
         Controlled::new(
             self.inner.wait(),
-            "barrier.wait",
+            OpKind::BarrierWait,
             Location::caller(),
             writes(self),
         )

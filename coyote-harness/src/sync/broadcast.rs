@@ -19,7 +19,7 @@
 //! ```
 
 use super::channel_access;
-use crate::rt::Controlled;
+use crate::rt::{Controlled, OpKind};
 use coyote_core::strategy::Access;
 use std::future::Future;
 use std::panic::Location;
@@ -99,7 +99,7 @@ impl<T: Clone> Receiver<T> {
     pub fn recv(&mut self) -> impl Future<Output = Result<T, RecvError>> + '_ {
         Controlled::new(
             self.inner.recv(),
-            "broadcast.recv",
+            OpKind::BroadcastRecv,
             Location::caller(),
             self.channel,
         )

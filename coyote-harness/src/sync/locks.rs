@@ -44,7 +44,7 @@ impl<T: ?Sized> Mutex<T> {
         &self,
         loc: &'static Location<'static>,
     ) -> Controlled<impl Future<Output = MutexGuard<'_, T>> + '_> {
-        Controlled::new(self.inner.lock(), "mutex.lock", loc, writes(self))
+        Controlled::new(self.inner.lock(), OpKind::MutexLock, loc, writes(self))
     }
 
     /// Locks the mutex if it is free. Not a scheduling point.
@@ -117,7 +117,7 @@ impl<T: ?Sized> RwLock<T> {
         &self,
         loc: &'static Location<'static>,
     ) -> Controlled<impl Future<Output = RwLockReadGuard<'_, T>> + '_> {
-        Controlled::new(self.inner.read(), "rwlock.read", loc, reads(self))
+        Controlled::new(self.inner.read(), OpKind::RwLockRead, loc, reads(self))
     }
 
     /// Exclusive access. A scheduling point.
@@ -130,7 +130,7 @@ impl<T: ?Sized> RwLock<T> {
         &self,
         loc: &'static Location<'static>,
     ) -> Controlled<impl Future<Output = RwLockWriteGuard<'_, T>> + '_> {
-        Controlled::new(self.inner.write(), "rwlock.write", loc, writes(self))
+        Controlled::new(self.inner.write(), OpKind::RwLockWrite, loc, writes(self))
     }
 
     /// Shared access if available now. Not a scheduling point.
@@ -211,7 +211,7 @@ impl Semaphore {
         n: u32,
         loc: &'static Location<'static>,
     ) -> Controlled<impl Future<Output = Result<SemaphorePermit<'_>, AcquireError>> + '_> {
-        const KIND: OpKind = "semaphore.acquire";
+        const KIND: OpKind = OpKind::SemaphoreAcquire;
         Controlled::new(self.inner.acquire_many(n), KIND, loc, writes(self))
     }
 

@@ -9,7 +9,7 @@
 //! waiting on the same channel as racing writes of it.
 
 use super::channel_access;
-use crate::rt::Controlled;
+use crate::rt::{Controlled, OpKind};
 use coyote_core::strategy::Access;
 use std::future::Future;
 use std::panic::Location;
@@ -61,7 +61,7 @@ impl<T> Sender<T> {
     {
         Controlled::new(
             self.inner.send(value),
-            "mpsc.send",
+            OpKind::MpscSend,
             Location::caller(),
             self.channel,
         )
@@ -73,7 +73,7 @@ impl<T> Sender<T> {
     pub fn reserve(&self) -> impl Future<Output = Result<Permit<'_, T>, SendError<()>>> + '_ {
         Controlled::new(
             self.inner.reserve(),
-            "mpsc.send",
+            OpKind::MpscSend,
             Location::caller(),
             self.channel,
         )
@@ -89,7 +89,7 @@ impl<T> Sender<T> {
     pub fn closed(&self) -> impl Future<Output = ()> + '_ {
         Controlled::new(
             self.inner.closed(),
-            "mpsc.closed",
+            OpKind::MpscClosed,
             Location::caller(),
             self.channel,
         )
@@ -124,7 +124,7 @@ impl<T> Receiver<T> {
     pub fn recv(&mut self) -> impl Future<Output = Option<T>> + '_ {
         Controlled::new(
             self.inner.recv(),
-            "mpsc.recv",
+            OpKind::MpscRecv,
             Location::caller(),
             self.channel,
         )
@@ -141,7 +141,7 @@ impl<T> Receiver<T> {
     ) -> impl Future<Output = usize> + 'a {
         Controlled::new(
             self.inner.recv_many(buffer, limit),
-            "mpsc.recv",
+            OpKind::MpscRecv,
             Location::caller(),
             self.channel,
         )
@@ -194,7 +194,7 @@ impl<T> UnboundedSender<T> {
         // Only senders wait for this; nothing else waiting on the channel races with it.
         Controlled::new(
             self.inner.closed(),
-            "mpsc.closed",
+            OpKind::MpscClosed,
             Location::caller(),
             Access::NONE,
         )
@@ -219,7 +219,7 @@ impl<T> UnboundedReceiver<T> {
         // Sending never waits, so no other task waits on this channel to race with.
         Controlled::new(
             self.inner.recv(),
-            "mpsc.recv",
+            OpKind::MpscRecv,
             Location::caller(),
             Access::NONE,
         )
@@ -235,7 +235,7 @@ impl<T> UnboundedReceiver<T> {
     ) -> impl Future<Output = usize> + 'a {
         Controlled::new(
             self.inner.recv_many(buffer, limit),
-            "mpsc.recv",
+            OpKind::MpscRecv,
             Location::caller(),
             Access::NONE,
         )

@@ -1,6 +1,6 @@
 //! `Notify` over tokio's.
 
-use crate::rt::{writes, Controlled};
+use crate::rt::{writes, Controlled, OpKind};
 use pin_project_lite::pin_project;
 use std::future::Future;
 use std::panic::Location;
@@ -26,7 +26,7 @@ impl Notify {
         Notified {
             inner: Controlled::new(
                 self.inner.notified(),
-                "notify.notified",
+                OpKind::NotifyNotified,
                 Location::caller(),
                 writes(self),
             ),

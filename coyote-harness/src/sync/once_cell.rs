@@ -12,7 +12,7 @@
 //! tokio's would; a cancelled initializer (its task aborted, its future dropped) releases `init`
 //! with the cell still empty, and the next waiter runs its own initializer, as with tokio.
 
-use crate::rt::{in_test, writes, Controlled, YieldPoint};
+use crate::rt::{in_test, writes, Controlled, OpKind, YieldPoint};
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
@@ -141,7 +141,7 @@ impl<T> OnceCell<T> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        const KIND: &str = "once_cell.get_or_init";
+        const KIND: OpKind = OpKind::OnceCellGetOrInit;
         // An initialized cell never changes again (that needs `&mut`), so reading it races with
         // nothing: no scheduling point.
         if let Some(v) = self.cell.get() {

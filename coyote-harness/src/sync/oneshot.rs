@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 pub use tokio::sync::oneshot::error;
 use tokio::sync::oneshot::error::{RecvError, TryRecvError};
 
-const RECV: OpKind = "oneshot.recv";
+const RECV: OpKind = OpKind::OneshotRecv;
 
 /// A channel for one value. The receiver's scheduling points are attributed to this call site.
 #[track_caller]
@@ -48,7 +48,7 @@ impl<T> Sender<T> {
     pub fn closed(&mut self) -> impl Future<Output = ()> + '_ {
         Controlled::new(
             self.inner.closed(),
-            "oneshot.closed",
+            OpKind::OneshotClosed,
             Location::caller(),
             Access::NONE,
         )

@@ -30,9 +30,9 @@ use std::panic::Location;
 use tokio::sync::watch::error::{RecvError, SendError};
 pub use tokio::sync::watch::{error, Ref};
 
-const CHANGED: OpKind = "watch.changed";
-const WAIT_FOR: OpKind = "watch.wait_for";
-const CLOSED: OpKind = "watch.closed";
+const CHANGED: OpKind = OpKind::WatchChanged;
+const WAIT_FOR: OpKind = OpKind::WatchWaitFor;
+const CLOSED: OpKind = OpKind::WatchClosed;
 
 /// A channel holding `init`; receivers see every later value sent, or at least the latest.
 pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {

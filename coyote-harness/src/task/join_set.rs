@@ -13,7 +13,7 @@
 //! does.
 
 use super::{spawn, AbortHandle, AbortInner, JoinError, JoinHandle};
-use crate::rt::{in_test, with_executor, YieldPoint};
+use crate::rt::{in_test, with_executor, OpKind, YieldPoint};
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
@@ -215,7 +215,7 @@ impl<T: 'static> Future for JoinNext<'_, T> {
         }
         let point = this
             .point
-            .get_or_insert_with(|| YieldPoint::new("joinset.join_next", loc));
+            .get_or_insert_with(|| YieldPoint::new(OpKind::JoinSetJoinNext, loc));
         if Pin::new(point).poll(cx).is_pending() {
             return Poll::Pending;
         }

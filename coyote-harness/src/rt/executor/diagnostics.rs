@@ -5,7 +5,8 @@
 //! failure, trace or coverage request.
 
 use super::fold::find_folds;
-use super::{fmt_loc, ChoiceOf, Executor, Record, Task, JOINS_SEVERAL};
+use super::{fmt_loc, ChoiceOf, Executor, Pause, Record, Task, JOINS_SEVERAL};
+use crate::rt::OpKind;
 use crate::spec::Temperature;
 use coyote_core::trace::{BugKind, Decision, Failure};
 
@@ -26,14 +27,14 @@ impl Executor {
         let blocked: Vec<String> = tasks
             .iter()
             .enumerate()
-            .filter(|(_, t)| !t.done)
+            .filter(|(_, t)| !t.state.is_done())
             .map(|(i, t)| {
-                let what = if t.blocked && t.kind == "join" {
+                let what = if t.pause == Pause::Blocked && t.kind == OpKind::Join {
                     match tasks.get(t.joins as usize) {
                         Some(joined) => format!("waits to join {}", self.label_of(t.joins, joined)),
                         None => format!("waits to join several tasks at {}", fmt_loc(t.loc)),
                     }
-                } else if t.blocked {
+                } else if t.pause == Pause::Blocked {
                     format!("waits on {} at {}", t.kind, fmt_loc(t.loc))
                 } else {
                     format!(
@@ -160,7 +161,7 @@ impl Executor {
                 };
                 // `.await` on a handle cannot record its caller: name the joined task and where
                 // it was spawned instead.
-                if kind == "join" && joins == JOINS_SEVERAL {
+                if kind == OpKind::Join && joins == JOINS_SEVERAL {
                     return format!(
                         "step {step:>4}  {:<8} {:<16} at {}",
                         name(task),
@@ -168,7 +169,7 @@ impl Executor {
                         fmt_loc(loc)
                     );
                 }
-                if kind == "join" && joins != 0 {
+                if kind == OpKind::Join && joins != 0 {
                     return format!(
                         "step {step:>4}  {:<8} {:<16} spawned at {}",
                         name(task),
@@ -292,7 +293,7 @@ fn as_read(r: Record) -> Record {
             task,
             kind,
             loc,
-            joins: if kind == "join" { joins } else { 0 },
+            joins: if kind == OpKind::Join { joins } else { 0 },
             timer: timer.map(|_| std::time::Duration::ZERO),
         },
         r => r,

@@ -7,9 +7,10 @@
 //! iteration's failure, and futures are dropped outside any borrow of the task table.
 
 use super::{
-    panics, task_waker, Executor, HaltPayload, Installed, IterationOutcome, LocalBoxFuture, Record,
-    SpecFailurePayload, CUT, YIELD,
+    panics, task_waker, Executor, HaltPayload, Installed, IterationOutcome, LocalBoxFuture, Pause,
+    Record, SpecFailurePayload, TaskState, CUT,
 };
+use crate::rt::OpKind;
 use coyote_core::strategy::{Access, SchedulingPoint, Strategy};
 use coyote_core::trace::{BugKind, Decision, Failure};
 use std::panic::{catch_unwind, AssertUnwindSafe, Location};
@@ -108,12 +109,14 @@ impl Executor {
                 enabled.clear();
                 {
                     let tasks = self.tasks.borrow();
-                    let main_done = tasks[0].done;
+                    let main_done = tasks[0].state.is_done();
                     // Timers fire while `main` runs, and after it while a monitor is hot: a
                     // background task may still meet what the monitor waits for.
                     let timers = !main_done || self.any_hot();
                     for (i, t) in tasks.iter().enumerate() {
-                        if !t.done && (t.enabled || (timers && t.timer.is_some())) {
+                        if t.state == TaskState::Woken
+                            || (timers && t.state == TaskState::Waiting && t.timer.is_some())
+                        {
                             enabled.push(i as u32);
                             if last == Some(i as u32) {
                                 last_enabled = last;
@@ -147,9 +150,8 @@ impl Executor {
                     let state_hash = if wants_state_hash {
                         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
                         for (i, t) in self.tasks.borrow().iter().enumerate() {
-                            let flags = t.enabled as u64
-                                | ((t.done as u64) << 1)
-                                | ((t.blocked as u64) << 2);
+                            let flags =
+                                t.state.hash_bits() | (((t.pause == Pause::Blocked) as u64) << 2);
                             let loc = t.loc as *const Location<'static> as usize as u64;
                             for x in [i as u64, flags, loc] {
                                 h = (h ^ x).wrapping_mul(0x0000_0100_0000_01b3);
@@ -171,7 +173,7 @@ impl Executor {
                         &[]
                     };
                     let yielded = last_enabled
-                        .is_some_and(|op| self.tasks.borrow()[op as usize].kind == YIELD);
+                        .is_some_and(|op| self.tasks.borrow()[op as usize].kind == OpKind::Yield);
                     let point = SchedulingPoint {
                         enabled: &enabled,
                         accesses,
@@ -211,7 +213,7 @@ impl Executor {
             let mut tasks = self.tasks.borrow_mut();
             let t = &mut tasks[chosen as usize];
             let mut fired = None;
-            if !t.enabled {
+            if t.state != TaskState::Woken {
                 // Chosen for its timer: fire it, moving virtual time forward if needed.
                 let deadline = t.timer.expect("schedulable by timer");
                 if deadline > self.now.get() {
@@ -220,7 +222,7 @@ impl Executor {
                 fired = Some(self.now.get());
             }
             t.timer = None;
-            t.enabled = false;
+            t.state = TaskState::Waiting;
             // It runs its pending operation now; until its next scheduling point, what it
             // touches next is unknown.
             t.access = Access::NONE;
@@ -284,8 +286,7 @@ impl Executor {
                 let waker = {
                     let mut tasks = self.tasks.borrow_mut();
                     let t = &mut tasks[id as usize];
-                    t.done = true;
-                    t.enabled = false;
+                    t.state = TaskState::Done;
                     t.timer = None;
                     t.join_waker.take()
                 };

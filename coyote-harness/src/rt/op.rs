@@ -1,0 +1,151 @@
+//! What a controlled operation is: [`OpKind`], one variant per operation a task can be about to
+//! do (or wait on) at a scheduling point.
+//!
+//! Invariants: a kind's [`label`](OpKind::label) is the text the step log and deadlock reports
+//! have always shown for it (logs are compared byte for byte by tests and snapshots), labels are
+//! distinct, and the executor compares kinds only by variant (`Join`, `Yield`), never by label.
+
+/// What a controlled operation is, for logs and deadlock reports (`mutex.lock`, `sleep`, ...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OpKind {
+    /// A task's first step (nothing recorded yet).
+    Start,
+    /// Awaiting a `JoinHandle` (or `join_all` waiting for several).
+    Join,
+    /// A bare `task::yield_now`: its task asks to let the others run (see
+    /// `SchedulingPoint::yielded`).
+    Yield,
+    /// `task::yield_read`.
+    Read,
+    /// `task::yield_write`.
+    Write,
+    /// `time::sleep` / `sleep_until` (and `timeout`'s deadline).
+    Sleep,
+    /// `time::Interval::tick`.
+    IntervalTick,
+    /// `JoinSet::join_next`.
+    JoinSetJoinNext,
+    /// An actor's timer.
+    ActorTimer,
+    /// An actor dequeues an event.
+    ActorReceive,
+    /// An actor sends an event.
+    ActorSend,
+    /// `Mutex::lock`.
+    MutexLock,
+    /// `RwLock::read`.
+    RwLockRead,
+    /// `RwLock::write`.
+    RwLockWrite,
+    /// `Semaphore::acquire`.
+    SemaphoreAcquire,
+    /// `Notify::notified`.
+    NotifyNotified,
+    /// `Barrier::wait`.
+    BarrierWait,
+    /// `OnceCell::get_or_init`.
+    OnceCellGetOrInit,
+    /// `mpsc` send.
+    MpscSend,
+    /// `mpsc` receive.
+    MpscRecv,
+    /// `mpsc` `closed`.
+    MpscClosed,
+    /// `oneshot` receive.
+    OneshotRecv,
+    /// `oneshot::Sender::closed`.
+    OneshotClosed,
+    /// `broadcast` receive.
+    BroadcastRecv,
+    /// `watch::Receiver::changed`.
+    WatchChanged,
+    /// `watch::Receiver::wait_for`.
+    WatchWaitFor,
+    /// `watch::Sender::closed`.
+    WatchClosed,
+}
+
+impl OpKind {
+    /// The kind's name in the step log and deadlock reports.
+    pub(crate) const fn label(self) -> &'static str {
+        match self {
+            OpKind::Start => "start",
+            OpKind::Join => "join",
+            OpKind::Yield => "yield",
+            OpKind::Read => "read",
+            OpKind::Write => "write",
+            OpKind::Sleep => "sleep",
+            OpKind::IntervalTick => "interval.tick",
+            OpKind::JoinSetJoinNext => "joinset.join_next",
+            OpKind::ActorTimer => "actor.timer",
+            OpKind::ActorReceive => "actor.receive",
+            OpKind::ActorSend => "actor.send",
+            OpKind::MutexLock => "mutex.lock",
+            OpKind::RwLockRead => "rwlock.read",
+            OpKind::RwLockWrite => "rwlock.write",
+            OpKind::SemaphoreAcquire => "semaphore.acquire",
+            OpKind::NotifyNotified => "notify.notified",
+            OpKind::BarrierWait => "barrier.wait",
+            OpKind::OnceCellGetOrInit => "once_cell.get_or_init",
+            OpKind::MpscSend => "mpsc.send",
+            OpKind::MpscRecv => "mpsc.recv",
+            OpKind::MpscClosed => "mpsc.closed",
+            OpKind::OneshotRecv => "oneshot.recv",
+            OpKind::OneshotClosed => "oneshot.closed",
+            OpKind::BroadcastRecv => "broadcast.recv",
+            OpKind::WatchChanged => "watch.changed",
+            OpKind::WatchWaitFor => "watch.wait_for",
+            OpKind::WatchClosed => "watch.closed",
+        }
+    }
+}
+
+impl std::fmt::Display for OpKind {
+    /// The [`label`](OpKind::label), padded as asked (`{kind:<16}` lines up the log).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.label())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OpKind;
+
+    #[test]
+    fn labels_are_distinct_and_pad_like_strings() {
+        let all = [
+            OpKind::Start,
+            OpKind::Join,
+            OpKind::Yield,
+            OpKind::Read,
+            OpKind::Write,
+            OpKind::Sleep,
+            OpKind::IntervalTick,
+            OpKind::JoinSetJoinNext,
+            OpKind::ActorTimer,
+            OpKind::ActorReceive,
+            OpKind::ActorSend,
+            OpKind::MutexLock,
+            OpKind::RwLockRead,
+            OpKind::RwLockWrite,
+            OpKind::SemaphoreAcquire,
+            OpKind::NotifyNotified,
+            OpKind::BarrierWait,
+            OpKind::OnceCellGetOrInit,
+            OpKind::MpscSend,
+            OpKind::MpscRecv,
+            OpKind::MpscClosed,
+            OpKind::OneshotRecv,
+            OpKind::OneshotClosed,
+            OpKind::BroadcastRecv,
+            OpKind::WatchChanged,
+            OpKind::WatchWaitFor,
+            OpKind::WatchClosed,
+        ];
+        let mut labels: Vec<_> = all.iter().map(|k| k.label()).collect();
+        labels.sort_unstable();
+        labels.dedup();
+        assert_eq!(labels.len(), all.len());
+        assert_eq!(format!("{:<8}|", OpKind::Sleep), "sleep   |");
+    }
+}

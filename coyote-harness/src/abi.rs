@@ -14,13 +14,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
-/// Called right before the failing step when replaying with `--break`: set a debugger breakpoint
-/// on this function (`break coyote_breakpoint`).
-#[no_mangle]
-#[inline(never)]
-pub extern "C" fn coyote_breakpoint(step: u32) {
-    std::hint::black_box(step);
-}
+pub use crate::rt::coyote_breakpoint;
 
 fn to_c(json: String) -> *mut c_char {
     CString::new(json)

@@ -18,8 +18,8 @@ mod monitor;
 
 pub(crate) use monitor::short_name;
 
-pub(crate) use monitor::ErasedMonitor;
-pub use monitor::{monitor, register, Monitor, Temperature};
+pub use crate::rt::Temperature;
+pub use monitor::{monitor, register, Monitor};
 
 /// Fails the test with `message` unless `condition` holds.
 #[track_caller]

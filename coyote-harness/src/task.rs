@@ -24,7 +24,7 @@ mod join_set;
 
 pub use join_set::{JoinNext, JoinSet};
 
-use crate::rt::{in_test, reads, with_executor, writes, OpKind, YieldPoint};
+use crate::rt::{in_test, reads, with_executor, writes, OpKind, TaskBody, YieldPoint};
 use coyote_core::strategy::Access;
 use std::fmt;
 use std::future::Future;
@@ -90,7 +90,10 @@ where
             let v = future.await;
             with_executor(|ex| ex.set_output(Box::new(v)));
         };
-        (ex.spawn(Box::pin(fut), loc), ex.generation())
+        (
+            ex.spawn(TaskBody::Future(Box::pin(fut)), loc),
+            ex.generation(),
+        )
     })
     .expect("in test mode");
     JoinHandle {

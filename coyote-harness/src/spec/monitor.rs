@@ -11,25 +11,10 @@
 //! * in production (no controlled executor) [`monitor`] and [`register`] do nothing: the event
 //!   is dropped without running any monitor code.
 
-use crate::rt::with_executor;
+use crate::rt::{with_executor, ErasedMonitor, Temperature};
 use std::any::{Any, TypeId};
 use std::fmt;
 use std::panic::Location;
-
-/// How a monitor stands toward its liveness property (see [`Monitor`]).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Temperature {
-    /// Nothing is owed (a cold state): the liveness threshold's count starts again.
-    #[default]
-    Cold,
-    /// Something is owed (a hot state): the execution must not end here, nor run on for ever
-    /// without the monitor becoming cold.
-    Hot,
-    /// Neither (a plain, or "warm", state): not a bug to end in, but it does not restart the
-    /// threshold's count either; only `Cold` does. So a monitor that goes back and forth between
-    /// `Hot` and `Plain` for ever is still reported.
-    Plain,
-}
 
 /// A specification that observes events of the program.
 ///
@@ -145,14 +130,6 @@ pub(crate) fn short_name<M>() -> &'static str {
     let full = std::any::type_name::<M>();
     let base = full.split('<').next().unwrap_or(full);
     base.rsplit("::").next().unwrap_or(base)
-}
-
-/// A [`Monitor`] of any type, as the executor holds it.
-pub(crate) trait ErasedMonitor {
-    fn temperature(&self) -> Temperature;
-    /// The monitor's state, for reports.
-    fn state(&self) -> String;
-    fn as_any_mut(&mut self) -> &mut dyn Any;
 }
 
 impl<M: Monitor> ErasedMonitor for M {

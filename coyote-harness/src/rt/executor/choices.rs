@@ -5,20 +5,13 @@
 //! Invariant: a choice never hands the task a value the strategy did not give; every recorded
 //! choice is also streamed to the decision sink, in order with the scheduling decisions.
 
-use super::{ChoiceOf, Executor, HaltPayload, Record, CUT};
+use super::{Executor, HaltPayload, CUT};
+use crate::rt::recorder::{ChoiceOf, Record};
 use coyote_core::strategy::Strategy;
 use coyote_core::trace::Decision;
 use std::panic::Location;
 
 impl Executor {
-    /// Whether the decisions made so far reach the limit.
-    #[inline]
-    pub(super) fn at_decision_limit(&self) -> bool {
-        self.decision_limit
-            .get()
-            .is_some_and(|limit| self.decisions.borrow().len() as u64 >= limit as u64)
-    }
-
     /// A declared boolean choice.
     pub(crate) fn choose_bool(&self, loc: &'static Location<'static>) -> bool {
         self.choose(
@@ -67,27 +60,19 @@ impl Executor {
     }
 
     fn record_choice(&self, decision: Decision, loc: &'static Location<'static>, of: ChoiceOf) {
-        self.decisions.borrow_mut().push(decision);
-        self.records.borrow_mut().push(Record::Choice {
-            task: self.current.get(),
+        self.recorder.decide(decision);
+        self.recorder.push(Record::Choice {
+            task: self.tasks.current(),
             decision,
             loc,
             of,
         });
-        self.emit_decision(decision);
-    }
-
-    pub(super) fn emit_decision(&self, decision: Decision) {
-        if let Some(sink) = self.decision_sink.get() {
-            // SAFETY: see `set_decision_sink`; the sink outlives the iteration.
-            unsafe { (*sink.as_ptr())(decision) };
-        }
     }
 
     /// At the decision limit, stops the iteration and unwinds out of the task.
     #[inline]
     fn cut_after_choice(&self) {
-        if self.at_decision_limit() {
+        if self.recorder.at_limit() {
             self.halt(Some(CUT.into()));
             std::panic::resume_unwind(Box::new(HaltPayload));
         }

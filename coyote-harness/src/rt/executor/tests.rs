@@ -2,9 +2,12 @@
 
 use super::*;
 use crate::rt::point::object_id;
+use crate::rt::tasks::LocalBoxFuture;
 use crate::sync::{mpsc, Mutex, RwLock};
 use crate::task;
 use coyote_core::strategy::{IterationEnd, SchedulingPoint};
+use std::future::Future;
+use std::panic::Location;
 use std::sync::Arc;
 
 /// Passes the turn round the enabled tasks at every decision, and records every access it was

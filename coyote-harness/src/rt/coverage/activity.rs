@@ -3,18 +3,18 @@
 //!
 //! Invariants:
 //!
-//! * nothing is counted unless coverage was asked for ([`ExecConfig::coverage`]);
-//! * counts accumulate over the iterations of a run until [`Executor::take_activity`];
+//! * nothing is counted unless coverage was asked for (the caller checks [`Coverage::is_on`]);
+//! * counts accumulate over the iterations of a run until [`Activities::take`];
 //! * a count allocates only the first time its key is seen: the key is written into a reused
 //!   buffer and looked up by `&str`;
 //! * an event or state is named by its `Debug` up to the first `(`, `{`, `[` or space, and the
 //!   user's `Debug` stops being asked for output there (so a large payload is not formatted);
 //!   it runs outside every borrow of the executor's state.
 //!
-//! [`ExecConfig::coverage`]: super::ExecConfig
+//! [`Coverage::is_on`]: super::Coverage::is_on
 
-use super::Executor;
 use coyote_core::coverage::{ActorActivity, ActorCoverage};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt::{self, Write};
 
@@ -31,27 +31,20 @@ pub(crate) enum Activity {
 
 /// The counts, keyed `actor \x1f tag \x1f name` (`tag`: `h`, `d`, `s` or `t`).
 #[derive(Default)]
-pub(crate) struct Counts {
+struct Counts {
     counts: HashMap<String, u64>,
     key: String,
 }
 
 const SEP: char = '\x1f';
 
-impl Executor {
-    /// Whether actor activity is being counted (coverage was asked for, in a test).
-    pub(crate) fn counts_activity(&self) -> bool {
-        self.config.borrow().coverage
-    }
+/// [`Counts`] behind a cell, taken out while a key is built.
+#[derive(Default)]
+pub(crate) struct Activities(RefCell<Counts>);
 
+impl Activities {
     /// Adds `n` to what `actor` did with `name` (an event or a state).
-    pub(crate) fn count_activity(
-        &self,
-        actor: &str,
-        what: Activity,
-        name: &dyn fmt::Debug,
-        n: u64,
-    ) {
+    pub(crate) fn count(&self, actor: &str, what: Activity, name: &dyn fmt::Debug, n: u64) {
         let tag = match what {
             Activity::Handled => 'h',
             Activity::Dropped => 'd',
@@ -61,7 +54,7 @@ impl Executor {
     }
 
     /// Counts a transition of a machine of type `actor` from state `from` to `to`.
-    pub(crate) fn count_transition(&self, actor: &str, from: &dyn fmt::Debug, to: &dyn fmt::Debug) {
+    pub(crate) fn transition(&self, actor: &str, from: &dyn fmt::Debug, to: &dyn fmt::Debug) {
         self.count_key(actor, 't', 1, |key| {
             push_name(key, from);
             key.push_str(" -> ");
@@ -71,14 +64,14 @@ impl Executor {
 
     fn count_key(&self, actor: &str, tag: char, n: u64, name: impl FnOnce(&mut String)) {
         // Taken out while the user's `Debug` runs: it may reach the executor itself.
-        let mut key = std::mem::take(&mut self.activity.borrow_mut().key);
+        let mut key = std::mem::take(&mut self.0.borrow_mut().key);
         key.clear();
         key.push_str(actor);
         key.push(SEP);
         key.push(tag);
         key.push(SEP);
         name(&mut key);
-        let mut counts = self.activity.borrow_mut();
+        let mut counts = self.0.borrow_mut();
         match counts.counts.get_mut(key.as_str()) {
             Some(c) => *c += n,
             None => {
@@ -89,8 +82,8 @@ impl Executor {
     }
 
     /// The activity counted since the last call, by actor type.
-    pub(crate) fn take_activity(&self) -> ActorCoverage {
-        let counts = std::mem::take(&mut self.activity.borrow_mut().counts);
+    pub(crate) fn take(&self) -> ActorCoverage {
+        let counts = std::mem::take(&mut self.0.borrow_mut().counts);
         let mut out = ActorCoverage::new();
         for (key, n) in counts {
             let mut parts = key.splitn(3, SEP);

@@ -1,0 +1,80 @@
+//! The virtual clock: the iteration's time and every task's pending timer.
+//!
+//! Invariants:
+//! * time starts at zero each iteration and moves only forward, and only when the strategy picks
+//!   a task for its timer (to that timer's deadline, if it is later than now);
+//! * there is one timer slot per task, index for index with the task table; a task has at most
+//!   one pending deadline (the earliest it asked for), cleared whenever the task is chosen, so a
+//!   timer fires at most once and a woken task's stale timer never fires later.
+
+use std::cell::{Cell, Ref, RefCell};
+use std::time::Duration;
+
+/// See the module docs.
+pub(crate) struct Clock {
+    now: Cell<Duration>,
+    timers: RefCell<Vec<Option<Duration>>>,
+}
+
+impl Clock {
+    pub(crate) fn new() -> Clock {
+        Clock {
+            now: Cell::new(Duration::ZERO),
+            timers: RefCell::new(Vec::with_capacity(16)),
+        }
+    }
+
+    /// Back to time zero, with no tasks.
+    pub(crate) fn reset(&self) {
+        self.now.set(Duration::ZERO);
+        self.timers.borrow_mut().clear();
+    }
+
+    /// A slot for a new task (tasks are added in id order).
+    #[inline]
+    pub(crate) fn add_task(&self) {
+        self.timers.borrow_mut().push(None);
+    }
+
+    /// Virtual time since the iteration started.
+    #[inline]
+    pub(crate) fn now(&self) -> Duration {
+        self.now.get()
+    }
+
+    /// Every task's pending deadline, index for index with the task table.
+    #[inline]
+    pub(crate) fn timers(&self) -> Ref<'_, Vec<Option<Duration>>> {
+        self.timers.borrow()
+    }
+
+    /// `task` wakes at `deadline` unless it has an earlier one.
+    pub(crate) fn set_timer(&self, task: u32, deadline: Duration) {
+        let mut timers = self.timers.borrow_mut();
+        let t = &mut timers[task as usize];
+        *t = Some(t.map_or(deadline, |d| d.min(deadline)));
+    }
+
+    /// Forgets `task`'s timer (it finished or was aborted).
+    #[inline]
+    pub(crate) fn cancel(&self, task: u32) {
+        if let Some(t) = self.timers.borrow_mut().get_mut(task as usize) {
+            *t = None;
+        }
+    }
+
+    /// `task` was chosen: its timer is cleared; if it was chosen for it (`fires`), time moves to
+    /// its deadline if that is later, and the time it fired at is returned.
+    #[inline]
+    pub(crate) fn chosen(&self, task: u32, fires: bool) -> Option<Duration> {
+        let deadline = self.timers.borrow_mut()[task as usize].take();
+        if !fires {
+            return None;
+        }
+        let deadline = deadline.expect("schedulable by timer");
+        if deadline > self.now.get() {
+            self.now.set(deadline);
+        }
+        Some(self.now.get())
+    }
+}

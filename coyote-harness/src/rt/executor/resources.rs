@@ -1,0 +1,175 @@
+//! What resources call during a poll of the running task: the scheduling point before an
+//! operation, blocking on a primitive, waking a task, the virtual clock, notes for the log,
+//! failures, monitors and actor coverage. This is the whole surface a kind of resource (a
+//! primitive, a simulated network) needs; see the `rt` module docs.
+//!
+//! Invariants: each call touches the running task only (the one being polled), borrows one part
+//! at a time and never across user code (a monitor's handler, a note's formatting, a `Debug`).
+
+use super::Executor;
+use crate::rt::coverage::Activity;
+use crate::rt::monitors::ErasedMonitor;
+use crate::rt::op::OpKind;
+use crate::rt::recorder::Record;
+use crate::rt::tasks::{fmt_loc, Pause};
+use coyote_core::strategy::Access;
+use coyote_core::trace::{BugKind, Failure};
+use std::any::TypeId;
+use std::fmt;
+use std::panic::Location;
+use std::time::Duration;
+
+impl Executor {
+    /// The running task reached a scheduling point before doing `kind` at `loc`.
+    #[inline]
+    pub(crate) fn at_scheduling_point(
+        &self,
+        kind: OpKind,
+        loc: &'static Location<'static>,
+        access: Access,
+    ) {
+        self.tasks.pause_at(kind, loc, access, Pause::Point);
+    }
+
+    /// The running task waits on a primitive for `kind` at `loc`.
+    #[inline]
+    pub(crate) fn blocked_on(&self, kind: OpKind, loc: &'static Location<'static>, access: Access) {
+        self.tasks.pause_at(kind, loc, access, Pause::Blocked);
+    }
+
+    /// Wakes `task` if the waker belongs to this iteration; false otherwise.
+    #[inline]
+    pub(crate) fn wake(&self, generation: u32, task: u32) -> bool {
+        if generation != self.generation.get() {
+            return false;
+        }
+        self.tasks.wake(task);
+        true
+    }
+
+    /// Virtual time since the iteration started.
+    pub(crate) fn now(&self) -> Duration {
+        self.clock.now()
+    }
+
+    /// The running task sleeps until `deadline` (virtual).
+    /// `what` names the wait for logs; `None` keeps what the task already waits on (a timeout
+    /// around another operation).
+    pub(crate) fn register_timer(
+        &self,
+        deadline: Duration,
+        what: Option<(OpKind, &'static Location<'static>)>,
+    ) {
+        self.clock.set_timer(self.tasks.current(), deadline);
+        if let Some((kind, loc)) = what {
+            self.tasks.waits_for(kind, loc);
+        }
+    }
+
+    /// Adds a line to the step log, in the running task (an actor's event sent or handled, a
+    /// state machine's transition); `text` is formatted outside any borrow.
+    pub(crate) fn note(&self, text: fmt::Arguments<'_>) {
+        self.recorder
+            .note(self.tasks.current(), self.step.get(), text);
+    }
+
+    /// Records a failure (a failed `spec::assert`, a monitor); the first one wins.
+    pub(crate) fn fail(
+        &self,
+        kind: BugKind,
+        message: String,
+        loc: Option<&'static Location<'static>>,
+    ) {
+        let mut f = self.failure.borrow_mut();
+        if f.is_none() {
+            *f = Some(Failure {
+                kind,
+                message,
+                task: Some(self.tasks.label(self.tasks.current())),
+                location: loc.map(fmt_loc),
+            });
+        }
+    }
+
+    /// Takes monitor `type_id` out of its slot, making it with `make` if this iteration has
+    /// none yet; the [`Held`] puts it back.
+    pub(crate) fn take_monitor(
+        &self,
+        type_id: TypeId,
+        name: &'static str,
+        make: fn() -> Box<dyn ErasedMonitor>,
+        loc: &'static Location<'static>,
+    ) -> Held<'_> {
+        let (index, monitor) = self.monitors.take(type_id, name, make, loc);
+        Held {
+            ex: self,
+            index,
+            monitor: Some(monitor),
+            loc,
+        }
+    }
+
+    /// Whether actor activity is being counted (coverage was asked for, in a test).
+    pub(crate) fn counts_activity(&self) -> bool {
+        self.coverage.is_on()
+    }
+
+    /// Adds `n` to what `actor` did with `name` (an event or a state).
+    pub(crate) fn count_activity(
+        &self,
+        actor: &str,
+        what: Activity,
+        name: &dyn fmt::Debug,
+        n: u64,
+    ) {
+        self.coverage.count_activity(actor, what, name, n);
+    }
+
+    /// Counts a transition of a machine of type `actor` from state `from` to `to`.
+    pub(crate) fn count_transition(&self, actor: &str, from: &dyn fmt::Debug, to: &dyn fmt::Debug) {
+        self.coverage.count_transition(actor, from, to);
+    }
+}
+
+/// A monitor out of its slot while it handles an event; puts it back (and takes its new
+/// temperature, logging a change) when dropped, also when the handler panics.
+pub(crate) struct Held<'a> {
+    ex: &'a Executor,
+    index: usize,
+    monitor: Option<Box<dyn ErasedMonitor>>,
+    loc: &'static Location<'static>,
+}
+
+impl Held<'_> {
+    /// The monitor (it is `None` only inside `drop`).
+    pub(crate) fn monitor(&mut self) -> &mut (dyn ErasedMonitor + 'static) {
+        self.monitor.as_deref_mut().expect("held until dropped")
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        let Some(m) = self.monitor.take() else {
+            return;
+        };
+        let ex = self.ex;
+        if std::thread::panicking() {
+            // The handler failed (the iteration ends with that failure): put the monitor back
+            // without asking its temperature, whose panic now would abort the process.
+            ex.monitors.put_back(self.index, m);
+            return;
+        }
+        let task = ex.tasks.current();
+        let changed = ex
+            .monitors
+            .put(self.index, m, self.loc, ex.step.get(), task);
+        if let Some((name, temperature)) = changed {
+            ex.recorder.push(Record::Monitor {
+                task,
+                name,
+                temperature,
+                loc: self.loc,
+            });
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! What task handles call (`task::spawn`, `JoinHandle`, `join_all`, `abort`), during a poll of
+//! the running task.
+//!
+//! Invariant: a handle of an earlier iteration (another generation) joins, aborts and wakes
+//! nothing; bodies and wakers handed back by the task table are dropped and woken outside its
+//! borrow (their code may reach the executor).
+
+use super::Executor;
+use crate::rt::recorder::Record;
+use crate::rt::tasks::TaskBody;
+use std::any::Any;
+use std::panic::Location;
+use std::task::{Poll, Waker};
+
+impl Executor {
+    /// Adds a task; it is woken and starts at the next scheduling point that picks it.
+    pub(crate) fn spawn(&self, body: TaskBody, loc: &'static Location<'static>) -> u32 {
+        let id = self.tasks.spawn(body, loc);
+        self.clock.add_task();
+        if id > 0 {
+            self.recorder.push(Record::Spawn {
+                parent: self.tasks.current(),
+                child: id,
+                loc,
+            });
+        }
+        id
+    }
+
+    /// The running task reached the scheduling point before joining `task` (of iteration
+    /// `generation`; a handle from an earlier iteration joins nothing).
+    #[inline]
+    pub(crate) fn at_join_point(
+        &self,
+        task: u32,
+        generation: u32,
+        loc: &'static Location<'static>,
+    ) {
+        let task = (generation == self.generation.get()).then_some(task);
+        self.tasks.at_join_point(task, loc, self.step.get());
+    }
+
+    /// The running task's pending wait for several tasks was made at `loc` (`join_all`'s
+    /// caller).
+    pub(crate) fn join_site(&self, loc: &'static Location<'static>) {
+        self.tasks.join_site(loc);
+    }
+
+    /// Stores the running task's result for its `JoinHandle`.
+    pub(crate) fn set_output(&self, output: Box<dyn Any>) {
+        self.tasks.set_output(output);
+    }
+
+    /// Polls a join: the output if `task` finished, else registers the waker.
+    pub(crate) fn poll_join(
+        &self,
+        task: u32,
+        waker: &Waker,
+        loc: &'static Location<'static>,
+    ) -> Poll<Option<Box<dyn Any>>> {
+        self.tasks.poll_join(task, waker, loc, self.step.get())
+    }
+
+    /// Whether `task` finished or was aborted (`JoinHandle::is_finished`).
+    pub(crate) fn is_done(&self, task: u32) -> bool {
+        self.tasks.is_done(task)
+    }
+
+    /// Cancels `task` (JoinHandle::abort): it never runs again; its joiner sees a cancellation.
+    pub(crate) fn abort(&self, task: u32) {
+        let Some(aborted) = self.tasks.abort(task) else {
+            return;
+        };
+        self.clock.cancel(task);
+        drop(aborted.body);
+        if let Some(w) = aborted.joiner {
+            w.wake();
+        }
+    }
+}

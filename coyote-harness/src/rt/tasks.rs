@@ -1,0 +1,348 @@
+//! The task table: every task of the iteration, its [`TaskState`], what it does next, and the
+//! bookkeeping of joins.
+//!
+//! Invariants:
+//! * task ids are dense and given in spawn order; task 0 is the test's entry future (`main`);
+//! * a task's [`TaskBody`] is out of the table exactly while the task is polled (or once it is
+//!   done), so a body never runs twice at once and is dropped outside any borrow of the table;
+//! * a task is `Woken` when its waker was called since it was last polled (a new task is);
+//!   only a `Woken` task (or a `Waiting` one with a timer, see the clock) may be picked; a
+//!   done task is never polled again, whatever wakes it;
+//! * `joins` of a task whose `kind` is [`OpKind::Join`] is the task it joins, or
+//!   [`JOINS_SEVERAL`]; for any other kind it is stale and never read.
+
+use super::op::OpKind;
+use coyote_core::strategy::Access;
+use std::any::Any;
+use std::cell::{Cell, Ref, RefCell};
+use std::panic::Location;
+use std::task::{Poll, Waker};
+
+mod state;
+
+pub(crate) use state::{LocalBoxFuture, Pause, TaskBody, TaskState};
+
+pub(crate) struct Task {
+    pub(crate) state: TaskState,
+    pub(crate) pause: Pause,
+    /// What the task does next (or waits on), and where, and the object it touches.
+    pub(crate) kind: OpKind,
+    pub(crate) access: Access,
+    pub(crate) loc: &'static Location<'static>,
+    /// For a join: the task it joins (main is never joined) or [`JOINS_SEVERAL`], set in step
+    /// `joins_step`; only meaningful while `kind` is [`OpKind::Join`].
+    pub(crate) joins: u32,
+    joins_step: u32,
+    pub(crate) spawned_at: &'static Location<'static>,
+    join_waker: Option<Waker>,
+    output: Option<Box<dyn Any>>,
+}
+
+/// [`Task::joins`] of a task waiting for several tasks at once (`join_all`).
+pub(crate) const JOINS_SEVERAL: u32 = u32::MAX;
+
+impl Task {
+    /// This task, running step `step`, is about to join (or waits for) `task`; joining several
+    /// in one step (`join_all`) makes it [`JOINS_SEVERAL`]. (Tracking the step instead of
+    /// resetting `joins` at every step keeps the hot path free of it.)
+    #[inline]
+    fn joining(&mut self, task: u32, step: u32) {
+        self.joins = if self.joins_step != step || self.joins == task {
+            task
+        } else {
+            JOINS_SEVERAL
+        };
+        self.joins_step = step;
+    }
+}
+
+/// What the run loop logs of the step a task is chosen for.
+pub(crate) struct Begun {
+    pub(crate) kind: OpKind,
+    pub(crate) loc: &'static Location<'static>,
+    pub(crate) joins: u32,
+    /// Whether it was woken (else it is chosen for its timer).
+    pub(crate) woken: bool,
+}
+
+/// An aborted task's body and joiner's waker, to drop and wake outside any borrow.
+pub(crate) struct Aborted {
+    pub(crate) body: Option<TaskBody>,
+    pub(crate) joiner: Option<Waker>,
+}
+
+/// See the module docs.
+pub(crate) struct Tasks {
+    table: RefCell<Vec<Task>>,
+    bodies: RefCell<Vec<Option<TaskBody>>>,
+    current: Cell<u32>,
+}
+
+impl Tasks {
+    pub(crate) fn new() -> Tasks {
+        Tasks {
+            table: RefCell::new(Vec::with_capacity(16)),
+            bodies: RefCell::new(Vec::with_capacity(16)),
+            current: Cell::new(0),
+        }
+    }
+
+    /// Forgets every task (their bodies and outputs were taken at teardown).
+    pub(crate) fn reset(&self) {
+        self.table.borrow_mut().clear();
+        self.bodies.borrow_mut().clear();
+        self.current.set(0);
+    }
+
+    /// The running task (the last one chosen).
+    #[inline]
+    pub(crate) fn current(&self) -> u32 {
+        self.current.get()
+    }
+
+    #[inline]
+    pub(crate) fn set_current(&self, id: u32) {
+        self.current.set(id);
+    }
+
+    /// The table, for the run loop's scan and for reports.
+    #[inline]
+    pub(crate) fn table(&self) -> Ref<'_, Vec<Task>> {
+        self.table.borrow()
+    }
+
+    /// Adds a task, `Woken`; returns its id.
+    pub(crate) fn spawn(&self, body: TaskBody, loc: &'static Location<'static>) -> u32 {
+        let id = {
+            let mut table = self.table.borrow_mut();
+            table.push(Task {
+                state: TaskState::Woken,
+                pause: Pause::Point,
+                kind: OpKind::Start,
+                access: Access::NONE,
+                loc,
+                joins: 0,
+                joins_step: 0,
+                spawned_at: loc,
+                join_waker: None,
+                output: None,
+            });
+            (table.len() - 1) as u32
+        };
+        self.bodies.borrow_mut().push(Some(body));
+        id
+    }
+
+    /// Runs `f` on the running task.
+    #[inline]
+    fn with_current<R>(&self, f: impl FnOnce(&mut Task) -> R) -> R {
+        f(&mut self.table.borrow_mut()[self.current.get() as usize])
+    }
+
+    /// The running task stops at a scheduling point (`pause`) before doing `kind` at `loc`.
+    #[inline]
+    pub(crate) fn pause_at(
+        &self,
+        kind: OpKind,
+        loc: &'static Location<'static>,
+        access: Access,
+        pause: Pause,
+    ) {
+        self.with_current(|t| {
+            t.kind = kind;
+            t.loc = loc;
+            t.access = access;
+            t.pause = pause;
+        });
+    }
+
+    /// The running task waits on `kind` at `loc` (a timer), touching what it touched.
+    pub(crate) fn waits_for(&self, kind: OpKind, loc: &'static Location<'static>) {
+        self.with_current(|t| {
+            t.kind = kind;
+            t.loc = loc;
+            t.pause = Pause::Blocked;
+        });
+    }
+
+    /// The scheduling point before the running task joins `task` (`None`: a handle of an
+    /// earlier iteration, which joins nothing).
+    #[inline]
+    pub(crate) fn at_join_point(
+        &self,
+        task: Option<u32>,
+        loc: &'static Location<'static>,
+        step: u32,
+    ) {
+        self.with_current(|t| {
+            t.kind = OpKind::Join;
+            t.loc = loc;
+            t.access = Access::NONE;
+            t.pause = Pause::Point;
+            if let Some(task) = task {
+                t.joining(task, step);
+            }
+        });
+    }
+
+    /// The running task's pending wait for several tasks was made at `loc` (`join_all`'s caller).
+    pub(crate) fn join_site(&self, loc: &'static Location<'static>) {
+        self.with_current(|t| {
+            if t.joins == JOINS_SEVERAL {
+                t.loc = loc;
+            }
+        });
+    }
+
+    /// Polls a join of `task`: its output if it is done, else registers `waker` and blocks the
+    /// running task on the join.
+    pub(crate) fn poll_join(
+        &self,
+        task: u32,
+        waker: &Waker,
+        loc: &'static Location<'static>,
+        step: u32,
+    ) -> Poll<Option<Box<dyn Any>>> {
+        let mut table = self.table.borrow_mut();
+        let t = &mut table[task as usize];
+        if t.state.is_done() {
+            return Poll::Ready(t.output.take());
+        }
+        t.join_waker = Some(waker.clone());
+        let me = &mut table[self.current.get() as usize];
+        me.kind = OpKind::Join;
+        me.loc = loc;
+        me.pause = Pause::Blocked;
+        me.joining(task, step);
+        Poll::Pending
+    }
+
+    /// Wakes `task` (nothing if there is no such task).
+    #[inline]
+    pub(crate) fn wake(&self, task: u32) {
+        if let Some(t) = self.table.borrow_mut().get_mut(task as usize) {
+            t.state = t.state.woken();
+        }
+    }
+
+    /// Stores the running task's result for its `JoinHandle`.
+    pub(crate) fn set_output(&self, output: Box<dyn Any>) {
+        self.with_current(|t| t.output = Some(output));
+    }
+
+    /// Whether `task` finished or was aborted (or does not exist).
+    pub(crate) fn is_done(&self, task: u32) -> bool {
+        self.table
+            .borrow()
+            .get(task as usize)
+            .map_or(true, |t| t.state.is_done())
+    }
+
+    /// Marks `task` done unless it is done or running; `None` if nothing changed.
+    pub(crate) fn abort(&self, task: u32) -> Option<Aborted> {
+        let mut table = self.table.borrow_mut();
+        let t = table.get_mut(task as usize)?;
+        if t.state.is_done() || task == self.current.get() {
+            return None;
+        }
+        t.state = TaskState::Done;
+        Some(Aborted {
+            // `get_mut`: at teardown the bodies are already gone (a dropped `JoinSet` aborts
+            // its tasks then).
+            body: self
+                .bodies
+                .borrow_mut()
+                .get_mut(task as usize)
+                .and_then(Option::take),
+            joiner: t.join_waker.take(),
+        })
+    }
+
+    /// `chosen` starts a step: it is `Waiting` until woken again, and what it touches next is
+    /// unknown until its next scheduling point.
+    #[inline]
+    pub(crate) fn begin(&self, chosen: u32) -> Begun {
+        let mut table = self.table.borrow_mut();
+        let t = &mut table[chosen as usize];
+        let woken = t.state == TaskState::Woken;
+        t.state = TaskState::Waiting;
+        t.access = Access::NONE;
+        Begun {
+            kind: t.kind,
+            loc: t.loc,
+            joins: t.joins,
+            woken,
+        }
+    }
+
+    /// Takes `id`'s body out to poll it.
+    #[inline]
+    pub(crate) fn take_body(&self, id: u32) -> TaskBody {
+        self.bodies.borrow_mut()[id as usize]
+            .take()
+            .expect("a schedulable task has its body")
+    }
+
+    /// Puts `id`'s body back after a poll that returned `Pending`.
+    #[inline]
+    pub(crate) fn put_body(&self, id: u32, body: TaskBody) {
+        self.bodies.borrow_mut()[id as usize] = Some(body);
+    }
+
+    /// `id` finished: it is done; returns its joiner's waker, to wake outside the borrow.
+    #[inline]
+    pub(crate) fn finish(&self, id: u32) -> Option<Waker> {
+        let mut table = self.table.borrow_mut();
+        let t = &mut table[id as usize];
+        t.state = TaskState::Done;
+        t.join_waker.take()
+    }
+
+    /// Takes every body and output, to drop outside any borrow at teardown.
+    pub(crate) fn take_remains(&self) -> (Vec<TaskBody>, Vec<Box<dyn Any>>) {
+        let bodies = self.bodies.borrow_mut().drain(..).flatten().collect();
+        let outputs = self
+            .table
+            .borrow_mut()
+            .iter_mut()
+            .filter_map(|t| t.output.take())
+            .collect();
+        (bodies, outputs)
+    }
+
+    /// A cheap FNV-1a over every task's id, state and the location it runs or waits at (what
+    /// learning strategies key their tables by).
+    pub(crate) fn state_hash(&self) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for (i, t) in self.table.borrow().iter().enumerate() {
+            let flags = t.state.hash_bits() | (((t.pause == Pause::Blocked) as u64) << 2);
+            let loc = t.loc as *const Location<'static> as usize as u64;
+            for x in [i as u64, flags, loc] {
+                h = (h ^ x).wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        }
+        h
+    }
+
+    /// How reports name task `id` (`main`, or `task 3 (spawned at file:line:col)`).
+    pub(crate) fn label(&self, id: u32) -> String {
+        match self.table.borrow().get(id as usize) {
+            Some(t) => label_of(id, t),
+            None => format!("task {id}"),
+        }
+    }
+}
+
+/// How reports name task `id`, which is `t`.
+pub(crate) fn label_of(id: u32, t: &Task) -> String {
+    if id == 0 {
+        "main".into()
+    } else {
+        format!("task {id} (spawned at {})", fmt_loc(t.spawned_at))
+    }
+}
+
+/// `file:line:col`.
+pub(crate) fn fmt_loc(loc: &Location<'_>) -> String {
+    format!("{}:{}:{}", loc.file(), loc.line(), loc.column())
+}

@@ -5,7 +5,8 @@
 //!   a task for its timer (to that timer's deadline, if it is later than now);
 //! * there is one timer slot per task, index for index with the task table; a task has at most
 //!   one pending deadline (the earliest it asked for), cleared whenever the task is chosen, so a
-//!   timer fires at most once and a woken task's stale timer never fires later.
+//!   timer fires at most once and a woken task's stale timer never fires later;
+//! * `pending` is the number of tasks with a timer.
 
 use std::cell::{Cell, Ref, RefCell};
 use std::time::Duration;
@@ -14,6 +15,8 @@ use std::time::Duration;
 pub(crate) struct Clock {
     now: Cell<Duration>,
     timers: RefCell<Vec<Option<Duration>>>,
+    /// How many of `timers` are set (so the loop skips them all when none is).
+    pending: Cell<u32>,
 }
 
 impl Clock {
@@ -21,6 +24,7 @@ impl Clock {
         Clock {
             now: Cell::new(Duration::ZERO),
             timers: RefCell::new(Vec::with_capacity(16)),
+            pending: Cell::new(0),
         }
     }
 
@@ -28,6 +32,7 @@ impl Clock {
     pub(crate) fn reset(&self) {
         self.now.set(Duration::ZERO);
         self.timers.borrow_mut().clear();
+        self.pending.set(0);
     }
 
     /// A slot for a new task (tasks are added in id order).
@@ -42,6 +47,12 @@ impl Clock {
         self.now.get()
     }
 
+    /// Whether some task has a timer.
+    #[inline]
+    pub(crate) fn any_pending(&self) -> bool {
+        self.pending.get() > 0
+    }
+
     /// Every task's pending deadline, index for index with the task table.
     #[inline]
     pub(crate) fn timers(&self) -> Ref<'_, Vec<Option<Duration>>> {
@@ -49,17 +60,29 @@ impl Clock {
     }
 
     /// `task` wakes at `deadline` unless it has an earlier one.
+    #[inline]
     pub(crate) fn set_timer(&self, task: u32, deadline: Duration) {
         let mut timers = self.timers.borrow_mut();
         let t = &mut timers[task as usize];
-        *t = Some(t.map_or(deadline, |d| d.min(deadline)));
+        match t {
+            Some(d) => *d = (*d).min(deadline),
+            None => {
+                *t = Some(deadline);
+                self.pending.set(self.pending.get() + 1);
+            }
+        }
     }
 
     /// Forgets `task`'s timer (it finished or was aborted).
     #[inline]
     pub(crate) fn cancel(&self, task: u32) {
-        if let Some(t) = self.timers.borrow_mut().get_mut(task as usize) {
-            *t = None;
+        if let Some(Some(_)) = self
+            .timers
+            .borrow_mut()
+            .get_mut(task as usize)
+            .map(Option::take)
+        {
+            self.pending.set(self.pending.get() - 1);
         }
     }
 
@@ -68,6 +91,9 @@ impl Clock {
     #[inline]
     pub(crate) fn chosen(&self, task: u32, fires: bool) -> Option<Duration> {
         let deadline = self.timers.borrow_mut()[task as usize].take();
+        if deadline.is_some() {
+            self.pending.set(self.pending.get() - 1);
+        }
         if !fires {
             return None;
         }

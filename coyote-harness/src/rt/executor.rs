@@ -5,7 +5,7 @@
 //! ([`Tasks`]), the virtual clock ([`Clock`]), the recorder of decisions and the step log
 //! ([`Recorder`]), coverage ([`Coverage`]), the monitors ([`Monitors`]) and the debugger and
 //! clock-watch hooks ([`Hooks`]). What it holds itself is the iteration's own state: the step,
-//! the strategy, the first failure and why the iteration stops.
+//! the strategy, and why the iteration ends (the first failure, or a stop).
 //!
 //! Invariants:
 //! * a task is *schedulable* when it is `Woken`, or (while `main` is unfinished or a monitor is
@@ -75,14 +75,63 @@ pub(crate) struct ExecConfig {
     pub(crate) liveness_threshold: Option<u32>,
 }
 
+/// Why the iteration ends before its loop runs out of tasks, set from inside a task (a failure,
+/// or a stop: replay divergence, the decision limit) and read by the loop between steps. The
+/// first failure and the first stop win; a stop ends the iteration before a failure does.
+#[derive(Default)]
+struct Ending {
+    failure: RefCell<Option<Failure>>,
+    stop: RefCell<Option<String>>,
+    /// Whether either is set (the one thing the loop reads at every step).
+    any: Cell<bool>,
+}
+
+impl Ending {
+    fn reset(&self) {
+        *self.failure.borrow_mut() = None;
+        *self.stop.borrow_mut() = None;
+        self.any.set(false);
+    }
+
+    /// Records the failure `make` makes, unless there is one.
+    fn fail(&self, make: impl FnOnce() -> Failure) {
+        let mut f = self.failure.borrow_mut();
+        if f.is_none() {
+            *f = Some(make());
+            self.any.set(true);
+        }
+    }
+
+    /// Stops the iteration for `why`, unless it is stopped.
+    fn stop(&self, why: impl FnOnce() -> String) {
+        let mut stop = self.stop.borrow_mut();
+        if stop.is_none() {
+            *stop = Some(why());
+            self.any.set(true);
+        }
+    }
+
+    /// How the iteration ends now, if it does.
+    #[inline]
+    fn take(&self) -> Option<IterationOutcome> {
+        if !self.any.get() {
+            return None;
+        }
+        self.any.set(false);
+        if let Some(why) = self.stop.borrow_mut().take() {
+            return Some(IterationOutcome::Diverged(why));
+        }
+        self.failure.borrow_mut().take().map(IterationOutcome::Bug)
+    }
+}
+
 /// See the module docs.
 pub(crate) struct Executor {
     generation: Cell<u32>,
     step: Cell<u32>,
     max_steps: Cell<u32>,
     strategy: Cell<Option<NonNull<dyn Strategy>>>,
-    failure: RefCell<Option<Failure>>,
-    stop: RefCell<Option<String>>,
+    ending: Ending,
     /// The schedulable tasks at this step (reused).
     enabled: RefCell<Vec<OpId>>,
     /// At a decision of a strategy that reads them, what each enabled task is about to touch,
@@ -108,8 +157,7 @@ impl Executor {
             step: Cell::new(0),
             max_steps: Cell::new(0),
             strategy: Cell::new(None),
-            failure: RefCell::new(None),
-            stop: RefCell::new(None),
+            ending: Ending::default(),
             enabled: RefCell::new(Vec::with_capacity(16)),
             accesses: RefCell::new(Vec::with_capacity(16)),
             threads_at_start: diagnostics::os_threads(),
@@ -157,6 +205,7 @@ impl Executor {
     }
 
     /// The iteration's generation: wakers and handles of another one are stale.
+    #[inline]
     pub(crate) fn generation(&self) -> u32 {
         self.generation.get()
     }

@@ -128,14 +128,22 @@ impl Recorder {
             .is_some_and(|limit| self.decisions.borrow().len() as u64 >= limit as u64)
     }
 
-    /// Records `decision` and streams it to the sink.
+    /// Records `decision` and streams it to the sink; returns whether the decisions now reach
+    /// the limit.
     #[inline]
-    pub(crate) fn decide(&self, decision: Decision) {
-        self.decisions.borrow_mut().push(decision);
+    pub(crate) fn decide(&self, decision: Decision) -> bool {
+        let made = {
+            let mut decisions = self.decisions.borrow_mut();
+            decisions.push(decision);
+            decisions.len()
+        };
         if let Some(sink) = self.sink.get() {
             // SAFETY: see `set_sink`; the sink outlives the iteration.
             unsafe { (*sink.as_ptr())(decision) };
         }
+        self.limit
+            .get()
+            .is_some_and(|limit| made as u64 >= limit as u64)
     }
 
     /// Adds `record` to the log.

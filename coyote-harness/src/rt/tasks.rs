@@ -112,6 +112,7 @@ impl Tasks {
     }
 
     /// Adds a task, `Woken`; returns its id.
+    #[inline]
     pub(crate) fn spawn(&self, body: TaskBody, loc: &'static Location<'static>) -> u32 {
         let id = {
             let mut table = self.table.borrow_mut();
@@ -157,6 +158,7 @@ impl Tasks {
     }
 
     /// The running task waits on `kind` at `loc` (a timer), touching what it touched.
+    #[inline]
     pub(crate) fn waits_for(&self, kind: OpKind, loc: &'static Location<'static>) {
         self.with_current(|t| {
             t.kind = kind;
@@ -186,6 +188,7 @@ impl Tasks {
     }
 
     /// The running task's pending wait for several tasks was made at `loc` (`join_all`'s caller).
+    #[inline]
     pub(crate) fn join_site(&self, loc: &'static Location<'static>) {
         self.with_current(|t| {
             if t.joins == JOINS_SEVERAL {
@@ -196,6 +199,7 @@ impl Tasks {
 
     /// Polls a join of `task`: its output if it is done, else registers `waker` and blocks the
     /// running task on the join.
+    #[inline]
     pub(crate) fn poll_join(
         &self,
         task: u32,
@@ -226,11 +230,13 @@ impl Tasks {
     }
 
     /// Stores the running task's result for its `JoinHandle`.
+    #[inline]
     pub(crate) fn set_output(&self, output: Box<dyn Any>) {
         self.with_current(|t| t.output = Some(output));
     }
 
     /// Whether `task` finished or was aborted (or does not exist).
+    #[inline]
     pub(crate) fn is_done(&self, task: u32) -> bool {
         self.table
             .borrow()

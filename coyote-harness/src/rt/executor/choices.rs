@@ -48,8 +48,11 @@ impl Executor {
         let strategy = unsafe { &mut *self.strategy.get().expect("strategy set").as_ptr() };
         match ask(strategy, step) {
             Some(value) => {
-                self.record_choice(decision(value), loc, of);
-                self.cut_after_choice();
+                if self.record_choice(decision(value), loc, of) {
+                    // At the decision limit: stop here, before the code after the choice.
+                    self.halt(Some(CUT.into()));
+                    std::panic::resume_unwind(Box::new(HaltPayload));
+                }
                 value
             }
             None => {
@@ -59,29 +62,25 @@ impl Executor {
         }
     }
 
-    fn record_choice(&self, decision: Decision, loc: &'static Location<'static>, of: ChoiceOf) {
-        self.recorder.decide(decision);
+    /// Records a choice; returns whether the decisions now reach the limit.
+    fn record_choice(
+        &self,
+        decision: Decision,
+        loc: &'static Location<'static>,
+        of: ChoiceOf,
+    ) -> bool {
+        let at_limit = self.recorder.decide(decision);
         self.recorder.push(Record::Choice {
             task: self.tasks.current(),
             decision,
             loc,
             of,
         });
-    }
-
-    /// At the decision limit, stops the iteration and unwinds out of the task.
-    #[inline]
-    fn cut_after_choice(&self) {
-        if self.recorder.at_limit() {
-            self.halt(Some(CUT.into()));
-            std::panic::resume_unwind(Box::new(HaltPayload));
-        }
+        at_limit
     }
 
     fn halt(&self, why: Option<String>) {
-        let mut stop = self.stop.borrow_mut();
-        if stop.is_none() {
-            *stop = Some(why.unwrap_or_else(|| "the strategy stopped the iteration".into()));
-        }
+        self.ending
+            .stop(|| why.unwrap_or_else(|| "the strategy stopped the iteration".into()));
     }
 }

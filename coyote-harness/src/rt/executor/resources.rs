@@ -48,6 +48,7 @@ impl Executor {
     }
 
     /// Virtual time since the iteration started.
+    #[inline]
     pub(crate) fn now(&self) -> Duration {
         self.clock.now()
     }
@@ -55,6 +56,7 @@ impl Executor {
     /// The running task sleeps until `deadline` (virtual).
     /// `what` names the wait for logs; `None` keeps what the task already waits on (a timeout
     /// around another operation).
+    #[inline]
     pub(crate) fn register_timer(
         &self,
         deadline: Duration,
@@ -80,15 +82,12 @@ impl Executor {
         message: String,
         loc: Option<&'static Location<'static>>,
     ) {
-        let mut f = self.failure.borrow_mut();
-        if f.is_none() {
-            *f = Some(Failure {
-                kind,
-                message,
-                task: Some(self.tasks.label(self.tasks.current())),
-                location: loc.map(fmt_loc),
-            });
-        }
+        self.ending.fail(|| Failure {
+            kind,
+            message,
+            task: Some(self.tasks.label(self.tasks.current())),
+            location: loc.map(fmt_loc),
+        });
     }
 
     /// Takes monitor `type_id` out of its slot, making it with `make` if this iteration has

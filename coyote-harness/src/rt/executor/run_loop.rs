@@ -12,7 +12,7 @@ use crate::rt::context::Installed;
 use crate::rt::op::OpKind;
 use crate::rt::panics;
 use crate::rt::recorder::Record;
-use crate::rt::tasks::{LocalBoxFuture, TaskBody, TaskState};
+use crate::rt::tasks::{LocalBoxFuture, Task, TaskBody, TaskState};
 use crate::rt::waker::{task_waker, FOREIGN_WAKES};
 use coyote_core::strategy::{Access, SchedulingPoint, Strategy};
 use coyote_core::trace::{BugKind, Decision, Failure};
@@ -56,8 +56,7 @@ impl Executor {
         self.tasks.reset();
         self.clock.reset();
         self.recorder.reset();
-        *self.failure.borrow_mut() = None;
-        *self.stop.borrow_mut() = None;
+        self.ending.reset();
         self.step.set(0);
         self.foreign_wakes_at_start
             .set(FOREIGN_WAKES.load(Ordering::Relaxed));
@@ -90,42 +89,36 @@ impl Executor {
         };
         let mut last: Option<u32> = None;
         loop {
-            if let Some(why) = self.stop.borrow_mut().take() {
-                return IterationOutcome::Diverged(why);
+            if let Some(end) = self.ending.take() {
+                return end;
             }
-            if let Some(f) = self.failure.borrow_mut().take() {
-                return IterationOutcome::Bug(f);
-            }
-            let mut last_enabled = None;
             let chosen = {
                 let mut enabled = self.enabled.borrow_mut();
                 enabled.clear();
-                {
-                    let tasks = self.tasks.table();
-                    let main_done = tasks[0].state.is_done();
-                    // Timers fire while `main` runs, and after it while a monitor is hot: a
-                    // background task may still meet what the monitor waits for.
-                    let timers = !main_done || self.monitors.any_hot();
-                    let deadlines = self.clock.timers();
-                    for (i, (t, timer)) in tasks.iter().zip(deadlines.iter()).enumerate() {
-                        if t.state == TaskState::Woken
-                            || (timers && t.state == TaskState::Waiting && timer.is_some())
-                        {
-                            enabled.push(i as u32);
-                            if last == Some(i as u32) {
-                                last_enabled = last;
-                            }
-                        }
+                let tasks = self.tasks.table();
+                let main_done = tasks[0].state.is_done();
+                // Timers fire while `main` runs, and after it while a monitor is hot: a
+                // background task may still meet what the monitor waits for.
+                let timers = ((!main_done || self.monitors.any_hot()) && self.clock.any_pending())
+                    .then(|| self.clock.timers());
+                let schedulable = |i: usize, t: &Task| match t.state {
+                    TaskState::Woken => true,
+                    TaskState::Waiting => timers.as_ref().is_some_and(|d| d[i].is_some()),
+                    TaskState::Done | TaskState::DoneThenWoken => false,
+                };
+                for (i, t) in tasks.iter().enumerate() {
+                    if schedulable(i, t) {
+                        enabled.push(i as u32);
                     }
-                    if enabled.is_empty() {
-                        return if !main_done {
-                            IterationOutcome::Bug(self.deadlock(&tasks))
-                        } else if self.monitors.any_hot() {
-                            IterationOutcome::Bug(self.monitors.hot_at_end(|t| self.task_label(t)))
-                        } else {
-                            IterationOutcome::Completed
-                        };
-                    }
+                }
+                if enabled.is_empty() {
+                    return if !main_done {
+                        IterationOutcome::Bug(self.deadlock(&tasks))
+                    } else if self.monitors.any_hot() {
+                        IterationOutcome::Bug(self.monitors.hot_at_end(|t| self.task_label(t)))
+                    } else {
+                        IterationOutcome::Completed
+                    };
                 }
                 let step = self.step.get();
                 if step >= self.monitors.deadline() {
@@ -139,6 +132,9 @@ impl Executor {
                 if enabled.len() == 1 {
                     enabled[0]
                 } else {
+                    let last_enabled =
+                        last.filter(|&l| schedulable(l as usize, &tasks[l as usize]));
+                    drop(timers);
                     // SAFETY: set for the iteration; no other reference is live here.
                     let strategy = unsafe { &mut *self.strategy.get().expect("strategy").as_ptr() };
                     // Only learning strategies read the state hash.
@@ -152,14 +148,14 @@ impl Executor {
                     let accesses: &[Access] = if wants_accesses {
                         collected = self.accesses.borrow_mut();
                         collected.clear();
-                        let tasks = self.tasks.table();
                         collected.extend(enabled.iter().map(|&op| tasks[op as usize].access));
                         &collected
                     } else {
                         &[]
                     };
-                    let yielded = last_enabled
-                        .is_some_and(|op| self.tasks.table()[op as usize].kind == OpKind::Yield);
+                    let yielded =
+                        last_enabled.is_some_and(|op| tasks[op as usize].kind == OpKind::Yield);
+                    drop(tasks);
                     let point = SchedulingPoint {
                         enabled: &enabled,
                         accesses,
@@ -171,8 +167,7 @@ impl Executor {
                     match strategy.next_operation(&point) {
                         Some(op) => {
                             debug_assert!(enabled.binary_search(&op).is_ok());
-                            self.recorder.decide(Decision::Schedule(op));
-                            if self.recorder.at_limit() {
+                            if self.recorder.decide(Decision::Schedule(op)) {
                                 return IterationOutcome::Diverged(CUT.into());
                             }
                             op
@@ -196,7 +191,11 @@ impl Executor {
         let step = self.step.get();
         let begun = self.tasks.begin(chosen);
         // Chosen for its timer (not woken): it fires, moving virtual time forward if needed.
-        let timer = self.clock.chosen(chosen, !begun.woken);
+        let timer = if self.clock.any_pending() {
+            self.clock.chosen(chosen, !begun.woken)
+        } else {
+            None
+        };
         self.recorder.push_shown(
             Record::Step {
                 task: chosen,
@@ -221,7 +220,7 @@ impl Executor {
         self.hooks.arm();
         let polled = catch_unwind(AssertUnwindSafe(|| body.poll(&mut cx)));
         if let Some(failure) = self.hooks.disarm(|| self.task_label(id)) {
-            self.failure.borrow_mut().get_or_insert(failure);
+            self.ending.fail(|| failure);
         }
         match polled {
             Ok(Poll::Pending) => self.tasks.put_body(id, body),
@@ -247,15 +246,12 @@ impl Executor {
                             "tokio was called directly inside a coyote test (use coyote_harness::task, time and sync, which are tokio in production): {message}"
                         );
                     }
-                    let mut f = self.failure.borrow_mut();
-                    if f.is_none() {
-                        *f = Some(Failure {
-                            kind,
-                            message,
-                            task: Some(self.task_label(id)),
-                            location,
-                        });
-                    }
+                    self.ending.fail(|| Failure {
+                        kind,
+                        message,
+                        task: Some(self.task_label(id)),
+                        location,
+                    });
                 }
                 let _ = catch_unwind(AssertUnwindSafe(move || drop(body)));
                 let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));

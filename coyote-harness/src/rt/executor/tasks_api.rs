@@ -14,6 +14,7 @@ use std::task::{Poll, Waker};
 
 impl Executor {
     /// Adds a task; it is woken and starts at the next scheduling point that picks it.
+    #[inline]
     pub(crate) fn spawn(&self, body: TaskBody, loc: &'static Location<'static>) -> u32 {
         let id = self.tasks.spawn(body, loc);
         self.clock.add_task();
@@ -42,16 +43,19 @@ impl Executor {
 
     /// The running task's pending wait for several tasks was made at `loc` (`join_all`'s
     /// caller).
+    #[inline]
     pub(crate) fn join_site(&self, loc: &'static Location<'static>) {
         self.tasks.join_site(loc);
     }
 
     /// Stores the running task's result for its `JoinHandle`.
+    #[inline]
     pub(crate) fn set_output(&self, output: Box<dyn Any>) {
         self.tasks.set_output(output);
     }
 
     /// Polls a join: the output if `task` finished, else registers the waker.
+    #[inline]
     pub(crate) fn poll_join(
         &self,
         task: u32,
@@ -62,6 +66,7 @@ impl Executor {
     }
 
     /// Whether `task` finished or was aborted (`JoinHandle::is_finished`).
+    #[inline]
     pub(crate) fn is_done(&self, task: u32) -> bool {
         self.tasks.is_done(task)
     }

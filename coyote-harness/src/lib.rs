@@ -86,6 +86,8 @@ pub mod abi;
 pub mod actor;
 mod check;
 mod rt;
+#[cfg(test)]
+mod rt_tests;
 mod runner;
 
 pub mod random;

@@ -28,8 +28,6 @@ mod diagnostics;
 mod resources;
 mod run_loop;
 mod tasks_api;
-#[cfg(test)]
-mod tests;
 
 use super::clock::Clock;
 use super::coverage::Coverage;

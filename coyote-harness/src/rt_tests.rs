@@ -1,8 +1,12 @@
-//! The executor shows strategies what each enabled task is about to touch.
+//! Tests of the executor (`rt`) through the primitives built on it: what strategies are shown
+//! of each enabled task, the step log, coverage. They live above `rt` so that `rt` imports
+//! nothing of the modules built on it, not even in tests.
 
-use super::*;
+use crate::rt::executor::ExecConfig;
 use crate::rt::point::object_id;
 use crate::rt::tasks::LocalBoxFuture;
+use crate::rt::{Executor, IterationOutcome};
+use coyote_core::strategy::{Access, OpId, Strategy};
 use crate::sync::{mpsc, Mutex, RwLock};
 use crate::task;
 use coyote_core::strategy::{IterationEnd, SchedulingPoint};

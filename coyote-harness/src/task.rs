@@ -20,8 +20,10 @@
 //! # }, coyote_harness::Config::new().iterations(10));
 //! ```
 
+mod combinators;
 mod join_set;
 
+pub use combinators::{join_all, select, when_any, Either, JoinAll, Select, WhenAny};
 pub use join_set::{JoinNext, JoinSet};
 
 use crate::rt::{in_test, reads, with_executor, writes, OpKind, TaskBody, YieldPoint};
@@ -378,138 +380,5 @@ fn declared_point(kind: OpKind, access: Access) -> impl Future<Output = ()> + Se
         if let Some(point) = point {
             point.await
         }
-    }
-}
-
-enum MaybeDone<F: Future> {
-    Pending(F),
-    Done(F::Output),
-    Taken,
-}
-
-/// Waits for every future and returns their outputs in order (like `futures::future::join_all`).
-/// In the step log, a wait for several tasks at once shows this call's location.
-#[track_caller]
-pub fn join_all<I>(futures: I) -> JoinAll<I::Item>
-where
-    I: IntoIterator,
-    I::Item: Future,
-{
-    JoinAll {
-        elems: Box::into_pin(futures.into_iter().map(MaybeDone::Pending).collect()),
-        loc: Location::caller(),
-    }
-}
-
-/// The future of [`join_all`].
-#[must_use = "futures do nothing unless awaited"]
-pub struct JoinAll<F: Future> {
-    elems: Pin<Box<[MaybeDone<F>]>>,
-    loc: &'static Location<'static>,
-}
-
-impl<F: Future> Future for JoinAll<F> {
-    type Output = Vec<F::Output>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Vec<F::Output>> {
-        let mut all_done = true;
-        // SAFETY: the elements are never moved out of the pinned slice while `Pending`; a done
-        // future is replaced in place only after it returned `Ready`.
-        let elems = unsafe { self.elems.as_mut().get_unchecked_mut() };
-        for e in elems.iter_mut() {
-            if let MaybeDone::Pending(f) = e {
-                // SAFETY: see above; `f` stays in place until it completes.
-                match unsafe { Pin::new_unchecked(f) }.poll(cx) {
-                    Poll::Ready(v) => *e = MaybeDone::Done(v),
-                    Poll::Pending => all_done = false,
-                }
-            }
-        }
-        if !all_done {
-            let loc = self.loc;
-            with_executor(|ex| ex.join_site(loc));
-            return Poll::Pending;
-        }
-        Poll::Ready(
-            elems
-                .iter_mut()
-                .map(|e| match std::mem::replace(e, MaybeDone::Taken) {
-                    MaybeDone::Done(v) => v,
-                    _ => unreachable!("all futures are done"),
-                })
-                .collect(),
-        )
-    }
-}
-
-/// Either of two values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Either<L, R> {
-    /// The first.
-    Left(L),
-    /// The second.
-    Right(R),
-}
-
-/// Waits for the first of two futures; the other is dropped. Ties go to the first.
-pub fn select<A: Future, B: Future>(a: A, b: B) -> Select<A, B> {
-    Select {
-        a: Box::pin(a),
-        b: Box::pin(b),
-    }
-}
-
-/// The future of [`select`].
-#[must_use = "futures do nothing unless awaited"]
-pub struct Select<A, B> {
-    a: Pin<Box<A>>,
-    b: Pin<Box<B>>,
-}
-
-impl<A: Future, B: Future> Future for Select<A, B> {
-    type Output = Either<A::Output, B::Output>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        if let Poll::Ready(v) = self.a.as_mut().poll(cx) {
-            return Poll::Ready(Either::Left(v));
-        }
-        if let Poll::Ready(v) = self.b.as_mut().poll(cx) {
-            return Poll::Ready(Either::Right(v));
-        }
-        Poll::Pending
-    }
-}
-
-/// Waits for the first of many futures (Coyote's `WhenAny`); returns its index and output.
-/// Ties go to the lowest index.
-pub fn when_any<I>(futures: I) -> WhenAny<I::Item>
-where
-    I: IntoIterator,
-    I::Item: Future,
-{
-    WhenAny {
-        elems: Box::into_pin(futures.into_iter().collect()),
-    }
-}
-
-/// The future of [`when_any`].
-#[must_use = "futures do nothing unless awaited"]
-pub struct WhenAny<F> {
-    elems: Pin<Box<[F]>>,
-}
-
-impl<F: Future> Future for WhenAny<F> {
-    type Output = (usize, F::Output);
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: elements are only polled in place, never moved.
-        let elems = unsafe { self.elems.as_mut().get_unchecked_mut() };
-        for (i, f) in elems.iter_mut().enumerate() {
-            // SAFETY: as above.
-            if let Poll::Ready(v) = unsafe { Pin::new_unchecked(f) }.poll(cx) {
-                return Poll::Ready((i, v));
-            }
-        }
-        Poll::Pending
     }
 }

@@ -66,6 +66,9 @@ fn user_modules_import_nothing_of_the_runner_side() {
             .into_iter()
             .filter(|(_, _, m)| ["runner", "check", "abi"].contains(&m.as_str()))
             .collect();
-        assert!(upward.is_empty(), "{module} imports the runner side: {upward:?}");
+        assert!(
+            upward.is_empty(),
+            "{module} imports the runner side: {upward:?}"
+        );
     }
 }

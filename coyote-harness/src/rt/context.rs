@@ -1,5 +1,9 @@
 //! Which executor, if any, controls this thread.
 //!
+//! A plain `Cell` pointer rather than a `scoped-tls` key: the key costs a second thread-local
+//! read (`is_set`, then `with`) and a lazy-initialisation check on every access, and this is
+//! read at every scheduling point and wake.
+//!
 //! Invariant: the pointer is set only while [`Executor::run_iteration`](super::Executor) runs
 //! on this thread and points at that executor; it is cleared before the executor moves or drops.
 

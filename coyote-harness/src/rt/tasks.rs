@@ -3,8 +3,9 @@
 //!
 //! Invariants:
 //! * task ids are dense and given in spawn order; task 0 is the test's entry future (`main`);
-//! * a task's [`TaskBody`] is out of the table exactly while the task is polled (or once it is
-//!   done), so a body never runs twice at once and is dropped outside any borrow of the table;
+//! * a task's [`TaskBody`] is out of the table exactly while the task is polled, once it is
+//!   done, and after its poll panicked (the iteration then ends), so a body never runs twice at
+//!   once and is dropped outside any borrow of the table;
 //! * a task is `Woken` when its waker was called since it was last polled (a new task is);
 //!   only a `Woken` task (or a `Waiting` one with a timer, see the clock) may be picked; a
 //!   done task is never polled again, whatever wakes it;

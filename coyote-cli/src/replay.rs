@@ -7,7 +7,7 @@ use crate::library::Library;
 use crate::BadInput;
 use coyote_core::abi::ReplayRequest;
 use coyote_core::exit::ExitCode;
-use coyote_core::trace::{BugKind, Trace};
+use coyote_core::trace::{BugKind, Origin, Trace};
 use std::path::PathBuf;
 
 pub(crate) fn replay(args: &ReplayArgs) -> anyhow::Result<i32> {
@@ -52,15 +52,14 @@ pub(crate) fn replay(args: &ReplayArgs) -> anyhow::Result<i32> {
     }
     let lib = Library::open(&lib_path)?;
     println!(
-        "coyote: replaying {} ({} decisions; found by {} seed {} in iteration {})",
+        "coyote: replaying {} ({} decisions; found by {} in iteration {})",
         trace.test,
         trace.decisions()?.len(),
-        if trace.strategy.is_empty() {
-            "a captured run"
-        } else {
-            &trace.strategy
+        match &trace.origin {
+            Origin::Strategy { .. } => trace.origin.to_string(),
+            // As traces captured from a crash have always been announced.
+            Origin::Captured => "a captured run seed 0".to_string(),
         },
-        trace.seed,
         trace.iteration
     );
     crate::allow_real_clock(trace.allow_real_clock);
@@ -132,7 +131,10 @@ fn replay_in_child(args: &ReplayArgs, trace: &Trace, lib: &std::path::Path) -> a
             Ok(ExitCode::BugFound.code())
         }
         (BugKind::Crash, Some(st))
-            if st.signal().is_some() || st.code().is_some_and(|c| c > 3 && c != 130) =>
+            if st.signal().is_some()
+                || st
+                    .code()
+                    .is_some_and(|c| c > 3 && c != ExitCode::Interrupted.code()) =>
         {
             let how = match st.signal() {
                 Some(sig) => format!("killed by signal {sig} ({})", crate::pool::signal_name(sig)),

@@ -35,7 +35,7 @@ use crate::{signals, suggest, BadInput};
 use anyhow::Context as _;
 use coyote_core::coverage::Coverage;
 use coyote_core::exit::ExitCode;
-use coyote_core::report::{Report, REPORT_FORMAT, REPORT_FORMAT_VERSION};
+use coyote_core::report::Report;
 use coyote_core::strategy::StrategySpec;
 use coyote_core::trace::LibraryRef;
 #[cfg(test)]
@@ -56,6 +56,8 @@ struct Session<'a> {
     args: &'a TestArgs,
     lib_path: PathBuf,
     lib_ref: LibraryRef,
+    /// The harness version the library was built with (recorded in captured traces).
+    harness_version: String,
     seed: u64,
     workers: u32,
     out: PathBuf,
@@ -93,7 +95,8 @@ pub(crate) fn test(args: &TestArgs) -> anyhow::Result<i32> {
     }
     let lib_arg = args.lib.resolve()?;
     let lib = Library::open(&lib_arg)?;
-    let available = lib.list()?.tests;
+    let listed = lib.list()?;
+    let available = listed.tests;
     let tests: Vec<String> = if args.tests.is_empty() {
         available.clone()
     } else {
@@ -151,6 +154,7 @@ pub(crate) fn test(args: &TestArgs) -> anyhow::Result<i32> {
             path: lib_path.display().to_string(),
             sha256: sha256.clone(),
         },
+        harness_version: listed.harness_version,
         seed,
         workers,
         out: out.clone(),
@@ -185,23 +189,17 @@ pub(crate) fn test(args: &TestArgs) -> anyhow::Result<i32> {
         }
     }
     let report = Report {
-        format: REPORT_FORMAT.into(),
-        format_version: REPORT_FORMAT_VERSION,
-        coyote_version: coyote_core::VERSION.into(),
-        library: lib_path.display().to_string(),
-        library_sha256: sha256,
-        seed,
-        workers,
         interrupted: session.interrupted,
         tests: reports,
+        ..Report::new(lib_path.display().to_string(), sha256, seed, workers)
     };
-    let report_json = serde_json::to_string_pretty(&report)?;
+    let report_json = report.to_json();
     write_atomic(&out.join("report.json"), report_json.as_bytes())
         .with_context(|| format!("cannot write {}", out.join("report.json").display()))?;
     if args.coverage {
         write_atomic(
             &out.join("coverage.json"),
-            serde_json::to_string_pretty(&coverage.to_file())?.as_bytes(),
+            coyote_core::versioned::to_json(&coverage.into_file()).as_bytes(),
         )?;
     }
     if let Some(junit) = &args.junit {
@@ -218,7 +216,7 @@ pub(crate) fn test(args: &TestArgs) -> anyhow::Result<i32> {
     Ok(if bugs > 0 {
         ExitCode::BugFound.code()
     } else if session.interrupted {
-        130
+        ExitCode::Interrupted.code()
     } else {
         ExitCode::Ok.code()
     })
@@ -227,26 +225,10 @@ pub(crate) fn test(args: &TestArgs) -> anyhow::Result<i32> {
 /// A trace for the run's unit tests: a bug of `kind` at `iteration`.
 #[cfg(test)]
 fn test_trace(iteration: u64, kind: BugKind, message: &str) -> Trace {
+    let failure = coyote_core::trace::Failure::new(kind, message);
+    let origin = coyote_core::trace::Origin::strategy("portfolio", 1);
     Trace {
-        format: coyote_core::trace::TRACE_FORMAT.into(),
-        format_version: coyote_core::trace::TRACE_FORMAT_VERSION,
-        test: "t".into(),
-        library: None,
-        harness_version: "0.1.0".into(),
-        strategy: "portfolio".into(),
-        seed: 1,
-        iteration,
-        max_steps: 10_000,
         steps: 1,
-        decisions: String::new(),
-        failure: coyote_core::trace::Failure {
-            kind,
-            message: message.into(),
-            task: None,
-            location: None,
-        },
-        log: Vec::new(),
-        allow_real_clock: false,
-        liveness_threshold: None,
+        ..Trace::new("t", origin, iteration, 10_000, &[], failure)
     }
 }

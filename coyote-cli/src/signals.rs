@@ -9,7 +9,7 @@ extern "C" fn on_signal(_: libc::c_int) {
     if STOP.swap(true, Ordering::SeqCst) {
         // Second signal: leave now. Only async-signal-safe calls here.
         // SAFETY: _exit is async-signal-safe.
-        unsafe { libc::_exit(130) };
+        unsafe { libc::_exit(coyote_core::exit::ExitCode::Interrupted.code()) };
     }
 }
 

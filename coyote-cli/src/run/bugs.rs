@@ -10,21 +10,12 @@ use super::Session;
 use crate::output::{self, write_atomic};
 use anyhow::Context as _;
 use coyote_core::report::BugSummary;
-use coyote_core::trace::Trace;
+use coyote_core::trace::{BugKey, Trace};
 
 /// A bug reported for the test, with its identity (see `Failure::dedup_key`).
 pub(super) struct BugRecord {
-    pub(super) key: String,
+    pub(super) key: BugKey,
     pub(super) summary: BugSummary,
-}
-
-/// A bug's origin for the console: the strategy and seed, or the capture run.
-fn origin(trace: &Trace) -> String {
-    if trace.strategy.is_empty() {
-        "captured in a fresh worker".to_string()
-    } else {
-        format!("{} seed {}", trace.strategy, trace.seed)
-    }
 }
 
 /// With `--explore`: counts an occurrence of a bug as it arrives (pending on disk at once) and
@@ -41,9 +32,7 @@ pub(super) fn announce(
     if let Some(trace) = explored.add(&s.out, test, worker, order, trace)? {
         console.say(format!(
             "bug found in {test}, iteration {} ({}): {}\n  (its trace is named when the run ends)",
-            trace.iteration,
-            origin(trace),
-            trace.failure
+            trace.iteration, trace.origin, trace.failure
         ));
     }
     Ok(())
@@ -77,9 +66,7 @@ pub(super) fn record_bug(
     };
     console.say(format!(
         "{head}, iteration {} ({}): {}\n  trace:  {shown}\n  replay: coyote replay {shown}",
-        trace.iteration,
-        origin(&trace),
-        trace.failure
+        trace.iteration, trace.origin, trace.failure
     ));
     console.bar.set_message(format!(
         "{} bug{}",
@@ -96,8 +83,7 @@ pub(super) fn record_bug(
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default(),
-            strategy: trace.strategy.clone(),
-            seed: trace.seed,
+            origin: trace.origin.clone(),
             iteration: trace.iteration,
             occurrences,
         },

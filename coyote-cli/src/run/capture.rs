@@ -10,9 +10,7 @@ use super::share::{new_share, Share};
 use super::Session;
 use crate::pool::Pool;
 use anyhow::Context as _;
-use coyote_core::trace::{
-    encode_decisions, BugKind, Decision, Failure, Trace, TRACE_FORMAT, TRACE_FORMAT_VERSION,
-};
+use coyote_core::trace::{BugKind, Decision, Failure, Origin, Trace};
 
 /// A failure whose decisions are being captured.
 pub(super) struct Capture {
@@ -58,26 +56,16 @@ pub(super) fn start_capture(
 
 /// Turns captured decisions into the bug's trace.
 pub(super) fn capture_trace(s: &Session<'_>, test: &str, c: Capture) -> Trace {
+    let failure = Failure::new(c.kind, c.message);
     Trace {
-        format: TRACE_FORMAT.into(),
-        format_version: TRACE_FORMAT_VERSION,
-        test: test.to_string(),
-        library: None,
-        harness_version: String::new(),
-        strategy: String::new(),
-        seed: 0,
-        iteration: c.iteration,
-        max_steps: s.args.max_steps,
-        steps: 0,
-        decisions: encode_decisions(&c.decisions),
-        failure: Failure {
-            kind: c.kind,
-            message: c.message,
-            task: None,
-            location: None,
-        },
-        log: Vec::new(),
-        allow_real_clock: false,
-        liveness_threshold: None,
+        harness_version: s.harness_version.clone(),
+        ..Trace::new(
+            test,
+            Origin::Captured,
+            c.iteration,
+            s.args.max_steps,
+            &c.decisions,
+            failure,
+        )
     }
 }

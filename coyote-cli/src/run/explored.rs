@@ -20,12 +20,12 @@
 
 use crate::output::write_atomic;
 use anyhow::Context as _;
-use coyote_core::trace::Trace;
+use coyote_core::trace::{BugKey, Trace};
 use std::path::{Path, PathBuf};
 
 /// One distinct bug and its earliest occurrence so far.
 struct Found {
-    key: String,
+    key: BugKey,
     /// Where the kept occurrence falls: its position in its worker's sequence, then the worker.
     order: (u64, u32),
     trace: Trace,

@@ -12,7 +12,7 @@ use std::sync::atomic::AtomicU64;
 
 /// Why a library could not be used. Messages are one line.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum LoadError {
+pub enum LoadError {
     #[error("library not found: {0}")]
     Missing(PathBuf),
     #[error("cannot load {path} as a shared library: {reason}")]

@@ -238,6 +238,21 @@ impl std::fmt::Display for ArgError {
 
 impl std::error::Error for ArgError {}
 
+/// The one-line message for a value one of our parsers rejected (see [`ArgError`]), or
+/// `None` for clap's other errors (and `--help`, `--version`).
+pub(crate) fn arg_error_line(err: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if err.kind() != ErrorKind::ValueValidation {
+        return None;
+    }
+    let bad = std::error::Error::source(err)?.downcast_ref::<ArgError>()?;
+    let flag = match err.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(arg)) => arg.split_whitespace().next().unwrap_or(arg).to_string(),
+        _ => "the value".to_string(),
+    };
+    Some(bad.message(&flag))
+}
+
 fn strategy(s: &str) -> Result<StrategySpec, ArgError> {
     s.parse().map_err(ArgError::Strategy)
 }
@@ -273,7 +288,7 @@ mod tests {
 
     fn rejected(args: &[&str]) -> String {
         let err = parse(args).unwrap_err();
-        crate::arg_error_line(&err).expect("one of our parsers rejected it")
+        arg_error_line(&err).expect("one of our parsers rejected it")
     }
 
     #[test]
@@ -328,6 +343,6 @@ mod tests {
             .starts_with("--strategy: unknown strategy 'bogus' (known: "));
         // Not a number at all: clap's own message, as before.
         let err = parse(&["test", "l.so", "-i", "many"]).unwrap_err();
-        assert_eq!(crate::arg_error_line(&err), None);
+        assert_eq!(arg_error_line(&err), None);
     }
 }

@@ -25,21 +25,6 @@ fn host() -> Host {
     return Host::NONE;
 }
 
-/// The one-line message for a value one of our parsers rejected (see [`cli::ArgError`]), or
-/// `None` for clap's other errors (and `--help`, `--version`).
-fn arg_error_line(err: &clap::Error) -> Option<String> {
-    use clap::error::{ContextKind, ContextValue, ErrorKind};
-    if err.kind() != ErrorKind::ValueValidation {
-        return None;
-    }
-    let bad = std::error::Error::source(err)?.downcast_ref::<cli::ArgError>()?;
-    let flag = match err.get(ContextKind::InvalidArg) {
-        Some(ContextValue::String(arg)) => arg.split_whitespace().next().unwrap_or(arg).to_string(),
-        _ => "the value".to_string(),
-    };
-    Some(bad.message(&flag))
-}
-
 fn run(command: cli::Command) -> anyhow::Result<ExitCode> {
     Ok(match command {
         cli::Command::List(args) => coyote_runner::list(&args.plan())?,
@@ -60,7 +45,7 @@ fn main() {
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
-        Err(err) => match arg_error_line(&err) {
+        Err(err) => match cli::arg_error_line(&err) {
             Some(line) => {
                 eprintln!("coyote: error: {line}");
                 std::process::exit(ExitCode::BadInput.code());

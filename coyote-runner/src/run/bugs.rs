@@ -5,7 +5,7 @@
 //! Invariant: a bug's trace carries the library it was recorded against and the run's
 //! `--allow-real-clock` before any consumer sees it; numbers run 1, 2, ... in settling order.
 
-use super::Session;
+use super::session::Session;
 use crate::events::RunEvent;
 use crate::output;
 use crate::Error;

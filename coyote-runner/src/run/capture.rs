@@ -7,29 +7,10 @@
 //! statistics.
 
 use super::pool::Pool;
-use super::share::Share;
-use super::Session;
+use super::session::Session;
+use super::share::{Capture, Share};
 use crate::Error;
-use coyote_core::trace::{BugKind, Decision, Failure, Origin, Trace};
-
-/// A failure whose decisions are being captured.
-pub(crate) struct Capture {
-    pub(crate) kind: BugKind,
-    pub(crate) message: String,
-    pub(crate) iteration: u64,
-    pub(crate) decisions: Vec<Decision>,
-}
-
-impl Capture {
-    pub(crate) fn new(kind: BugKind, message: String, iteration: u64) -> Capture {
-        Capture {
-            kind,
-            message,
-            iteration,
-            decisions: Vec::new(),
-        }
-    }
-}
+use coyote_core::trace::{Failure, Origin, Trace};
 
 /// Starts the capture re-run of share `original`'s failing iteration; returns its slot.
 pub(super) fn start_capture(

@@ -4,7 +4,7 @@
 //! Invariant: a crash or hang is never replayed here (it would take coyote down); its message
 //! says it was not checked.
 
-use super::Session;
+use super::session::Session;
 use crate::events::RunEvent;
 use crate::library::Library;
 use crate::Error;

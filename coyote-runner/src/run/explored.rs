@@ -111,7 +111,7 @@ impl Explored {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::test_trace as trace;
+    use crate::run::session::test_trace as trace;
     use coyote_core::trace::BugKind;
 
     #[test]

@@ -100,7 +100,7 @@ mod tests {
     use coyote_core::trace::BugKind;
 
     fn trace(iteration: u64, message: &str) -> Trace {
-        crate::run::test_trace(iteration, BugKind::Panic, message)
+        crate::run::session::test_trace(iteration, BugKind::Panic, message)
     }
 
     #[test]

@@ -10,12 +10,15 @@
 //! (see [`first`]); with it, the distinct bugs are numbered by their earliest occurrence (see
 //! [`explored`]); either way what it reports is a function of `--seed` and `-j` only.
 //!
-//! Submodules: [`test_run`] (one test: drive its workers), [`closed`] (a worker that exited:
-//! capture, replacement), [`settle`] (settle the bugs, add up the statistics), [`share`] (a work
-//! share and its life), [`pool`] (the shares and their processes), [`capture`] (crash and hang
-//! capture re-runs), [`bugs`] (the distinct bugs of a test), [`first`] (the first bug),
-//! [`explored`] (the bugs of an `--explore` run), [`determinism`] (`--check-determinism`).
+//! Submodules, each depending only on those after it: [`test_run`] (one test: drive its
+//! workers), [`closed`] (a worker that exited: capture, replacement), [`settle`] (settle the
+//! bugs, add up the statistics), [`determinism`] (`--check-determinism`), [`bugs`] (the
+//! distinct bugs of a test), [`arrivals`] (bugs as they arrive), [`first`] (the first bug),
+//! [`explored`] (the bugs of an `--explore` run), [`capture`] (crash and hang capture re-runs),
+//! [`pool`] (the shares and their processes), [`share`] (a work share and its life),
+//! [`session`] (what the tests of one run share).
 
+mod arrivals;
 mod bugs;
 mod capture;
 mod closed;
@@ -23,6 +26,7 @@ mod determinism;
 mod explored;
 mod first;
 mod pool;
+mod session;
 mod settle;
 mod share;
 mod test_run;
@@ -35,9 +39,7 @@ use crate::{signals, suggest, Error, Host};
 use coyote_core::exit::ExitCode;
 use coyote_core::report::Report;
 use coyote_core::trace::LibraryRef;
-#[cfg(test)]
-use coyote_core::trace::{BugKind, Trace};
-use std::path::PathBuf;
+use session::Session;
 use std::time::Instant;
 
 /// `coyote list`: prints the tests the library exports.
@@ -47,29 +49,6 @@ pub fn list(plan: &ListPlan) -> Result<ExitCode, Error> {
         println!("{t}");
     }
     Ok(ExitCode::Ok)
-}
-
-/// Everything one `coyote test` invocation shares across its tests.
-pub(crate) struct Session<'a> {
-    pub(crate) plan: &'a TestPlan,
-    pub(crate) lib_path: PathBuf,
-    pub(crate) lib_ref: LibraryRef,
-    /// The harness version the library was built with (recorded in captured traces).
-    pub(crate) harness_version: String,
-    pub(crate) seed: u64,
-    pub(crate) workers: u32,
-    pub(crate) tmp: PathBuf,
-    pub(crate) started: Instant,
-    pub(crate) interrupted: bool,
-    pub(crate) timed_out: bool,
-    pub(crate) reporter: Reporter,
-}
-
-impl Session<'_> {
-    /// Whether the run is stopping early (Ctrl-C, `--timeout`).
-    pub(crate) fn cut_short(&self) -> bool {
-        self.interrupted || self.timed_out
-    }
 }
 
 /// `coyote test` with the standard consumers (console, progress bar, files, JUnit).
@@ -186,15 +165,4 @@ fn plan_workers(plan: &TestPlan) -> u32 {
         return 1;
     }
     workers
-}
-
-/// A trace for the run's unit tests: a bug of `kind` at `iteration`.
-#[cfg(test)]
-fn test_trace(iteration: u64, kind: BugKind, message: &str) -> Trace {
-    let failure = coyote_core::trace::Failure::new(kind, message);
-    let origin = coyote_core::trace::Origin::strategy("portfolio", 1);
-    Trace {
-        steps: 1,
-        ..Trace::new("t", origin, iteration, 10_000, &[], failure)
-    }
 }

@@ -6,11 +6,30 @@
 //! trace); every share is spawned with its own heartbeat file, which counts iterations started;
 //! a share's [`Life`] only moves forward, to [`Life::Ended`] once its worker has exited.
 
-use super::capture::Capture;
-use super::Session;
+use super::session::Session;
 use crate::worker::WorkerSpec;
 use coyote_core::abi::{RunRequest, RunResult};
+use coyote_core::trace::{BugKind, Decision};
 use std::path::Path;
+
+/// A failure whose decisions are being captured.
+pub(crate) struct Capture {
+    pub(crate) kind: BugKind,
+    pub(crate) message: String,
+    pub(crate) iteration: u64,
+    pub(crate) decisions: Vec<Decision>,
+}
+
+impl Capture {
+    pub(crate) fn new(kind: BugKind, message: String, iteration: u64) -> Capture {
+        Capture {
+            kind,
+            message,
+            iteration,
+            decisions: Vec::new(),
+        }
+    }
+}
 
 /// Where a share is in its life.
 pub(crate) enum Life {
@@ -202,4 +221,120 @@ fn read_heartbeat(path: &Path) -> u64 {
                 .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")))
         })
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coyote_core::strategy::Bounds;
+
+    fn share(capture: Option<Capture>) -> Share {
+        let request = RunRequest {
+            test: "t".into(),
+            strategy: "random".into(),
+            seed: 1,
+            iterations: 10,
+            bounds: Bounds::default(),
+            step_bound_is_bug: false,
+            stop_on_first_bug: true,
+            progress_ms: 100,
+            capture_from: None,
+            worker: 0,
+            coverage: false,
+            resume_after: None,
+        };
+        Share {
+            index: 0,
+            offset: 0,
+            generation: 0,
+            spec: WorkerSpec {
+                lib: "l.so".into(),
+                request,
+                heartbeat_file: "/nonexistent/hb".into(),
+                iteration_timeout_ms: 1000,
+                allow_real_clock: false,
+            },
+            iterations: 0,
+            steps: 0,
+            life: match capture {
+                Some(capture) => Life::Capturing {
+                    capture,
+                    resumes: None,
+                },
+                None => Life::Working,
+            },
+        }
+    }
+
+    fn result(iterations: u64) -> RunResult {
+        RunResult {
+            iterations,
+            ..Default::default()
+        }
+    }
+
+    fn hang() -> Capture {
+        Capture::new(BugKind::Hang, "stuck".into(), 3)
+    }
+
+    #[test]
+    fn a_worker_that_exits_without_a_result_crashed() {
+        let mut sh = share(None);
+        assert!(matches!(sh.close(), Closed::Crashed));
+        assert!(matches!(sh.life, Life::Ended(End::Failed)));
+        assert!(matches!(sh.close(), Closed::Nothing), "ends once");
+        assert_eq!(sh.heartbeat(), 0, "a missing heartbeat file counts nothing");
+    }
+
+    #[test]
+    fn a_result_survives_a_late_stop() {
+        let mut sh = share(None);
+        sh.reported(result(7));
+        sh.stop();
+        assert!(matches!(sh.close(), Closed::Nothing));
+        assert_eq!(sh.result().map(|r| r.iterations), Some(7));
+        assert_eq!(sh.iterations, 7);
+        let mut sh = share(None);
+        sh.stop();
+        sh.reported(result(4));
+        assert_eq!(
+            sh.result().map(|r| r.iterations),
+            Some(4),
+            "it finished first"
+        );
+    }
+
+    #[test]
+    fn a_stopped_share_ends_stopped_but_a_hang_is_still_captured() {
+        let mut sh = share(None);
+        sh.stop();
+        assert!(matches!(sh.close(), Closed::Nothing));
+        assert!(matches!(sh.life, Life::Ended(End::Stopped)));
+        let mut sh = share(None);
+        sh.hung(hang());
+        sh.stop();
+        assert!(matches!(sh.close(), Closed::Hung(c) if c.iteration == 3));
+        assert!(matches!(sh.life, Life::Ended(End::Failed)));
+    }
+
+    #[test]
+    fn a_capture_stays_a_capture_and_says_what_it_resumes() {
+        let mut sh = share(Some(hang()));
+        assert!(sh.is_capture());
+        sh.stop();
+        sh.hung(hang());
+        sh.resume_after_capture(5);
+        sh.capture_mut()
+            .unwrap()
+            .decisions
+            .push(Decision::Bool(true));
+        match sh.close() {
+            Closed::Captured(c, resumes) => {
+                assert_eq!((c.decisions.len(), resumes), (1, Some(5)));
+            }
+            _ => panic!("a capture ends captured"),
+        }
+        assert!(sh.is_capture() && sh.is_ended());
+        assert!(sh.result().is_none());
+    }
 }

@@ -1,17 +1,17 @@
 //! One test's run: spawn its workers, handle their messages until every share has ended, then
-//! settle (see [`super::settle`]).
+//! settle (see [`settle`](super::settle)).
 //!
 //! Invariants: a bug's trace is on disk (atomically) before the next message is handled; a
 //! worker that dies or hangs without finishing becomes a crash or hang bug whose trace a capture
-//! re-run provides (see [`super::closed`]); stopping (Ctrl-C, `--timeout`) stops the work
+//! re-run provides (see [`closed`](super::closed)); stopping (Ctrl-C, `--timeout`) stops the work
 //! shares but lets the capture re-runs finish.
 
-use super::capture::Capture;
-use super::explored::Explored;
-use super::first::FirstBug;
+use super::arrivals::Arrivals;
+use super::closed::closed;
 use super::pool::Pool;
-use super::share::Share;
-use super::Session;
+use super::session::Session;
+use super::settle::{finish, Ended};
+use super::share::{Capture, Share};
 use crate::events::{RunEvent, StopReason};
 use crate::library::Library;
 use crate::process::PoolEvent;
@@ -19,24 +19,29 @@ use crate::{signals, Error};
 use coyote_core::abi::{Event, RunRequest, WorkerMessage};
 use coyote_core::report::TestReport;
 use coyote_core::rng::derive_seed;
-use coyote_core::trace::{BugKind, Trace};
+use coyote_core::trace::BugKind;
 use std::time::{Duration, Instant};
 
 /// A test's run in progress.
 pub(super) struct TestRun<'r, 'a> {
-    pub(super) s: &'r mut Session<'a>,
-    pub(super) test: &'r str,
-    pub(super) started: Instant,
-    pub(super) pool: Pool,
-    pub(super) first: FirstBug,
-    pub(super) explored: Explored,
+    s: &'r mut Session<'a>,
+    test: &'r str,
+    started: Instant,
+    pool: Pool,
+    arrivals: Arrivals,
 }
 
 /// Runs `test` under the plan's strategy: its report.
 pub(super) fn run_one(s: &mut Session<'_>, lib: &Library, test: &str) -> Result<TestReport, Error> {
     let mut run = TestRun::start(s, test)?;
     run.drive()?;
-    run.finish(lib)
+    let ended = Ended {
+        test,
+        started: run.started,
+        pool: run.pool,
+        arrivals: run.arrivals,
+    };
+    finish(s, lib, ended)
 }
 
 impl<'r, 'a> TestRun<'r, 'a> {
@@ -74,8 +79,7 @@ impl<'r, 'a> TestRun<'r, 'a> {
             test,
             started,
             pool,
-            first: FirstBug::default(),
-            explored: Explored::default(),
+            arrivals: Arrivals::default(),
         })
     }
 
@@ -129,7 +133,9 @@ impl<'r, 'a> TestRun<'r, 'a> {
                         elapsed_ms,
                     },
                 ) => self.hang(slot, iteration, elapsed_ms),
-                PoolEvent::Closed(slot) => self.closed(slot)?,
+                PoolEvent::Closed(slot) => {
+                    closed(self.s, &mut self.pool, &mut self.arrivals, self.test, slot)?
+                }
             }
         }
         Ok(())
@@ -143,7 +149,7 @@ impl<'r, 'a> TestRun<'r, 'a> {
                 if !sh.is_capture() {
                     sh.iterations = iterations;
                     sh.steps = steps;
-                    self.pool.stop_past(self.first.at());
+                    self.pool.stop_past(self.arrivals.first_at());
                     let total: u64 = self
                         .pool
                         .shares()
@@ -158,7 +164,8 @@ impl<'r, 'a> TestRun<'r, 'a> {
             Event::Bug { trace } => {
                 // A capture re-run's bugs were reported by the share it re-runs.
                 if !self.pool.share(slot).is_capture() {
-                    self.arrived(slot, *trace)?;
+                    let (s, pool, test) = (&mut *self.s, &mut self.pool, self.test);
+                    self.arrivals.arrived(s, pool, test, slot, *trace)?;
                 }
             }
             Event::IterationStart { .. } => {
@@ -173,30 +180,6 @@ impl<'r, 'a> TestRun<'r, 'a> {
                     }
                 }
             }
-        }
-        Ok(())
-    }
-
-    /// A bug arrived from share `slot` (a capture re-run stands for the share it re-runs): with
-    /// `--explore` it is counted at once, else it competes for the first bug, and the shares
-    /// past its iteration stop.
-    pub(super) fn arrived(&mut self, slot: usize, trace: Trace) -> Result<(), Error> {
-        let (worker, offset) = {
-            let sh = self.pool.share(slot);
-            (sh.index, sh.offset)
-        };
-        let out = &self.s.plan.out;
-        if self.s.plan.explore {
-            let order = offset + trace.iteration;
-            if let Some(trace) = self.explored.add(out, self.test, worker, order, trace)? {
-                let test = self.test;
-                self.s
-                    .reporter
-                    .emit(RunEvent::BugAnnounced { test, trace })?;
-            }
-        } else {
-            let at = self.first.add(out, self.test, worker, trace)?;
-            self.pool.stop_past(Some(at));
         }
         Ok(())
     }

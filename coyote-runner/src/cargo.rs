@@ -18,25 +18,47 @@ use std::process::{Command, Stdio};
 /// Why cargo could not give us a library. Messages are one line.
 #[derive(Debug, thiserror::Error)]
 pub enum CargoError {
+    /// Cargo could not be run.
     #[error(
         "cannot run {cargo}: {reason} (or give the library's path: coyote test path/to/libname.so)"
     )]
-    NoCargo { cargo: String, reason: String },
+    NoCargo {
+        /// The cargo we tried (`$CARGO` or `cargo`).
+        cargo: String,
+        /// Why it could not run.
+        reason: String,
+    },
     #[error("no library given and no cargo package here: `cargo metadata` said: {0} (give the library's path, or run in a cargo project)")]
+    /// `cargo metadata` failed: there is no project here (what cargo said).
     NoProject(String),
     #[error("no package named '{name}' in this workspace{hint}")]
-    NoSuchPackage { name: String, hint: String },
+    /// `--package` names no package of the workspace.
+    NoSuchPackage {
+        /// The name given.
+        name: String,
+        /// A suggestion, or the cdylib packages there are.
+        hint: String,
+    },
     #[error("package '{0}' builds no cdylib: add `[lib] crate-type = [\"cdylib\", \"rlib\"]` to its Cargo.toml")]
+    /// The package meant builds no cdylib.
     NotACdylib(String),
     #[error("no library given and {0}: pick one with --package NAME, or give the library's path")]
+    /// Several packages could be meant (which).
     Ambiguous(String),
     #[error("no library given and no package of this workspace builds a cdylib: add `[lib] crate-type = [\"cdylib\", \"rlib\"]` to the one with the tests, or give the library's path")]
+    /// No package of the workspace builds a cdylib.
     NoCdylib,
     #[error("cargo build failed ({status}); its errors are above")]
-    BuildFailed { status: String },
+    /// `cargo build` failed.
+    BuildFailed {
+        /// Its exit status.
+        status: String,
+    },
     #[error("cargo built package '{0}' but named no cdylib file for it")]
+    /// Cargo built the package but named no cdylib for it.
     NoArtifact(String),
     #[error("cannot read cargo's output: {0}")]
+    /// Cargo's output could not be read.
     BadOutput(String),
 }
 

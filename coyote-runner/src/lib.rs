@@ -17,6 +17,8 @@
 //! [`exit_code`](Error::exit_code) is the documented one; it prints only through its consumers
 //! (and `list`, `replay`, whose output is their result).
 
+#![warn(missing_docs)]
+
 mod cargo;
 mod error;
 pub mod events;

@@ -1,7 +1,16 @@
-//! Command-line arguments (clap). The options and their defaults are the contract in DESIGN.md.
+//! Command-line arguments (clap), parsed once into the runner's typed plans. The options and
+//! their defaults are the contract in DESIGN.md.
+//!
+//! Invariant: every value is parsed and checked by its clap value parser (a [`StrategySpec`],
+//! a non-zero count, a positive [`Duration`]), and the plans carry only checked values; a value
+//! a parser of ours rejects is reported as one line (see [`ArgError`]).
 
 use clap::{Args, Parser, Subcommand};
+use coyote_core::strategy::{SpecError, StrategySpec};
+use coyote_runner::{LibSource, ListPlan, ReplayLib, ReplayPlan, TestPlan};
+use std::num::{NonZeroU32, NonZeroU64};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Systematic concurrency testing for Rust: explore interleavings, find bugs, replay them.
 #[derive(Parser, Debug)]
@@ -47,11 +56,22 @@ pub(crate) struct LibArgs {
 }
 
 impl LibArgs {
-    /// The library's path: LIB, or what cargo built.
-    pub(crate) fn resolve(&self) -> Result<PathBuf, crate::cargo::CargoError> {
-        match &self.path {
-            Some(path) => Ok(path.clone()),
-            None => crate::cargo::build_library(self.package.as_deref(), self.release),
+    /// Where the library comes from: LIB, or a cargo build.
+    fn source(self) -> LibSource {
+        match self.path {
+            Some(path) => LibSource::Path(path),
+            None => LibSource::Cargo {
+                package: self.package,
+                release: self.release,
+            },
+        }
+    }
+}
+
+impl ListArgs {
+    pub(crate) fn plan(self) -> ListPlan {
+        ListPlan {
+            lib: self.lib.source(),
         }
     }
 }
@@ -65,21 +85,21 @@ pub(crate) struct TestArgs {
     #[arg(long = "test", value_name = "NAME")]
     pub(crate) tests: Vec<String>,
     /// Iterations per test, over all workers.
-    #[arg(short, long, default_value_t = 10_000)]
-    pub(crate) iterations: u64,
+    #[arg(short, long, default_value = "10000", value_parser = at_least_one::<NonZeroU64>)]
+    pub(crate) iterations: NonZeroU64,
     /// Search strategy: portfolio, random, pct:D, fair-pct:D, probabilistic:N, delay-bounding:D,
     /// idb:D, rl, pos, dfs:D (each `:parameter` is optional).
-    #[arg(long, default_value = "portfolio")]
-    pub(crate) strategy: String,
+    #[arg(long, default_value = "portfolio", value_parser = strategy)]
+    pub(crate) strategy: StrategySpec,
     /// Base seed; the same seed and -j give the same result. Default: chosen at random and printed.
     #[arg(long)]
     pub(crate) seed: Option<u64>,
     /// Worker processes (default: available cores).
-    #[arg(short = 'j', long = "parallel")]
-    pub(crate) parallel: Option<u32>,
+    #[arg(short = 'j', long = "parallel", value_parser = at_least_one::<NonZeroU32>)]
+    pub(crate) parallel: Option<NonZeroU32>,
     /// Scheduling steps per iteration before it is cut short.
-    #[arg(long, default_value_t = 10_000)]
-    pub(crate) max_steps: u32,
+    #[arg(long, default_value = "10000", value_parser = at_least_one::<NonZeroU32>)]
+    pub(crate) max_steps: NonZeroU32,
     /// Step bound for fair strategies (fair-pct, probabilistic); a monitor hot for half as many steps in them is a liveness bug.
     #[arg(long, default_value_t = 100_000)]
     pub(crate) max_fair_steps: u32,
@@ -87,11 +107,11 @@ pub(crate) struct TestArgs {
     #[arg(long)]
     pub(crate) step_bound_is_bug: bool,
     /// Stop testing after this many seconds (whatever was found is kept).
-    #[arg(long, value_name = "SECS")]
-    pub(crate) timeout: Option<f64>,
+    #[arg(long, value_name = "SECS", value_parser = seconds)]
+    pub(crate) timeout: Option<Duration>,
     /// A single iteration running longer than this is a hang bug.
-    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
-    pub(crate) iteration_timeout: f64,
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = seconds)]
+    pub(crate) iteration_timeout: Duration,
     /// Output directory for traces and reports.
     #[arg(short, long, default_value = "coyote-out")]
     pub(crate) out: PathBuf,
@@ -140,4 +160,189 @@ pub(crate) struct ReplayArgs {
     /// Internal: replay in this process even for crash and hang traces.
     #[arg(long, hide = true)]
     pub(crate) in_process: bool,
+}
+
+impl TestArgs {
+    pub(crate) fn plan(self) -> TestPlan {
+        TestPlan {
+            lib: self.lib.source(),
+            tests: self.tests,
+            iterations: self.iterations,
+            strategy: self.strategy,
+            seed: self.seed,
+            parallel: self.parallel,
+            max_steps: self.max_steps,
+            max_fair_steps: self.max_fair_steps,
+            step_bound_is_bug: self.step_bound_is_bug,
+            timeout: self.timeout,
+            iteration_timeout: self.iteration_timeout,
+            out: self.out,
+            explore: self.explore,
+            coverage: self.coverage,
+            junit: self.junit,
+            json: self.json,
+            check_determinism: self.check_determinism,
+            allow_real_clock: self.allow_real_clock,
+        }
+    }
+}
+
+impl ReplayArgs {
+    pub(crate) fn plan(self) -> ReplayPlan {
+        let lib = match (self.lib, self.package) {
+            (Some(path), _) => ReplayLib::Given(LibSource::Path(path)),
+            (None, Some(package)) => ReplayLib::Given(LibSource::Cargo {
+                package: Some(package),
+                release: self.release,
+            }),
+            (None, None) => ReplayLib::Recorded,
+        };
+        ReplayPlan {
+            trace: self.trace,
+            lib,
+            break_before_failure: self.break_,
+            verbose: self.verbose,
+            in_process: self.in_process,
+        }
+    }
+}
+
+/// A value one of our parsers rejected. The binary prints it as one line after the option's
+/// name (`--iterations must be at least 1`, `--strategy: unknown strategy 'x' (...)`).
+#[derive(Debug)]
+pub(crate) enum ArgError {
+    /// A count of 0.
+    Zero,
+    /// A duration that is not a positive, finite number of seconds.
+    NotPositiveSeconds,
+    /// Not a strategy.
+    Strategy(SpecError),
+}
+
+impl ArgError {
+    /// The one-line message for option `flag`.
+    pub(crate) fn message(&self, flag: &str) -> String {
+        match self {
+            ArgError::Zero => format!("{flag} must be at least 1"),
+            ArgError::NotPositiveSeconds => format!("{flag} must be a positive number of seconds"),
+            ArgError::Strategy(e) => format!("{flag}: {e}"),
+        }
+    }
+}
+
+impl std::fmt::Display for ArgError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message("the value"))
+    }
+}
+
+impl std::error::Error for ArgError {}
+
+/// The one-line message for a value one of our parsers rejected (see [`ArgError`]), or
+/// `None` for clap's other errors (and `--help`, `--version`).
+pub(crate) fn arg_error_line(err: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if err.kind() != ErrorKind::ValueValidation {
+        return None;
+    }
+    let bad = std::error::Error::source(err)?.downcast_ref::<ArgError>()?;
+    let flag = match err.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(arg)) => arg.split_whitespace().next().unwrap_or(arg).to_string(),
+        _ => "the value".to_string(),
+    };
+    Some(bad.message(&flag))
+}
+
+fn strategy(s: &str) -> Result<StrategySpec, ArgError> {
+    s.parse().map_err(ArgError::Strategy)
+}
+
+/// A count of at least 1 (a number that is not one is clap's usual error).
+fn at_least_one<N>(s: &str) -> Result<N, Box<dyn std::error::Error + Send + Sync>>
+where
+    N: std::str::FromStr<Err = std::num::ParseIntError>,
+{
+    s.parse()
+        .map_err(|e: std::num::ParseIntError| match e.kind() {
+            std::num::IntErrorKind::Zero => ArgError::Zero.into(),
+            _ => e.into(),
+        })
+}
+
+/// A positive, finite number of seconds (that fits a [`Duration`]).
+fn seconds(s: &str) -> Result<Duration, Box<dyn std::error::Error + Send + Sync>> {
+    let secs: f64 = s.parse()?;
+    if secs.is_nan() || secs <= 0.0 {
+        return Err(ArgError::NotPositiveSeconds.into());
+    }
+    Ok(Duration::try_from_secs_f64(secs).map_err(|_| ArgError::NotPositiveSeconds)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("coyote").chain(args.iter().copied()))
+    }
+
+    fn rejected(args: &[&str]) -> String {
+        let err = parse(args).unwrap_err();
+        arg_error_line(&err).expect("one of our parsers rejected it")
+    }
+
+    #[test]
+    fn values_are_typed_once() {
+        let Command::Test(t) = parse(&[
+            "test",
+            "l.so",
+            "--strategy",
+            "pct:5",
+            "-j",
+            "2",
+            "--timeout",
+            "1.5",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!("a test command")
+        };
+        let plan = t.plan();
+        assert_eq!(plan.strategy, StrategySpec::Pct(5));
+        assert_eq!(plan.parallel.map(NonZeroU32::get), Some(2));
+        assert_eq!(plan.timeout, Some(Duration::from_millis(1500)));
+        assert_eq!(plan.iteration_timeout, Duration::from_secs(10));
+        assert_eq!(plan.iterations.get(), 10_000);
+        assert_eq!(plan.lib, LibSource::Path("l.so".into()));
+    }
+
+    #[test]
+    fn bad_values_are_one_line_naming_the_option() {
+        assert_eq!(
+            rejected(&["test", "l.so", "-i", "0"]),
+            "--iterations must be at least 1"
+        );
+        assert_eq!(
+            rejected(&["test", "l.so", "-j", "0"]),
+            "--parallel must be at least 1"
+        );
+        assert_eq!(
+            rejected(&["test", "l.so", "--max-steps", "0"]),
+            "--max-steps must be at least 1"
+        );
+        assert_eq!(
+            rejected(&["test", "l.so", "--timeout", "0"]),
+            "--timeout must be a positive number of seconds"
+        );
+        assert_eq!(
+            rejected(&["test", "l.so", "--iteration-timeout", "inf"]),
+            "--iteration-timeout must be a positive number of seconds"
+        );
+        assert!(rejected(&["test", "l.so", "--strategy", "bogus"])
+            .starts_with("--strategy: unknown strategy 'bogus' (known: "));
+        // Not a number at all: clap's own message, as before.
+        let err = parse(&["test", "l.so", "-i", "many"]).unwrap_err();
+        assert_eq!(arg_error_line(&err), None);
+    }
 }

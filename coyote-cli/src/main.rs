@@ -1,49 +1,40 @@
-//! The `coyote` command: `list`, `test`, `replay` (and the hidden `__worker`).
+//! The `coyote` command: `list`, `test`, `replay` (and the hidden `__worker`). A thin binary:
+//! it parses the arguments into the runner's typed plans (see `cli`) and calls
+//! [`coyote_runner`]; it also hosts the real-clock watch (see `clock`), which must live in the
+//! executable.
 //!
 //! Exit codes (see `coyote_core::exit`): 0 no bug, 1 bug found or reproduced, 2 bad input or
 //! usage, 3 internal error, 130 interrupted with no bug found.
 
-mod cargo;
 mod cli;
 #[cfg(target_os = "linux")]
 mod clock;
-mod library;
-mod output;
-mod pool;
-mod replay;
-mod run;
-mod signals;
-mod suggest;
-mod worker;
 
 use clap::Parser;
 use coyote_core::exit::ExitCode;
+use coyote_runner::Host;
 
-/// Lets controlled tasks read the real clock without a report (`--allow-real-clock`; see
-/// `clock.rs`, which only exists where the clock is watched).
-pub(crate) fn allow_real_clock(yes: bool) {
+/// The real-clock watch of this executable, for the runner.
+fn host() -> Host {
     #[cfg(target_os = "linux")]
-    clock::allow_real_clock(yes);
-    let _ = yes;
+    return Host {
+        allow_real_clock: clock::allow_real_clock,
+        diagnosing: clock::diagnosing,
+    };
+    #[cfg(not(target_os = "linux"))]
+    return Host::NONE;
 }
 
-/// An error caused by the user's input: exit code 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub(crate) struct BadInput(pub(crate) String);
-
-fn exit_code_of(err: &anyhow::Error) -> ExitCode {
-    if err.downcast_ref::<BadInput>().is_some()
-        || err.downcast_ref::<library::LoadError>().is_some()
-        || err.downcast_ref::<cargo::CargoError>().is_some()
-        || err
-            .downcast_ref::<coyote_core::trace::TraceError>()
-            .is_some()
-    {
-        ExitCode::BadInput
-    } else {
-        ExitCode::Internal
-    }
+fn run(command: cli::Command) -> anyhow::Result<ExitCode> {
+    Ok(match command {
+        cli::Command::List(args) => coyote_runner::list(&args.plan())?,
+        cli::Command::Test(args) => coyote_runner::test(&args.plan(), host())?,
+        cli::Command::Replay(args) => coyote_runner::replay(&args.plan(), host())?,
+        cli::Command::Worker => {
+            let status = coyote_runner::worker_main(host())?;
+            std::process::exit(status)
+        }
+    })
 }
 
 fn main() {
@@ -52,17 +43,22 @@ fn main() {
     // so no other write of ours goes to a pipe that can close.
     // SAFETY: setting a signal disposition before any thread starts.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
-    let cli = cli::Cli::parse();
-    let result = match cli.command {
-        cli::Command::List(args) => run::list(&args),
-        cli::Command::Test(args) => run::test(&args),
-        cli::Command::Replay(args) => replay::replay(&args),
-        cli::Command::Worker => worker::main(),
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => match cli::arg_error_line(&err) {
+            Some(line) => {
+                eprintln!("coyote: error: {line}");
+                std::process::exit(ExitCode::BadInput.code());
+            }
+            None => err.exit(),
+        },
     };
-    match result {
-        Ok(code) => std::process::exit(code),
+    match run(cli.command) {
+        Ok(code) => std::process::exit(code.code()),
         Err(err) => {
-            let code = exit_code_of(&err);
+            let code = err
+                .downcast_ref::<coyote_runner::Error>()
+                .map_or(ExitCode::Internal, coyote_runner::Error::exit_code);
             let prefix = if code == ExitCode::Internal {
                 "coyote: internal error: "
             } else {

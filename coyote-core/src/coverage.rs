@@ -14,6 +14,7 @@
 //! Invariant: merging is a sum per key, so the result does not depend on the order in which
 //! workers or tests finish.
 
+use crate::versioned::Versioned;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -85,25 +86,32 @@ impl Coverage {
     }
 
     /// The file `--coverage` writes: this coverage under a format tag and version.
-    pub fn to_file(&self) -> CoverageFile<'_> {
+    pub fn into_file(self) -> CoverageFile {
         CoverageFile {
-            format: COVERAGE_FORMAT,
+            format: COVERAGE_FORMAT.into(),
             format_version: COVERAGE_FORMAT_VERSION,
             coverage: self,
         }
     }
 }
 
-/// `coverage.json` as written: [`Coverage`] with its format tag and version.
-#[derive(Debug, Serialize)]
-pub struct CoverageFile<'a> {
+/// `coverage.json`: [`Coverage`] with its format tag and version, read and written by
+/// [`crate::versioned`] like the trace and the report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoverageFile {
     /// Always [`COVERAGE_FORMAT`].
-    pub format: &'static str,
+    pub format: String,
     /// Always [`COVERAGE_FORMAT_VERSION`].
     pub format_version: u32,
     /// The counts.
     #[serde(flatten)]
-    pub coverage: &'a Coverage,
+    pub coverage: Coverage,
+}
+
+impl Versioned for CoverageFile {
+    const FORMAT: &'static str = COVERAGE_FORMAT;
+    const VERSION: u32 = COVERAGE_FORMAT_VERSION;
+    const NOUN: &'static str = "coverage";
 }
 
 fn add_counts(into: &mut BTreeMap<String, u64>, from: &BTreeMap<String, u64>) {
@@ -177,9 +185,16 @@ mod tests {
             )]
             .into(),
         };
-        let text = serde_json::to_string_pretty(&cov.to_file()).unwrap();
+        let text = crate::versioned::to_json(&cov.clone().into_file());
         insta::assert_snapshot!(text);
-        let back: Coverage = serde_json::from_str(&text).unwrap();
-        assert_eq!(back, cov);
+        let back: CoverageFile = crate::versioned::from_json(&text).unwrap();
+        assert_eq!(back.coverage, cov);
+        let v2 = text.replace("\"format_version\": 1", "\"format_version\": 2");
+        assert_eq!(
+            crate::versioned::from_json::<CoverageFile>(&v2)
+                .unwrap_err()
+                .to_string(),
+            "coverage format version 2 is not supported (this coyote reads version 1)"
+        );
     }
 }

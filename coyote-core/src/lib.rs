@@ -9,6 +9,7 @@
 //! * [`report`]: the versioned `report.json` schema.
 //! * [`coverage`]: the versioned `coverage.json` schema.
 //! * [`exit`]: the documented exit codes.
+//! * [`versioned`]: the one reader and writer of the versioned file formats.
 //!
 //! Invariant: every type that crosses a process or library boundary lives here, once, with a
 //! format version, so the harness and the CLI can never disagree about its shape.
@@ -22,7 +23,7 @@ pub mod report;
 pub mod rng;
 pub mod strategy;
 pub mod trace;
-mod versioned;
+pub mod versioned;
 
 /// The version of this crate, recorded in traces and reports.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,9 +1,11 @@
 //! `report.json`: what a `coyote test` run did, per test. Versioned like the trace.
 //!
-//! Invariant: bugs are deduplicated by [`Failure::dedup_key`](crate::trace::Failure::dedup_key);
-//! each distinct bug names its trace file, and `occurrences` counts how often it was hit.
+//! Invariant: bugs are deduplicated by [`BugKey`](crate::trace::BugKey); each distinct bug names
+//! its trace file, and `occurrences` counts how often it was hit. A report is read and written
+//! by [`crate::versioned`], like the trace.
 
-use crate::trace::BugKind;
+use crate::trace::{BugKind, Origin};
+use crate::versioned::{FormatError, Versioned};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -87,10 +89,10 @@ pub struct BugSummary {
     pub location: Option<String>,
     /// The trace file (relative to the report).
     pub trace: String,
-    /// The strategy that first found it.
-    pub strategy: String,
-    /// The seed of that strategy.
-    pub seed: u64,
+    /// The strategy and seed that first found it, or the capture re-run (on disk: the
+    /// `strategy` and `seed` fields, as in the trace).
+    #[serde(flatten)]
+    pub origin: Origin,
     /// The iteration that first found it.
     pub iteration: u64,
     /// How many times it was found.
@@ -138,46 +140,39 @@ impl CoverageSummary {
 }
 
 /// A report that cannot be read.
-#[derive(Debug, thiserror::Error)]
-pub enum ReportError {
-    /// Not JSON, or truncated.
-    #[error("report is not valid JSON ({0}); is it truncated?")]
-    NotJson(String),
-    /// JSON, but not a coyote report.
-    #[error("not a coyote report (no \"format\": \"coyote-report\" field)")]
-    NotAReport,
-    /// A report of another major version.
-    #[error(
-        "report format version {found} is not supported (this coyote reads version {supported})"
-    )]
-    UnsupportedVersion {
-        /// The file's version.
-        found: u64,
-        /// Ours.
-        supported: u32,
-    },
-    /// A field is missing or holds an impossible value.
-    #[error("invalid report: {0}")]
-    Invalid(String),
+pub type ReportError = FormatError;
+
+impl Versioned for Report {
+    const FORMAT: &'static str = REPORT_FORMAT;
+    const VERSION: u32 = REPORT_FORMAT_VERSION;
+    const NOUN: &'static str = "report";
 }
 
 impl Report {
+    /// The report of a run of `library` (with its hex SHA-256) with base seed `seed` on
+    /// `workers` workers, tagged with this build's format and version.
+    pub fn new(library: String, library_sha256: String, seed: u64, workers: u32) -> Report {
+        Report {
+            format: REPORT_FORMAT.into(),
+            format_version: REPORT_FORMAT_VERSION,
+            coyote_version: crate::VERSION.into(),
+            library,
+            library_sha256,
+            seed,
+            workers,
+            interrupted: false,
+            tests: Vec::new(),
+        }
+    }
+
     /// Parses and validates a report (for tools that read `report.json`).
     pub fn from_json(text: &str) -> Result<Report, ReportError> {
-        use crate::versioned::{check_header, HeaderError};
-        let value =
-            check_header(text, REPORT_FORMAT, REPORT_FORMAT_VERSION).map_err(|e| match e {
-                HeaderError::NotJson(m) => ReportError::NotJson(m),
-                HeaderError::WrongFormat => ReportError::NotAReport,
-                HeaderError::Unsupported(found) => ReportError::UnsupportedVersion {
-                    found,
-                    supported: REPORT_FORMAT_VERSION,
-                },
-                HeaderError::MissingVersion => {
-                    ReportError::Invalid("format_version is missing".into())
-                }
-            })?;
-        serde_json::from_value(value).map_err(|e| ReportError::Invalid(e.to_string()))
+        crate::versioned::from_json(text)
+    }
+
+    /// Serialises the report as pretty JSON.
+    pub fn to_json(&self) -> String {
+        crate::versioned::to_json(self)
     }
 }
 
@@ -214,8 +209,7 @@ mod tests {
                     message: "Value is '3' instead of 5.".into(),
                     location: Some("samples/shared-entry/src/lib.rs:23:5".into()),
                     trace: "shared_entry-1.trace".into(),
-                    strategy: "portfolio/pct:3".into(),
-                    seed: 99,
+                    origin: Origin::strategy("portfolio/pct:3", 99),
                     iteration: 2,
                     occurrences: 1,
                 }],
@@ -247,12 +241,12 @@ mod tests {
         ));
         assert!(matches!(
             Report::from_json(&good[..good.len() / 3]),
-            Err(ReportError::NotJson(_))
+            Err(ReportError::NotJson { .. })
         ));
-        assert!(matches!(
-            Report::from_json("{}"),
-            Err(ReportError::NotAReport)
-        ));
+        assert_eq!(
+            Report::from_json("{}").unwrap_err().to_string(),
+            "not a coyote report (no \"format\": \"coyote-report\" field)"
+        );
     }
 
     proptest! {

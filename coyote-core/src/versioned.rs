@@ -1,30 +1,105 @@
-//! The header every versioned file shares: `"format": "<tag>"` and `"format_version": <major>`.
-//! Invariant: a reader checks the header before it looks at anything else, so a foreign file or
-//! another major version is named as such rather than reported as a missing field.
+//! The versioned file formats (trace, report, coverage) and the one reader and writer they share.
+//!
+//! Every file starts with `"format": "<tag>"` and `"format_version": <major>`. Invariant: a
+//! reader checks that header before it looks at anything else, so a foreign file or another
+//! major version is named as such (in one line) rather than reported as a missing field; minor
+//! additions (unknown fields) are ignored.
 
-/// What is wrong with a file's header.
-pub(crate) enum HeaderError {
-    NotJson(String),
-    WrongFormat,
-    Unsupported(u64),
-    MissingVersion,
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// A file format with a tag and a major version, read and written by [`from_json`] and
+/// [`to_json`].
+pub trait Versioned: Serialize + DeserializeOwned {
+    /// The `format` tag, e.g. `coyote-trace`.
+    const FORMAT: &'static str;
+    /// The major version this build writes and reads.
+    const VERSION: u32;
+    /// What one file is called in messages: `trace`, `report`, `coverage`.
+    const NOUN: &'static str;
 }
 
-/// Parses `text` as JSON and checks its format tag and major version.
-pub(crate) fn check_header(
-    text: &str,
-    format: &str,
-    version: u32,
-) -> Result<serde_json::Value, HeaderError> {
+/// Why a versioned file could not be read. Every message is one line.
+#[derive(Debug, thiserror::Error)]
+pub enum FormatError {
+    /// Not JSON, or truncated.
+    #[error("{noun} is not valid JSON ({message}); is it truncated?")]
+    NotJson {
+        /// [`Versioned::NOUN`].
+        noun: &'static str,
+        /// The parser's message.
+        message: String,
+    },
+    /// JSON, but not this format.
+    #[error("not a coyote {noun} (no \"format\": \"{format}\" field)")]
+    WrongFormat {
+        /// [`Versioned::NOUN`].
+        noun: &'static str,
+        /// [`Versioned::FORMAT`].
+        format: &'static str,
+    },
+    /// Another major version.
+    #[error(
+        "{noun} format version {found} is not supported (this coyote reads version {supported})"
+    )]
+    UnsupportedVersion {
+        /// [`Versioned::NOUN`].
+        noun: &'static str,
+        /// The file's version.
+        found: u64,
+        /// Ours.
+        supported: u32,
+    },
+    /// A field is missing or holds an impossible value.
+    #[error("invalid {noun}: {message}")]
+    Invalid {
+        /// [`Versioned::NOUN`].
+        noun: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl FormatError {
+    /// An [`FormatError::Invalid`] for format `T`.
+    pub fn invalid<T: Versioned>(message: impl Into<String>) -> FormatError {
+        FormatError::Invalid {
+            noun: T::NOUN,
+            message: message.into(),
+        }
+    }
+}
+
+/// Parses `text` as a `T`: the header first, then the fields.
+pub fn from_json<T: Versioned>(text: &str) -> Result<T, FormatError> {
     let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| HeaderError::NotJson(e.to_string()))?;
-    let obj = value.as_object().ok_or(HeaderError::WrongFormat)?;
-    if obj.get("format").and_then(|f| f.as_str()) != Some(format) {
-        return Err(HeaderError::WrongFormat);
+        serde_json::from_str(text).map_err(|e| FormatError::NotJson {
+            noun: T::NOUN,
+            message: e.to_string(),
+        })?;
+    let wrong = || FormatError::WrongFormat {
+        noun: T::NOUN,
+        format: T::FORMAT,
+    };
+    let obj = value.as_object().ok_or_else(wrong)?;
+    if obj.get("format").and_then(|f| f.as_str()) != Some(T::FORMAT) {
+        return Err(wrong());
     }
     match obj.get("format_version").and_then(|v| v.as_u64()) {
-        Some(v) if v == version as u64 => Ok(value),
-        Some(v) => Err(HeaderError::Unsupported(v)),
-        None => Err(HeaderError::MissingVersion),
+        Some(v) if v == u64::from(T::VERSION) => {}
+        Some(found) => {
+            return Err(FormatError::UnsupportedVersion {
+                noun: T::NOUN,
+                found,
+                supported: T::VERSION,
+            })
+        }
+        None => return Err(FormatError::invalid::<T>("format_version is missing")),
     }
+    serde_json::from_value(value).map_err(|e| FormatError::invalid::<T>(e.to_string()))
+}
+
+/// `value` as pretty JSON, the way every file is written.
+pub fn to_json<T: Versioned>(value: &T) -> String {
+    serde_json::to_string_pretty(value).expect("a versioned file always serialises")
 }

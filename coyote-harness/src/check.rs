@@ -193,10 +193,9 @@ where
             Err(e) => format!("(could not write the trace to {}: {e})", path.display()),
         };
         panic!(
-            "coyote found a bug in iteration {} ({} seed {}): {}\n{}\n{}",
+            "coyote found a bug in iteration {} ({}): {}\n{}\n{}",
             trace.iteration,
-            trace.strategy,
-            trace.seed,
+            trace.origin,
             trace.failure,
             shown_log(&trace.log),
             where_

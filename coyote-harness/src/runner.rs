@@ -7,9 +7,7 @@
 use crate::rt::{Executor, IterationOutcome};
 use coyote_core::abi::{Event, ResumeAfter, RunResult};
 use coyote_core::strategy::{Bounds, IterationEnd, Strategy};
-use coyote_core::trace::{
-    encode_decisions, BugKind, Failure, Trace, TRACE_FORMAT, TRACE_FORMAT_VERSION,
-};
+use coyote_core::trace::{BugKind, Failure, Origin, Trace};
 use std::collections::HashSet;
 use std::future::Future;
 use std::panic::Location;
@@ -179,22 +177,21 @@ fn build_trace(
     (steps, bound): (u32, u32),
     failure: Failure,
 ) -> Trace {
+    let origin = Origin::strategy(strategy.name(), spec.seed);
+    let decisions = ex.decisions();
     Trace {
-        format: TRACE_FORMAT.into(),
-        format_version: TRACE_FORMAT_VERSION,
-        test: spec.test_name.clone(),
-        library: None,
         harness_version: crate::VERSION.into(),
-        strategy: strategy.name(),
-        seed: spec.seed,
-        iteration,
-        max_steps: bound,
         steps,
-        decisions: encode_decisions(&ex.decisions()),
-        failure,
         log: ex.log(),
-        allow_real_clock: false,
         liveness_threshold: ex.liveness_threshold(),
+        ..Trace::new(
+            &spec.test_name,
+            origin,
+            iteration,
+            bound,
+            &decisions,
+            failure,
+        )
     }
 }
 

@@ -55,7 +55,8 @@ fn a_lost_resize_is_a_liveness_bug_whose_trace_replays() {
         "{}",
         trace.failure
     );
-    assert!(trace.strategy.contains("fair-pct"), "{}", trace.strategy);
+    let strategy = trace.origin.strategy_name().unwrap_or_default();
+    assert!(strategy.contains("fair-pct"), "{strategy}");
     assert_eq!(trace.liveness_threshold, Some(2000));
     // The reconciler's polling loop is folded in the readable log: a few dozen lines for
     // thousands of steps, ending with the last step.

@@ -120,7 +120,7 @@ fn pos_finds_a_race_behind_private_work_and_its_trace_replays() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let trace_path = out.join("reorder_10-1.trace");
     let trace = Trace::read(&trace_path).unwrap();
-    assert_eq!(trace.strategy, "pos");
+    assert_eq!(trace.origin.strategy_name(), Some("pos"));
     assert!(
         trace.failure.message.contains("half-done set"),
         "{:?}",

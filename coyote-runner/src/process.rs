@@ -1,13 +1,13 @@
-//! Worker processes: start them, read their protocol lines and stderr, see how they ended.
+//! Worker processes: start one, read its protocol lines and stderr, see how it ended.
 //!
 //! Invariants: every worker runs in its own process group (a terminal Ctrl-C reaches only the
 //! parent, which stops workers itself); every protocol line a worker wrote reaches the channel
-//! before that worker's `Exited` event; the last stderr lines of each worker are kept for crash
-//! reports.
+//! before that worker's [`PoolEvent::Closed`]; the last stderr lines of each worker are kept for
+//! crash reports; a [`Process`] dropped while running is killed and reaped.
 
 use crate::worker::WorkerSpec;
 use coyote_core::abi::WorkerMessage;
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Sender;
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -17,7 +17,7 @@ use std::thread::JoinHandle;
 
 const TAIL_LINES: usize = 20;
 
-/// What the pool reports.
+/// What the pool's processes report, by slot.
 pub(crate) enum PoolEvent {
     /// A protocol message from a worker slot.
     Msg(usize, WorkerMessage),
@@ -57,35 +57,20 @@ pub(crate) fn signal_name(sig: i32) -> &'static str {
     }
 }
 
-struct Slot {
+/// One running (or exited) worker process.
+pub(crate) struct Process {
     child: Option<Child>,
     stderr: Option<JoinHandle<()>>,
     tail: Arc<Mutex<VecDeque<String>>>,
 }
 
-/// The running workers.
-pub(crate) struct Pool {
-    tx: Sender<PoolEvent>,
-    rx: Receiver<PoolEvent>,
-    slots: Vec<Slot>,
-}
-
-impl Pool {
-    pub(crate) fn new() -> Pool {
-        let (tx, rx) = crossbeam_channel::unbounded();
-        Pool {
-            tx,
-            rx,
-            slots: Vec::new(),
-        }
-    }
-
-    pub(crate) fn events(&self) -> &Receiver<PoolEvent> {
-        &self.rx
-    }
-
-    /// Starts a worker; returns its slot.
-    pub(crate) fn spawn(&mut self, spec: &WorkerSpec) -> std::io::Result<usize> {
+impl Process {
+    /// Starts a worker for `spec` whose messages reach `tx` as slot `slot`'s.
+    pub(crate) fn spawn(
+        spec: &WorkerSpec,
+        slot: usize,
+        tx: Sender<PoolEvent>,
+    ) -> std::io::Result<Process> {
         let exe = std::env::current_exe()?;
         // The spec travels in the environment, not a pipe: nothing the parent writes can meet a
         // closed reader, so the parent can die of SIGPIPE only on its own stdout.
@@ -100,9 +85,7 @@ impl Pool {
             .stderr(Stdio::piped())
             .process_group(0)
             .spawn()?;
-        let slot = self.slots.len();
         let stdout = child.stdout.take().expect("piped");
-        let tx = self.tx.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
@@ -127,22 +110,20 @@ impl Pool {
                 t.push_back(line);
             }
         });
-        self.slots.push(Slot {
+        Ok(Process {
             child: Some(child),
             stderr: Some(stderr),
             tail,
-        });
-        Ok(slot)
+        })
     }
 
-    /// Waits for a closed worker to exit and says how it ended.
-    pub(crate) fn reap(&mut self, slot: usize) -> ExitInfo {
-        let s = &mut self.slots[slot];
-        let status = s.child.take().and_then(|mut c| c.wait().ok());
-        if let Some(h) = s.stderr.take() {
+    /// Waits for the closed worker to exit and says how it ended.
+    pub(crate) fn reap(&mut self) -> ExitInfo {
+        let status = self.child.take().and_then(|mut c| c.wait().ok());
+        if let Some(h) = self.stderr.take() {
             let _ = h.join();
         }
-        let tail = s
+        let tail = self
             .tail
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -156,26 +137,24 @@ impl Pool {
         }
     }
 
-    /// Kills a worker (it will still report `Closed`).
-    pub(crate) fn kill(&mut self, slot: usize) {
-        if let Some(c) = self.slots[slot].child.as_mut() {
+    /// Kills the worker (it still reports `Closed`).
+    pub(crate) fn kill(&mut self) {
+        if let Some(c) = self.child.as_mut() {
             let _ = c.kill();
         }
     }
 
-    /// Whether any worker is still running.
-    pub(crate) fn is_running(&self, slot: usize) -> bool {
-        self.slots[slot].child.is_some()
+    /// Whether the worker has not been reaped yet.
+    pub(crate) fn is_running(&self) -> bool {
+        self.child.is_some()
     }
 }
 
-impl Drop for Pool {
+impl Drop for Process {
     fn drop(&mut self) {
-        for s in &mut self.slots {
-            if let Some(c) = s.child.as_mut() {
-                let _ = c.kill();
-                let _ = c.wait();
-            }
+        if let Some(c) = self.child.as_mut() {
+            let _ = c.kill();
+            let _ = c.wait();
         }
     }
 }

@@ -9,6 +9,7 @@
 //! watchdog thread turns an iteration that outlives the iteration timeout into a `hang` message.
 
 use crate::library::Library;
+use crate::{Error, Host};
 use coyote_core::abi::{RunRequest, WorkerMessage};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
@@ -50,50 +51,48 @@ fn send_msg(out: &Out, msg: &WorkerMessage) {
     send(out, &serde_json::to_string(msg).expect("serialises"));
 }
 
+/// The heartbeat counter: the first 8 bytes of `path`, mapped shared so the parent can read it
+/// after we die. The mapping is leaked: it lives as long as the process.
 fn map_heartbeat(path: &PathBuf) -> std::io::Result<&'static AtomicU64> {
     let f = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .open(path)?;
     f.set_len(8)?;
-    use std::os::fd::AsRawFd;
-    // SAFETY: mapping 8 bytes of a file we just sized to 8 bytes, shared so the parent can read
-    // it after we die. The mapping is never unmapped, so the reference is valid for 'static,
-    // and a page-aligned address is aligned for AtomicU64.
-    unsafe {
-        let p = libc::mmap(
-            std::ptr::null_mut(),
-            8,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_SHARED,
-            f.as_raw_fd(),
-            0,
-        );
-        if p == libc::MAP_FAILED {
-            return Err(std::io::Error::last_os_error());
-        }
-        Ok(&*(p as *const AtomicU64))
-    }
+    // SAFETY: the file is this worker's own heartbeat (the parent only reads it), so nothing
+    // truncates or rewrites it under the mapping.
+    let map: &'static mut memmap2::MmapMut = Box::leak(Box::new(unsafe {
+        memmap2::MmapOptions::new().len(8).map_mut(&f)?
+    }));
+    // SAFETY: the mapping is 8 bytes, page-aligned (so aligned for AtomicU64), never unmapped,
+    // and from here on only accessed through this atomic.
+    Ok(unsafe { AtomicU64::from_ptr(map.as_mut_ptr().cast::<u64>()) })
 }
 
-pub(crate) fn main() -> anyhow::Result<i32> {
+/// The worker process's main: runs the share its parent put in `COYOTE_WORKER_SPEC`; returns the
+/// process's exit status.
+pub fn worker_main(host: Host) -> Result<i32, Error> {
     // SAFETY: plain fd juggling before any other thread exists.
     let proto = unsafe {
         let fd = libc::dup(1);
         if fd < 0 || libc::dup2(2, 1) < 0 {
-            anyhow::bail!("cannot set up the worker protocol");
+            return Err(Error::Internal("cannot set up the worker protocol".into()));
         }
         File::from_raw_fd(fd)
     };
     let out: Out = Arc::new(Mutex::new(proto));
     let input = std::env::var(SPEC_ENV).map_err(|_| {
-        anyhow::anyhow!("{SPEC_ENV} is not set: `__worker` is started by `coyote test`")
+        Error::Internal(format!(
+            "{SPEC_ENV} is not set: `__worker` is started by `coyote test`"
+        ))
     })?;
     // Before any other thread exists; the user's code need not see it.
     std::env::remove_var(SPEC_ENV);
-    let spec: WorkerSpec = serde_json::from_str(&input)?;
-    let heartbeat = map_heartbeat(&spec.heartbeat_file)?;
-    crate::allow_real_clock(spec.allow_real_clock);
+    let spec: WorkerSpec = serde_json::from_str(&input)
+        .map_err(|e| Error::Internal(format!("bad worker spec: {e}")))?;
+    let heartbeat =
+        map_heartbeat(&spec.heartbeat_file).map_err(Error::io("cannot map the heartbeat file"))?;
+    (host.allow_real_clock)(spec.allow_real_clock);
 
     let watchdog_out = out.clone();
     let timeout = Duration::from_millis(spec.iteration_timeout_ms.max(1));
@@ -106,7 +105,7 @@ pub(crate) fn main() -> anyhow::Result<i32> {
             let now = heartbeat.load(Ordering::Relaxed);
             // The harness's own diagnosis of a real-clock hit is not the user's time (bounded,
             // in case rendering a backtrace itself gets stuck).
-            if crate::clock::diagnosing() {
+            if (host.diagnosing)() {
                 let started = *diagnosing_since.get_or_insert_with(Instant::now);
                 if started.elapsed() < Duration::from_secs(30) {
                     since = Instant::now();
@@ -171,7 +170,8 @@ pub(crate) fn main() -> anyhow::Result<i32> {
                     2
                 }
             }
-        })?;
+        })
+        .map_err(Error::io("cannot start the iteration thread"))?;
     let code = runner.join().unwrap_or(3);
     Ok(code)
 }

@@ -2,6 +2,8 @@
 //! package (`--package`, else the one the working directory is in, else the workspace's only
 //! cdylib package) with `cargo build --lib` and take the cdylib cargo reports for it.
 //!
+//! Cargo's JSON (`cargo metadata`, `--message-format=json`) is read with `cargo_metadata`.
+//!
 //! Invariants: which package is meant is decided from `cargo metadata --no-deps` before anything
 //! is built, so an ambiguous or wrong choice costs no build and its error lists the candidates;
 //! the library is the file cargo names in its `compiler-artifact` message for that package (never
@@ -10,75 +12,82 @@
 //! `--json` keeps stdout for the report. `$CARGO` names the cargo to run, as under `cargo run`.
 
 use crate::suggest;
-use serde::Deserialize;
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// Why cargo could not give us a library. Messages are one line.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum CargoError {
+pub enum CargoError {
+    /// Cargo could not be run.
     #[error(
         "cannot run {cargo}: {reason} (or give the library's path: coyote test path/to/libname.so)"
     )]
-    NoCargo { cargo: String, reason: String },
+    NoCargo {
+        /// The cargo we tried (`$CARGO` or `cargo`).
+        cargo: String,
+        /// Why it could not run.
+        reason: String,
+    },
     #[error("no library given and no cargo package here: `cargo metadata` said: {0} (give the library's path, or run in a cargo project)")]
+    /// `cargo metadata` failed: there is no project here (what cargo said).
     NoProject(String),
     #[error("no package named '{name}' in this workspace{hint}")]
-    NoSuchPackage { name: String, hint: String },
+    /// `--package` names no package of the workspace.
+    NoSuchPackage {
+        /// The name given.
+        name: String,
+        /// A suggestion, or the cdylib packages there are.
+        hint: String,
+    },
     #[error("package '{0}' builds no cdylib: add `[lib] crate-type = [\"cdylib\", \"rlib\"]` to its Cargo.toml")]
+    /// The package meant builds no cdylib.
     NotACdylib(String),
     #[error("no library given and {0}: pick one with --package NAME, or give the library's path")]
+    /// Several packages could be meant (which).
     Ambiguous(String),
     #[error("no library given and no package of this workspace builds a cdylib: add `[lib] crate-type = [\"cdylib\", \"rlib\"]` to the one with the tests, or give the library's path")]
+    /// No package of the workspace builds a cdylib.
     NoCdylib,
     #[error("cargo build failed ({status}); its errors are above")]
-    BuildFailed { status: String },
+    /// `cargo build` failed.
+    BuildFailed {
+        /// Its exit status.
+        status: String,
+    },
     #[error("cargo built package '{0}' but named no cdylib file for it")]
+    /// Cargo built the package but named no cdylib for it.
     NoArtifact(String),
     #[error("cannot read cargo's output: {0}")]
+    /// Cargo's output could not be read.
     BadOutput(String),
 }
 
-#[derive(Deserialize)]
-struct Metadata {
-    packages: Vec<Package>,
-}
-
-#[derive(Deserialize)]
-struct Package {
+/// What choosing a package needs to know of one (from `cargo metadata`).
+struct Candidate {
     id: String,
     name: String,
-    manifest_path: PathBuf,
-    targets: Vec<Target>,
+    /// The directory of its `Cargo.toml`.
+    dir: PathBuf,
+    cdylib: bool,
 }
 
-#[derive(Deserialize)]
-struct Target {
-    crate_types: Vec<String>,
+fn builds_cdylib(target: &cargo_metadata::Target) -> bool {
+    target
+        .crate_types
+        .contains(&cargo_metadata::CrateType::CDyLib)
 }
 
-/// One line of `cargo build --message-format=json`; only artifacts matter.
-#[derive(Deserialize)]
-struct Message {
-    reason: String,
-    #[serde(default)]
-    package_id: Option<String>,
-    #[serde(default)]
-    target: Option<Target>,
-    #[serde(default)]
-    filenames: Vec<PathBuf>,
-}
-
-impl Target {
-    fn is_cdylib(&self) -> bool {
-        self.crate_types.iter().any(|c| c == "cdylib")
-    }
-}
-
-impl Package {
-    fn is_cdylib(&self) -> bool {
-        self.targets.iter().any(Target::is_cdylib)
+impl Candidate {
+    fn of(p: &cargo_metadata::Package) -> Candidate {
+        Candidate {
+            id: p.id.repr.clone(),
+            name: p.name.clone(),
+            dir: p
+                .manifest_path
+                .parent()
+                .map_or_else(PathBuf::new, |d| d.as_std_path().to_path_buf()),
+            cdylib: p.targets.iter().any(builds_cdylib),
+        }
     }
 }
 
@@ -91,9 +100,9 @@ fn cargo() -> String {
 /// directory when it is below it, for readable output).
 pub(crate) fn build_library(package: Option<&str>, release: bool) -> Result<PathBuf, CargoError> {
     let cargo = cargo();
-    let metadata = metadata(&cargo)?;
+    let packages = metadata(&cargo)?;
     let cwd = std::env::current_dir().unwrap_or_default();
-    let package = choose(&metadata, package, &cwd)?;
+    let package = choose(&packages, package, &cwd)?;
     let mut cmd = Command::new(&cargo);
     cmd.args(["build", "--lib", "--message-format=json-render-diagnostics"])
         .args(["-p", &package.name])
@@ -132,66 +141,68 @@ pub(crate) fn build_library(package: Option<&str>, release: bool) -> Result<Path
 /// The cdylib file cargo's JSON messages on `stdout` name for the package `id`, reading to the
 /// end (so cargo never blocks on a full pipe).
 fn cdylib_of(stdout: impl std::io::Read, id: &str) -> Result<Option<PathBuf>, CargoError> {
+    use cargo_metadata::Message;
     let mut found = None;
-    for line in std::io::BufReader::new(stdout).lines() {
-        let line = line.map_err(|e| CargoError::BadOutput(e.to_string()))?;
-        let Ok(msg) = serde_json::from_str::<Message>(&line) else {
-            continue; // a build script's or tool's stray line
-        };
-        if msg.reason == "compiler-artifact"
-            && msg.package_id.as_deref() == Some(id)
-            && msg.target.as_ref().is_some_and(Target::is_cdylib)
-        {
-            found = msg
-                .filenames
-                .into_iter()
-                .find(|f| f.to_string_lossy().ends_with(std::env::consts::DLL_SUFFIX));
+    for msg in Message::parse_stream(std::io::BufReader::new(stdout)) {
+        let msg = msg.map_err(|e| CargoError::BadOutput(e.to_string()))?;
+        // Other messages, and a build script's or tool's stray lines, are not ours.
+        if let Message::CompilerArtifact(a) = msg {
+            if a.package_id.repr == id && builds_cdylib(&a.target) {
+                found = a
+                    .filenames
+                    .into_iter()
+                    .find(|f| f.as_str().ends_with(std::env::consts::DLL_SUFFIX))
+                    .map(|f| f.into_std_path_buf());
+            }
         }
     }
     Ok(found)
 }
 
-fn metadata(cargo: &str) -> Result<Metadata, CargoError> {
-    let out = Command::new(cargo)
-        .args(["metadata", "--no-deps", "--format-version", "1"])
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| CargoError::NoCargo {
-            cargo: cargo.into(),
-            reason: e.to_string(),
+/// The workspace's packages, from `cargo metadata --no-deps`.
+fn metadata(cargo: &str) -> Result<Vec<Candidate>, CargoError> {
+    let metadata = cargo_metadata::MetadataCommand::new()
+        .cargo_path(cargo)
+        .no_deps()
+        .exec()
+        .map_err(|e| match e {
+            cargo_metadata::Error::CargoMetadata { stderr } => {
+                let said = stderr
+                    .lines()
+                    .map(str::trim)
+                    .find(|l| !l.is_empty())
+                    .unwrap_or("it failed")
+                    .trim_start_matches("error: ")
+                    .to_string();
+                CargoError::NoProject(said)
+            }
+            cargo_metadata::Error::Io(e) => CargoError::NoCargo {
+                cargo: cargo.into(),
+                reason: e.to_string(),
+            },
+            other => CargoError::BadOutput(other.to_string()),
         })?;
-    if !out.status.success() {
-        let said = String::from_utf8_lossy(&out.stderr);
-        let said = said
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty())
-            .unwrap_or("it failed")
-            .trim_start_matches("error: ")
-            .to_string();
-        return Err(CargoError::NoProject(said));
-    }
-    serde_json::from_slice(&out.stdout).map_err(|e| CargoError::BadOutput(e.to_string()))
+    Ok(metadata.packages.iter().map(Candidate::of).collect())
 }
 
 /// The package meant: the one named, else the one `cwd` is in, else the only cdylib package.
 fn choose<'m>(
-    metadata: &'m Metadata,
+    packages: &'m [Candidate],
     name: Option<&str>,
     cwd: &Path,
-) -> Result<&'m Package, CargoError> {
-    let cdylibs: Vec<&Package> = metadata.packages.iter().filter(|p| p.is_cdylib()).collect();
-    let names = |ps: &[&Package]| {
+) -> Result<&'m Candidate, CargoError> {
+    let cdylibs: Vec<&Candidate> = packages.iter().filter(|p| p.cdylib).collect();
+    let names = |ps: &[&Candidate]| {
         ps.iter()
             .map(|p| p.name.as_str())
             .collect::<Vec<_>>()
             .join(", ")
     };
     let package = if let Some(name) = name {
-        match metadata.packages.iter().find(|p| p.name == name) {
+        match packages.iter().find(|p| p.name == name) {
             Some(p) => p,
             None => {
-                let all: Vec<String> = metadata.packages.iter().map(|p| p.name.clone()).collect();
+                let all: Vec<String> = packages.iter().map(|p| p.name.clone()).collect();
                 let hint = match suggest::closest(name, &all) {
                     Some(c) => format!("; did you mean '{c}'?"),
                     None if cdylibs.is_empty() => String::new(),
@@ -205,13 +216,10 @@ fn choose<'m>(
         }
     } else {
         // The deepest package whose directory holds the working directory, as cargo picks.
-        let here = metadata
-            .packages
+        let here = packages
             .iter()
-            .filter_map(|p| Some((p, p.manifest_path.parent()?)))
-            .filter(|(_, dir)| cwd.starts_with(dir))
-            .max_by_key(|(_, dir)| dir.components().count())
-            .map(|(p, _)| p);
+            .filter(|p| cwd.starts_with(&p.dir))
+            .max_by_key(|p| p.dir.components().count());
         match (here, cdylibs.as_slice()) {
             (Some(p), _) => p,
             (None, [only]) => only,
@@ -225,7 +233,7 @@ fn choose<'m>(
             }
         }
     };
-    if !package.is_cdylib() {
+    if !package.cdylib {
         return Err(CargoError::NotACdylib(package.name.clone()));
     }
     Ok(package)
@@ -235,28 +243,31 @@ fn choose<'m>(
 mod tests {
     use super::*;
 
-    fn package(name: &str, dir: &str, types: &[&str]) -> Package {
-        Package {
+    fn package(name: &str, dir: &str, cdylib: bool) -> Candidate {
+        Candidate {
             id: format!("path+file://{dir}#{name}@0.1.0"),
             name: name.into(),
-            manifest_path: Path::new(dir).join("Cargo.toml"),
-            targets: vec![Target {
-                crate_types: types.iter().map(|s| s.to_string()).collect(),
-            }],
+            dir: PathBuf::from(dir),
+            cdylib,
         }
     }
 
-    fn workspace() -> Metadata {
-        Metadata {
-            packages: vec![
-                package("core", "/ws/core", &["lib"]),
-                package("svc-a", "/ws/svc-a", &["cdylib", "rlib"]),
-                package("svc-b", "/ws/svc-b", &["cdylib", "rlib"]),
-            ],
-        }
+    fn workspace() -> Vec<Candidate> {
+        vec![
+            package("core", "/ws/core", false),
+            package("svc-a", "/ws/svc-a", true),
+            package("svc-b", "/ws/svc-b", true),
+        ]
     }
 
-    fn chosen(m: &Metadata, name: Option<&str>, cwd: &str) -> Result<String, String> {
+    /// One `compiler-artifact` line as cargo writes it.
+    fn artifact(id: &str, crate_types: &str, filenames: &str) -> String {
+        format!(
+            r#"{{"reason":"compiler-artifact","package_id":"{id}","manifest_path":"/t/Cargo.toml","target":{{"kind":{crate_types},"crate_types":{crate_types},"name":"x","src_path":"/t/src/lib.rs","edition":"2021","doc":true,"doctest":true,"test":true}},"profile":{{"opt_level":"0","debuginfo":2,"debug_assertions":true,"overflow_checks":true,"test":false}},"features":[],"filenames":{filenames},"executable":null,"fresh":true}}"#
+        )
+    }
+
+    fn chosen(m: &[Candidate], name: Option<&str>, cwd: &str) -> Result<String, String> {
         choose(m, name, Path::new(cwd))
             .map(|p| p.name.clone())
             .map_err(|e| e.to_string())
@@ -264,15 +275,17 @@ mod tests {
 
     #[test]
     fn the_cdylib_is_the_file_cargo_names_for_the_package() {
-        let out = concat!(
-            r#"{"reason":"compiler-artifact","package_id":"dep","target":{"crate_types":["cdylib"]},"filenames":["/t/libdep.so"]}"#,
-            "\n",
-            "a stray line from a build script\n",
-            r#"{"reason":"compiler-artifact","package_id":"me","target":{"crate_types":["cdylib","rlib"]},"filenames":["/t/libme.so","/t/libme.rlib"]}"#,
-            "\n",
-            r#"{"reason":"build-finished","success":true}"#,
-            "\n",
-        );
+        let out = [
+            artifact("dep", r#"["cdylib"]"#, r#"["/t/libdep.so"]"#),
+            "a stray line from a build script".into(),
+            artifact(
+                "me",
+                r#"["cdylib","rlib"]"#,
+                r#"["/t/libme.so","/t/libme.rlib"]"#,
+            ),
+            r#"{"reason":"build-finished","success":true}"#.into(),
+        ]
+        .join("\n");
         let found = cdylib_of(out.as_bytes(), "me").unwrap();
         assert_eq!(found, Some(PathBuf::from("/t/libme.so")));
         assert_eq!(cdylib_of(out.as_bytes(), "other").unwrap(), None);
@@ -300,9 +313,9 @@ mod tests {
         let err = chosen(&workspace(), None, "/ws").unwrap_err();
         assert_eq!(err, "no library given and this workspace has 2 cdylib packages (svc-a, svc-b): pick one with --package NAME, or give the library's path");
         let mut one = workspace();
-        one.packages.retain(|p| p.name != "svc-b");
+        one.retain(|p| p.name != "svc-b");
         assert_eq!(chosen(&one, None, "/ws"), Ok("svc-a".into()));
-        one.packages.retain(|p| p.name != "svc-a");
+        one.retain(|p| p.name != "svc-a");
         let err = chosen(&one, None, "/ws").unwrap_err();
         assert!(
             err.starts_with(

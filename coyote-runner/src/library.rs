@@ -12,22 +12,41 @@ use std::sync::atomic::AtomicU64;
 
 /// Why a library could not be used. Messages are one line.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum LoadError {
+pub enum LoadError {
+    /// No file there.
     #[error("library not found: {0}")]
     Missing(PathBuf),
+    /// The dynamic loader refused it.
     #[error("cannot load {path} as a shared library: {reason}")]
-    NotALibrary { path: PathBuf, reason: String },
+    NotALibrary {
+        /// The file.
+        path: PathBuf,
+        /// The loader's reason (one line).
+        reason: String,
+    },
     #[error("{0} has no coyote tests: it does not export `coyote_abi_version` (add `coyote_harness::export_tests!(...)` and build it as a cdylib)")]
+    /// A shared library, but no coyote test library.
     NoExports(PathBuf),
+    /// Built against another ABI version.
     #[error("{path} was built against coyote-harness ABI version {found}, but this coyote speaks version {expected}: rebuild it against the same coyote-harness version as this coyote")]
     AbiMismatch {
+        /// The library.
         path: PathBuf,
+        /// Its ABI version.
         found: u32,
+        /// Ours.
         expected: u32,
     },
     #[error("{path} is missing the symbol `{symbol}`: it was not built with coyote_harness::export_tests!")]
-    MissingSymbol { path: PathBuf, symbol: String },
+    /// One of the ABI's symbols is missing.
+    MissingSymbol {
+        /// The library.
+        path: PathBuf,
+        /// The symbol.
+        symbol: String,
+    },
     #[error("{0} returned a malformed answer: {1}")]
+    /// An ABI call answered something that is not its JSON.
     BadAnswer(PathBuf, String),
 }
 

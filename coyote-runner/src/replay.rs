@@ -2,41 +2,43 @@
 //! happens, printing the readable step log. Crash and hang traces replay in a child process
 //! (they would take this process down); `--break` always replays in-process for a debugger.
 
-use crate::cli::ReplayArgs;
 use crate::library::Library;
-use crate::BadInput;
+use crate::plan::{ReplayLib, ReplayPlan};
+use crate::{Error, Host};
 use coyote_core::abi::ReplayRequest;
 use coyote_core::exit::ExitCode;
-use coyote_core::trace::{BugKind, Trace};
+use coyote_core::trace::{BugKind, Origin, Trace};
 use std::path::PathBuf;
 
-pub(crate) fn replay(args: &ReplayArgs) -> anyhow::Result<i32> {
-    let trace = Trace::read(&args.trace)?;
-    let given = match &args.package {
-        Some(package) => Some(crate::cargo::build_library(Some(package), args.release)?),
-        None => args.lib.clone(),
+/// `coyote replay`: the exit code says whether the recorded failure reproduced.
+pub fn replay(plan: &ReplayPlan, host: Host) -> Result<ExitCode, Error> {
+    let trace = Trace::read(&plan.trace)?;
+    let given = match &plan.lib {
+        ReplayLib::Given(source) => Some(source.resolve()?),
+        ReplayLib::Recorded => None,
     };
     let lib_path = match (&given, &trace.library) {
         (Some(p), _) => p.clone(),
         (None, Some(l)) => {
             let p = PathBuf::from(&l.path);
             let actual = coyote_core::hash::sha256_file(&p).map_err(|e| {
-                BadInput(format!(
+                Error::BadInput(format!(
                     "the trace's library {} cannot be read ({e}); pass --lib",
                     p.display()
                 ))
             })?;
             if actual != l.sha256 {
-                return Err(BadInput(format!(
+                return Err(Error::BadInput(format!(
                     "{} changed since the trace was recorded (sha256 differs): rebuild the same code, or pass --lib (or -p PACKAGE) to replay against it anyway",
                     p.display()
-                ))
-                .into());
+                )));
             }
             p
         }
         (None, None) => {
-            return Err(BadInput("the trace names no library: pass --lib".into()).into());
+            return Err(Error::BadInput(
+                "the trace names no library: pass --lib".into(),
+            ));
         }
     };
     if let (Some(_), Some(l)) = (&given, &trace.library) {
@@ -47,32 +49,31 @@ pub(crate) fn replay(args: &ReplayArgs) -> anyhow::Result<i32> {
         }
     }
     let crashy = matches!(trace.failure.kind, BugKind::Crash | BugKind::Hang);
-    if crashy && !args.in_process && !args.break_ {
-        return replay_in_child(args, &trace, &lib_path);
+    if crashy && !plan.in_process && !plan.break_before_failure {
+        return replay_in_child(plan, &trace, &lib_path);
     }
     let lib = Library::open(&lib_path)?;
     println!(
-        "coyote: replaying {} ({} decisions; found by {} seed {} in iteration {})",
+        "coyote: replaying {} ({} decisions; found by {} in iteration {})",
         trace.test,
         trace.decisions()?.len(),
-        if trace.strategy.is_empty() {
-            "a captured run"
-        } else {
-            &trace.strategy
+        match &trace.origin {
+            Origin::Strategy { .. } => trace.origin.to_string(),
+            // As traces captured from a crash have always been announced.
+            Origin::Captured => "a captured run seed 0".to_string(),
         },
-        trace.seed,
         trace.iteration
     );
-    crate::allow_real_clock(trace.allow_real_clock);
+    (host.allow_real_clock)(trace.allow_real_clock);
     let result = lib.replay(&ReplayRequest {
         trace: trace.clone(),
-        verbose: args.verbose,
-        break_before_failure: args.break_,
+        verbose: plan.verbose,
+        break_before_failure: plan.break_before_failure,
     })?;
     if let Some(e) = result.error {
-        return Err(BadInput(e).into());
+        return Err(Error::BadInput(e));
     }
-    if !args.verbose {
+    if !plan.verbose {
         for line in &result.log {
             println!("{line}");
         }
@@ -83,37 +84,48 @@ pub(crate) fn replay(args: &ReplayArgs) -> anyhow::Result<i32> {
     if let Some(d) = &result.divergence {
         println!("coyote: the execution diverged from the trace: {d}");
         println!("coyote: the program behaves differently on replay: it uses non-determinism coyote does not control (threads, the real clock, HashMap order, statics kept between iterations), or the library changed");
-        return Ok(ExitCode::BadInput.code());
+        return Ok(ExitCode::BadInput);
     }
     if result.reproduced {
         println!(
             "coyote: reproduced the recorded failure at step {}",
             result.steps
         );
-        Ok(ExitCode::BugFound.code())
+        Ok(ExitCode::BugFound)
     } else {
         println!("coyote: the recorded failure did not reproduce");
-        Ok(ExitCode::Ok.code())
+        Ok(ExitCode::Ok)
     }
 }
 
-fn replay_in_child(args: &ReplayArgs, trace: &Trace, lib: &std::path::Path) -> anyhow::Result<i32> {
+/// Replays a crash or hang trace in a child `coyote replay --in-process`, which the failure may
+/// take down, and judges how the child ended.
+fn replay_in_child(
+    plan: &ReplayPlan,
+    trace: &Trace,
+    lib: &std::path::Path,
+) -> Result<ExitCode, Error> {
     use std::os::unix::process::ExitStatusExt;
-    let exe = std::env::current_exe()?;
+    let exe = std::env::current_exe().map_err(Error::io("cannot find the coyote executable"))?;
     let mut cmd = std::process::Command::new(exe);
     cmd.arg("replay")
-        .arg(&args.trace)
+        .arg(&plan.trace)
         .arg("--lib")
         .arg(lib)
         .arg("--in-process");
-    if args.verbose {
+    if plan.verbose {
         cmd.arg("--verbose");
     }
-    let mut child = cmd.spawn()?;
+    let mut child = cmd
+        .spawn()
+        .map_err(Error::io("cannot start the replay process"))?;
     let limit = std::time::Duration::from_secs(30);
     let started = std::time::Instant::now();
     let status = loop {
-        if let Some(st) = child.try_wait()? {
+        if let Some(st) = child
+            .try_wait()
+            .map_err(Error::io("cannot wait for the replay process"))?
+        {
             break Some(st);
         }
         if started.elapsed() > limit {
@@ -129,25 +141,31 @@ fn replay_in_child(args: &ReplayArgs, trace: &Trace, lib: &std::path::Path) -> a
                 "coyote: reproduced the recorded hang: the replay ran for {}s without finishing",
                 limit.as_secs()
             );
-            Ok(ExitCode::BugFound.code())
+            Ok(ExitCode::BugFound)
         }
         (BugKind::Crash, Some(st))
-            if st.signal().is_some() || st.code().is_some_and(|c| c > 3 && c != 130) =>
+            if st.signal().is_some()
+                || st
+                    .code()
+                    .is_some_and(|c| c > 3 && c != ExitCode::Interrupted.code()) =>
         {
             let how = match st.signal() {
-                Some(sig) => format!("killed by signal {sig} ({})", crate::pool::signal_name(sig)),
+                Some(sig) => format!(
+                    "killed by signal {sig} ({})",
+                    crate::process::signal_name(sig)
+                ),
                 None => format!("exited with status {}", st.code().unwrap_or(-1)),
             };
             println!("coyote: reproduced the recorded crash: the replay was {how}");
-            Ok(ExitCode::BugFound.code())
+            Ok(ExitCode::BugFound)
         }
-        (_, Some(st)) => Ok(st.code().unwrap_or(ExitCode::Internal.code())),
+        (_, Some(st)) => Ok(ExitCode::from_code(st.code()).unwrap_or(ExitCode::Internal)),
         (_, None) => {
             println!(
                 "coyote: the replay did not finish within {}s",
                 limit.as_secs()
             );
-            Ok(ExitCode::BugFound.code())
+            Ok(ExitCode::BugFound)
         }
     }
 }

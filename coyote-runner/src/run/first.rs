@@ -20,7 +20,7 @@
 //! * a run cut short (Ctrl-C, `--timeout`) keeps every pending bug, in iteration order.
 
 use crate::output::write_atomic;
-use anyhow::Context as _;
+use crate::Error;
 use coyote_core::trace::Trace;
 use std::path::{Path, PathBuf};
 
@@ -48,13 +48,13 @@ impl FirstBug {
         test: &str,
         worker: u32,
         trace: Trace,
-    ) -> anyhow::Result<u64> {
+    ) -> Result<u64, Error> {
         let file = out.join(format!(
             ".pending-{}-{worker}.trace",
             crate::output::sanitize(test)
         ));
         write_atomic(&file, trace.to_json().as_bytes())
-            .with_context(|| format!("cannot write {}", file.display()))?;
+            .map_err(Error::io(format!("cannot write {}", file.display())))?;
         let iteration = trace.iteration;
         self.pending.push(Pending {
             iteration,
@@ -100,7 +100,7 @@ mod tests {
     use coyote_core::trace::BugKind;
 
     fn trace(iteration: u64, message: &str) -> Trace {
-        crate::run::test_trace(iteration, BugKind::Panic, message)
+        crate::run::session::test_trace(iteration, BugKind::Panic, message)
     }
 
     #[test]

@@ -19,13 +19,13 @@
 //! * the kept occurrence of a bug only moves earlier.
 
 use crate::output::write_atomic;
-use anyhow::Context as _;
-use coyote_core::trace::Trace;
+use crate::Error;
+use coyote_core::trace::{BugKey, Trace};
 use std::path::{Path, PathBuf};
 
 /// One distinct bug and its earliest occurrence so far.
 struct Found {
-    key: String,
+    key: BugKey,
     /// Where the kept occurrence falls: its position in its worker's sequence, then the worker.
     order: (u64, u32),
     trace: Trace,
@@ -57,7 +57,7 @@ impl Explored {
         worker: u32,
         order: u64,
         trace: Trace,
-    ) -> anyhow::Result<Option<&Trace>> {
+    ) -> Result<Option<&Trace>, Error> {
         let key = trace.failure.dedup_key();
         let order = (order, worker);
         let at = match self.found.iter().position(|f| f.key == key) {
@@ -88,7 +88,7 @@ impl Explored {
         };
         let f = &self.found[at];
         write_atomic(&f.file, f.trace.to_json().as_bytes())
-            .with_context(|| format!("cannot write {}", f.file.display()))?;
+            .map_err(Error::io(format!("cannot write {}", f.file.display())))?;
         Ok((f.occurrences == 1).then_some(&f.trace))
     }
 
@@ -111,7 +111,7 @@ impl Explored {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::test_trace as trace;
+    use crate::run::session::test_trace as trace;
     use coyote_core::trace::BugKind;
 
     #[test]

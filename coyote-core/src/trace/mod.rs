@@ -7,12 +7,25 @@
 //! ```
 //!
 //! Invariants: `decisions` alone determines the execution (with the same library); every other
-//! field is context for people and checks. Readers accept any minor addition (unknown fields are
-//! ignored) and reject another `format_version`, malformed JSON and impossible values with a
-//! [`TraceError`] whose message fits on one line.
+//! field is context for people and checks. A trace is made by [`Trace::new`] (so its format tag
+//! and version are this build's) and says where its decisions came from with an [`Origin`].
+//! Readers accept any minor addition (unknown fields are ignored) and reject another
+//! `format_version`, malformed JSON and impossible values with a [`TraceError`] whose message
+//! fits on one line.
+//!
+//! Submodules: `decision` (the decisions and their encoding), `failure` (failures and their
+//! [`BugKey`]), `origin` (the [`Origin`] of the decisions).
 
+mod decision;
+mod failure;
+mod origin;
+
+pub use decision::{decode_decisions, encode_decisions, Decision};
+pub use failure::{BugKey, BugKind, Failure};
+pub use origin::Origin;
+
+use crate::versioned::{FormatError, Versioned};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::path::Path;
 
 /// The trace format version this build writes and reads.
@@ -21,167 +34,6 @@ pub const TRACE_FORMAT_VERSION: u32 = 1;
 pub const TRACE_FORMAT: &str = "coyote-trace";
 /// The largest trace file readers accept.
 pub const MAX_TRACE_BYTES: u64 = 256 << 20;
-
-/// One recorded decision.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Decision {
-    /// At a scheduling point, this operation ran (`t<id>`).
-    Schedule(u32),
-    /// A declared boolean choice (`b0`, `b1`).
-    Bool(bool),
-    /// A declared integer choice (`i<n>`).
-    Int(u64),
-}
-
-impl Decision {
-    /// A short description for divergence messages.
-    pub fn describe(&self) -> String {
-        match self {
-            Decision::Schedule(t) => format!("a scheduling choice (task {t})"),
-            Decision::Bool(b) => format!("a random boolean ({b})"),
-            Decision::Int(v) => format!("a random integer ({v})"),
-        }
-    }
-}
-
-impl fmt::Display for Decision {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Decision::Schedule(t) => write!(f, "t{t}"),
-            Decision::Bool(b) => write!(f, "b{}", u8::from(*b)),
-            Decision::Int(v) => write!(f, "i{v}"),
-        }
-    }
-}
-
-/// Encodes decisions as the compact, readable token string stored in traces.
-pub fn encode_decisions(decisions: &[Decision]) -> String {
-    let mut out = String::with_capacity(decisions.len() * 3);
-    for (i, d) in decisions.iter().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        use fmt::Write;
-        let _ = write!(out, "{d}");
-    }
-    out
-}
-
-/// Parses the token string of [`encode_decisions`].
-pub fn decode_decisions(s: &str) -> Result<Vec<Decision>, TraceError> {
-    s.split_ascii_whitespace()
-        .enumerate()
-        .map(|(i, tok)| {
-            let bad = || {
-                TraceError::Invalid(format!(
-                    "decision #{i} '{tok}' is not t<task>, b0, b1 or i<number>"
-                ))
-            };
-            let (kind, num) = tok.split_at(1.min(tok.len()));
-            match kind {
-                "t" => num.parse().map(Decision::Schedule).map_err(|_| bad()),
-                "b" => match num {
-                    "0" => Ok(Decision::Bool(false)),
-                    "1" => Ok(Decision::Bool(true)),
-                    _ => Err(bad()),
-                },
-                "i" => num.parse().map(Decision::Int).map_err(|_| bad()),
-                _ => Err(bad()),
-            }
-        })
-        .collect()
-}
-
-/// What kind of bug a failure is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum BugKind {
-    /// A panic in a controlled operation (`assert!`, `unwrap`, ...).
-    Panic,
-    /// A failed `spec::assert`.
-    Assertion,
-    /// Nothing enabled while something is unfinished.
-    Deadlock,
-    /// A monitor stayed hot.
-    Liveness,
-    /// The worker process died (abort, signal, stack overflow).
-    Crash,
-    /// An iteration exceeded its wall-clock budget.
-    Hang,
-    /// The step bound was hit and the user asked to treat that as a bug.
-    StepBound,
-    /// The program used concurrency or non-determinism coyote does not control.
-    Uncontrolled,
-}
-
-impl fmt::Display for BugKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = match self {
-            BugKind::Panic => "panic",
-            BugKind::Assertion => "assertion",
-            BugKind::Deadlock => "deadlock",
-            BugKind::Liveness => "liveness",
-            BugKind::Crash => "crash",
-            BugKind::Hang => "hang",
-            BugKind::StepBound => "step-bound",
-            BugKind::Uncontrolled => "uncontrolled",
-        };
-        f.write_str(s)
-    }
-}
-
-/// Why an iteration failed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Failure {
-    /// The kind of bug.
-    pub kind: BugKind,
-    /// The message (panic payload, assertion text, the blocked tasks of a deadlock).
-    pub message: String,
-    /// The task that failed, e.g. `task 2 (writer)`, when one did.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub task: Option<String>,
-    /// The source location of the failure, `file:line:col`, when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<String>,
-}
-
-impl Failure {
-    /// A key that identifies the same bug across iterations: kind, location, and the message
-    /// with each run of digits masked as one `#` (so `value 3` and `value 14` at one assert,
-    /// or a crash `during iteration 0` and `during iteration 12`, are one bug).
-    pub fn dedup_key(&self) -> String {
-        let mut msg = String::with_capacity(self.message.len());
-        for c in self.message.chars() {
-            if !c.is_ascii_digit() {
-                msg.push(c);
-            } else if !msg.ends_with('#') {
-                msg.push('#');
-            }
-        }
-        format!(
-            "{}|{}|{}",
-            self.kind,
-            self.location.as_deref().unwrap_or(""),
-            msg
-        )
-    }
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.kind, self.message)?;
-        if let Some(t) = &self.task {
-            write!(f, " (in {t}")?;
-            if let Some(l) = &self.location {
-                write!(f, " at {l}")?;
-            }
-            write!(f, ")")?;
-        } else if let Some(l) = &self.location {
-            write!(f, " (at {l})")?;
-        }
-        Ok(())
-    }
-}
 
 /// The library a trace was recorded against.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -206,15 +58,15 @@ pub struct Trace {
     pub library: Option<LibraryRef>,
     /// The harness version that recorded the trace.
     pub harness_version: String,
-    /// The strategy that found the bug.
-    pub strategy: String,
-    /// The strategy's seed.
-    pub seed: u64,
+    /// Where the decisions came from (on disk: the `strategy` and `seed` fields).
+    #[serde(flatten)]
+    pub origin: Origin,
     /// The iteration (0-based, within its worker) that found the bug.
     pub iteration: u64,
     /// The step bound in force.
     pub max_steps: u32,
-    /// Scheduling steps the iteration took.
+    /// Scheduling steps the iteration took (0 when a capture re-run recorded the decisions:
+    /// the worker died before it could count them).
     pub steps: u32,
     /// The decisions, encoded by [`encode_decisions`].
     pub decisions: String,
@@ -253,28 +105,55 @@ pub enum TraceError {
         /// The limit.
         max: u64,
     },
-    /// Not JSON, or truncated.
-    #[error("trace is not valid JSON ({0}); is it truncated?")]
-    NotJson(String),
-    /// JSON, but not a coyote trace.
-    #[error("not a coyote trace (no \"format\": \"coyote-trace\" field)")]
-    NotATrace,
-    /// A trace of another major version.
-    #[error(
-        "trace format version {found} is not supported (this coyote reads version {supported})"
-    )]
-    UnsupportedVersion {
-        /// The file's version.
-        found: u64,
-        /// Ours.
-        supported: u32,
-    },
-    /// A field is missing or holds an impossible value.
-    #[error("invalid trace: {0}")]
-    Invalid(String),
+    /// Not JSON, not a trace, another major version, or an impossible value.
+    #[error(transparent)]
+    Format(#[from] FormatError),
+}
+
+impl TraceError {
+    /// An invalid-trace error.
+    pub fn invalid(message: impl Into<String>) -> TraceError {
+        TraceError::Format(FormatError::invalid::<Trace>(message))
+    }
+}
+
+impl Versioned for Trace {
+    const FORMAT: &'static str = TRACE_FORMAT;
+    const VERSION: u32 = TRACE_FORMAT_VERSION;
+    const NOUN: &'static str = "trace";
 }
 
 impl Trace {
+    /// The trace of `failure` in iteration `iteration` of `test`, whose `decisions` came from
+    /// `origin`, under the step bound `max_steps`. The rest starts empty: no library (the CLI
+    /// adds it), no steps counted, no log, the real clock not allowed, no liveness threshold,
+    /// recorded by this crate's version of the harness.
+    pub fn new(
+        test: impl Into<String>,
+        origin: Origin,
+        iteration: u64,
+        max_steps: u32,
+        decisions: &[Decision],
+        failure: Failure,
+    ) -> Trace {
+        Trace {
+            format: TRACE_FORMAT.into(),
+            format_version: TRACE_FORMAT_VERSION,
+            test: test.into(),
+            library: None,
+            harness_version: crate::VERSION.into(),
+            origin,
+            iteration,
+            max_steps,
+            steps: 0,
+            decisions: encode_decisions(decisions),
+            failure,
+            log: Vec::new(),
+            allow_real_clock: false,
+            liveness_threshold: None,
+        }
+    }
+
     /// The decoded decisions.
     pub fn decisions(&self) -> Result<Vec<Decision>, TraceError> {
         decode_decisions(&self.decisions)
@@ -282,29 +161,15 @@ impl Trace {
 
     /// Serialises the trace as pretty JSON.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("a trace always serialises")
+        crate::versioned::to_json(self)
     }
 
     /// Parses and validates a trace from JSON text.
     pub fn from_json(text: &str) -> Result<Trace, TraceError> {
-        use crate::versioned::{check_header, HeaderError};
-        let value =
-            check_header(text, TRACE_FORMAT, TRACE_FORMAT_VERSION).map_err(|e| match e {
-                HeaderError::NotJson(m) => TraceError::NotJson(m),
-                HeaderError::WrongFormat => TraceError::NotATrace,
-                HeaderError::Unsupported(found) => TraceError::UnsupportedVersion {
-                    found,
-                    supported: TRACE_FORMAT_VERSION,
-                },
-                HeaderError::MissingVersion => {
-                    TraceError::Invalid("format_version is missing".into())
-                }
-            })?;
-        let trace: Trace =
-            serde_json::from_value(value).map_err(|e| TraceError::Invalid(e.to_string()))?;
+        let trace: Trace = crate::versioned::from_json(text)?;
         trace.decisions()?;
         if trace.test.is_empty() {
-            return Err(TraceError::Invalid("the test name is empty".into()));
+            return Err(TraceError::invalid("the test name is empty"));
         }
         Ok(trace)
     }
@@ -366,8 +231,7 @@ mod tests {
                 sha256: "ab".repeat(32),
             }),
             harness_version: "0.1.0".into(),
-            strategy: "pct:3".into(),
-            seed: 42,
+            origin: Origin::strategy("pct:3", 42),
             iteration: 3,
             max_steps: 10_000,
             steps: 4,
@@ -395,12 +259,12 @@ mod tests {
         let truncated = &good[..good.len() / 2];
         assert!(matches!(
             Trace::from_json(truncated),
-            Err(TraceError::NotJson(_))
+            Err(TraceError::Format(FormatError::NotJson { .. }))
         ));
-        assert!(matches!(
-            Trace::from_json("[1,2]"),
-            Err(TraceError::NotATrace)
-        ));
+        assert_eq!(
+            Trace::from_json("[1,2]").unwrap_err().to_string(),
+            "not a coyote trace (no \"format\": \"coyote-trace\" field)"
+        );
         let future = good.replace("\"format_version\": 1", "\"format_version\": 2");
         let err = Trace::from_json(&future).unwrap_err();
         assert_eq!(
@@ -415,8 +279,13 @@ mod tests {
         let no_seed = good.replace("\"seed\": 42,", "");
         assert!(matches!(
             Trace::from_json(&no_seed),
-            Err(TraceError::Invalid(_))
+            Err(TraceError::Format(FormatError::Invalid { .. }))
         ));
+        let no_version = good.replace("\"format_version\": 1,", "");
+        assert_eq!(
+            Trace::from_json(&no_version).unwrap_err().to_string(),
+            "invalid trace: format_version is missing"
+        );
     }
 
     #[test]
@@ -427,6 +296,32 @@ mod tests {
         let err = Trace::read(&p).unwrap_err();
         std::fs::remove_file(&p).unwrap();
         assert!(matches!(err, TraceError::TooLarge { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_captured_trace_reads_and_writes_as_version_1_did() {
+        let mut t = sample();
+        t.origin = Origin::Captured;
+        let json = t.to_json();
+        assert!(
+            json.contains("\"strategy\": \"\",\n  \"seed\": 0,"),
+            "{json}"
+        );
+        assert_eq!(Trace::from_json(&json).unwrap().origin, Origin::Captured);
+        // A version-1 trace written before origins were typed reads the same.
+        let old = sample().to_json().replace("\"pct:3\"", "\"\"");
+        assert_eq!(Trace::from_json(&old).unwrap().origin, Origin::Captured);
+        assert_eq!(Origin::Captured.to_string(), "captured in a fresh worker");
+        assert_eq!(sample().origin.to_string(), "pct:3 seed 42");
+    }
+
+    #[test]
+    fn the_constructor_fills_this_build_s_header() {
+        let f = Failure::new(BugKind::Crash, "killed");
+        let t = Trace::new("t", Origin::Captured, 3, 100, &[Decision::Schedule(1)], f);
+        assert_eq!((t.format.as_str(), t.format_version), (TRACE_FORMAT, 1));
+        assert_eq!(t.decisions, "t1");
+        assert_eq!(Trace::from_json(&t.to_json()).unwrap(), t);
     }
 
     fn decision() -> impl Strategy<Value = Decision> {
@@ -447,7 +342,7 @@ mod tests {
         fn traces_round_trip(ds in proptest::collection::vec(decision(), 0..50), seed: u64, msg in ".*") {
             let mut t = sample();
             t.decisions = encode_decisions(&ds);
-            t.seed = seed;
+            t.origin = if seed % 5 == 0 { Origin::Captured } else { Origin::strategy("portfolio/pct:5", seed) };
             t.failure.message = msg;
             let back = Trace::from_json(&t.to_json()).unwrap();
             prop_assert_eq!(back, t);

@@ -1,27 +1,30 @@
 //! `--check-determinism`: each bug's trace is replayed twice more in-process, and the bug says
 //! whether it reproduced the same failure both times.
+//!
+//! Invariant: a crash or hang is never replayed here (it would take coyote down); its message
+//! says it was not checked.
 
-use super::consumers::say_plainly;
-use super::Session;
+use super::session::Session;
+use crate::events::RunEvent;
 use crate::library::Library;
+use crate::Error;
 use coyote_core::report::BugSummary;
 use coyote_core::trace::{BugKind, Trace};
 
+/// Replays `trace` twice; returns the bug's message, marked if it is unstable.
 pub(super) fn check_determinism(
-    s: &Session<'_>,
+    s: &mut Session<'_>,
     lib: &Library,
+    trace: &Trace,
     bug: &BugSummary,
-    message: &str,
-) -> String {
+) -> Result<String, Error> {
+    let message = &bug.message;
     if matches!(bug.kind, BugKind::Crash | BugKind::Hang) {
-        return format!(
+        return Ok(format!(
             "{message} [determinism not checked: replaying a {} in-process would take coyote down]",
             bug.kind
-        );
+        ));
     }
-    let Ok(trace) = Trace::read(&s.out.join(&bug.trace)) else {
-        return message.to_string();
-    };
     let mut outcomes = Vec::new();
     for _ in 0..2 {
         let r = lib.replay(&coyote_core::abi::ReplayRequest {
@@ -36,23 +39,17 @@ pub(super) fn check_determinism(
         });
     }
     if outcomes.iter().all(|o| o == "same") {
-        say_plainly(
-            s.args.json,
-            &format!(
-                "determinism: {} replays the same failure twice: stable",
-                bug.trace
-            ),
-        );
-        message.to_string()
+        s.reporter.emit(RunEvent::Determinism {
+            trace: &bug.trace,
+            unstable: None,
+        })?;
+        Ok(message.to_string())
     } else {
-        say_plainly(
-            s.args.json,
-            &format!(
-                "determinism: {} is NOT stable: {}",
-                bug.trace,
-                outcomes.join("; ")
-            ),
-        );
-        format!("{message} [unstable on replay: {}]", outcomes.join("; "))
+        let why = outcomes.join("; ");
+        s.reporter.emit(RunEvent::Determinism {
+            trace: &bug.trace,
+            unstable: Some(&why),
+        })?;
+        Ok(format!("{message} [unstable on replay: {why}]"))
     }
 }

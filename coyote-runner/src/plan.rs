@@ -1,0 +1,120 @@
+//! The typed plans the `coyote` binary hands the runner: every option parsed and validated once
+//! (strategy specs, non-zero counts, durations), so nothing downstream re-parses a string or
+//! re-checks a bound.
+//!
+//! Invariant: a plan holds only values the runner accepts; what can still be wrong (a path, a
+//! test name, an unwritable directory) is found when the plan runs, and is [`Error::BadInput`](crate::Error::BadInput).
+
+use coyote_core::strategy::{Bounds, StrategySpec};
+use std::num::{NonZeroU32, NonZeroU64};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where the test library comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LibSource {
+    /// A cdylib file.
+    Path(PathBuf),
+    /// Build a cargo package (the named one, else the one meant here; see the `cargo` module)
+    /// and use its cdylib.
+    Cargo {
+        /// `--package`.
+        package: Option<String>,
+        /// `--release`.
+        release: bool,
+    },
+}
+
+impl LibSource {
+    /// The library's path: the file, or what cargo built.
+    pub fn resolve(&self) -> Result<PathBuf, crate::cargo::CargoError> {
+        match self {
+            LibSource::Path(path) => Ok(path.clone()),
+            LibSource::Cargo { package, release } => {
+                crate::cargo::build_library(package.as_deref(), *release)
+            }
+        }
+    }
+}
+
+/// `coyote list`.
+#[derive(Clone, Debug)]
+pub struct ListPlan {
+    /// The library.
+    pub lib: LibSource,
+}
+
+/// `coyote test`.
+#[derive(Clone, Debug)]
+pub struct TestPlan {
+    /// The library.
+    pub lib: LibSource,
+    /// Test names and `*` patterns to run; empty: every exported test.
+    pub tests: Vec<String>,
+    /// Iterations per test, over all workers.
+    pub iterations: NonZeroU64,
+    /// The search strategy.
+    pub strategy: StrategySpec,
+    /// The base seed; `None`: chosen at random (and printed).
+    pub seed: Option<u64>,
+    /// Worker processes; `None`: the available cores.
+    pub parallel: Option<NonZeroU32>,
+    /// `--max-steps`.
+    pub max_steps: NonZeroU32,
+    /// `--max-fair-steps`.
+    pub max_fair_steps: u32,
+    /// Treat hitting the step bound as a bug.
+    pub step_bound_is_bug: bool,
+    /// Stop testing after this long.
+    pub timeout: Option<Duration>,
+    /// A single iteration running longer than this is a hang bug.
+    pub iteration_timeout: Duration,
+    /// The output directory.
+    pub out: PathBuf,
+    /// Keep exploring after the first bug.
+    pub explore: bool,
+    /// Write `coverage.json`.
+    pub coverage: bool,
+    /// Also write a JUnit XML report here.
+    pub junit: Option<PathBuf>,
+    /// Print `report.json` to stdout instead of the human summary.
+    pub json: bool,
+    /// Replay each bug's trace twice more and say whether it is stable.
+    pub check_determinism: bool,
+    /// Let controlled tasks read the real clock.
+    pub allow_real_clock: bool,
+}
+
+impl TestPlan {
+    /// The step bounds of every iteration.
+    pub fn bounds(&self) -> Bounds {
+        Bounds {
+            max_steps: self.max_steps.get(),
+            max_fair_steps: self.max_fair_steps,
+        }
+    }
+}
+
+/// Which library `coyote replay` replays against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReplayLib {
+    /// The one the trace records, if its hash still matches.
+    Recorded,
+    /// This one (a warning if its hash differs from the trace's).
+    Given(LibSource),
+}
+
+/// `coyote replay`.
+#[derive(Clone, Debug)]
+pub struct ReplayPlan {
+    /// The trace file.
+    pub trace: PathBuf,
+    /// The library.
+    pub lib: ReplayLib,
+    /// Stop before the failing step, calling `coyote_breakpoint`.
+    pub break_before_failure: bool,
+    /// Print each step as it runs.
+    pub verbose: bool,
+    /// Replay in this process even for crash and hang traces.
+    pub in_process: bool,
+}

@@ -1,0 +1,191 @@
+//! The lines printed for the user: the run's header, what happens as it happens (stops,
+//! crashes, bugs), and at the end the summary, or under `--json` the report alone on stdout.
+//!
+//! Invariant: under `--json` stdout carries the report and nothing else (every other line goes
+//! to stderr); on a terminal, lines are printed above the progress bar.
+
+use super::SharedBar;
+use crate::events::{Consumer, RunEvent, StopReason};
+use crate::Error;
+use coyote_core::report::Report;
+use coyote_core::strategy::StrategySpec;
+use coyote_core::trace::BugKind;
+use std::path::Path;
+
+pub(crate) struct Console {
+    bar: SharedBar,
+    json: bool,
+    /// The run's strategy (an exhaustive one names the space it explored).
+    strategy: StrategySpec,
+}
+
+impl Console {
+    pub(crate) fn new(bar: SharedBar, json: bool, strategy: StrategySpec) -> Console {
+        Console {
+            bar,
+            json,
+            strategy,
+        }
+    }
+
+    /// Prints one line (or a few): above the progress bar on a terminal, else plainly.
+    fn say(&self, line: &str) {
+        let bar = self.bar.borrow();
+        if self.json || bar.is_hidden() {
+            self.plainly(line);
+        } else {
+            bar.println(line);
+        }
+    }
+
+    /// Prints a line with no progress bar to keep above: to stderr under `--json`.
+    fn plainly(&self, line: &str) {
+        if self.json {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    }
+}
+
+fn plural(n: impl Into<u64>) -> &'static str {
+    if n.into() == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// What a stop message adds about the capture re-runs still running (they are let finish).
+fn capturing(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        1 => "; first capturing the trace of a crash or hang already found".to_string(),
+        n => format!("; first capturing the traces of {n} crashes or hangs already found"),
+    }
+}
+
+impl Consumer for Console {
+    fn on(&mut self, event: &RunEvent<'_>) -> Result<(), Error> {
+        match *event {
+            RunEvent::RunStarted {
+                library,
+                tests,
+                iterations,
+                workers,
+                strategy,
+                seed,
+            } if !self.json => println!(
+                "coyote: testing {} ({} test{}), {iterations} iterations each, {workers} worker{}, strategy {strategy}, seed {seed}",
+                library.display(),
+                tests.len(),
+                plural(tests.len() as u64),
+                plural(workers),
+            ),
+            RunEvent::Stopping { reason: StopReason::Interrupted, capturing: n } => self.say(&format!(
+                "coyote: interrupted: stopping workers and writing what was found{} (Ctrl-C again to quit now)",
+                capturing(n)
+            )),
+            RunEvent::Stopping { reason: StopReason::TimedOut, capturing: n } => {
+                self.say(&format!("coyote: --timeout reached: stopping{}", capturing(n)))
+            }
+            RunEvent::ShareFailed { test, kind, iteration, worker, iteration_timeout } => self.say(&match kind {
+                // The capture of a hang takes another `--iteration-timeout`: say what the wait is.
+                BugKind::Hang => format!("coyote: {test} hung in iteration {iteration} (worker {worker}): re-running it in a fresh worker to capture its trace (it should hang again, for --iteration-timeout {}s)", iteration_timeout.as_secs_f64()),
+                _ => format!("coyote: {test} crashed its worker in iteration {iteration} (worker {worker}): re-running it in a fresh worker to capture its trace"),
+            }),
+            RunEvent::BugAnnounced { test, trace } => self.say(&format!(
+                "bug found in {test}, iteration {} ({}): {}\n  (its trace is named when the run ends)",
+                trace.iteration, trace.origin, trace.failure
+            )),
+            RunEvent::BugFound { test, number, trace, path, explore } => {
+                let shown = path.display();
+                let head = if explore {
+                    format!("bug {number} of {test}")
+                } else {
+                    format!("bug found in {test}")
+                };
+                self.say(&format!(
+                    "{head}, iteration {} ({}): {}\n  trace:  {shown}\n  replay: coyote replay {shown}",
+                    trace.iteration, trace.origin, trace.failure
+                ));
+            }
+            RunEvent::Determinism { trace, unstable: None } => self.plainly(&format!(
+                "determinism: {trace} replays the same failure twice: stable"
+            )),
+            RunEvent::Determinism { trace, unstable: Some(why) } => {
+                self.plainly(&format!("determinism: {trace} is NOT stable: {why}"))
+            }
+            RunEvent::RunFinished { report, out } => {
+                if self.json {
+                    println!("{}", report.to_json());
+                } else {
+                    self.summary(report, out);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+impl Console {
+    fn summary(&self, report: &Report, out: &Path) {
+        for t in &report.tests {
+            let rate = t.iterations as f64 / t.duration_secs.max(1e-9);
+            let mut line = format!(
+                "{}: {} bug{}, {} iteration{} in {:.2}s ({:.0} it/s), {:.1} steps/iteration (max {})",
+                t.test,
+                t.bugs.len(),
+                plural(t.bugs.len() as u64),
+                t.iterations,
+                plural(t.iterations),
+                t.duration_secs,
+                rate,
+                t.steps.mean,
+                t.steps.max
+            );
+            if let Some(n) = t.schedules_explored {
+                if t.exhausted {
+                    // Only an exhaustive strategy exhausts its space.
+                    let space = self.strategy.exhausted_space();
+                    line.push_str(&format!("; explored {space}: {n} schedules"));
+                } else {
+                    line.push_str(&format!("; {n} schedules explored, space not exhausted"));
+                }
+            }
+            if t.step_bound_hits > 0 {
+                line.push_str(&format!(
+                    "; {} iterations hit --max-steps",
+                    t.step_bound_hits
+                ));
+            }
+            println!("{line}");
+            if let Some(c) = &t.coverage {
+                let mut line = format!(
+                    "  coverage: {} scheduling point{} ({} visits)",
+                    c.points,
+                    plural(c.points as u64),
+                    c.visits
+                );
+                if c.actor_types > 0 {
+                    line.push_str(&format!(
+                        "; {} actor type{}, {} of {} states entered",
+                        c.actor_types,
+                        plural(c.actor_types as u64),
+                        c.states_entered,
+                        c.states
+                    ));
+                }
+                if !c.never_entered.is_empty() {
+                    line.push_str(&format!("; never entered: {}", c.never_entered.join(", ")));
+                }
+                println!("{line}");
+            }
+        }
+        println!("report: {}", out.join("report.json").display());
+        if report.tests.iter().any(|t| t.coverage.is_some()) {
+            println!("coverage: {}", out.join("coverage.json").display());
+        }
+    }
+}

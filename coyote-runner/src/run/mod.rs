@@ -1,0 +1,168 @@
+//! `coyote list` and `coyote test`: plan the workers, drive them, keep every bug, and emit the
+//! run's events for the consumers (console, progress bar, trace files, reports).
+//!
+//! Invariants: a bug's trace is on disk (atomically) before the next message is handled; a
+//! worker that crashes or hangs becomes a bug whose trace is captured by re-running its seed in
+//! a fresh worker that streams decisions from the failing iteration on; `report.json` is
+//! written however the run ends (finished, first bug, timeout, Ctrl-C).
+//!
+//! Without `--explore` the run reports its first bug in iteration order, not arrival order
+//! (see [`first`]); with it, the distinct bugs are numbered by their earliest occurrence (see
+//! [`explored`]); either way what it reports is a function of `--seed` and `-j` only.
+//!
+//! Submodules, each depending only on those after it: [`test_run`] (one test: drive its
+//! workers), [`closed`] (a worker that exited: capture, replacement), [`settle`] (settle the
+//! bugs, add up the statistics), [`determinism`] (`--check-determinism`), [`bugs`] (the
+//! distinct bugs of a test), [`arrivals`] (bugs as they arrive), [`first`] (the first bug),
+//! [`explored`] (the bugs of an `--explore` run), [`capture`] (crash and hang capture re-runs),
+//! [`pool`] (the shares and their processes), [`share`] (a work share and its life),
+//! [`session`] (what the tests of one run share).
+
+mod arrivals;
+mod bugs;
+mod capture;
+mod closed;
+mod determinism;
+mod explored;
+mod first;
+mod pool;
+mod session;
+mod settle;
+mod share;
+mod test_run;
+
+use crate::events::{Reporter, RunEvent};
+use crate::library::Library;
+use crate::output::write_atomic;
+use crate::plan::{ListPlan, TestPlan};
+use crate::{signals, suggest, Error, Host};
+use coyote_core::exit::ExitCode;
+use coyote_core::report::Report;
+use coyote_core::trace::LibraryRef;
+use session::Session;
+use std::time::Instant;
+
+/// `coyote list`: prints the tests the library exports.
+pub fn list(plan: &ListPlan) -> Result<ExitCode, Error> {
+    let lib = Library::open(&plan.lib.resolve()?)?;
+    for t in lib.list()?.tests {
+        println!("{t}");
+    }
+    Ok(ExitCode::Ok)
+}
+
+/// `coyote test` with the standard consumers (console, progress bar, files, JUnit).
+pub fn test(plan: &TestPlan, host: Host) -> Result<ExitCode, Error> {
+    test_with(plan, host, crate::report::standard(plan))
+}
+
+/// `coyote test`, its events going to `reporter`.
+pub fn test_with(plan: &TestPlan, host: Host, reporter: Reporter) -> Result<ExitCode, Error> {
+    // For the in-process replays of --check-determinism; workers get it in their spec.
+    (host.allow_real_clock)(plan.allow_real_clock);
+    let lib_arg = plan.lib.resolve()?;
+    let lib = Library::open(&lib_arg)?;
+    let listed = lib.list()?;
+    let tests: Vec<String> = if plan.tests.is_empty() {
+        listed.tests.clone()
+    } else {
+        suggest::select(
+            &plan.tests,
+            &listed.tests,
+            &format!("in {}", lib_arg.display()),
+        )
+        .map_err(Error::BadInput)?
+    };
+    let lib_path = std::fs::canonicalize(&lib_arg).unwrap_or_else(|_| lib_arg.clone());
+    let sha256 = coyote_core::hash::sha256_file(&lib_path)
+        .map_err(Error::io(format!("cannot read {}", lib_path.display())))?;
+    let out = &plan.out;
+    std::fs::create_dir_all(out).map_err(|e| {
+        Error::BadInput(format!(
+            "cannot create the output directory {}: {e}",
+            out.display()
+        ))
+    })?;
+    let tmp = out.join(".coyote-tmp");
+    std::fs::create_dir_all(&tmp)
+        .and_then(|_| write_atomic(&tmp.join("probe"), b""))
+        .map_err(|e| {
+            Error::BadInput(format!(
+                "the output directory {} is not writable: {e}",
+                out.display()
+            ))
+        })?;
+    let workers = plan_workers(plan);
+    let seed = plan.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64 % 1_000_000_000)
+            .unwrap_or(0)
+    });
+    signals::install().map_err(Error::io("cannot install the signal handlers"))?;
+    let mut s = Session {
+        plan,
+        lib_path: lib_path.clone(),
+        lib_ref: LibraryRef {
+            path: lib_path.display().to_string(),
+            sha256: sha256.clone(),
+        },
+        harness_version: listed.harness_version,
+        seed,
+        workers,
+        tmp,
+        started: Instant::now(),
+        interrupted: false,
+        timed_out: false,
+        reporter,
+    };
+    s.reporter.emit(RunEvent::RunStarted {
+        library: &lib_arg,
+        tests: &tests,
+        iterations: plan.iterations.get(),
+        workers,
+        strategy: &plan.strategy,
+        seed,
+    })?;
+    let mut report = Report::new(lib_path.display().to_string(), sha256, seed, workers);
+    for test in &tests {
+        report.tests.push(test_run::run_one(&mut s, &lib, test)?);
+        if s.cut_short() {
+            break;
+        }
+    }
+    report.interrupted = s.interrupted;
+    s.reporter.emit(RunEvent::RunFinished {
+        report: &report,
+        out,
+    })?;
+    let _ = std::fs::remove_dir_all(&s.tmp);
+    let bugs: usize = report.tests.iter().map(|t| t.bugs.len()).sum();
+    Ok(if bugs > 0 {
+        ExitCode::BugFound
+    } else if s.interrupted {
+        ExitCode::Interrupted
+    } else {
+        ExitCode::Ok
+    })
+}
+
+/// Worker processes: `-j` or the cores, no more than the iterations, and one for an
+/// exhaustive strategy (it is deterministic: more would repeat its enumeration).
+fn plan_workers(plan: &TestPlan) -> u32 {
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get() as u32)
+        .unwrap_or(1);
+    let workers = plan
+        .parallel
+        .map_or(cores, |p| p.get())
+        .min(plan.iterations.get().min(u32::MAX as u64) as u32);
+    if plan.strategy.is_exhaustive() && workers > 1 {
+        eprintln!(
+            "coyote: {} is exhaustive and deterministic: running it on one worker",
+            plan.strategy
+        );
+        return 1;
+    }
+    workers
+}

@@ -1,0 +1,202 @@
+//! One test's run: spawn its workers, handle their messages until every share has ended, then
+//! settle (see [`settle`](super::settle)).
+//!
+//! Invariants: a bug's trace is on disk (atomically) before the next message is handled; a
+//! worker that dies or hangs without finishing becomes a crash or hang bug whose trace a capture
+//! re-run provides (see [`closed`](super::closed)); stopping (Ctrl-C, `--timeout`) stops the work
+//! shares but lets the capture re-runs finish.
+
+use super::arrivals::Arrivals;
+use super::closed::closed;
+use super::pool::Pool;
+use super::session::Session;
+use super::settle::{finish, Ended};
+use super::share::{Capture, Share};
+use crate::events::{RunEvent, StopReason};
+use crate::library::Library;
+use crate::process::PoolEvent;
+use crate::{signals, Error};
+use coyote_core::abi::{Event, RunRequest, WorkerMessage};
+use coyote_core::report::TestReport;
+use coyote_core::rng::derive_seed;
+use coyote_core::trace::BugKind;
+use std::time::{Duration, Instant};
+
+/// A test's run in progress.
+pub(super) struct TestRun<'r, 'a> {
+    s: &'r mut Session<'a>,
+    test: &'r str,
+    started: Instant,
+    pool: Pool,
+    arrivals: Arrivals,
+}
+
+/// Runs `test` under the plan's strategy: its report.
+pub(super) fn run_one(s: &mut Session<'_>, lib: &Library, test: &str) -> Result<TestReport, Error> {
+    let mut run = TestRun::start(s, test)?;
+    run.drive()?;
+    let ended = Ended {
+        test,
+        started: run.started,
+        pool: run.pool,
+        arrivals: run.arrivals,
+    };
+    finish(s, lib, ended)
+}
+
+impl<'r, 'a> TestRun<'r, 'a> {
+    /// Spawns the workers, each with its share of the iterations.
+    fn start(s: &'r mut Session<'a>, test: &'r str) -> Result<Self, Error> {
+        let (plan, started) = (s.plan, Instant::now());
+        s.reporter.emit(RunEvent::TestStarted {
+            test,
+            iterations: plan.iterations.get(),
+        })?;
+        let mut pool = Pool::new();
+        let iterations = plan.iterations.get();
+        let per = iterations / s.workers as u64;
+        let extra = iterations % s.workers as u64;
+        for w in 0..s.workers {
+            let request = RunRequest {
+                test: test.to_string(),
+                // Every worker gets the same name; the harness builds `portfolio` per worker.
+                strategy: plan.strategy.to_string(),
+                seed: derive_seed(s.seed, w as u64),
+                iterations: per + u64::from((w as u64) < extra),
+                bounds: plan.bounds(),
+                step_bound_is_bug: plan.step_bound_is_bug,
+                stop_on_first_bug: !plan.explore,
+                progress_ms: 100,
+                capture_from: None,
+                worker: w,
+                coverage: plan.coverage,
+                resume_after: None,
+            };
+            pool.spawn(Share::new(s, w, 0, request, None))?;
+        }
+        Ok(TestRun {
+            s,
+            test,
+            started,
+            pool,
+            arrivals: Arrivals::default(),
+        })
+    }
+
+    /// Stops the work shares for `reason` (the capture re-runs are let finish).
+    fn stop(&mut self, reason: StopReason) -> Result<(), Error> {
+        let capturing = self.pool.capturing();
+        self.s
+            .reporter
+            .emit(RunEvent::Stopping { reason, capturing })?;
+        self.pool.kill_all(false);
+        Ok(())
+    }
+
+    /// Handles the workers' messages until every share has ended.
+    fn drive(&mut self) -> Result<(), Error> {
+        let deadline = self
+            .s
+            .plan
+            .timeout
+            .and_then(|t| self.s.started.checked_add(t));
+        while !self.pool.all_ended() {
+            // Stopping early spares the capture re-runs: each is the only way to a found crash's
+            // or hang's trace, and it is bounded (it re-runs one share up to that iteration,
+            // under the iteration watchdog). A second Ctrl-C still quits at once.
+            if signals::stop_requested() && !self.s.interrupted {
+                self.s.interrupted = true;
+                self.stop(StopReason::Interrupted)?;
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) && !self.s.timed_out {
+                self.s.timed_out = true;
+                self.stop(StopReason::TimedOut)?;
+            }
+            let ev = match self.pool.events().recv_timeout(Duration::from_millis(100)) {
+                Ok(ev) => ev,
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => continue,
+                Err(_) => break,
+            };
+            match ev {
+                PoolEvent::Msg(slot, WorkerMessage::Event { event }) => self.event(slot, event)?,
+                PoolEvent::Msg(slot, WorkerMessage::Done { result }) => {
+                    self.pool.share_mut(slot).reported(result);
+                }
+                PoolEvent::Msg(_, WorkerMessage::Error { message }) => {
+                    self.pool.kill_all(true);
+                    return Err(Error::BadInput(message));
+                }
+                PoolEvent::Msg(
+                    slot,
+                    WorkerMessage::Hang {
+                        iteration,
+                        elapsed_ms,
+                    },
+                ) => self.hang(slot, iteration, elapsed_ms),
+                PoolEvent::Closed(slot) => {
+                    closed(self.s, &mut self.pool, &mut self.arrivals, self.test, slot)?
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A worker's event: progress, a bug, or (for a capture re-run) its decisions.
+    fn event(&mut self, slot: usize, event: Event) -> Result<(), Error> {
+        match event {
+            Event::Progress { iterations, steps } => {
+                let sh = self.pool.share_mut(slot);
+                if !sh.is_capture() {
+                    sh.iterations = iterations;
+                    sh.steps = steps;
+                    self.pool.stop_past(self.arrivals.first_at());
+                    let total: u64 = self
+                        .pool
+                        .shares()
+                        .filter(|x| !x.is_capture())
+                        .map(|x| x.iterations)
+                        .sum();
+                    self.s
+                        .reporter
+                        .emit(RunEvent::Progress { iterations: total })?;
+                }
+            }
+            Event::Bug { trace } => {
+                // A capture re-run's bugs were reported by the share it re-runs.
+                if !self.pool.share(slot).is_capture() {
+                    let (s, pool, test) = (&mut *self.s, &mut self.pool, self.test);
+                    self.arrivals.arrived(s, pool, test, slot, *trace)?;
+                }
+            }
+            Event::IterationStart { .. } => {
+                if let Some(c) = self.pool.share_mut(slot).capture_mut() {
+                    c.decisions.clear();
+                }
+            }
+            Event::Decision { decision } => {
+                if let Some(c) = self.pool.share_mut(slot).capture_mut() {
+                    if let Ok(d) = coyote_core::trace::decode_decisions(&decision) {
+                        c.decisions.extend(d);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The worker's watchdog says an iteration hangs; the worker exits next (see `closed`).
+    fn hang(&mut self, slot: usize, iteration: u64, elapsed_ms: u64) {
+        if let Some(c) = self.pool.share_mut(slot).capture_mut() {
+            c.message = format!("{} (reproduced in a fresh worker)", c.message);
+            return;
+        }
+        let message = format!(
+            "iteration {iteration} ran for {:.1}s without finishing (--iteration-timeout {}s): it spins without reaching a scheduling point, or blocks on something coyote does not control (a real sleep, a std lock, a thread join)",
+            elapsed_ms as f64 / 1000.0,
+            self.s.plan.iteration_timeout.as_secs_f64()
+        );
+        self.pool
+            .share_mut(slot)
+            .hung(Capture::new(BugKind::Hang, message, iteration));
+    }
+}

@@ -10,7 +10,8 @@
 //! iteration 0, as in coyote).
 //!
 //! Prints one markdown table (program | strategy | found/N | median iterations | wall ms) and
-//! writes it to `RESULTS.md` next to this crate's manifest (or `--out PATH`; `--out -` writes
+//! writes it to `RESULTS.md` next to this crate's manifest, above the file's kept history of
+//! earlier runs (see `history.rs`), or to `--out PATH` (`--out -` writes
 //! nothing). The median is over the seeds that found the bug; wall ms is the total for all seeds.
 //!
 //! ```text
@@ -23,6 +24,7 @@
 //! portfolio's rotation.
 
 mod args;
+mod history;
 mod shuttle_ports;
 
 use args::Args;
@@ -312,7 +314,7 @@ fn main() {
     let report = render(&args, &programs, &rows, &skipped, started.elapsed());
     println!("{report}");
     if let Some(out) = &args.out {
-        if let Err(e) = std::fs::write(out, &report) {
+        if let Err(e) = history::write_keeping_history(out, &report) {
             eprintln!("could not write {}: {e}", out.display());
             std::process::exit(1);
         }

@@ -8,7 +8,8 @@
 //! 4. the production-mode wrapper cost: the program on coyote-harness's APIs vs raw tokio, on a
 //!    current-thread and a multi-thread runtime.
 //!
-//! The summary table is printed and written to `bench/RESULTS.md`.
+//! The summary table is printed and written to `bench/RESULTS.md`, above the file's kept
+//! history of earlier measurements (see `history.rs`).
 //!
 //! Options: `--secs S` (measurement budget per controlled system, default 3), `--samples K`
 //! (default 3), `--no-write` (do not write RESULTS.md), `--skip-prod`.
@@ -18,6 +19,7 @@
 //! `--only shuttle N`.
 
 mod args;
+mod history;
 mod measure;
 mod programs;
 
@@ -591,7 +593,7 @@ fn main() {
     print!("{t}");
     if opts.write {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("RESULTS.md");
-        match std::fs::write(&path, &t) {
+        match history::write_keeping_history(&path, &t) {
             Ok(()) => eprintln!("\nwritten to {}", path.display()),
             Err(e) => eprintln!("\ncould not write {}: {e}", path.display()),
         }

@@ -25,18 +25,26 @@ endif
 
 test: lint doc unit
 
+# $(call verdict,CODE,MEANING,COMMAND): runs COMMAND, whose exit code is its verdict, prints the
+# verdict, and fails the recipe unless the code is CODE.
+define verdict
+	@echo '$$ $(3)'; $(3); code=$$?; \
+	if [ $$code -eq $(1) ]; then echo "exit $$code: $(2) (expected)"; \
+	else echo "exit $$code, but the demo expects $(1): $(2)" >&2; exit 1; fi
+endef
+
 demo: build
 	@echo "== coyote list: the tests the shared-entry sample exports"
-	./target/debug/coyote list target/debug/libshared_entry.so
+	$(call verdict,0,tests listed,./target/debug/coyote list target/debug/libshared_entry.so)
 	@echo
-	@echo "== coyote test: explore the buggy test (exit 1 = bug found)"
-	-./target/debug/coyote test target/debug/libshared_entry.so --test shared_entry --seed 7 -o coyote-out/demo
+	@echo "== coyote test: explore the buggy test"
+	$(call verdict,1,bug found,./target/debug/coyote test target/debug/libshared_entry.so --test shared_entry --seed 7 -o coyote-out/demo)
 	@echo
-	@echo "== coyote replay: reproduce it step by step (exit 1 = reproduced)"
-	-./target/debug/coyote replay coyote-out/demo/shared_entry-1.trace
+	@echo "== coyote replay: reproduce it step by step"
+	$(call verdict,1,the recorded failure reproduced,./target/debug/coyote replay coyote-out/demo/shared_entry-1.trace)
 	@echo
-	@echo "== the fixed variant passes 10,000 iterations (exit 0)"
-	./target/debug/coyote test target/debug/libshared_entry.so --test shared_entry_fixed -i 10000 --seed 7 -o coyote-out/demo-fixed
+	@echo "== the fixed variant passes 10,000 iterations"
+	$(call verdict,0,no bug found,./target/debug/coyote test target/debug/libshared_entry.so --test shared_entry_fixed -i 10000 --seed 7 -o coyote-out/demo-fixed)
 
 bench:
 	$(CARGO) run --release --manifest-path bench/Cargo.toml

@@ -10,7 +10,8 @@
 //! iteration 0, as in coyote).
 //!
 //! Prints one markdown table (program | strategy | found/N | median iterations | wall ms) and
-//! writes it to `RESULTS.md` next to this crate's manifest (or `--out PATH`; `--out -` writes
+//! writes it to `RESULTS.md` next to this crate's manifest, above the file's kept history of
+//! earlier runs (see `history.rs`), or to `--out PATH` (`--out -` writes
 //! nothing). The median is over the seeds that found the bug; wall ms is the total for all seeds.
 //!
 //! ```text
@@ -22,12 +23,14 @@
 //! (`program,strategy,seed,first_bug`, empty when not found), for analyses such as choosing the
 //! portfolio's rotation.
 
+mod args;
+mod history;
 mod shuttle_ports;
 
+use args::Args;
 use coyote_core::strategy::StrategySpec;
 use std::fmt::Write as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -41,81 +44,6 @@ const SHUTTLE_SCHEDULERS: &[&str] = &["shuttle-random", "shuttle-pct:3"];
 /// Scheduling steps per iteration for both tools (coyote's default bound; shuttle continues with
 /// the next iteration when it is hit, as coyote does).
 const MAX_STEPS: u32 = 10_000;
-
-struct Args {
-    programs: Option<Vec<String>>,
-    strategies: Option<Vec<String>>,
-    seeds: u64,
-    iterations: u64,
-    out: Option<PathBuf>,
-    raw: Option<PathBuf>,
-}
-
-fn usage() -> ! {
-    eprintln!(
-        "usage: bench-bugs [--programs a,b] [--seeds N] [--iterations N] [--strategies s,t] [--out PATH|-] [--raw CSV]\n\
-         programs: {}\n\
-         strategies: {}, {}",
-        sctbench::PROGRAMS
-            .iter()
-            .map(|p| p.name)
-            .collect::<Vec<_>>()
-            .join(","),
-        OUR_STRATEGIES.join(","),
-        SHUTTLE_SCHEDULERS.join(",")
-    );
-    std::process::exit(2)
-}
-
-fn parse_args() -> Args {
-    let mut args = Args {
-        programs: None,
-        strategies: None,
-        seeds: 20,
-        iterations: 10_000,
-        out: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("RESULTS.md")),
-        raw: None,
-    };
-    let mut it = std::env::args().skip(1);
-    let list = |s: String| {
-        s.split(',')
-            .map(|x| x.trim().to_string())
-            .filter(|x| !x.is_empty())
-            .collect()
-    };
-    while let Some(a) = it.next() {
-        let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) => (f.to_string(), Some(v.to_string())),
-            None => (a.clone(), None),
-        };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| it.next())
-                .unwrap_or_else(|| usage())
-        };
-        match flag.as_str() {
-            "--programs" => args.programs = Some(list(value())),
-            "--strategies" => args.strategies = Some(list(value())),
-            "--seeds" => args.seeds = value().parse().unwrap_or_else(|_| usage()),
-            "--iterations" => args.iterations = value().parse().unwrap_or_else(|_| usage()),
-            "--out" => {
-                let v = value();
-                args.out = (v != "-").then(|| PathBuf::from(v));
-            }
-            "--raw" => args.raw = Some(PathBuf::from(value())),
-            "-h" | "--help" => usage(),
-            _ => {
-                eprintln!("unknown argument '{a}'");
-                usage()
-            }
-        }
-    }
-    if args.seeds == 0 {
-        usage()
-    }
-    args
-}
 
 /// One row of the table.
 struct Row {
@@ -276,7 +204,7 @@ fn run_shuttle(body: fn(), scheduler: &str, seed: u64, iterations: u64) -> Optio
 }
 
 fn main() {
-    let args = parse_args();
+    let args = args::parse();
     // Bugs are the point here: keep their panic messages (and coyote's trace logs) off stderr.
     if std::env::var_os("BENCH_BUGS_LOUD").is_none() {
         std::panic::set_hook(Box::new(|_| {}));
@@ -287,10 +215,8 @@ fn main() {
         Some(names) => names
             .iter()
             .map(|n| {
-                sctbench::program(n).unwrap_or_else(|| {
-                    eprintln!("unknown program '{n}'");
-                    usage()
-                })
+                sctbench::program(n)
+                    .unwrap_or_else(|| args::invalid(&format!("unknown program '{n}'")))
             })
             .collect(),
     };
@@ -324,8 +250,7 @@ fn main() {
         .filter(|s| wanted(s))
         .collect();
     if args.strategies.is_some() && !skipped.is_empty() {
-        eprintln!("unknown strategy: {}", skipped.join(", "));
-        usage()
+        args::invalid(&format!("unknown strategy: {}", skipped.join(", ")))
     }
 
     let started = Instant::now();
@@ -389,7 +314,7 @@ fn main() {
     let report = render(&args, &programs, &rows, &skipped, started.elapsed());
     println!("{report}");
     if let Some(out) = &args.out {
-        if let Err(e) = std::fs::write(out, &report) {
+        if let Err(e) = history::write_keeping_history(out, &report) {
             eprintln!("could not write {}: {e}", out.display());
             std::process::exit(1);
         }

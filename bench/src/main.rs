@@ -8,7 +8,8 @@
 //! 4. the production-mode wrapper cost: the program on coyote-harness's APIs vs raw tokio, on a
 //!    current-thread and a multi-thread runtime.
 //!
-//! The summary table is printed and written to `bench/RESULTS.md`.
+//! The summary table is printed and written to `bench/RESULTS.md`, above the file's kept
+//! history of earlier measurements (see `history.rs`).
 //!
 //! Options: `--secs S` (measurement budget per controlled system, default 3), `--samples K`
 //! (default 3), `--no-write` (do not write RESULTS.md), `--skip-prod`.
@@ -17,6 +18,8 @@
 //! `valgrind --tool=callgrind`): `--only coyote-abi N`, `--only coyote-check N`,
 //! `--only shuttle N`.
 
+mod args;
+mod history;
 mod measure;
 mod programs;
 
@@ -36,50 +39,6 @@ coyote_harness::export_tests!(bench_program);
 
 const SEED: u64 = 1;
 
-struct Opts {
-    only: Option<(String, u64)>,
-    secs: f64,
-    samples: usize,
-    write: bool,
-    prod: bool,
-}
-
-fn parse_args() -> Opts {
-    let mut o = Opts {
-        only: None,
-        secs: 3.0,
-        samples: 3,
-        write: true,
-        prod: true,
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--secs" => o.secs = args.next().and_then(|v| v.parse().ok()).expect("--secs <f64>"),
-            "--samples" => {
-                o.samples = args
-                    .next()
-                    .and_then(|v| v.parse().ok())
-                    .filter(|&k: &usize| k > 0)
-                    .expect("--samples <n>")
-            }
-            "--no-write" => o.write = false,
-            "--skip-prod" => o.prod = false,
-            "--only" => {
-                let what = args.next().expect("--only <coyote-abi|coyote-check|shuttle> <N>");
-                let n = args.next().and_then(|v| v.parse().ok()).expect("--only <what> <N>");
-                o.only = Some((what, n));
-            }
-            "-h" | "--help" => {
-                println!("coyote-bench [--secs S] [--samples K] [--no-write] [--skip-prod] [--only coyote-abi|coyote-check|shuttle N]");
-                std::process::exit(0);
-            }
-            other => panic!("unknown argument {other}"),
-        }
-    }
-    o
-}
-
 // ----- coyote through the C ABI -----
 
 #[derive(Default)]
@@ -93,7 +52,11 @@ unsafe extern "C" fn on_event(ctx: *mut c_void, json: *const c_char, _len: usize
     // is a NUL-terminated string valid for this callback.
     let (events, text) = unsafe { (&mut *(ctx as *mut Events), CStr::from_ptr(json)) };
     events.events += 1;
-    if text.to_bytes().windows(13).any(|w| w == b"\"event\":\"bug\"") {
+    if text
+        .to_bytes()
+        .windows(13)
+        .any(|w| w == b"\"event\":\"bug\"")
+    {
         events.bugs += 1;
     }
 }
@@ -134,7 +97,10 @@ fn coyote_abi(iterations: u64) -> Option<u64> {
     let result: coyote_core::abi::RunResult =
         serde_json::from_str(&json).unwrap_or_else(|e| panic!("bad RunResult {json}: {e}"));
     assert!(result.error.is_none(), "coyote_run failed: {json}");
-    assert_eq!(result.bugs, 0, "the benchmark program must be correct: {json}");
+    assert_eq!(
+        result.bugs, 0,
+        "the benchmark program must be correct: {json}"
+    );
     assert_eq!(events.bugs, 0, "a bug event was streamed");
     assert_eq!(result.iterations, iterations, "{json}");
     assert_eq!(result.step_bound_hits, 0, "{json}");
@@ -233,11 +199,19 @@ impl Measured {
         )
     }
     fn ns_per_step(&self) -> Option<f64> {
-        let v: Vec<f64> = self.samples.iter().filter_map(Sample::ns_per_step).collect();
+        let v: Vec<f64> = self
+            .samples
+            .iter()
+            .filter_map(Sample::ns_per_step)
+            .collect();
         (!v.is_empty()).then(|| median(v))
     }
     fn steps_per_iter(&self) -> Option<f64> {
-        let v: Vec<f64> = self.samples.iter().filter_map(Sample::steps_per_iter).collect();
+        let v: Vec<f64> = self
+            .samples
+            .iter()
+            .filter_map(Sample::steps_per_iter)
+            .collect();
         (!v.is_empty()).then(|| median(v))
     }
     fn total_iters(&self) -> u64 {
@@ -285,17 +259,17 @@ fn loadavg() -> String {
 }
 
 fn main() {
-    let opts = parse_args();
-    if let Some((what, n)) = &opts.only {
-        let f: fn(u64) -> Option<u64> = match what.as_str() {
-            "coyote-abi" => coyote_abi,
-            "coyote-check" => coyote_check,
-            "shuttle" => shuttle_counted,
-            other => panic!("unknown --only target {other}"),
+    let opts = args::parse();
+    if let Some((what, n)) = opts.only {
+        let f: fn(u64) -> Option<u64> = match what {
+            args::Only::CoyoteAbi => coyote_abi,
+            args::Only::CoyoteCheck => coyote_check,
+            args::Only::Shuttle => shuttle_counted,
         };
-        let s = time(*n, f);
+        let s = time(n, f);
         println!(
-            "{what}: {} iterations in {:.3} s: {} it/s, {} decisions, {:.1} ns/decision",
+            "{}: {} iterations in {:.3} s: {} it/s, {} decisions, {:.1} ns/decision",
+            what.name(),
             s.iters,
             s.wall.as_secs_f64(),
             fmt_rate(s.per_sec()),
@@ -394,7 +368,9 @@ fn main() {
                 p.wrapper
                     .samples
                     .push(time(n_w, |n| prod_runs(&rt, bench_program, n)));
-                p.raw.samples.push(time(n_r, |n| prod_runs(&rt, tokio_program, n)));
+                p.raw
+                    .samples
+                    .push(time(n_r, |n| prod_runs(&rt, tokio_program, n)));
                 p.selfwake
                     .samples
                     .push(time(n_s, |n| prod_runs(&rt, tokio_selfwake_program, n)));
@@ -412,11 +388,37 @@ fn main() {
 
     // ----- summary -----
     let mut t = String::new();
-    let commit = sh("git", &["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "--short", "HEAD"])
-        .unwrap_or_else(|| "?".into());
-    let dirty = sh("git", &["-C", env!("CARGO_MANIFEST_DIR"), "status", "--porcelain", "--", "../coyote-harness", "../coyote-core"])
-        .map(|s| if s.is_empty() { "" } else { " (harness/core modified)" })
-        .unwrap_or("");
+    let commit = sh(
+        "git",
+        &[
+            "-C",
+            env!("CARGO_MANIFEST_DIR"),
+            "rev-parse",
+            "--short",
+            "HEAD",
+        ],
+    )
+    .unwrap_or_else(|| "?".into());
+    let dirty = sh(
+        "git",
+        &[
+            "-C",
+            env!("CARGO_MANIFEST_DIR"),
+            "status",
+            "--porcelain",
+            "--",
+            "../coyote-harness",
+            "../coyote-core",
+        ],
+    )
+    .map(|s| {
+        if s.is_empty() {
+            ""
+        } else {
+            " (harness/core modified)"
+        }
+    })
+    .unwrap_or("");
     let _ = writeln!(t, "# coyote-rs benchmark results\n");
     let _ = writeln!(
         t,
@@ -464,7 +466,13 @@ fn main() {
         coyote_steps_per_iter,
         abi.ns_per_step().unwrap_or(f64::NAN),
     );
-    row(&mut t, "coyote `check`", &chk, coyote_steps_per_iter, check_ns_per_step);
+    row(
+        &mut t,
+        "coyote `check`",
+        &chk,
+        coyote_steps_per_iter,
+        check_ns_per_step,
+    );
     row(
         &mut t,
         "shuttle `check_random`",
@@ -505,7 +513,10 @@ fn main() {
     );
 
     if !prods.is_empty() {
-        let _ = writeln!(t, "## Production-mode wrapper cost (no controlled executor)\n");
+        let _ = writeln!(
+            t,
+            "## Production-mode wrapper cost (no controlled executor)\n"
+        );
         let _ = writeln!(
             t,
             "| tokio runtime | coyote-harness APIs ns/run | raw tokio ns/run | overhead vs raw tokio | raw tokio, self-waking yield ns/run | overhead vs that |"
@@ -515,7 +526,11 @@ fn main() {
         for p in &prods {
             rows.push((
                 format!("{} (wall)", p.name),
-                [p.wrapper.ns_per_iter(), p.raw.ns_per_iter(), p.selfwake.ns_per_iter()],
+                [
+                    p.wrapper.ns_per_iter(),
+                    p.raw.ns_per_iter(),
+                    p.selfwake.ns_per_iter(),
+                ],
             ));
             if p.name == "current_thread" {
                 // Everything runs on the calling thread: its CPU time is robust to other load.
@@ -546,7 +561,12 @@ fn main() {
         }
         for p in &prods {
             let spread = |m: &Measured| {
-                let (lo, hi) = range(&m.samples.iter().map(Sample::ns_per_iter).collect::<Vec<_>>());
+                let (lo, hi) = range(
+                    &m.samples
+                        .iter()
+                        .map(Sample::ns_per_iter)
+                        .collect::<Vec<_>>(),
+                );
                 format!("{lo:.0}..{hi:.0}")
             };
             let _ = writeln!(
@@ -573,7 +593,7 @@ fn main() {
     print!("{t}");
     if opts.write {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("RESULTS.md");
-        match std::fs::write(&path, &t) {
+        match history::write_keeping_history(&path, &t) {
             Ok(()) => eprintln!("\nwritten to {}", path.display()),
             Err(e) => eprintln!("\ncould not write {}: {e}", path.display()),
         }

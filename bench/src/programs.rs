@@ -108,7 +108,8 @@ impl<S: shuttle::scheduler::Scheduler> shuttle::scheduler::Scheduler for Countin
         is_yielding: bool,
     ) -> Option<shuttle::scheduler::TaskId> {
         self.decisions.fetch_add(1, Ordering::Relaxed);
-        self.inner.next_task(runnable_tasks, current_task, is_yielding)
+        self.inner
+            .next_task(runnable_tasks, current_task, is_yielding)
     }
 
     fn next_u64(&mut self) -> u64 {

@@ -2,6 +2,13 @@
 //!
 //! Invariant: the sequence is a pure function of the seed on every platform, so a strategy that
 //! draws only from it is deterministic from its seed.
+//!
+//! Why it is ours rather than a crate's: its sequence is part of the trace contract. A trace
+//! records the strategy and seed that found a bug, `--seed` promises the same bugs on every run,
+//! and the portfolio derives its members' seeds with [`derive_seed`]; all of that holds only while
+//! `Rng::new(seed)` yields the same numbers in every release. Changing the algorithm, the seeding,
+//! or how [`Rng::below`] and [`Rng::coin`] map bits to values changes which schedules a seed
+//! names, so it is a breaking change to the trace format, not a refactoring.
 
 /// One SplitMix64 step: a good 64-bit mixer, used to derive seeds.
 #[inline]

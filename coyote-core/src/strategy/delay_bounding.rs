@@ -20,7 +20,7 @@
 //! * all draws come from one generator seeded by the seed; declared choices are uniform.
 
 use super::length::Length;
-use super::{IterationEnd, OpId, SchedulingPoint, Strategy};
+use super::{DataSource, IterationEnd, OpId, SchedulingPoint, Strategy};
 use crate::rng::Rng;
 
 /// Round-robin scheduling with at most `d` random delays per iteration.
@@ -80,12 +80,8 @@ impl Strategy for DelayBounding {
         Some(op)
     }
 
-    fn next_bool(&mut self, _step: u32) -> Option<bool> {
-        Some(self.rng.coin())
-    }
-
-    fn next_int(&mut self, bound: u64, _step: u32) -> Option<u64> {
-        Some(self.rng.below(bound.max(1)))
+    fn data_source(&mut self) -> Option<&mut dyn DataSource> {
+        Some(&mut self.rng)
     }
 
     fn end_iteration(&mut self, _end: &IterationEnd) {

@@ -26,7 +26,7 @@
 //! [`Bounds::max_steps`]: super::Bounds::max_steps
 //! [`Bounds::max_fair_steps`]: super::Bounds::max_fair_steps
 
-use super::{IterationEnd, OpId, Pct, SchedulingPoint, Strategy};
+use super::{DataSource, IterationEnd, OpId, Pct, SchedulingPoint, Strategy};
 use crate::rng::{derive_seed, Rng};
 
 /// PCT for the first `prefix` steps of each iteration, uniform random after.
@@ -70,12 +70,8 @@ impl Strategy for FairPct {
         }
     }
 
-    fn next_bool(&mut self, step: u32) -> Option<bool> {
-        self.pct.next_bool(step)
-    }
-
-    fn next_int(&mut self, bound: u64, step: u32) -> Option<u64> {
-        self.pct.next_int(bound, step)
+    fn data_source(&mut self) -> Option<&mut dyn DataSource> {
+        self.pct.data_source()
     }
 
     fn end_iteration(&mut self, end: &IterationEnd) {

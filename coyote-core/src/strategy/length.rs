@@ -10,9 +10,8 @@
 //! blocks (few decisions once the others are done). So a length borrowed from another portfolio
 //! member ([`Length::observe`]) only stands in for the guess until the strategy's own first
 //! iteration ends; after that it draws over its own longest iteration. Borrowing a random walk's
-//! length put delays and change points past the end of the strategy's own iterations: on
-//! SCTBench's `bluetooth_driver` the portfolio's median went from 13 iterations to 12 when each
-//! member kept its own length, and its mean from 18.7 to 17.1 (200 seeds).
+//! length put delays and change points past the end of the strategy's own iterations, and the
+//! portfolio found bugs later (measured on SCTBench: `docs/portfolio.md`).
 //!
 //! Invariants: the count restarts at every iteration and counts every decision of it; the
 //! expected length is the longest of the strategy's own iterations once one has ended, else the

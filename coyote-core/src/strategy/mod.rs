@@ -13,10 +13,17 @@
 //!
 //! * [`RandomWalk`] (`random`), [`Pct`] (`pct[:depth]`), [`FairPct`] (`fair-pct[:depth]`),
 //!   [`Probabilistic`] (`probabilistic[:n]`), [`DelayBounding`] (`delay-bounding[:delays]`),
-//!   [`QLearning`] (`rl`), [`Pos`] (`pos`), [`Dfs`] (`dfs[:depth]`), and the default [`Portfolio`]
-//!   (`portfolio`), which rotates through most of the others;
+//!   [`IterativeDelayBounding`] (`idb[:delays]`), [`QLearning`] (`rl`), [`Pos`] (`pos`),
+//!   [`Dfs`] (`dfs[:depth]`), and the default [`Portfolio`] (`portfolio`), which runs two
+//!   deterministic probes and then rotates through `pct`, `fair-pct`, `delay-bounding` and `pos`;
 //! * [`Replay`] follows a recorded trace.
+//!
+//! A strategy answers declared choices from a [`DataSource`] (the random strategies: their
+//! generator, the one their scheduling draws come from) or from its own search state (`dfs`,
+//! `idb`, replay, the portfolio's probes). How to choose a strategy, and the measurements behind
+//! the portfolio, are in `docs/strategies.md` and `docs/portfolio.md`.
 
+mod data;
 mod delay_bounding;
 mod dfs;
 mod fair_pct;
@@ -32,6 +39,7 @@ mod rl;
 mod round_robin;
 mod spec;
 
+pub use data::DataSource;
 pub use delay_bounding::DelayBounding;
 pub use dfs::Dfs;
 pub use fair_pct::FairPct;
@@ -119,11 +127,27 @@ pub trait Strategy: Send {
     /// Chooses which enabled operation runs next; `None` stops the iteration (replay divergence).
     fn next_operation(&mut self, point: &SchedulingPoint<'_>) -> Option<OpId>;
 
-    /// Chooses a declared boolean; `None` stops the iteration.
-    fn next_bool(&mut self, step: u32) -> Option<bool>;
+    /// The source this strategy answers declared choices from, if it draws them from one (see
+    /// [`DataSource`]). A strategy either names its source here or overrides
+    /// [`Strategy::next_bool`] and [`Strategy::next_int`]; one that does neither stops every
+    /// iteration at its first declared choice.
+    fn data_source(&mut self) -> Option<&mut dyn DataSource> {
+        None
+    }
 
-    /// Chooses a declared integer below `bound` (`bound >= 1`); `None` stops the iteration.
-    fn next_int(&mut self, bound: u64, step: u32) -> Option<u64>;
+    /// Chooses a declared boolean; `None` stops the iteration. By default, the answer of
+    /// [`Strategy::data_source`].
+    fn next_bool(&mut self, step: u32) -> Option<bool> {
+        let _ = step;
+        self.data_source().map(|data| data.next_bool())
+    }
+
+    /// Chooses a declared integer below `bound` (`bound >= 1`); `None` stops the iteration. By
+    /// default, the answer of [`Strategy::data_source`].
+    fn next_int(&mut self, bound: u64, step: u32) -> Option<u64> {
+        let _ = step;
+        self.data_source().map(|data| data.next_int(bound))
+    }
 
     /// Told when an iteration ends.
     fn end_iteration(&mut self, end: &IterationEnd);
@@ -245,5 +269,29 @@ pub(crate) mod testing {
             }
         }
         count
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_strategy_answers_declared_choices() {
+        // A strategy that neither names a data source nor answers itself would stop every
+        // iteration at its first `random::bool()`.
+        for name in StrategySpec::ALL_NAMES {
+            let spec: StrategySpec = name.split('[').next().unwrap().parse().unwrap();
+            for worker in [0, 1, 2] {
+                let mut s = spec.build_for_worker(3, worker, Bounds::default());
+                for _ in 0..4 {
+                    assert!(s.begin_iteration(), "{name}");
+                    assert!(s.next_bool(0).is_some(), "{name}: no boolean");
+                    let v = s.next_int(5, 1);
+                    assert!(v.is_some_and(|v| v < 5), "{name}: {v:?}");
+                    s.end_iteration(&IterationEnd::default());
+                }
+            }
+        }
     }
 }

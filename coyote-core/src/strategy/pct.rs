@@ -11,8 +11,8 @@
 //! Length is counted in *decisions* (see `length.rs`): the scheduling points where this strategy
 //! was asked (two or more operations enabled), not every step. Stretches where only one
 //! operation can run cannot hold a useful change point (the paper's "sequential execution"
-//! remark), so drawing over them only dilutes the points that matter: on SCTBench's
-//! `stringbuffer` `pct:5` went from a median of 20 iterations to 3 (100 seeds).
+//! remark), so drawing over them only dilutes the points that matter (the measured effect is in
+//! `docs/strategies.md`).
 //!
 //! The expected length `k` is learned: the most decisions any of its own iterations so far made
 //! (Coyote learns its step bound the same way); in a portfolio, before its first turn ends, the
@@ -29,7 +29,7 @@
 //!   moves one operation to the end of it.
 
 use super::length::Length;
-use super::{IterationEnd, OpId, SchedulingPoint, Strategy};
+use super::{DataSource, IterationEnd, OpId, SchedulingPoint, Strategy};
 use crate::rng::Rng;
 
 /// Probabilistic concurrency testing with `depth - 1` priority change points.
@@ -119,12 +119,8 @@ impl Strategy for Pct {
         Some(self.priorities[at])
     }
 
-    fn next_bool(&mut self, _step: u32) -> Option<bool> {
-        Some(self.rng.coin())
-    }
-
-    fn next_int(&mut self, bound: u64, _step: u32) -> Option<u64> {
-        Some(self.rng.below(bound.max(1)))
+    fn data_source(&mut self) -> Option<&mut dyn DataSource> {
+        Some(&mut self.rng)
     }
 
     fn end_iteration(&mut self, _end: &IterationEnd) {

@@ -21,16 +21,14 @@
 //! | 7        | `pos`              | third turn of position 3's member                            |
 //!
 //! So per round of 8 iterations PCT gets 3 turns, partial-order sampling 3 and delay bounding 2.
-//! The rotation was chosen from measured first bugs on SCTBench: candidates run as the real
-//! portfolio at 200 seeds (`bench-bugs --raw`), scored by `bench-bugs/meet.py` (the expected
-//! number of programs whose 20-seed median meets shuttle's best) and checked on `twostage_100`
-//! and `reorder_20` at 100 seeds. Replacing the random walks (`probabilistic:1` and `:2`) and
-//! the second `pct:5` turn with `pos` took that score from 16.2 to 16.5 of 18 and `twostage_100`
-//! from a median of 1429 iterations (99 of 100 seeds) to 737 (all). `pos` at position 0 scored
-//! 15.2: PCT's first turn there is what finds `twostage` and `stringbuffer` early. Dropped:
-//! `random` and the `probabilistic` walks (`pos` finds what they found, sooner), `pct:3`, `pct:4`
-//! and `pct:10` (`pct:5` finds as much, sooner), and `rl` (dominated on SCTBench; it also costs a
-//! state hash at every point). Worker `w` starts at position `w mod 8`, then `w + 1`, `w + 2`,
+//! The rotation was chosen from measured first bugs on SCTBench: candidates were run as the real
+//! portfolio (`bench-bugs --raw`) and scored by `bench-bugs/meet.py`; the candidates, their
+//! scores and the runs are in `docs/portfolio.md` and `bench-bugs/RESULTS.md`. `pos` does not
+//! lead the rotation because PCT's first turn, over the length the round robin taught, is what
+//! finds `twostage` and `stringbuffer` early. Left out: `random` and the `probabilistic` walks
+//! (`pos` finds what they found, sooner), `pct:3`, `pct:4` and `pct:10` (`pct:5` finds as much,
+//! sooner), and `rl` (dominated on SCTBench; it also costs a state hash at every point). Worker
+//! `w` starts at position `w mod 8`, then `w + 1`, `w + 2`,
 //! ... (mod 8), one iteration each: every member gets a turn within 8 iterations on every worker,
 //! and `W <= 8` workers start at `W` different positions.
 //!

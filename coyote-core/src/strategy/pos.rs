@@ -18,7 +18,7 @@
 //! priority table is indexed by [`OpId`], grows only when an iteration has more operations than
 //! any before it, and is zeroed (every priority to be drawn) at the start of each iteration.
 
-use super::{Access, IterationEnd, OpId, SchedulingPoint, Strategy};
+use super::{Access, DataSource, IterationEnd, OpId, SchedulingPoint, Strategy};
 use crate::rng::Rng;
 
 /// Partial-order sampling. See the module docs.
@@ -80,12 +80,8 @@ impl Strategy for Pos {
         Some(chosen)
     }
 
-    fn next_bool(&mut self, _step: u32) -> Option<bool> {
-        Some(self.rng.coin())
-    }
-
-    fn next_int(&mut self, bound: u64, _step: u32) -> Option<u64> {
-        Some(self.rng.below(bound.max(1)))
+    fn data_source(&mut self) -> Option<&mut dyn DataSource> {
+        Some(&mut self.rng)
     }
 
     fn end_iteration(&mut self, _end: &IterationEnd) {}

@@ -17,7 +17,7 @@
 //!   strategy is fair ([`Strategy::is_fair`]) and may run to `--max-fair-steps`;
 //! * all draws come from one generator seeded by the seed.
 
-use super::{IterationEnd, OpId, SchedulingPoint, Strategy};
+use super::{DataSource, IterationEnd, OpId, SchedulingPoint, Strategy};
 use crate::rng::Rng;
 
 /// Keep running the current operation; switch with probability `1 / 2^n`.
@@ -64,12 +64,8 @@ impl Strategy for Probabilistic {
         }
     }
 
-    fn next_bool(&mut self, _step: u32) -> Option<bool> {
-        Some(self.rng.coin())
-    }
-
-    fn next_int(&mut self, bound: u64, _step: u32) -> Option<u64> {
-        Some(self.rng.below(bound.max(1)))
+    fn data_source(&mut self) -> Option<&mut dyn DataSource> {
+        Some(&mut self.rng)
     }
 
     fn end_iteration(&mut self, _end: &IterationEnd) {}

@@ -1,7 +1,12 @@
 //! `random`: at every scheduling point, a uniformly random enabled operation; every declared
-//! choice uniformly random. Simple, unbiased, and the baseline of every portfolio.
+//! choice uniformly random (its [`DataSource`] is its generator). Simple and unbiased: the
+//! baseline the other strategies are measured against (it is not a portfolio member; see
+//! `docs/portfolio.md`).
+//!
+//! Invariant: deterministic from the seed; scheduling draws and declared choices come from one
+//! generator, in the order the executor asks.
 
-use super::{IterationEnd, OpId, SchedulingPoint, Strategy};
+use super::{DataSource, IterationEnd, OpId, SchedulingPoint, Strategy};
 use crate::rng::Rng;
 
 /// The uniform random walk.
@@ -34,12 +39,8 @@ impl Strategy for RandomWalk {
         Some(point.enabled[i])
     }
 
-    fn next_bool(&mut self, _step: u32) -> Option<bool> {
-        Some(self.rng.coin())
-    }
-
-    fn next_int(&mut self, bound: u64, _step: u32) -> Option<u64> {
-        Some(self.rng.below(bound.max(1)))
+    fn data_source(&mut self) -> Option<&mut dyn DataSource> {
+        Some(&mut self.rng)
     }
 
     fn end_iteration(&mut self, _end: &IterationEnd) {}

@@ -27,7 +27,7 @@
 //! processes; only equality of states matters to learning, so that changes nothing but hash
 //! collisions.
 
-use super::{IterationEnd, OpId, SchedulingPoint, Strategy};
+use super::{DataSource, IterationEnd, OpId, SchedulingPoint, Strategy};
 use crate::rng::Rng;
 use std::collections::HashMap;
 
@@ -131,12 +131,8 @@ impl Strategy for QLearning {
         Some(action)
     }
 
-    fn next_bool(&mut self, _step: u32) -> Option<bool> {
-        Some(self.rng.coin())
-    }
-
-    fn next_int(&mut self, bound: u64, _step: u32) -> Option<u64> {
-        Some(self.rng.below(bound.max(1)))
+    fn data_source(&mut self) -> Option<&mut dyn DataSource> {
+        Some(&mut self.rng)
     }
 
     fn end_iteration(&mut self, _end: &IterationEnd) {

@@ -91,9 +91,7 @@ impl RoundRobin {
     /// length: the round robin's does; the sweep's does not, because its turns let one
     /// operation run several steps alone, which in programs like `twostage` takes a longer
     /// path than the round robin's, and drawing the first PCT turns over that dilutes their
-    /// change points (`twostage`'s portfolio median: 9 iterations when the sweep taught its
-    /// length, 3 when not, 200 seeds; with the earlier sweep whose turns grew without end, 14.5
-    /// and 4.5 at 20 seeds).
+    /// change points (measured on `twostage`: `docs/portfolio.md`).
     pub(crate) fn teaches_length(&self) -> bool {
         self.turns == Turns::One
     }

@@ -1,5 +1,5 @@
 //! Command-line arguments (clap), parsed once into the runner's typed plans. The options and
-//! their defaults are the contract in DESIGN.md.
+//! their defaults are the CLI reference of the README.
 //!
 //! Invariant: every value is parsed and checked by its clap value parser (a [`StrategySpec`],
 //! a non-zero count, a positive [`Duration`]), and the plans carry only checked values; a value

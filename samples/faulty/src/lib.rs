@@ -1,5 +1,5 @@
 //! Tests that misbehave in every way a tester must survive. Each entry point is one case of the
-//! reliability table in the README; `coyote test` must report each as a bug (or a clear error),
+//! reliability table in docs/crash-capture.md; `coyote test` must report each as a bug (or a clear error),
 //! keep a trace, and finish the run. These are not service code: they exist to break things.
 
 use coyote_harness::{random, sync::oneshot, task};

@@ -28,6 +28,9 @@ pub(crate) enum Command {
     Test(TestArgs),
     /// Replay a trace step by step, printing the log and the failure.
     Replay(ReplayArgs),
+    /// Write a self-contained HTML report of a run's output directory (summary, sequence
+    /// diagrams of the bugs, state machines by coverage, saturation).
+    Report(ReportArgs),
     /// Internal: a worker process (started by `coyote test`).
     #[command(name = "__worker", hide = true)]
     Worker,
@@ -135,6 +138,23 @@ pub(crate) struct TestArgs {
     /// uncontrolled bug; real sleeps are still reported. Recorded in traces.
     #[arg(long)]
     pub(crate) allow_real_clock: bool,
+    /// Also write report.html, a self-contained HTML report (implies --coverage).
+    #[arg(long)]
+    pub(crate) html: bool,
+    /// Stop a test after K iterations in a row found no new coverage (no new scheduling point,
+    /// actor state, event or transition, or monitor state); implies --coverage.
+    #[arg(long, value_name = "K", value_parser = at_least_one::<NonZeroU64>)]
+    pub(crate) until_saturated: Option<NonZeroU64>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ReportArgs {
+    /// The output directory of a `coyote test` run (with its report.json and traces).
+    #[arg(value_name = "OUT_DIR")]
+    pub(crate) dir: PathBuf,
+    /// Where to write the HTML file (default: OUT_DIR/report.html).
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -183,6 +203,8 @@ impl TestArgs {
             json: self.json,
             check_determinism: self.check_determinism,
             allow_real_clock: self.allow_real_clock,
+            until_saturated: self.until_saturated,
+            html: self.html,
         }
     }
 }
@@ -315,6 +337,20 @@ mod tests {
         assert_eq!(plan.iteration_timeout, Duration::from_secs(10));
         assert_eq!(plan.iterations.get(), 10_000);
         assert_eq!(plan.lib, LibSource::Path("l.so".into()));
+        assert!(!plan.html && plan.until_saturated.is_none() && !plan.counts_coverage());
+        let Command::Test(t) = parse(&["test", "l.so", "--until-saturated", "500", "--html"])
+            .unwrap()
+            .command
+        else {
+            panic!("a test command")
+        };
+        let plan = t.plan();
+        assert_eq!(plan.until_saturated.map(NonZeroU64::get), Some(500));
+        assert!(plan.html && plan.counts_coverage());
+        let Command::Report(r) = parse(&["report", "out"]).unwrap().command else {
+            panic!("a report command")
+        };
+        assert_eq!((r.dir, r.output), (PathBuf::from("out"), None));
     }
 
     #[test]
@@ -326,6 +362,10 @@ mod tests {
         assert_eq!(
             rejected(&["test", "l.so", "-j", "0"]),
             "--parallel must be at least 1"
+        );
+        assert_eq!(
+            rejected(&["test", "l.so", "--until-saturated", "0"]),
+            "--until-saturated must be at least 1"
         );
         assert_eq!(
             rejected(&["test", "l.so", "--max-steps", "0"]),

@@ -1,4 +1,4 @@
-//! The `coyote` command: `list`, `test`, `replay` (and the hidden `__worker`). A thin binary:
+//! The `coyote` command: `list`, `test`, `replay`, `report` (and the hidden `__worker`). A thin binary:
 //! it parses the arguments into the runner's typed plans (see `cli`) and calls
 //! [`coyote_runner`]; it also hosts the real-clock watch (see `clock`), which must live in the
 //! executable.
@@ -30,6 +30,12 @@ fn run(command: cli::Command) -> anyhow::Result<ExitCode> {
         cli::Command::List(args) => coyote_runner::list(&args.plan())?,
         cli::Command::Test(args) => coyote_runner::test(&args.plan(), host())?,
         cli::Command::Replay(args) => coyote_runner::replay(&args.plan(), host())?,
+        cli::Command::Report(args) => {
+            let out = args.output.unwrap_or_else(|| args.dir.join("report.html"));
+            coyote_runner::write_html_report(&args.dir, &out)?;
+            println!("coyote: wrote {}", out.display());
+            ExitCode::Ok
+        }
         cli::Command::Worker => {
             let status = coyote_runner::worker_main(host())?;
             std::process::exit(status)

@@ -127,6 +127,15 @@ pub struct RunRequest {
     /// Resume this request after a worker running it crashed or hung (see [`ResumeAfter`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resume_after: Option<ResumeAfter>,
+    /// Report coverage growth as [`Event::Novelty`] events (default: yes; see
+    /// [`crate::saturation`]).
+    #[serde(default = "yes")]
+    pub saturation: bool,
+    /// The heartbeat points at two counters, not one: the second, once not 0, asks the run to
+    /// stop after its current iteration and return its result as if its iterations were done
+    /// (`--until-saturated` stops the workers so).
+    #[serde(default)]
+    pub stop_word: bool,
 }
 
 /// Where a replacement worker resumes a request whose worker crashed or hung in iteration
@@ -180,6 +189,18 @@ pub enum Event {
     Decision {
         /// The decision, encoded as in traces (`t3`, `b1`, `i7`).
         decision: String,
+    },
+    /// What the iterations since the last such event found that this worker had not seen
+    /// before, sent right before a progress event when there is something (see
+    /// [`crate::saturation`]).
+    Novelty {
+        /// Coverage items ([`crate::saturation::item_key`]), each with the worker's count of
+        /// iterations run (1-based) when it was found.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        items: Vec<(u64, String)>,
+        /// New schedules, `(iteration, hash)` ([`crate::saturation::schedule_hash`]).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        schedules: Vec<(u64, u64)>,
     },
 }
 
@@ -293,6 +314,11 @@ mod tests {
         assert_eq!(r.progress_ms, 100);
         assert_eq!(r.capture_from, None);
         assert_eq!(r.worker, 0);
+        assert!(
+            r.saturation,
+            "coverage growth is reported unless turned off"
+        );
+        assert!(!r.stop_word);
     }
 
     #[test]

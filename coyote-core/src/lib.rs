@@ -8,6 +8,7 @@
 //! * [`abi`]: the C ABI between the CLI and a user's library (symbols, JSON requests and events).
 //! * [`report`]: the versioned `report.json` schema.
 //! * [`coverage`]: the versioned `coverage.json` schema.
+//! * [`saturation`]: coverage growth per iteration, merged across workers ("when to stop").
 //! * [`exit`]: the documented exit codes.
 //! * [`versioned`]: the one reader and writer of the versioned file formats.
 //!
@@ -21,6 +22,7 @@ pub mod exit;
 pub mod hash;
 pub mod report;
 pub mod rng;
+pub mod saturation;
 pub mod strategy;
 pub mod trace;
 pub mod versioned;

@@ -64,6 +64,9 @@ pub struct TestReport {
     /// Coverage summary, when asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coverage: Option<CoverageSummary>,
+    /// How coverage grew over the iterations, and whether it stopped growing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saturation: Option<crate::saturation::Saturation>,
 }
 
 /// Steps per iteration.
@@ -221,6 +224,7 @@ mod tests {
                     states: 4,
                     never_entered: vec!["Coordinator::Committed".into()],
                 }),
+                saturation: None,
             }],
         }
     }

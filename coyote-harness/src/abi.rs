@@ -94,6 +94,8 @@ pub unsafe fn run(
             capture_from: req.capture_from,
             resume_after: req.resume_after,
             coverage: req.coverage,
+            saturation: req.saturation,
+            until_saturated: None,
         };
         let mut emit = |event: coyote_core::abi::Event| {
             let json = serde_json::to_string(&event).expect("events serialise");
@@ -101,14 +103,20 @@ pub unsafe fn run(
             // SAFETY: forwarded contract; the string lives across the call.
             unsafe { callback(ctx, c.as_ptr(), c.as_bytes().len()) };
         };
-        // SAFETY: forwarded contract.
-        let heartbeat = unsafe { heartbeat.as_ref() };
+        // SAFETY: forwarded contract; with `stop_word` the caller's heartbeat is two counters.
+        let beat = unsafe { heartbeat.as_ref() }.map(|h| runner::Beat {
+            heartbeat: h,
+            stop: req
+                .stop_word
+                // SAFETY: as above: the second of the two counters.
+                .then(|| unsafe { &*heartbeat.add(1) }),
+        });
         Ok(runner::run(
             &test.make,
             strategy.as_mut(),
             &run_spec,
             &mut emit,
-            heartbeat,
+            beat,
         ))
     }));
     let result = settle(outcome, |error| RunResult {

@@ -20,6 +20,7 @@ pub struct Config {
     bounds: Bounds,
     step_bound_is_bug: bool,
     trace_dir: PathBuf,
+    until_saturated: Option<u64>,
 }
 
 impl Default for Config {
@@ -35,6 +36,7 @@ impl Default for Config {
             bounds: Bounds::default(),
             step_bound_is_bug: false,
             trace_dir: default_trace_dir(),
+            until_saturated: None,
         }
     }
 }
@@ -97,6 +99,21 @@ impl Config {
     /// Treat hitting the step bound as a bug.
     pub fn step_bound_is_bug(mut self, yes: bool) -> Self {
         self.step_bound_is_bug = yes;
+        self
+    }
+
+    /// Stop after `k` iterations in a row found no new coverage (no new scheduling point,
+    /// actor state, event or transition, or monitor state), as `coyote test --until-saturated`
+    /// does; the iterations set are then a ceiling. Counting coverage makes each step a
+    /// little slower.
+    ///
+    /// ```
+    /// use coyote_harness::{check, Config};
+    /// check(|| async { coyote_harness::task::yield_now().await },
+    ///       Config::new().iterations(1_000_000).until_saturated(50));
+    /// ```
+    pub fn until_saturated(mut self, k: u64) -> Self {
+        self.until_saturated = Some(k.max(1));
         self
     }
 
@@ -170,8 +187,10 @@ where
         stop_on_first_bug: true,
         progress_every: Duration::from_secs(3600),
         capture_from: None,
-        coverage: false,
+        coverage: config.until_saturated.is_some(),
         resume_after: None,
+        saturation: config.until_saturated.is_some(),
+        until_saturated: config.until_saturated,
     };
     let mut bug = None;
     let mut emit = |e: Event| {

@@ -2,7 +2,11 @@
 //! [`RunResult`]. Shared by the C ABI (`coyote test` workers) and [`crate::check`].
 //!
 //! Invariant: every bug is emitted (with its full trace) the moment its iteration ends, before
-//! the next iteration starts, so a crash later in the run never loses it.
+//! the next iteration starts, so a crash later in the run never loses it. The saturation signal
+//! ([`novelty`]) is computed once per iteration, after it ends, and sent right before each
+//! progress event.
+
+mod novelty;
 
 use crate::rt::{Executor, IterationOutcome};
 use coyote_core::abi::{Event, ResumeAfter, RunResult};
@@ -44,6 +48,18 @@ pub(crate) struct RunSpec {
     pub(crate) capture_from: Option<u64>,
     pub(crate) coverage: bool,
     pub(crate) resume_after: Option<ResumeAfter>,
+    /// Track coverage growth and send it as `novelty` events.
+    pub(crate) saturation: bool,
+    /// Stop once this many iterations in a row found no new coverage item (`check`).
+    pub(crate) until_saturated: Option<u64>,
+}
+
+/// The counters a worker's parent watches: the heartbeat (incremented as each iteration
+/// starts) and, when the request says so, a stop word (not 0: stop after this iteration).
+#[derive(Clone, Copy)]
+pub(crate) struct Beat<'a> {
+    pub(crate) heartbeat: &'a AtomicU64,
+    pub(crate) stop: Option<&'a AtomicU64>,
 }
 
 type MakeFuture<'a> = &'a dyn Fn() -> (
@@ -56,7 +72,7 @@ pub(crate) fn run(
     strategy: &mut dyn Strategy,
     spec: &RunSpec,
     emit: &mut dyn FnMut(Event),
-    heartbeat: Option<&AtomicU64>,
+    beat: Option<Beat<'_>>,
 ) -> RunResult {
     let ex = Executor::new();
     ex.set_config(crate::rt::executor::ExecConfig {
@@ -67,7 +83,14 @@ pub(crate) fn run(
     let mut result = RunResult::default();
     let mut seen = HashSet::new();
     let mut last_progress = Instant::now();
+    let mut novelty = novelty::Novelty::new(spec.saturation);
     for iteration in 0..spec.iterations {
+        if beat
+            .and_then(|b| b.stop)
+            .is_some_and(|s| s.load(Ordering::Relaxed) != 0)
+        {
+            break;
+        }
         if !strategy.begin_iteration() {
             break;
         }
@@ -85,8 +108,8 @@ pub(crate) fn run(
         let rerun = spec.resume_after.filter(|r| iteration <= r.iteration);
         let cut = rerun.filter(|r| iteration == r.iteration);
         ex.set_decision_limit(cut.map(|r| r.decisions));
-        if let Some(h) = heartbeat {
-            h.fetch_add(1, Ordering::Relaxed);
+        if let Some(b) = beat {
+            b.heartbeat.fetch_add(1, Ordering::Relaxed);
         }
         let (fut, entry) = make();
         let (outcome, steps) = if spec.capture_from.is_some_and(|from| iteration >= from) {
@@ -103,6 +126,7 @@ pub(crate) fn run(
             result.iterations += 1;
             result.total_steps += steps as u64;
             result.max_steps_seen = result.max_steps_seen.max(steps);
+            novelty.after_iteration(&ex, result.iterations);
         }
         let failure = match outcome {
             // The failed iteration, stopped before what failed: reported when it first ran.
@@ -151,11 +175,23 @@ pub(crate) fn run(
         }
         if last_progress.elapsed() >= spec.progress_every {
             last_progress = Instant::now();
+            if let Some(e) = novelty.take_event() {
+                emit(e);
+            }
             emit(Event::Progress {
                 iterations: result.iterations,
                 steps: result.total_steps,
             });
         }
+        if spec
+            .until_saturated
+            .is_some_and(|k| novelty.saturated(result.iterations, k))
+        {
+            break;
+        }
+    }
+    if let Some(e) = novelty.take_event() {
+        emit(e);
     }
     emit(Event::Progress {
         iterations: result.iterations,
@@ -183,6 +219,7 @@ fn build_trace(
         harness_version: crate::VERSION.into(),
         steps,
         log: ex.log(),
+        events: ex.events(),
         liveness_threshold: ex.liveness_threshold(),
         ..Trace::new(
             &spec.test_name,
@@ -310,6 +347,8 @@ mod tests {
             capture_from: Some(from),
             coverage: false,
             resume_after,
+            saturation: false,
+            until_saturated: None,
         };
         let mut out: Vec<Vec<String>> = Vec::new();
         let mut emit = |e: Event| match e {
@@ -354,5 +393,61 @@ mod tests {
         );
         let first_differs = all.iter().position(|s| s[0] != all[0][0]).unwrap();
         assert_eq!(rest, all[first_differs..]);
+    }
+
+    /// The saturation signal: every point and schedule is reported once, with the iteration
+    /// that found it, and `until_saturated` stops the run once nothing new turns up.
+    #[test]
+    fn novelty_is_reported_once_and_stops_a_saturated_run() {
+        let spec = |saturation, until_saturated| RunSpec {
+            test_name: "t".into(),
+            seed: 3,
+            iterations: 5000,
+            bounds: Bounds::default(),
+            step_bound_is_bug: false,
+            stop_on_first_bug: false,
+            progress_every: Duration::ZERO,
+            capture_from: None,
+            coverage: true,
+            resume_after: None,
+            saturation,
+            until_saturated,
+        };
+        let run_with = |spec: &RunSpec| {
+            let (mut items, mut schedules) = (Vec::new(), Vec::new());
+            let mut emit = |e: Event| {
+                if let Event::Novelty {
+                    items: i,
+                    schedules: s,
+                } = e
+                {
+                    items.extend(i);
+                    schedules.extend(s);
+                }
+            };
+            let mut strategy = coyote_core::strategy::RandomWalk::new(3);
+            let r = run(&make, &mut strategy, spec, &mut emit, None);
+            (r, items, schedules)
+        };
+        let (full, items, schedules) = run_with(&spec(true, None));
+        assert_eq!(full.iterations, 5000);
+        let keys: HashSet<&str> = items.iter().map(|(_, k)| k.as_str()).collect();
+        assert_eq!(keys.len(), items.len(), "each item once: {items:?}");
+        assert!(keys.iter().all(|k| k.starts_with("p:")), "{keys:?}");
+        assert!(keys.iter().any(|k| k.contains("runner.rs")), "{keys:?}");
+        let hashes: HashSet<u64> = schedules.iter().map(|&(_, h)| h).collect();
+        assert_eq!(hashes.len(), schedules.len(), "each schedule once");
+        // Two tasks of three steps each under main: a few dozen interleavings, all found.
+        assert!((2..=500).contains(&hashes.len()), "{}", hashes.len());
+        let last = items.iter().map(|&(at, _)| at).max().unwrap();
+        assert!(last < 100, "every point is reached early: {last}");
+        let (stopped, _, _) = run_with(&spec(true, Some(200)));
+        assert!(
+            stopped.iterations >= 200 && stopped.iterations <= last + 200,
+            "{} iterations",
+            stopped.iterations
+        );
+        let (_, none, no_schedules) = run_with(&spec(false, None));
+        assert!(none.is_empty() && no_schedules.is_empty());
     }
 }

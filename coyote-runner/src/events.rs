@@ -117,6 +117,16 @@ pub enum RunEvent<'a> {
         /// `None` when both replays failed the same way; else what happened.
         unstable: Option<&'a str>,
     },
+    /// `--until-saturated`: the test went that many iterations without new coverage; its
+    /// workers stop after their current iteration.
+    Saturated {
+        /// The test.
+        test: &'a str,
+        /// Iterations run, over all workers.
+        iterations: u64,
+        /// The iteration that found the last new coverage item.
+        last_new_at: u64,
+    },
     /// A test's coverage (with `--coverage`).
     Coverage {
         /// Summed over its workers.

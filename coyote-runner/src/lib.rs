@@ -10,7 +10,7 @@
 //! * the workers: `process` (worker processes), `worker` (the worker side), `run` (shares, the
 //!   pool, crash and hang capture, settling the bugs);
 //! * the event stream: [`events`] (what a run emits) and `report` (its consumers: console,
-//!   progress bar, trace files, `report.json`, `coverage.json`, JUnit).
+//!   progress bar, trace files, `report.json`, `coverage.json`, JUnit, the HTML report).
 //!
 //! Invariants: the runner depends on `coyote-core` for every contract (ABI, trace, report, exit
 //! codes) and never on the harness; its errors are one [`Error`] whose
@@ -40,5 +40,6 @@ pub use host::Host;
 pub use library::LoadError;
 pub use plan::{LibSource, ListPlan, ReplayLib, ReplayPlan, TestPlan};
 pub use replay::replay;
+pub use report::html::write_html_report;
 pub use run::{list, test, test_with};
 pub use worker::worker_main;

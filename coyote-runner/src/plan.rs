@@ -83,9 +83,20 @@ pub struct TestPlan {
     pub check_determinism: bool,
     /// Let controlled tasks read the real clock.
     pub allow_real_clock: bool,
+    /// `--until-saturated K`: stop a test after K iterations in a row found no new coverage
+    /// (it implies coverage).
+    pub until_saturated: Option<NonZeroU64>,
+    /// `--html`: also write the self-contained HTML report (it implies coverage).
+    pub html: bool,
 }
 
 impl TestPlan {
+    /// Whether coverage is counted: `--coverage`, or what needs it (`--until-saturated`,
+    /// `--html`).
+    pub fn counts_coverage(&self) -> bool {
+        self.coverage || self.until_saturated.is_some() || self.html
+    }
+
     /// The step bounds of every iteration.
     pub fn bounds(&self) -> Bounds {
         Bounds {

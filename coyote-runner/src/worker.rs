@@ -52,20 +52,23 @@ fn send_msg(out: &Out, msg: &WorkerMessage) {
 }
 
 /// The heartbeat counter: the first 8 bytes of `path`, mapped shared so the parent can read it
-/// after we die. The mapping is leaked: it lives as long as the process.
+/// after we die, followed by the stop word (the next 8 bytes, which the parent sets to ask the
+/// run to stop: see `RunRequest::stop_word`). The mapping is leaked: it lives as long as the
+/// process.
 fn map_heartbeat(path: &PathBuf) -> std::io::Result<&'static AtomicU64> {
     let f = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .open(path)?;
-    f.set_len(8)?;
-    // SAFETY: the file is this worker's own heartbeat (the parent only reads it), so nothing
-    // truncates or rewrites it under the mapping.
+    f.set_len(16)?;
+    // SAFETY: the file is this worker's own heartbeat (the parent only reads it, and writes
+    // only the stop word, in place), so nothing truncates it under the mapping.
     let map: &'static mut memmap2::MmapMut = Box::leak(Box::new(unsafe {
-        memmap2::MmapOptions::new().len(8).map_mut(&f)?
+        memmap2::MmapOptions::new().len(16).map_mut(&f)?
     }));
-    // SAFETY: the mapping is 8 bytes, page-aligned (so aligned for AtomicU64), never unmapped,
-    // and from here on only accessed through this atomic.
+    // SAFETY: the mapping is 16 bytes, page-aligned (so aligned for AtomicU64), never unmapped,
+    // and from here on only accessed through this atomic and the one after it (the harness
+    // reads that one as the stop word).
     Ok(unsafe { AtomicU64::from_ptr(map.as_mut_ptr().cast::<u64>()) })
 }
 

@@ -14,13 +14,15 @@
 //! fits on one line.
 //!
 //! Submodules: `decision` (the decisions and their encoding), `failure` (failures and their
-//! [`BugKey`]), `origin` (the [`Origin`] of the decisions).
+//! [`BugKey`]), `origin` (the [`Origin`] of the decisions), `events` (the step log as data).
 
 mod decision;
+mod events;
 mod failure;
 mod origin;
 
 pub use decision::{decode_decisions, encode_decisions, Decision};
+pub use events::StepEvent;
 pub use failure::{BugKey, BugKind, Failure};
 pub use origin::Origin;
 
@@ -77,6 +79,10 @@ pub struct Trace {
     /// rounds between (replay regenerates the log; `decisions` is never folded).
     #[serde(default)]
     pub log: Vec<String>,
+    /// The step log as data, line for line (see [`StepEvent`]); empty in traces written before
+    /// it existed and in captured traces.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<StepEvent>,
     /// Recorded with `coyote test --allow-real-clock`: replay allows reading the real clock too.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_real_clock: bool,
@@ -149,6 +155,7 @@ impl Trace {
             decisions: encode_decisions(decisions),
             failure,
             log: Vec::new(),
+            events: Vec::new(),
             allow_real_clock: false,
             liveness_threshold: None,
         }
@@ -243,6 +250,7 @@ mod tests {
                 location: Some("samples/shared-entry/src/lib.rs:20:5".into()),
             },
             log: vec!["step 1  task 0 (main)  spawn  at src/lib.rs:1:1".into()],
+            events: Vec::new(),
             allow_real_clock: false,
             liveness_threshold: None,
         }

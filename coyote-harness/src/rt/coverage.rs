@@ -2,15 +2,19 @@
 //! source location, and actor activity ([`activity`]).
 //!
 //! Invariants: nothing is counted unless coverage is on; counts accumulate over the iterations of
-//! a run until [`Coverage::take`]; counting a location seen before allocates nothing.
+//! a run until [`Coverage::take`]; counting a location seen before allocates nothing;
+//! [`Coverage::distinct`] changes whenever something is counted for the first time, so the run
+//! loop looks for new items ([`Coverage::new_items`], for saturation) only after an iteration
+//! that found some.
 
 mod activity;
 
 pub(crate) use activity::Activity;
 
 use super::tasks::fmt_loc;
+use coyote_core::saturation::{item_key, ItemKind};
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::panic::Location;
 
@@ -21,6 +25,8 @@ pub(crate) struct Coverage {
     /// Steps by the address of their location (one `Location` per call site).
     points: RefCell<HashMap<usize, (&'static Location<'static>, u64)>>,
     activity: activity::Activities,
+    /// Monitor states seen, `Monitor::State` (for saturation; not in `coverage.json`).
+    monitor_states: RefCell<HashSet<String>>,
 }
 
 impl Coverage {
@@ -62,6 +68,50 @@ impl Coverage {
         self.activity.transition(actor, from, to);
     }
 
+    /// A monitor `name` is in state `state` (counted only when coverage is on; the caller
+    /// checks).
+    pub(crate) fn monitor_state(&self, name: &str, state: &str) {
+        let state = state.split(['(', '{', '[', ' ']).next().unwrap_or("");
+        let key = format!("{name}::{state}");
+        let mut seen = self.monitor_states.borrow_mut();
+        if !seen.contains(&key) {
+            seen.insert(key);
+        }
+    }
+
+    /// A number that changes whenever an item is counted for the first time.
+    #[inline]
+    pub(crate) fn distinct(&self) -> u64 {
+        self.points.borrow().len() as u64
+            + self.activity.distinct()
+            + self.monitor_states.borrow().len() as u64
+    }
+
+    /// Calls `found` with the key ([`item_key`]) of every item counted and not yet in `known`
+    /// (points are known by address in `known_points`), adding it there.
+    pub(crate) fn new_items(
+        &self,
+        known: &mut HashSet<String>,
+        known_points: &mut HashSet<usize>,
+        found: &mut dyn FnMut(String),
+    ) {
+        for (&addr, &(loc, _)) in self.points.borrow().iter() {
+            if known_points.insert(addr) {
+                found(item_key(ItemKind::Point, &fmt_loc(loc)));
+            }
+        }
+        let mut fresh = |key: String| {
+            if !known.contains(&key) {
+                known.insert(key.clone());
+                found(key);
+            }
+        };
+        self.activity.for_each_entered(&mut fresh);
+        for m in self.monitor_states.borrow().iter() {
+            fresh(item_key(ItemKind::Monitor, m));
+        }
+    }
+
     /// Coverage accumulated since the last call: scheduling points by `file:line:col`, and
     /// actor activity.
     pub(crate) fn take(&self) -> coyote_core::coverage::Coverage {
@@ -74,6 +124,7 @@ impl Coverage {
                 *m.entry(k).or_insert(0) += n;
                 m
             });
+        self.monitor_states.borrow_mut().clear();
         coyote_core::coverage::Coverage {
             points,
             actors: self.activity.take(),

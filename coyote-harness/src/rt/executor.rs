@@ -218,6 +218,32 @@ impl Executor {
         self.recorder.log()
     }
 
+    /// The last iteration's log as data, line for line with [`Executor::log`].
+    pub(crate) fn events(&self) -> Vec<coyote_core::trace::StepEvent> {
+        self.recorder.events()
+    }
+
+    /// A number that changes whenever a coverage item is counted for the first time.
+    #[inline]
+    pub(crate) fn coverage_distinct(&self) -> u64 {
+        if self.coverage.is_on() {
+            self.coverage.distinct()
+        } else {
+            0
+        }
+    }
+
+    /// Calls `found` with each coverage item counted and not yet known (see
+    /// `Coverage::new_items`).
+    pub(crate) fn new_coverage_items(
+        &self,
+        known: &mut std::collections::HashSet<String>,
+        known_points: &mut std::collections::HashSet<usize>,
+        found: &mut dyn FnMut(String),
+    ) {
+        self.coverage.new_items(known, known_points, found);
+    }
+
     /// Coverage accumulated since the last call.
     pub(crate) fn take_coverage(&self) -> coyote_core::coverage::Coverage {
         self.coverage.take()

@@ -12,6 +12,7 @@
 //! * in verbose mode steps and notes are printed as they are recorded, with the step they belong
 //!   to (spawns, choices and monitor changes only in the log, as ever).
 
+mod events;
 mod fold;
 mod log;
 
@@ -42,6 +43,10 @@ pub(crate) enum Record {
         /// For a `join` step, the task it joins or `JOINS_SEVERAL` (stale for other kinds).
         joins: u32,
         timer: Option<Duration>,
+        /// The task that woke this one for the step, or `tasks::NOBODY` (not in the text log).
+        woken_by: u32,
+        /// The step in which it was woken (with `woken_by`).
+        woken_at: u32,
     },
     Choice {
         task: u32,

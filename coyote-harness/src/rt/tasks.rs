@@ -35,12 +35,20 @@ pub(crate) struct Task {
     pub(crate) joins: u32,
     joins_step: u32,
     pub(crate) spawned_at: &'static Location<'static>,
+    /// The task running when this one was last woken from `Waiting` (for the step log's
+    /// structured events: who released the lock, sent the message); [`NOBODY`] if none.
+    woken_by: u32,
+    /// The step in which `woken_by` woke it.
+    woken_at: u32,
     join_waker: Option<Waker>,
     output: Option<Box<dyn Any>>,
 }
 
 /// [`Task::joins`] of a task waiting for several tasks at once (`join_all`).
 pub(crate) const JOINS_SEVERAL: u32 = u32::MAX;
+
+/// [`Begun::woken_by`] of a task no other task woke (a new task, a timer, its own wake).
+pub(crate) const NOBODY: u32 = u32::MAX;
 
 impl Task {
     /// This task, running step `step`, is about to join (or waits for) `task`; joining several
@@ -64,6 +72,10 @@ pub(crate) struct Begun {
     pub(crate) joins: u32,
     /// Whether it was woken (else it is chosen for its timer).
     pub(crate) woken: bool,
+    /// The task that woke it, or [`NOBODY`].
+    pub(crate) woken_by: u32,
+    /// The step in which it was woken (meaningful with `woken_by`).
+    pub(crate) woken_at: u32,
 }
 
 /// An aborted task's body and joiner's waker, to drop and wake outside any borrow.
@@ -126,6 +138,8 @@ impl Tasks {
                 joins: 0,
                 joins_step: 0,
                 spawned_at: loc,
+                woken_by: NOBODY,
+                woken_at: 0,
                 join_waker: None,
                 output: None,
             });
@@ -222,10 +236,14 @@ impl Tasks {
         Poll::Pending
     }
 
-    /// Wakes `task` (nothing if there is no such task).
+    /// Wakes `task` (nothing if there is no such task), in step `step`.
     #[inline]
-    pub(crate) fn wake(&self, task: u32) {
+    pub(crate) fn wake(&self, task: u32, step: u32) {
         if let Some(t) = self.table.borrow_mut().get_mut(task as usize) {
+            if t.state == TaskState::Waiting {
+                t.woken_by = self.current.get();
+                t.woken_at = step;
+            }
             t.state = t.state.woken();
         }
     }
@@ -272,13 +290,21 @@ impl Tasks {
         let mut table = self.table.borrow_mut();
         let t = &mut table[chosen as usize];
         let woken = t.state == TaskState::Woken;
+        let woken_by = if woken && t.woken_by != chosen {
+            t.woken_by
+        } else {
+            NOBODY
+        };
         t.state = TaskState::Waiting;
         t.access = Access::NONE;
+        t.woken_by = NOBODY;
         Begun {
             kind: t.kind,
             loc: t.loc,
             joins: t.joins,
             woken,
+            woken_by,
+            woken_at: t.woken_at,
         }
     }
 

@@ -89,6 +89,10 @@ impl Consumer for Console {
             RunEvent::Stopping { reason: StopReason::TimedOut, capturing: n } => {
                 self.say(&format!("coyote: --timeout reached: stopping{}", capturing(n)))
             }
+            RunEvent::Saturated { test, iterations, last_new_at } => self.say(&format!(
+                "coyote: {test}: no new coverage since iteration {last_new_at} ({} iterations): saturated, stopping (--until-saturated)",
+                iterations - last_new_at
+            )),
             RunEvent::ShareFailed { test, kind, iteration, worker, iteration_timeout } => self.say(&match kind {
                 // The capture of a hang takes another `--iteration-timeout`: say what the wait is.
                 BugKind::Hang => format!("coyote: {test} hung in iteration {iteration} (worker {worker}): re-running it in a fresh worker to capture its trace (it should hang again, for --iteration-timeout {}s)", iteration_timeout.as_secs_f64()),

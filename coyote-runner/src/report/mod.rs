@@ -3,12 +3,14 @@
 //! * [`console`]: the lines printed for the user, and the summary or `--json` report at the end;
 //! * [`progress`]: the progress bar;
 //! * [`files`]: the trace files, `report.json` and `coverage.json`;
-//! * [`junit`]: the `--junit` XML report.
+//! * [`junit`]: the `--junit` XML report;
+//! * [`html`]: the self-contained HTML report (`--html`, `coyote report`).
 //!
 //! Invariant: [`standard`] orders them so every file is written before a line names it.
 
 mod console;
 mod files;
+pub(crate) mod html;
 mod junit;
 mod progress;
 
@@ -27,9 +29,14 @@ pub(crate) fn standard(plan: &TestPlan) -> Reporter {
     let bar: SharedBar = Rc::new(RefCell::new(ProgressBar::hidden()));
     let mut r = Reporter::default();
     r.add(files::Traces);
-    r.add(files::ReportFiles::new(&plan.out, plan.coverage));
+    r.add(files::ReportFiles::new(&plan.out, plan.counts_coverage()));
     if let Some(path) = &plan.junit {
         r.add(junit::Junit::new(path));
+    }
+    if plan.html {
+        r.add(html::HtmlReport {
+            out: plan.out.clone(),
+        });
     }
     r.add(progress::Progress::new(bar.clone(), plan.json));
     r.add(console::Console::new(bar, plan.json, plan.strategy.clone()));

@@ -15,7 +15,8 @@
 //! bugs, add up the statistics), [`determinism`] (`--check-determinism`), [`bugs`] (the
 //! distinct bugs of a test), [`arrivals`] (bugs as they arrive), [`first`] (the first bug),
 //! [`explored`] (the bugs of an `--explore` run), [`capture`] (crash and hang capture re-runs),
-//! [`pool`] (the shares and their processes), [`share`] (a work share and its life),
+//! [`saturation`] (coverage growth, `--until-saturated`), [`pool`] (the shares and their
+//! processes), [`share`] (a work share and its life),
 //! [`session`] (what the tests of one run share).
 
 mod arrivals;
@@ -26,6 +27,7 @@ mod determinism;
 mod explored;
 mod first;
 mod pool;
+mod saturation;
 mod session;
 mod settle;
 mod share;

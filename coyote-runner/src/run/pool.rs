@@ -86,6 +86,16 @@ impl Pool {
         }
     }
 
+    /// Asks every running work share to stop after its current iteration and report its
+    /// result (through its stop word; capture re-runs go on).
+    pub(crate) fn ask_all_to_stop(&mut self) {
+        for slot in &mut self.slots {
+            if !slot.share.is_ended() && !slot.share.is_capture() {
+                slot.share.ask_to_stop();
+            }
+        }
+    }
+
     /// Stops every running work share, and the capture re-runs too if `captures_too`.
     pub(crate) fn kill_all(&mut self, captures_too: bool) {
         for slot in &mut self.slots {

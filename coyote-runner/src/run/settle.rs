@@ -25,6 +25,7 @@ pub(super) struct Ended<'p> {
     pub(super) started: Instant,
     pub(super) pool: Pool,
     pub(super) arrivals: Arrivals,
+    pub(super) saturation: super::saturation::Saturating,
 }
 
 /// Settles the bugs and adds up the statistics: the test's report.
@@ -45,7 +46,7 @@ pub(super) fn finish(
         ..Default::default()
     };
     let exhaustive = s.plan.strategy.is_exhaustive();
-    let mut coverage: Option<Coverage> = s.plan.coverage.then(Coverage::default);
+    let mut coverage: Option<Coverage> = s.plan.counts_coverage().then(Coverage::default);
     for sh in run.pool.shares().filter(|sh| !sh.is_capture()) {
         let mut iterations = sh.iterations;
         if sh.result().is_none() {
@@ -81,6 +82,7 @@ pub(super) fn finish(
         report.steps.mean = report.steps.total as f64 / report.iterations as f64;
     }
     report.coverage = coverage.as_ref().map(CoverageSummary::of);
+    report.saturation = Some(run.saturation.finish(report.iterations));
     if s.plan.check_determinism {
         for b in &mut bugs.records {
             b.summary.message = check_determinism(s, lib, &b.trace, &b.summary)?;

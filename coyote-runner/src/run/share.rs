@@ -107,7 +107,8 @@ impl Share {
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let heartbeat_file = s.tmp.join(format!("worker-{n}.hb"));
-        let _ = std::fs::write(&heartbeat_file, [0u8; 8]);
+        // The heartbeat, then the stop word (see `RunRequest::stop_word`).
+        let _ = std::fs::write(&heartbeat_file, [0u8; 16]);
         Share {
             index,
             offset,
@@ -207,6 +208,19 @@ impl Share {
         }
     }
 
+    /// Asks the worker to stop after its current iteration, as if its share were done: sets
+    /// the stop word after the heartbeat in the file the worker maps (a no-op for a worker not
+    /// started with `stop_word`).
+    pub(crate) fn ask_to_stop(&self) {
+        use std::os::unix::fs::FileExt;
+        if let Ok(f) = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&self.spec.heartbeat_file)
+        {
+            let _ = f.write_at(&1u64.to_le_bytes(), 8);
+        }
+    }
+
     /// Iterations started, by the heartbeat (which outlives a dead worker).
     pub(crate) fn heartbeat(&self) -> u64 {
         read_heartbeat(&self.spec.heartbeat_file)
@@ -242,6 +256,8 @@ mod tests {
             worker: 0,
             coverage: false,
             resume_after: None,
+            saturation: true,
+            stop_word: false,
         };
         Share {
             index: 0,

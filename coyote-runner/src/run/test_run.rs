@@ -9,6 +9,7 @@
 use super::arrivals::Arrivals;
 use super::closed::closed;
 use super::pool::Pool;
+use super::saturation::Saturating;
 use super::session::Session;
 use super::settle::{finish, Ended};
 use super::share::{Capture, Share};
@@ -29,6 +30,7 @@ pub(super) struct TestRun<'r, 'a> {
     started: Instant,
     pool: Pool,
     arrivals: Arrivals,
+    saturation: Saturating,
 }
 
 /// Runs `test` under the plan's strategy: its report.
@@ -40,6 +42,7 @@ pub(super) fn run_one(s: &mut Session<'_>, lib: &Library, test: &str) -> Result<
         started: run.started,
         pool: run.pool,
         arrivals: run.arrivals,
+        saturation: run.saturation,
     };
     finish(s, lib, ended)
 }
@@ -66,11 +69,19 @@ impl<'r, 'a> TestRun<'r, 'a> {
                 bounds: plan.bounds(),
                 step_bound_is_bug: plan.step_bound_is_bug,
                 stop_on_first_bug: !plan.explore,
-                progress_ms: 100,
+                // `--until-saturated` judges from progress: report often enough to stop close
+                // to the K-th iteration without new coverage.
+                progress_ms: if plan.until_saturated.is_some() {
+                    20
+                } else {
+                    100
+                },
                 capture_from: None,
                 worker: w,
-                coverage: plan.coverage,
+                coverage: plan.counts_coverage(),
                 resume_after: None,
+                saturation: true,
+                stop_word: plan.until_saturated.is_some(),
             };
             pool.spawn(Share::new(s, w, 0, request, None))?;
         }
@@ -80,6 +91,7 @@ impl<'r, 'a> TestRun<'r, 'a> {
             started,
             pool,
             arrivals: Arrivals::default(),
+            saturation: Saturating::new(plan.until_saturated.map(|k| k.get())),
         })
     }
 
@@ -159,7 +171,18 @@ impl<'r, 'a> TestRun<'r, 'a> {
                     self.s
                         .reporter
                         .emit(RunEvent::Progress { iterations: total })?;
+                    if self.saturation.check(&mut self.pool, total) {
+                        self.s.reporter.emit(RunEvent::Saturated {
+                            test: self.test,
+                            iterations: total,
+                            last_new_at: self.saturation.last_new_at(),
+                        })?;
+                    }
                 }
+            }
+            Event::Novelty { items, schedules } => {
+                self.saturation
+                    .novelty(&self.pool, slot, &items, &schedules);
             }
             Event::Bug { trace } => {
                 // A capture re-run's bugs were reported by the share it re-runs.

@@ -34,6 +34,8 @@ pub(crate) enum Activity {
 struct Counts {
     counts: HashMap<String, u64>,
     key: String,
+    /// Keys whose count is not 0 (a declared state counts once entered).
+    entered: u64,
 }
 
 const SEP: char = '\x1f';
@@ -72,18 +74,52 @@ impl Activities {
         key.push(SEP);
         name(&mut key);
         let mut counts = self.0.borrow_mut();
-        match counts.counts.get_mut(key.as_str()) {
-            Some(c) => *c += n,
+        let first = match counts.counts.get_mut(key.as_str()) {
+            Some(c) => {
+                let first = *c == 0 && n > 0;
+                *c += n;
+                first
+            }
             None => {
                 counts.counts.insert(key.clone(), n);
+                n > 0
             }
-        }
+        };
+        counts.entered += u64::from(first);
         counts.key = key;
+    }
+
+    /// Keys counted at least once (it changes whenever one is counted for the first time).
+    pub(crate) fn distinct(&self) -> u64 {
+        self.0.borrow().entered
+    }
+
+    /// Calls `f` with the saturation key ([`item_key`]) of every event, state and transition
+    /// counted at least once.
+    ///
+    /// [`item_key`]: coyote_core::saturation::item_key
+    pub(crate) fn for_each_entered(&self, f: &mut dyn FnMut(String)) {
+        use coyote_core::saturation::{item_key, ItemKind};
+        let counts = self.0.borrow();
+        for (key, _) in counts.counts.iter().filter(|(_, &n)| n > 0) {
+            let mut parts = key.splitn(3, SEP);
+            let (Some(actor), Some(tag), Some(name)) = (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            let kind = match tag {
+                "s" => ItemKind::State,
+                "t" => ItemKind::Transition,
+                _ => ItemKind::Event,
+            };
+            f(item_key(kind, &format!("{actor}::{name}")));
+        }
     }
 
     /// The activity counted since the last call, by actor type.
     pub(crate) fn take(&self) -> ActorCoverage {
         let counts = std::mem::take(&mut self.0.borrow_mut().counts);
+        self.0.borrow_mut().entered = 0;
         let mut out = ActorCoverage::new();
         for (key, n) in counts {
             let mut parts = key.splitn(3, SEP);

@@ -43,7 +43,7 @@ impl Executor {
         if generation != self.generation.get() {
             return false;
         }
-        self.tasks.wake(task);
+        self.tasks.wake(task, self.step.get());
         true
     }
 
@@ -103,6 +103,7 @@ impl Executor {
         Held {
             ex: self,
             index,
+            name,
             monitor: Some(monitor),
             loc,
         }
@@ -135,6 +136,7 @@ impl Executor {
 pub(crate) struct Held<'a> {
     ex: &'a Executor,
     index: usize,
+    name: &'static str,
     monitor: Option<Box<dyn ErasedMonitor>>,
     loc: &'static Location<'static>,
 }
@@ -157,6 +159,10 @@ impl Drop for Held<'_> {
             // without asking its temperature, whose panic now would abort the process.
             ex.monitors.put_back(self.index, m);
             return;
+        }
+        if ex.coverage.is_on() {
+            // User code, outside any borrow (only with coverage on: it allocates).
+            ex.coverage.monitor_state(self.name, &m.state());
         }
         let task = ex.tasks.current();
         let changed = ex

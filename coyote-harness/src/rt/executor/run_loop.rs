@@ -203,6 +203,8 @@ impl Executor {
                 loc: begun.loc,
                 joins: begun.joins,
                 timer,
+                woken_by: begun.woken_by,
+                woken_at: begun.woken_at,
             },
             step + 1,
         );

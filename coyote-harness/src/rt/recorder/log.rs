@@ -69,6 +69,7 @@ impl Recorder {
                 loc,
                 joins,
                 timer,
+                ..
             } => {
                 let fired = match timer {
                     Some(now) => format!(" (timer fires, now {}ms)", now.as_millis()),
@@ -155,7 +156,7 @@ impl Recorder {
 }
 
 /// Whether two records read the same in the log, but for the time a timer fires at.
-fn same_record(notes: &str, a: &Record, b: &Record) -> bool {
+pub(super) fn same_record(notes: &str, a: &Record, b: &Record) -> bool {
     match (as_read(*a), as_read(*b)) {
         (
             Record::Note { task, start, end },
@@ -173,8 +174,8 @@ fn same_record(notes: &str, a: &Record, b: &Record) -> bool {
     }
 }
 
-/// `r` without what the log does not show: a timer's time, and `joins` of a step that is not
-/// a join (stale there).
+/// `r` without what the log does not show: a timer's time, who woke a task, and `joins` of a
+/// step that is not a join (stale there).
 fn as_read(r: Record) -> Record {
     match r {
         Record::Step {
@@ -183,18 +184,21 @@ fn as_read(r: Record) -> Record {
             loc,
             joins,
             timer,
+            ..
         } => Record::Step {
             task,
             kind,
             loc,
             joins: if kind == OpKind::Join { joins } else { 0 },
             timer: timer.map(|_| std::time::Duration::ZERO),
+            woken_by: 0,
+            woken_at: 0,
         },
         r => r,
     }
 }
 
-fn temperature_name(t: Temperature) -> &'static str {
+pub(super) fn temperature_name(t: Temperature) -> &'static str {
     match t {
         Temperature::Hot => "hot",
         Temperature::Cold => "cold",

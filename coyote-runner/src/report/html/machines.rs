@@ -5,7 +5,7 @@
 //! Invariants: only actor types with states are drawn; nodes sit on a circle in name order, so
 //! the same coverage always gives the same picture; counts are on hover.
 
-use super::svg::{clip, defs, esc, text};
+use super::svg::{clip, esc, text};
 use coyote_core::coverage::ActorActivity;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -39,7 +39,6 @@ pub(super) fn graph(actor: &str, a: &ActorActivity) -> Option<String> {
         esc(actor),
         esc(actor)
     );
-    defs(&mut svg);
     for (t, &count) in &a.transitions {
         let Some((from, to)) = t.split_once(" -> ") else {
             continue;

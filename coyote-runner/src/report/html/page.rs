@@ -6,7 +6,7 @@
 //! select on: `#summary`, `section.test[data-test]`, `article.bug`, `svg.sequence`,
 //! `svg.machine[data-actor]`, `svg.saturation`, `p.saturation-verdict`.
 
-use super::svg::esc;
+use super::svg::{defs, esc};
 use super::{chart, machines, sequence, Input};
 use coyote_core::report::TestReport;
 use coyote_core::saturation::Saturation;
@@ -49,6 +49,7 @@ figure { margin: 8px 0; } figcaption { color: var(--muted); font-size: 12px; }
 /// Shows the source line of what the pointer is over (`data-at`) in a corner box.
 const SCRIPT: &str = r#"
 (function () {
+  document.body.setAttribute('data-ready', '1');
   var box = document.getElementById('hover');
   document.addEventListener('mouseover', function (e) {
     var el = e.target.closest ? e.target.closest('[data-at]') : null;
@@ -70,6 +71,7 @@ pub(super) fn page(input: &Input) -> String {
         r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>coyote report: {}</title><style>{STYLE}</style></head><body>"#,
         esc(&file_name(&r.library))
     );
+    defs(&mut out);
     let _ = write!(
         out,
         r#"<header><h1>coyote report {}</h1><p class="meta">{} · sha256 {}… · seed {} · {} worker{} · coyote {}{}</p></header>"#,

@@ -12,7 +12,7 @@
 //! first); at most [`MAX_ROWS`] rows are drawn (the first and the last ones, with a gap row
 //! saying how many are left out), so a huge trace still gives a page a browser opens.
 
-use super::svg::{clip, defs, esc, text};
+use super::svg::{clip, esc, text};
 use coyote_core::trace::{StepEvent, Trace};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -112,7 +112,6 @@ pub(super) fn diagram(trace: &Trace) -> Option<String> {
         svg,
         r#"<svg class="sequence" xmlns="http://www.w3.org/2000/svg" width="{width:.0}" height="{height:.0}" viewBox="0 0 {width:.0} {height:.0}" role="img" aria-label="sequence diagram of the failing execution">"#
     );
-    defs(&mut svg);
     svg.push_str(&lifelines);
     svg.push_str(&body);
     if let Some(msg) = failure_box(trace, &lanes, &lane_x, bottom) {

@@ -40,9 +40,10 @@ pub(super) fn text(out: &mut String, x: f64, y: f64, class: &str, anchor: &str, 
     );
 }
 
-/// The markers (arrow heads) the pictures use, by id: `arrow`, `arrow-wake`, `arrow-spawn`.
+/// The markers (arrow heads) every picture uses, by id: `arrow`, `arrow-wake`, `arrow-spawn`;
+/// defined once per page, in a hidden SVG at its top (ids are unique in a document).
 pub(super) fn defs(out: &mut String) {
-    out.push_str("<defs>");
+    out.push_str(r#"<svg class="defs" width="0" height="0" style="position:absolute" aria-hidden="true"><defs>"#);
     for (id, class) in [
         ("arrow", "head"),
         ("arrow-wake", "head wake"),
@@ -50,10 +51,10 @@ pub(super) fn defs(out: &mut String) {
     ] {
         let _ = write!(
             out,
-            r#"<marker id="{id}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="{class}"/></marker>"#
+            r#"<marker id="{id}" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="{class}"/></marker>"#
         );
     }
-    out.push_str("</defs>");
+    out.push_str("</defs></svg>");
 }
 
 #[cfg(test)]

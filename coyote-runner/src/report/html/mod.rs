@@ -100,3 +100,6 @@ impl Consumer for HtmlReport {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;

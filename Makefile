@@ -3,7 +3,7 @@ CARGO ?= cargo
 SAMPLES := -p shared-entry -p foo-bar -p account-manager -p bounded-buffer -p sctbench -p faulty -p pool-manager -p two-phase-commit
 NEXTEST := $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo yes)
 
-.PHONY: build test lint doc unit demo bench bench-bugs clean
+.PHONY: build test lint doc unit browser demo bench bench-bugs clean
 
 build:
 	$(CARGO) build -p coyote-cli $(SAMPLES)
@@ -15,7 +15,15 @@ lint:
 doc:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
 
-unit: build
+# The HTML report's e2e test renders it in Debian's chromium: installed here when it is missing
+# and can be (root with apt-get); without a browser that test says it is skipped.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && { apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 \
+	  && apt-get install -y -qq chromium >/dev/null 2>&1; }; }; } \
+	  || echo "note: chromium is not installed: the HTML report's browser test will be skipped"
+
+unit: build browser
 ifeq ($(NEXTEST),yes)
 	$(CARGO) test --workspace --doc
 	$(CARGO) nextest run --workspace --no-fail-fast

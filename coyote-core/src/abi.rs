@@ -194,13 +194,17 @@ pub enum Event {
     /// before, sent right before a progress event when there is something (see
     /// [`crate::saturation`]).
     Novelty {
+        /// The worker's count of iterations run when it sent this.
+        iterations: u64,
         /// Coverage items ([`crate::saturation::item_key`]), each with the worker's count of
-        /// iterations run (1-based) when it was found.
+        /// iterations run (1-based) when it was found (they are rare: each is exact).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         items: Vec<(u64, String)>,
-        /// New schedules, `(iteration, hash)` ([`crate::saturation::schedule_hash`]).
+        /// The hashes of the new schedules since the last event
+        /// ([`crate::saturation::schedule_hash`]); each counts as found at `iterations` (one
+        /// number each keeps the event small: nearly every schedule is new).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        schedules: Vec<(u64, u64)>,
+        schedules: Vec<u64>,
     },
 }
 

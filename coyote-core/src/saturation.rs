@@ -68,24 +68,25 @@ pub fn item_key(kind: ItemKind, name: &str) -> String {
     key
 }
 
-/// The hash that names a schedule: FNV-1a over the decisions' encodings (stable across builds
+/// The hash that names a schedule: an FxHash-style hash of its decisions (stable across builds
 /// and platforms, so workers' hashes merge).
 pub fn schedule_hash(decisions: &[crate::trace::Decision]) -> u64 {
     use crate::trace::Decision;
+    // FxHash's round (a rotate, a xor, a multiply) per decision: this runs once per iteration
+    // over all of its decisions, so it is kept to a few instructions each.
+    const K: u64 = 0x517c_c1b7_2722_0a95;
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut mix = |v: u64| {
-        h ^= v;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    };
     for d in decisions {
-        match *d {
-            Decision::Schedule(t) => mix(u64::from(t) << 2),
-            Decision::Bool(b) => mix((u64::from(b) << 2) | 1),
+        let v = match *d {
+            Decision::Schedule(t) => u64::from(t),
+            Decision::Bool(b) => (1 << 40) | u64::from(b),
+            // An integer choice is marked off from the others by a round of its own.
             Decision::Int(v) => {
-                mix(2);
-                mix(v);
+                h = (h.rotate_left(5) ^ (2 << 40)).wrapping_mul(K);
+                v
             }
-        }
+        };
+        h = (h.rotate_left(5) ^ v).wrapping_mul(K);
     }
     h
 }

@@ -417,12 +417,14 @@ mod tests {
             let (mut items, mut schedules) = (Vec::new(), Vec::new());
             let mut emit = |e: Event| {
                 if let Event::Novelty {
+                    iterations,
                     items: i,
                     schedules: s,
                 } = e
                 {
+                    assert!(i.iter().all(|&(at, _)| at <= iterations));
                     items.extend(i);
-                    schedules.extend(s);
+                    schedules.extend(s.into_iter().map(|h| (iterations, h)));
                 }
             };
             let mut strategy = coyote_core::strategy::RandomWalk::new(3);

@@ -43,10 +43,9 @@ pub(crate) enum Record {
         /// For a `join` step, the task it joins or `JOINS_SEVERAL` (stale for other kinds).
         joins: u32,
         timer: Option<Duration>,
-        /// The task that woke this one for the step, or `tasks::NOBODY` (not in the text log).
-        woken_by: u32,
-        /// The step in which it was woken (with `woken_by`).
-        woken_at: u32,
+        /// Who woke this task for the step and when (`tasks::woken_by`), or `tasks::NOBODY` (not
+        /// in the text log).
+        woken_by: u64,
     },
     Choice {
         task: u32,

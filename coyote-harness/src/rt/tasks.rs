@@ -35,11 +35,10 @@ pub(crate) struct Task {
     pub(crate) joins: u32,
     joins_step: u32,
     pub(crate) spawned_at: &'static Location<'static>,
-    /// The task running when this one was last woken from `Waiting` (for the step log's
-    /// structured events: who released the lock, sent the message); [`NOBODY`] if none.
-    woken_by: u32,
-    /// The step in which `woken_by` woke it.
-    woken_at: u32,
+    /// The task running when this one was last woken from `Waiting`, and in which step (for
+    /// the step log's structured events: who released the lock, sent the message), packed as
+    /// [`woken_by`]; [`NOBODY`] if none.
+    woken_by: u64,
     join_waker: Option<Waker>,
     output: Option<Box<dyn Any>>,
 }
@@ -47,8 +46,19 @@ pub(crate) struct Task {
 /// [`Task::joins`] of a task waiting for several tasks at once (`join_all`).
 pub(crate) const JOINS_SEVERAL: u32 = u32::MAX;
 
-/// [`Begun::woken_by`] of a task no other task woke (a new task, a timer, its own wake).
-pub(crate) const NOBODY: u32 = u32::MAX;
+/// [`Begun::woken_by`] of a task no task woke (a new task, one chosen for its timer).
+pub(crate) const NOBODY: u64 = u64::MAX;
+
+/// Task `task` woke another in step `step`, packed in one word (one store on the wake path).
+#[inline]
+pub(crate) fn woken_by(task: u32, step: u32) -> u64 {
+    (u64::from(step) << 32) | u64::from(task)
+}
+
+/// The task and the step packed by [`woken_by`], or `None` for [`NOBODY`].
+pub(crate) fn unpack_woken_by(w: u64) -> Option<(u32, u32)> {
+    (w != NOBODY).then_some((w as u32, (w >> 32) as u32))
+}
 
 impl Task {
     /// This task, running step `step`, is about to join (or waits for) `task`; joining several
@@ -72,10 +82,9 @@ pub(crate) struct Begun {
     pub(crate) joins: u32,
     /// Whether it was woken (else it is chosen for its timer).
     pub(crate) woken: bool,
-    /// The task that woke it, or [`NOBODY`].
-    pub(crate) woken_by: u32,
-    /// The step in which it was woken (meaningful with `woken_by`).
-    pub(crate) woken_at: u32,
+    /// Who woke it and in which step ([`woken_by`]), or [`NOBODY`] if it was not woken; possibly
+    /// the task itself (a yield): the step log's events sort that out, off the hot path.
+    pub(crate) woken_by: u64,
 }
 
 /// An aborted task's body and joiner's waker, to drop and wake outside any borrow.
@@ -139,7 +148,6 @@ impl Tasks {
                 joins_step: 0,
                 spawned_at: loc,
                 woken_by: NOBODY,
-                woken_at: 0,
                 join_waker: None,
                 output: None,
             });
@@ -241,8 +249,7 @@ impl Tasks {
     pub(crate) fn wake(&self, task: u32, step: u32) {
         if let Some(t) = self.table.borrow_mut().get_mut(task as usize) {
             if t.state == TaskState::Waiting {
-                t.woken_by = self.current.get();
-                t.woken_at = step;
+                t.woken_by = woken_by(self.current.get(), step);
             }
             t.state = t.state.woken();
         }
@@ -290,21 +297,14 @@ impl Tasks {
         let mut table = self.table.borrow_mut();
         let t = &mut table[chosen as usize];
         let woken = t.state == TaskState::Woken;
-        let woken_by = if woken && t.woken_by != chosen {
-            t.woken_by
-        } else {
-            NOBODY
-        };
         t.state = TaskState::Waiting;
         t.access = Access::NONE;
-        t.woken_by = NOBODY;
         Begun {
             kind: t.kind,
             loc: t.loc,
             joins: t.joins,
             woken,
-            woken_by,
-            woken_at: t.woken_at,
+            woken_by: if woken { t.woken_by } else { NOBODY },
         }
     }
 

@@ -45,7 +45,9 @@ pub(crate) struct Novelty {
     /// The executor's count of distinct items when last looked at.
     distinct: u64,
     items: Vec<(u64, String)>,
-    new_schedules: Vec<(u64, u64)>,
+    new_schedules: Vec<u64>,
+    /// The iteration count when last told (for the event).
+    count: u64,
     /// The iteration count at the last new coverage item (0: none yet).
     pub(crate) last_new: u64,
 }
@@ -61,6 +63,7 @@ impl Novelty {
             distinct: 0,
             items: Vec::new(),
             new_schedules: Vec::new(),
+            count: 0,
             last_new: 0,
         }
     }
@@ -71,9 +74,10 @@ impl Novelty {
         if !self.on {
             return;
         }
+        self.count = count;
         let hash = schedule_hash(&ex.decisions());
         if self.schedules.len() < MAX_SCHEDULES && self.schedules.insert(hash) {
-            self.new_schedules.push((count, hash));
+            self.new_schedules.push(hash);
         }
         let distinct = ex.coverage_distinct();
         if distinct == self.distinct {
@@ -101,6 +105,7 @@ impl Novelty {
             return None;
         }
         Some(Event::Novelty {
+            iterations: self.count,
             items: std::mem::take(&mut self.items),
             schedules: std::mem::take(&mut self.new_schedules),
         })

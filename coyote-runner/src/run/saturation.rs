@@ -31,13 +31,15 @@ impl Saturating {
         }
     }
 
-    /// Work share `slot` found these items and schedules (with its own iteration counts).
+    /// Work share `slot` found these items (with its own iteration counts) and schedules (by
+    /// its `iterations`-th iteration).
     pub(super) fn novelty(
         &mut self,
         pool: &Pool,
         slot: usize,
+        iterations: u64,
         items: &[(u64, String)],
-        schedules: &[(u64, u64)],
+        schedules: &[u64],
     ) {
         if pool.share(slot).is_capture() {
             return;
@@ -51,8 +53,8 @@ impl Saturating {
         for (at, key) in items {
             self.growth.add_item(others + at, key);
         }
-        for &(at, hash) in schedules {
-            self.growth.add_schedule(others + at, hash);
+        for &hash in schedules {
+            self.growth.add_schedule(others + iterations, hash);
         }
     }
 

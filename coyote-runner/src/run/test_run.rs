@@ -180,9 +180,13 @@ impl<'r, 'a> TestRun<'r, 'a> {
                     }
                 }
             }
-            Event::Novelty { items, schedules } => {
+            Event::Novelty {
+                iterations,
+                items,
+                schedules,
+            } => {
                 self.saturation
-                    .novelty(&self.pool, slot, &items, &schedules);
+                    .novelty(&self.pool, slot, iterations, &items, &schedules);
             }
             Event::Bug { trace } => {
                 // A capture re-run's bugs were reported by the share it re-runs.

@@ -204,7 +204,6 @@ impl Executor {
                 joins: begun.joins,
                 timer,
                 woken_by: begun.woken_by,
-                woken_at: begun.woken_at,
             },
             step + 1,
         );

@@ -9,7 +9,7 @@ use super::fold::find_folds;
 use super::log::{same_record, temperature_name};
 use super::{ChoiceOf, Record, Recorder};
 use crate::rt::op::OpKind;
-use crate::rt::tasks::{fmt_loc, JOINS_SEVERAL, NOBODY};
+use crate::rt::tasks::{fmt_loc, unpack_woken_by, JOINS_SEVERAL};
 use coyote_core::trace::{Decision, StepEvent};
 
 impl Recorder {
@@ -62,17 +62,21 @@ fn event_of(r: &Record, step: u32, notes: &str) -> StepEvent {
             joins,
             timer,
             woken_by,
-            woken_at,
-        } => StepEvent::Step {
-            step,
-            task,
-            op: kind.label().to_string(),
-            at: fmt_loc(loc),
-            woken_by: (woken_by != NOBODY).then_some(woken_by),
-            woken_at: (woken_by != NOBODY).then_some(woken_at),
-            joins: (kind == OpKind::Join && joins != 0 && joins != JOINS_SEVERAL).then_some(joins),
-            timer_ms: timer.map(|t| t.as_millis() as u64),
-        },
+        } => {
+            // A task woken by itself (a yield) was not handed anything.
+            let woken = unpack_woken_by(woken_by).filter(|&(by, _)| by != task);
+            StepEvent::Step {
+                step,
+                task,
+                op: kind.label().to_string(),
+                at: fmt_loc(loc),
+                woken_by: woken.map(|w| w.0),
+                woken_at: woken.map(|w| w.1),
+                joins: (kind == OpKind::Join && joins != 0 && joins != JOINS_SEVERAL)
+                    .then_some(joins),
+                timer_ms: timer.map(|t| t.as_millis() as u64),
+            }
+        }
         Record::Choice {
             task,
             decision,

@@ -192,7 +192,6 @@ fn as_read(r: Record) -> Record {
             joins: if kind == OpKind::Join { joins } else { 0 },
             timer: timer.map(|_| std::time::Duration::ZERO),
             woken_by: 0,
-            woken_at: 0,
         },
         r => r,
     }

@@ -6,7 +6,7 @@
 //! `report.json` point for point.
 
 use super::svg::{esc, text};
-use coyote_core::saturation::Saturation;
+use coyote_core::saturation::{CoverageCounts, Saturation};
 use std::fmt::Write;
 
 const W: f64 = 640.0;
@@ -15,6 +15,9 @@ const L: f64 = 48.0;
 const R: f64 = 16.0;
 const T: f64 = 16.0;
 const B: f64 = 36.0;
+
+/// A line: its name, its class, its value at a sample, and its final count.
+type Series = (&'static str, &'static str, fn(&CoverageCounts) -> u64, u64);
 
 /// The chart of `s`.
 pub(super) fn chart(s: &Saturation) -> String {
@@ -61,22 +64,17 @@ pub(super) fn chart(s: &Saturation) -> String {
         );
     }
     let items_max = s.total.items();
-    let series: [(
-        &str,
-        &str,
-        Box<dyn Fn(&coyote_core::saturation::CoverageCounts) -> u64>,
-        u64,
-    ); 2] = [
+    let series: [Series; 2] = [
         (
             "coverage items",
             "series items",
-            Box::new(|c| c.items()),
+            CoverageCounts::items,
             items_max,
         ),
         (
             "schedules",
             "series schedules",
-            Box::new(|c| c.schedules),
+            |c| c.schedules,
             s.total.schedules,
         ),
     ];

@@ -253,6 +253,23 @@ mod tests {
         );
     }
 
+    #[test]
+    fn saturation_is_an_optional_addition_to_version_1() {
+        let mut r = sample();
+        let mut g = crate::saturation::Growth::new();
+        g.add_item(2, "p:src/lib.rs:3:9");
+        g.add_schedule(2, 77);
+        r.tests[0].saturation = Some(g.finish(3, Some(10), false));
+        let json = r.to_json();
+        assert!(json.contains("\"saturation\": {"), "{json}");
+        assert!(json.contains("\"format_version\": 1"));
+        assert_eq!(Report::from_json(&json).unwrap(), r);
+        // A report written before saturation existed reads with none.
+        let old = serde_json::to_string_pretty(&sample()).unwrap();
+        assert!(!old.contains("saturation"));
+        assert_eq!(Report::from_json(&old).unwrap().tests[0].saturation, None);
+    }
+
     proptest! {
         #[test]
         fn arbitrary_text_never_panics(s in ".{0,400}") {

@@ -200,14 +200,14 @@ fn until_saturated_stops_a_test_once_coverage_stops_growing() {
             "--seed",
             "1",
             "-i",
-            "1000000",
+            "200000",
             "-j",
             "2",
             "--until-saturated",
             "300",
             // Were it not to stop, the run ends here, and the iteration count below fails.
             "--timeout",
-            "120",
+            "60",
         ],
     );
     let t = text(&o);

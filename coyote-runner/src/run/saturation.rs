@@ -58,11 +58,16 @@ impl Saturating {
         }
     }
 
-    /// After `iterations` in all: whether the run just became saturated (then every work share
-    /// has been asked to stop).
+    /// After `iterations` in all: whether the run just became saturated. Once it is, every
+    /// work share is asked to stop, again at each call (a replacement started after a crash
+    /// is asked too).
     pub(super) fn check(&mut self, pool: &mut Pool, iterations: u64) -> bool {
         let Some(k) = self.until else { return false };
-        if self.saturated || !self.growth.saturated(iterations, k) {
+        if self.saturated {
+            pool.ask_all_to_stop();
+            return false;
+        }
+        if !self.growth.saturated(iterations, k) {
             return false;
         }
         self.saturated = true;

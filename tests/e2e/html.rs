@@ -220,11 +220,11 @@ fn until_saturated_stops_a_test_once_coverage_stops_growing() {
     assert_eq!(sat.until_saturated, Some(300));
     assert!(sat.iterations_since_new >= 300, "{sat:?}");
     assert!(test.iterations < 20_000, "{} iterations", test.iterations);
-    assert!(
-        sat.total.points > 0 && sat.total.states == 4,
-        "{:?}",
-        sat.total
-    );
+    // Points, the coordinator's 4 states, its events and transitions, the monitor's state.
+    let total = sat.total;
+    assert!(total.points > 0 && total.states == 4, "{total:?}");
+    assert!(total.events > 0 && total.transitions > 0, "{total:?}");
+    assert!(total.monitor_states > 0, "{total:?}");
     assert_eq!(sat.curve.last().unwrap().iteration, test.iterations);
     assert!(
         out.join("coverage.json").exists(),

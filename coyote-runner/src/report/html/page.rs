@@ -146,6 +146,9 @@ fn summary(out: &mut String, tests: &[TestReport]) {
     out.push_str("</tbody></table></section>");
 }
 
+/// Iterations without new coverage below which the page does not say coverage stopped growing.
+const FEW: u64 = 50;
+
 /// One line on whether new coverage stopped appearing.
 pub(super) fn verdict(s: &Saturation, iterations: u64) -> String {
     if s.last_new_at == 0 {
@@ -157,6 +160,12 @@ pub(super) fn verdict(s: &Saturation, iterations: u64) -> String {
             s.iterations_since_new,
             s.last_new_at,
             s.until_saturated.unwrap_or(0)
+        );
+    }
+    if s.iterations_since_new < FEW {
+        return format!(
+            "Too soon to tell: the last new coverage came at iteration {} of {iterations}, and fewer than {FEW} iterations ran after it.",
+            s.last_new_at
         );
     }
     if s.iterations_since_new * 2 >= iterations {
@@ -177,6 +186,8 @@ fn short_verdict(s: &Saturation, iterations: u64) -> String {
         "not counted".into()
     } else if s.saturated {
         format!("saturated at {}", s.last_new_at)
+    } else if s.iterations_since_new < FEW {
+        format!("too soon (last new at {})", s.last_new_at)
     } else if s.iterations_since_new * 2 >= iterations {
         format!("flat since {}", s.last_new_at)
     } else {

@@ -252,3 +252,19 @@ fn a_huge_trace_is_drawn_in_part_with_a_gap() {
 fn the_sequence_diagram_snapshot() {
     insta::assert_snapshot!(sequence::diagram(&trace()).unwrap().replace("><", ">\n<"));
 }
+
+#[test]
+fn the_verdict_says_whether_coverage_stopped_growing() {
+    let at = |last: u64, iterations: u64, until: Option<u64>| {
+        let mut g = Growth::new();
+        g.add_item(last, "p:a.rs:1:1");
+        let saturated = until.is_some_and(|k| iterations >= last + k);
+        page::verdict(&g.finish(iterations, until, saturated), iterations)
+    };
+    assert!(at(4, 1000, None).starts_with("New coverage stopped appearing at iteration 4 of 1000"));
+    assert!(at(700, 1000, None).starts_with("Still growing"));
+    assert!(at(1, 7, None).starts_with("Too soon to tell"));
+    assert!(at(10, 400, Some(300)).starts_with("Saturated: no new coverage in 390 iterations"));
+    let nothing = page::verdict(&Growth::new().finish(100, None, false), 100);
+    assert!(nothing.starts_with("No coverage items were counted"));
+}

@@ -80,6 +80,8 @@ fn the_html_report_renders_in_a_headless_browser() {
     );
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let page = out.join("report.html");
+    let said = format!("html: {}", page.display());
+    assert!(text(&o).trim_end().ends_with(&said), "{}", text(&o));
     let html = std::fs::read_to_string(&page).expect("--html writes report.html");
     assert_self_contained(&html);
     // The page's content, as written.

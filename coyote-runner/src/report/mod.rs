@@ -24,7 +24,8 @@ use std::rc::Rc;
 type SharedBar = Rc<RefCell<ProgressBar>>;
 
 /// The consumers `coyote test` runs with: the trace writer, the report files, JUnit if asked
-/// for, the progress bar, and the console last.
+/// for, the progress bar, the console, and with `--html` the HTML page last (it reads the
+/// report files and names itself after the summary).
 pub(crate) fn standard(plan: &TestPlan) -> Reporter {
     let bar: SharedBar = Rc::new(RefCell::new(ProgressBar::hidden()));
     let mut r = Reporter::default();
@@ -33,13 +34,15 @@ pub(crate) fn standard(plan: &TestPlan) -> Reporter {
     if let Some(path) = &plan.junit {
         r.add(junit::Junit::new(path));
     }
-    if plan.html {
-        r.add(html::HtmlReport {
-            out: plan.out.clone(),
-        });
-    }
     r.add(progress::Progress::new(bar.clone(), plan.json));
     r.add(console::Console::new(bar, plan.json, plan.strategy.clone()));
+    if plan.html {
+        // After the console: it writes the page and then names it under the summary.
+        r.add(html::HtmlReport {
+            out: plan.out.clone(),
+            quiet: plan.json,
+        });
+    }
     r
 }
 

@@ -87,15 +87,21 @@ pub fn write_html_report(dir: &Path, out: &Path) -> Result<(), Error> {
 }
 
 /// `coyote test --html`: writes `report.html` beside `report.json` when the run finishes (it
-/// comes after the report files' consumer, so they are on disk).
+/// comes after the report files' consumer, so they are on disk), then names it unless `quiet`
+/// (`--json`: stdout is the report).
 pub(crate) struct HtmlReport {
     pub(crate) out: PathBuf,
+    pub(crate) quiet: bool,
 }
 
 impl Consumer for HtmlReport {
     fn on(&mut self, event: &RunEvent<'_>) -> Result<(), Error> {
         if let RunEvent::RunFinished { .. } = event {
-            write_html_report(&self.out, &self.out.join("report.html"))?;
+            let page = self.out.join("report.html");
+            write_html_report(&self.out, &page)?;
+            if !self.quiet {
+                println!("html: {}", page.display());
+            }
         }
         Ok(())
     }

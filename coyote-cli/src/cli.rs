@@ -139,7 +139,9 @@ pub(crate) struct TestArgs {
 
 #[derive(Args, Debug)]
 pub(crate) struct ReplayArgs {
-    /// The trace file (`coyote-out/<test>-<n>.trace`).
+    /// The trace file (`target/coyote/<test>-<n>.trace`), or a folder of traces to replay as a
+    /// regression suite (exit 1 if one still fails, 2 if one diverged, 0 if all are fixed).
+    #[arg(value_name = "TRACE|DIR")]
     pub(crate) trace: PathBuf,
     /// The library to replay against (default: the one recorded in the trace, if its hash matches).
     #[arg(long)]
@@ -157,9 +159,16 @@ pub(crate) struct ReplayArgs {
     /// Print each step as it runs.
     #[arg(long)]
     pub(crate) verbose: bool,
+    /// How long a hang trace's replay runs before it counts as the hang reproduced (default:
+    /// the --iteration-timeout of the run that recorded it).
+    #[arg(long, value_name = "SECS", value_parser = seconds)]
+    pub(crate) hang_timeout: Option<Duration>,
     /// Internal: replay in this process even for crash and hang traces.
     #[arg(long, hide = true)]
     pub(crate) in_process: bool,
+    /// Internal: print the verdict only.
+    #[arg(long, hide = true)]
+    pub(crate) quiet: bool,
 }
 
 impl TestArgs {
@@ -203,6 +212,8 @@ impl ReplayArgs {
             break_before_failure: self.break_,
             verbose: self.verbose,
             in_process: self.in_process,
+            quiet: self.quiet,
+            hang_timeout: self.hang_timeout,
         }
     }
 }

@@ -229,6 +229,11 @@ pub struct ReplayRequest {
     /// Call the `coyote_breakpoint` function right before the failing step.
     #[serde(default)]
     pub break_before_failure: bool,
+    /// Follow the decisions where they fit and complete non-preemptively, instead of stopping
+    /// at the first mismatch (see [`crate::strategy::Replay::lenient`]): for a library that
+    /// changed since the trace, and for minimising.
+    #[serde(default)]
+    pub lenient: bool,
 }
 
 /// What `coyote_replay` returns.
@@ -247,6 +252,46 @@ pub struct ReplayResult {
     /// Set when the request itself was bad (unknown test).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Lenient replay: where the execution first left the trace's decisions, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deviation: Option<String>,
+    /// The decisions the execution made, encoded as in traces.
+    #[serde(default)]
+    pub decisions: String,
+    /// Lenient replay: the preemptions the execution made.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub preemptions: Vec<crate::strategy::Preemption>,
+    /// Tasks (and actors) the execution created, `main` included.
+    #[serde(default)]
+    pub tasks: u32,
+    /// The execution reached the step bound (and the trace recorded no step-bound bug).
+    #[serde(default)]
+    pub hit_step_bound: bool,
+}
+
+/// What a replay says about the recorded failure (see [`ReplayResult::verdict`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The recorded failure happened again.
+    Reproduced,
+    /// Another failure happened.
+    FailsDifferently(Failure),
+    /// The execution ended without failing: the recorded failure no longer happens.
+    Fixed,
+    /// The execution left the trace before its failure could be judged.
+    Diverged(String),
+}
+
+impl ReplayResult {
+    /// The verdict on the recorded failure.
+    pub fn verdict(&self) -> Verdict {
+        match (&self.divergence, &self.failure) {
+            (Some(d), _) => Verdict::Diverged(d.clone()),
+            (None, Some(_)) if self.reproduced => Verdict::Reproduced,
+            (None, Some(f)) => Verdict::FailsDifferently(f.clone()),
+            (None, None) => Verdict::Fixed,
+        }
+    }
 }
 
 /// One line of the worker protocol: what a `coyote` worker process writes to its parent.

@@ -195,12 +195,17 @@ fn build_trace(
     }
 }
 
-/// The outcome of replaying a trace in-process.
+/// The outcome of replaying a trace in-process: strictly (the first mismatch is a divergence),
+/// or `lenient`ly (the decisions followed where they fit, then completed non-preemptively; see
+/// [`coyote_core::strategy::Replay::lenient`]), for a program that changed since the trace and
+/// for minimising. A lenient replay never diverges: it ends normally (the failure is fixed),
+/// with the recorded failure, or with another.
 pub(crate) fn replay(
     make: MakeFuture<'_>,
     trace: &Trace,
     verbose: bool,
     break_before_failure: bool,
+    lenient: bool,
 ) -> coyote_core::abi::ReplayResult {
     use coyote_core::abi::ReplayResult;
     let decisions = match trace.decisions() {
@@ -212,7 +217,12 @@ pub(crate) fn replay(
             }
         }
     };
-    let mut strategy = coyote_core::strategy::Replay::new(decisions);
+    let recorded = decisions.len();
+    let mut strategy = if lenient {
+        coyote_core::strategy::Replay::lenient(decisions)
+    } else {
+        coyote_core::strategy::Replay::new(decisions)
+    };
     let ex = Executor::new();
     ex.set_config(crate::rt::executor::ExecConfig {
         max_steps: trace.max_steps,
@@ -224,37 +234,39 @@ pub(crate) fn replay(
     strategy.begin_iteration();
     let (fut, entry) = make();
     let (outcome, steps) = ex.run_iteration(fut, entry, &mut strategy);
-    let log = ex.log();
     let mut result = ReplayResult {
         steps,
-        log,
+        log: ex.log(),
+        decisions: coyote_core::trace::encode_decisions(&ex.decisions()),
+        deviation: strategy.deviation().map(str::to_string),
+        preemptions: strategy.preemptions().to_vec(),
+        tasks: ex.tasks_created(),
         ..Default::default()
     };
     match outcome {
         IterationOutcome::Bug(f) => {
-            result.reproduced =
-                f.kind == trace.failure.kind && f.dedup_key() == trace.failure.dedup_key();
-            if !strategy.finished() && result.divergence.is_none() && !result.reproduced {
+            result.reproduced = f.dedup_key() == trace.failure.dedup_key();
+            if !lenient && !strategy.finished() && !result.reproduced {
                 result.divergence = Some(format!(
-                    "step {steps}: the program failed after {} of the trace's {} decisions",
+                    "step {steps}: the program failed after {} of the trace's {recorded} decisions",
                     strategy.consumed(),
-                    trace.decisions().map(|d| d.len()).unwrap_or(0)
                 ));
             }
             result.failure = Some(f);
         }
         IterationOutcome::Diverged(why) => result.divergence = Some(why),
-        IterationOutcome::StepBound => {
-            if trace.failure.kind == BugKind::StepBound {
-                result.reproduced = true;
-                result.failure = Some(trace.failure.clone());
-            } else {
-                result.divergence = Some(format!(
-                    "step {steps}: the execution reached the step bound, but the trace ends in a {} at step {}",
-                    trace.failure.kind, trace.steps
-                ));
-            }
+        IterationOutcome::StepBound if trace.failure.kind == BugKind::StepBound => {
+            result.reproduced = true;
+            result.failure = Some(trace.failure.clone());
         }
+        IterationOutcome::StepBound if lenient => result.hit_step_bound = true,
+        IterationOutcome::StepBound => {
+            result.divergence = Some(format!(
+                "step {steps}: the execution reached the step bound, but the trace ends in a {} at step {}",
+                trace.failure.kind, trace.steps
+            ));
+        }
+        IterationOutcome::Completed if lenient => {}
         IterationOutcome::Completed => {
             result.divergence = Some(format!(
                 "step {steps}: the execution completed without failing; the trace recorded a {} at step {}",
@@ -262,7 +274,7 @@ pub(crate) fn replay(
             ));
         }
     }
-    if result.reproduced && steps != trace.steps && result.divergence.is_none() {
+    if !lenient && result.reproduced && steps != trace.steps && result.divergence.is_none() {
         result.divergence = Some(format!(
             "the failure reproduced, but at step {steps} instead of step {}",
             trace.steps

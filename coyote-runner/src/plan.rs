@@ -117,4 +117,9 @@ pub struct ReplayPlan {
     pub verbose: bool,
     /// Replay in this process even for crash and hang traces.
     pub in_process: bool,
+    /// Print the verdict only (no header, no step log).
+    pub quiet: bool,
+    /// How long a hang trace's replay runs before it counts as the hang reproduced; `None`: the
+    /// recording run's `--iteration-timeout` (10 seconds for older traces).
+    pub hang_timeout: Option<Duration>,
 }

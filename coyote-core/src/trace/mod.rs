@@ -84,6 +84,10 @@ pub struct Trace {
     /// ran it; replay applies the same limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub liveness_threshold: Option<u32>,
+    /// The `--iteration-timeout` of the recording run, in milliseconds: replaying a hang waits
+    /// this long before it counts as the hang reproduced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iteration_timeout_ms: Option<u64>,
 }
 
 /// A trace that cannot be read.
@@ -151,6 +155,7 @@ impl Trace {
             log: Vec::new(),
             allow_real_clock: false,
             liveness_threshold: None,
+            iteration_timeout_ms: None,
         }
     }
 
@@ -245,6 +250,7 @@ mod tests {
             log: vec!["step 1  task 0 (main)  spawn  at src/lib.rs:1:1".into()],
             allow_real_clock: false,
             liveness_threshold: None,
+            iteration_timeout_ms: None,
         }
     }
 

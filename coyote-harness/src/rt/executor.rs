@@ -213,6 +213,11 @@ impl Executor {
         self.recorder.decisions()
     }
 
+    /// Tasks (and actors) the last iteration created, `main` included.
+    pub(crate) fn tasks_created(&self) -> u32 {
+        self.tasks.table().len() as u32
+    }
+
     /// The readable log of the last iteration, long loops folded.
     pub(crate) fn log(&self) -> Vec<String> {
         self.recorder.log()

@@ -36,6 +36,7 @@ impl Bugs {
     ) -> Result<(), Error> {
         trace.library = Some(s.lib_ref.clone());
         trace.allow_real_clock = s.plan.allow_real_clock;
+        trace.iteration_timeout_ms = Some(s.plan.iteration_timeout.as_millis() as u64);
         let key = trace.failure.dedup_key();
         if let Some(b) = self.records.iter_mut().find(|b| b.key == key) {
             b.summary.occurrences += occurrences;

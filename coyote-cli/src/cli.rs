@@ -112,9 +112,11 @@ pub(crate) struct TestArgs {
     /// A single iteration running longer than this is a hang bug.
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = seconds)]
     pub(crate) iteration_timeout: Duration,
-    /// Output directory for traces and reports.
-    #[arg(short, long, default_value = "coyote-out")]
-    pub(crate) out: PathBuf,
+    /// Output directory for traces and reports (default: `coyote/` in the cargo workspace's
+    /// target directory, `coyote-out/` outside a cargo project). A run first removes the traces
+    /// its tests left there before.
+    #[arg(short, long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
     /// Keep exploring after the first bug; report each distinct bug once.
     #[arg(long)]
     pub(crate) explore: bool,
@@ -185,7 +187,7 @@ impl TestArgs {
             step_bound_is_bug: self.step_bound_is_bug,
             timeout: self.timeout,
             iteration_timeout: self.iteration_timeout,
-            out: self.out,
+            out: self.out.unwrap_or_else(coyote_runner::default_out_dir),
             explore: self.explore,
             coverage: self.coverage,
             junit: self.junit,

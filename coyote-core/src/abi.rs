@@ -18,6 +18,7 @@
 use crate::strategy::Bounds;
 use crate::trace::{Decision, Failure, Trace};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::ffi::{c_char, c_void};
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize};
 
@@ -165,6 +166,9 @@ pub enum Event {
         iterations: u64,
         /// Scheduling steps taken so far.
         steps: u64,
+        /// The longest iteration so far, in steps.
+        #[serde(default)]
+        max_steps: u32,
     },
     /// A bug, with its trace, the moment it is found.
     Bug {
@@ -205,6 +209,14 @@ pub struct RunResult {
     pub step_bound_hits: u64,
     /// Bugs reported through events.
     pub bugs: u64,
+    /// Iterations that hit each distinct bug, by the bug's key (its [`BugKey`](crate::trace::BugKey)
+    /// as text): every occurrence, not only the one reported.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub bug_hits: BTreeMap<String, u64>,
+    /// When exploring past the first bug: iterations and iterations that hit a bug, by the
+    /// strategy that ran them (a portfolio's member, `portfolio/pct:3`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_strategy: BTreeMap<String, crate::report::HitRate>,
     /// Whether an exhaustive strategy explored its whole space.
     pub exhausted: bool,
     /// Schedules explored, for exhaustive strategies.
@@ -345,10 +357,11 @@ mod tests {
         let e = Event::Progress {
             iterations: 3,
             steps: 9,
+            max_steps: 4,
         };
         assert_eq!(
             serde_json::to_string(&e).unwrap(),
-            r#"{"event":"progress","iterations":3,"steps":9}"#
+            r#"{"event":"progress","iterations":3,"steps":9,"max_steps":4}"#
         );
     }
 }

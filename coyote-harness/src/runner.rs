@@ -132,8 +132,18 @@ pub(crate) fn run(
             bug: failure.is_some() || cut.is_some(),
             hit_bound: steps >= bound,
         });
+        if !spec.stop_on_first_bug && rerun.is_none() {
+            // Per iteration, but only when exploring: a portfolio names its member here.
+            let counts = result.by_strategy.entry(strategy.name()).or_default();
+            counts.iterations += 1;
+            counts.hits += u64::from(failure.is_some());
+        }
         if let Some(failure) = failure {
-            let first = seen.insert(failure.dedup_key());
+            let key = failure.dedup_key();
+            if rerun.is_none() {
+                *result.bug_hits.entry(key.to_string()).or_insert(0) += 1;
+            }
+            let first = seen.insert(key);
             if rerun.is_some() {
                 // Reported when it first ran; this worker reports each bug once, as it did.
                 continue;
@@ -154,12 +164,14 @@ pub(crate) fn run(
             emit(Event::Progress {
                 iterations: result.iterations,
                 steps: result.total_steps,
+                max_steps: result.max_steps_seen,
             });
         }
     }
     emit(Event::Progress {
         iterations: result.iterations,
         steps: result.total_steps,
+        max_steps: result.max_steps_seen,
     });
     result.exhausted = strategy.exhausted();
     result.schedules = strategy.schedules_explored();

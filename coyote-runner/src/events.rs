@@ -44,6 +44,13 @@ pub enum RunEvent<'a> {
         /// The base seed.
         seed: u64,
     },
+    /// The run removed the traces its tests left in the output directory in an earlier run.
+    OldTracesRemoved {
+        /// The output directory.
+        out: &'a Path,
+        /// How many.
+        count: usize,
+    },
     /// A test's workers are starting.
     TestStarted {
         /// The test.

@@ -38,6 +38,7 @@ pub use cargo::CargoError;
 pub use error::Error;
 pub use host::Host;
 pub use library::LoadError;
+pub use output::default_out_dir;
 pub use plan::{LibSource, ListPlan, ReplayLib, ReplayPlan, TestPlan};
 pub use replay::replay;
 pub use run::{list, test, test_with};

@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 
 mod cargo;
 mod cli;
+mod figures;
 mod regressions;
 mod reliability;
 mod strategies;

@@ -82,6 +82,11 @@ impl Consumer for Console {
                 plural(tests.len() as u64),
                 plural(workers),
             ),
+            RunEvent::OldTracesRemoved { out, count } => self.plainly(&format!(
+                "coyote: removed {count} trace{} of an earlier run of these tests from {}",
+                plural(count as u64),
+                out.display()
+            )),
             RunEvent::Stopping { reason: StopReason::Interrupted, capturing: n } => self.say(&format!(
                 "coyote: interrupted: stopping workers and writing what was found{} (Ctrl-C again to quit now)",
                 capturing(n)
@@ -134,14 +139,14 @@ impl Console {
         for t in &report.tests {
             let rate = t.iterations as f64 / t.duration_secs.max(1e-9);
             let mut line = format!(
-                "{}: {} bug{}, {} iteration{} in {:.2}s ({:.0} it/s), {:.1} steps/iteration (max {})",
+                "{}: {} bug{}, {} iteration{} in {:.2}s ({} it/s), {:.1} steps/iteration (max {})",
                 t.test,
                 t.bugs.len(),
                 plural(t.bugs.len() as u64),
                 t.iterations,
                 plural(t.iterations),
                 t.duration_secs,
-                rate,
+                super::figures::thousands(rate.round() as u64),
                 t.steps.mean,
                 t.steps.max
             );
@@ -161,6 +166,9 @@ impl Console {
                 ));
             }
             println!("{line}");
+            if let Some(line) = super::figures::hit_rates(t) {
+                println!("{line}");
+            }
             if let Some(c) = &t.coverage {
                 let mut line = format!(
                     "  coverage: {} scheduling point{} ({} visits)",

@@ -8,6 +8,7 @@
 //! Invariant: [`standard`] orders them so every file is written before a line names it.
 
 mod console;
+mod figures;
 mod files;
 mod junit;
 mod progress;

@@ -19,6 +19,13 @@ pub(super) struct BugRecord {
     pub(super) trace: Trace,
 }
 
+impl BugRecord {
+    /// Its key as text, as workers count its hits (`RunResult::bug_hits`).
+    pub(super) fn key_text(&self) -> String {
+        self.key.to_string()
+    }
+}
+
 /// The distinct bugs of a test, in settling order.
 #[derive(Default)]
 pub(super) struct Bugs {

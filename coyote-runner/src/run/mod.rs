@@ -92,6 +92,12 @@ pub fn test_with(plan: &TestPlan, host: Host, reporter: Reporter) -> Result<Exit
                 out.display()
             ))
         })?;
+    let removed = crate::output::clear_old_traces(out, &tests).map_err(|e| {
+        Error::BadInput(format!(
+            "cannot remove the old traces in {}: {e}",
+            out.display()
+        ))
+    })?;
     let workers = plan_workers(plan);
     let seed = plan.seed.unwrap_or_else(|| {
         std::time::SystemTime::now()
@@ -124,6 +130,12 @@ pub fn test_with(plan: &TestPlan, host: Host, reporter: Reporter) -> Result<Exit
         strategy: &plan.strategy,
         seed,
     })?;
+    if removed > 0 {
+        s.reporter.emit(RunEvent::OldTracesRemoved {
+            out,
+            count: removed,
+        })?;
+    }
     let mut report = Report::new(lib_path.display().to_string(), sha256, seed, workers);
     for test in &tests {
         report.tests.push(test_run::run_one(&mut s, &lib, test)?);

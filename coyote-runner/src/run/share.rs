@@ -91,6 +91,8 @@ pub(crate) struct Share {
     /// Iterations and steps reported so far (from progress events).
     pub(crate) iterations: u64,
     pub(crate) steps: u64,
+    /// The longest iteration reported so far, in steps.
+    pub(crate) max_steps: u32,
     pub(crate) life: Life,
 }
 
@@ -121,6 +123,7 @@ impl Share {
             },
             iterations: 0,
             steps: 0,
+            max_steps: 0,
             life: match capture {
                 Some(capture) => Life::Capturing {
                     capture,
@@ -156,6 +159,7 @@ impl Share {
     pub(crate) fn reported(&mut self, result: RunResult) {
         self.iterations = result.iterations;
         self.steps = result.total_steps;
+        self.max_steps = self.max_steps.max(result.max_steps_seen);
         if matches!(self.life, Life::Working | Life::Stopping) {
             self.life = Life::Reported(result);
         }
@@ -256,6 +260,7 @@ mod tests {
             },
             iterations: 0,
             steps: 0,
+            max_steps: 0,
             life: match capture {
                 Some(capture) => Life::Capturing {
                     capture,

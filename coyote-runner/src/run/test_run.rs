@@ -144,11 +144,16 @@ impl<'r, 'a> TestRun<'r, 'a> {
     /// A worker's event: progress, a bug, or (for a capture re-run) its decisions.
     fn event(&mut self, slot: usize, event: Event) -> Result<(), Error> {
         match event {
-            Event::Progress { iterations, steps } => {
+            Event::Progress {
+                iterations,
+                steps,
+                max_steps,
+            } => {
                 let sh = self.pool.share_mut(slot);
                 if !sh.is_capture() {
                     sh.iterations = iterations;
                     sh.steps = steps;
+                    sh.max_steps = sh.max_steps.max(max_steps);
                     self.pool.stop_past(self.arrivals.first_at());
                     let total: u64 = self
                         .pool

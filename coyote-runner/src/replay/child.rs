@@ -1,7 +1,7 @@
 //! Crash and hang traces replay in a child `coyote replay --in-process`, which the failure may
 //! take down; this side judges how the child ended. A hang is judged by the replay's hang
 //! timeout: `--hang-timeout`, else the `--iteration-timeout` of the run that recorded it, else
-//! 10 seconds.
+//! 10 seconds (a crash's child gets `--hang-timeout`, else 30 seconds, to crash).
 
 use crate::plan::ReplayPlan;
 use crate::Error;
@@ -45,7 +45,12 @@ pub(super) fn replay_in_child(
     let mut child = cmd
         .spawn()
         .map_err(Error::io("cannot start the replay process"))?;
-    let limit = hang_timeout(plan, trace);
+    // A crash's replay is given as long as before hang timeouts were options: its child may
+    // take a while to symbolise the crash's backtrace.
+    let limit = match trace.failure.kind {
+        BugKind::Hang => hang_timeout(plan, trace),
+        _ => plan.hang_timeout.unwrap_or(Duration::from_secs(30)),
+    };
     let started = std::time::Instant::now();
     let status = loop {
         if let Some(st) = child

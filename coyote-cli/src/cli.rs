@@ -18,6 +18,27 @@ use std::time::Duration;
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
+    /// Colour: auto (a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub(crate) color: ColorArg,
+}
+
+/// `--color`, as cargo spells it.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorArg {
+    pub(crate) fn choice(self) -> coyote_runner::Color {
+        match self {
+            ColorArg::Auto => coyote_runner::Color::Auto,
+            ColorArg::Always => coyote_runner::Color::Always,
+            ColorArg::Never => coyote_runner::Color::Never,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -28,6 +49,11 @@ pub(crate) enum Command {
     Test(TestArgs),
     /// Replay a trace step by step, printing the log and the failure.
     Replay(ReplayArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// Internal: a worker process (started by `coyote test`).
     #[command(name = "__worker", hide = true)]
     Worker,

@@ -1,4 +1,4 @@
-//! The `coyote` command: `list`, `test`, `replay` (and the hidden `__worker`). A thin binary:
+//! The `coyote` command: `list`, `test`, `replay`, `completions` (and the hidden `__worker`). A thin binary:
 //! it parses the arguments into the runner's typed plans (see `cli`) and calls
 //! [`coyote_runner`]; it also hosts the real-clock watch (see `clock`), which must live in the
 //! executable.
@@ -30,6 +30,18 @@ fn run(command: cli::Command) -> anyhow::Result<ExitCode> {
         cli::Command::List(args) => coyote_runner::list(&args.plan())?,
         cli::Command::Test(args) => coyote_runner::test(&args.plan(), host())?,
         cli::Command::Replay(args) => coyote_runner::replay(&args.plan(), host())?,
+        cli::Command::Completions { shell } => {
+            use clap::CommandFactory;
+            // The hidden worker subcommand is not one to offer (clap_complete would).
+            let full = cli::Cli::command();
+            let mut cmd = clap::Command::new("coyote")
+                .about(full.get_about().cloned().unwrap_or_default())
+                .version(env!("CARGO_PKG_VERSION"))
+                .args(full.get_arguments().cloned())
+                .subcommands(full.get_subcommands().filter(|c| !c.is_hide_set()).cloned());
+            clap_complete::generate(shell, &mut cmd, "coyote", &mut std::io::stdout());
+            ExitCode::Ok
+        }
         cli::Command::Worker => {
             let status = coyote_runner::worker_main(host())?;
             std::process::exit(status)
@@ -53,6 +65,7 @@ fn main() {
             None => err.exit(),
         },
     };
+    coyote_runner::set_color(cli.color.choice());
     match run(cli.command) {
         Ok(code) => std::process::exit(code.code()),
         Err(err) => {

@@ -31,6 +31,7 @@ mod replay;
 mod report;
 mod run;
 mod signals;
+mod style;
 mod suggest;
 mod worker;
 
@@ -42,4 +43,5 @@ pub use output::default_out_dir;
 pub use plan::{LibSource, ListPlan, ReplayLib, ReplayPlan, TestPlan};
 pub use replay::replay;
 pub use run::{list, test, test_with};
+pub use style::{set_color, Color};
 pub use worker::worker_main;

@@ -17,6 +17,7 @@ mod suite;
 
 use crate::library::Library;
 use crate::plan::{ReplayLib, ReplayPlan};
+use crate::style::{paint, Paint};
 use crate::{Error, Host};
 use coyote_core::abi::{ReplayRequest, ReplayResult, Verdict};
 use coyote_core::exit::ExitCode;
@@ -135,7 +136,7 @@ fn replay_trace(
     }
     if !quiet {
         if let Some(f) = &result.failure {
-            println!("failure: {f}");
+            println!("{} {f}", paint("failure:", Paint::Bad));
         }
     }
     Ok(judge(trace, &result, quiet))
@@ -150,7 +151,10 @@ fn judge(trace: &Trace, result: &ReplayResult, quiet: bool) -> ExitCode {
         .unwrap_or_default();
     let (code, line) = match result.verdict() {
         Verdict::Diverged(d) => {
-            let mut line = format!("coyote: the execution diverged from the trace: {d}");
+            let mut line = format!(
+                "coyote: {}: {d}",
+                paint("the execution diverged from the trace", Paint::Bold)
+            );
             if !quiet {
                 line.push_str("\ncoyote: the program behaves differently on replay: it uses non-determinism coyote does not control (threads, the real clock, HashMap order, statics kept between iterations), or the library changed");
             }
@@ -159,15 +163,18 @@ fn judge(trace: &Trace, result: &ReplayResult, quiet: bool) -> ExitCode {
         Verdict::Reproduced => (
             ExitCode::BugFound,
             format!(
-                "coyote: reproduced the recorded failure at step {}{left}",
+                "coyote: {} at step {}{left}",
+                paint("reproduced the recorded failure", Paint::Bad),
                 result.steps
             ),
         ),
         Verdict::FailsDifferently(f) => (
             ExitCode::BugFound,
             format!(
-                "coyote: fails differently: {f} at step {} (the trace recorded {}){left}",
-                result.steps, trace.failure
+                "coyote: {} {f} at step {} (the trace recorded {}){left}",
+                paint("fails differently:", Paint::Bad),
+                result.steps,
+                trace.failure
             ),
         ),
         Verdict::Fixed => {
@@ -179,7 +186,8 @@ fn judge(trace: &Trace, result: &ReplayResult, quiet: bool) -> ExitCode {
             (
                 ExitCode::Ok,
                 format!(
-                    "coyote: fixed: the recorded failure no longer happens; the execution {how} at step {}{left}",
+                    "coyote: {} the recorded failure no longer happens; the execution {how} at step {}{left}",
+                    paint("fixed:", Paint::Good),
                     result.steps
                 ),
             )

@@ -9,6 +9,7 @@
 
 use super::{given_library, library_for, replay_trace};
 use crate::plan::ReplayPlan;
+use crate::style::{paint, Paint};
 use crate::{Error, Host};
 use coyote_core::exit::ExitCode;
 use coyote_core::trace::Trace;
@@ -78,7 +79,7 @@ pub(super) fn replay_dir(plan: &ReplayPlan, host: Host) -> Result<ExitCode, Erro
         diverged.len()
     );
     for p in &fails {
-        println!("  still fails: {}", p.display());
+        println!("  {} {}", paint("still fails:", Paint::Bad), p.display());
     }
     for p in &diverged {
         println!("  diverged: {}", p.display());

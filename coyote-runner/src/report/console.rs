@@ -6,6 +6,7 @@
 
 use super::SharedBar;
 use crate::events::{Consumer, RunEvent, StopReason};
+use crate::style::Paint;
 use crate::Error;
 use coyote_core::report::Report;
 use coyote_core::strategy::StrategySpec;
@@ -35,6 +36,15 @@ impl Console {
             self.plainly(line);
         } else {
             bar.println(line);
+        }
+    }
+
+    /// `text` in colour, unless the output is `--json`'s (whose lines go to stderr).
+    fn paint(&self, text: &str, paint: Paint) -> String {
+        if self.json {
+            text.to_string()
+        } else {
+            crate::style::paint(text, paint)
         }
     }
 
@@ -100,7 +110,8 @@ impl Consumer for Console {
                 _ => format!("coyote: {test} crashed its worker in iteration {iteration} (worker {worker}): re-running it in a fresh worker to capture its trace"),
             }),
             RunEvent::BugAnnounced { test, trace } => self.say(&format!(
-                "bug found in {test}, iteration {} ({}): {}\n  (its trace is named when the run ends)",
+                "{}, iteration {} ({}): {}\n  (its trace is named when the run ends)",
+                self.paint(&format!("bug found in {test}"), Paint::Bad),
                 trace.iteration, trace.origin, trace.failure
             )),
             RunEvent::BugFound { test, number, trace, path, explore } => {
@@ -111,7 +122,8 @@ impl Consumer for Console {
                     format!("bug found in {test}")
                 };
                 self.say(&format!(
-                    "{head}, iteration {} ({}): {}\n  trace:  {shown}\n  replay: coyote replay {shown}",
+                    "{}, iteration {} ({}): {}\n  trace:  {shown}\n  replay: coyote replay {shown}",
+                    self.paint(&head, Paint::Bad),
                     trace.iteration, trace.origin, trace.failure
                 ));
             }
@@ -139,10 +151,16 @@ impl Console {
         for t in &report.tests {
             let rate = t.iterations as f64 / t.duration_secs.max(1e-9);
             let mut line = format!(
-                "{}: {} bug{}, {} iteration{} in {:.2}s ({} it/s), {:.1} steps/iteration (max {})",
+                "{}: {}, {} iteration{} in {:.2}s ({} it/s), {:.1} steps/iteration (max {})",
                 t.test,
-                t.bugs.len(),
-                plural(t.bugs.len() as u64),
+                self.paint(
+                    &format!("{} bug{}", t.bugs.len(), plural(t.bugs.len() as u64)),
+                    if t.bugs.is_empty() {
+                        Paint::Good
+                    } else {
+                        Paint::Bad
+                    }
+                ),
                 t.iterations,
                 plural(t.iterations),
                 t.duration_secs,

@@ -30,7 +30,7 @@ fn auto(terminal: bool, env: impl Fn(&str) -> Option<String>) -> bool {
         return true;
     }
     terminal
-        && env("NO_COLOR").is_none_or(|v| v.is_empty())
+        && env("NO_COLOR").map_or(true, |v| v.is_empty())
         && env("TERM").as_deref() != Some("dumb")
         && env("CLICOLOR").as_deref() != Some("0")
 }

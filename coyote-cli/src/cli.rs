@@ -7,7 +7,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use coyote_core::strategy::{SpecError, StrategySpec};
-use coyote_runner::{LibSource, ListPlan, ReplayLib, ReplayPlan, TestPlan};
+use coyote_runner::{LibSource, ListPlan, MinimizePlan, ReplayLib, ReplayPlan, TestPlan};
 use std::num::{NonZeroU32, NonZeroU64};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -49,6 +49,8 @@ pub(crate) enum Command {
     Test(TestArgs),
     /// Replay a trace step by step, printing the log and the failure.
     Replay(ReplayArgs),
+    /// Shrink a trace: fewer preemptions, steps and decisions, the same bug.
+    Minimize(MinimizeArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
     Completions {
         /// The shell.
@@ -57,6 +59,9 @@ pub(crate) enum Command {
     /// Internal: a worker process (started by `coyote test`).
     #[command(name = "__worker", hide = true)]
     Worker,
+    /// Internal: a replay worker (started by `coyote minimize`).
+    #[command(name = "__replay-worker", hide = true)]
+    ReplayWorker,
 }
 
 #[derive(Args, Debug)]
@@ -197,6 +202,54 @@ pub(crate) struct ReplayArgs {
     /// Internal: print the verdict only.
     #[arg(long, hide = true)]
     pub(crate) quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct MinimizeArgs {
+    /// The trace file to shrink.
+    pub(crate) trace: PathBuf,
+    /// Where to write the smaller trace (default: `<trace>.min.trace` beside it).
+    #[arg(short, long, value_name = "OUT")]
+    pub(crate) out: Option<PathBuf>,
+    /// The library to replay against (default: the one recorded in the trace, if its hash matches).
+    #[arg(long)]
+    pub(crate) lib: Option<PathBuf>,
+    /// Build this package of the workspace with cargo and replay against its cdylib.
+    #[arg(short = 'p', long, value_name = "NAME", conflicts_with = "lib")]
+    pub(crate) package: Option<String>,
+    /// With --package: build with cargo's release profile.
+    #[arg(long, requires = "package")]
+    pub(crate) release: bool,
+    /// Worker processes replaying candidates (default: available cores).
+    #[arg(short = 'j', long = "parallel", value_parser = at_least_one::<NonZeroU32>)]
+    pub(crate) parallel: Option<NonZeroU32>,
+    /// A candidate replaying longer than this is rejected.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = seconds)]
+    pub(crate) timeout: Duration,
+}
+
+impl MinimizeArgs {
+    pub(crate) fn plan(self) -> MinimizePlan {
+        MinimizePlan {
+            lib: replay_lib(self.lib, self.package, self.release),
+            trace: self.trace,
+            out: self.out,
+            parallel: self.parallel,
+            timeout: self.timeout,
+        }
+    }
+}
+
+/// The library of a replay or minimisation: `--lib`, `-p`, or the one recorded.
+fn replay_lib(lib: Option<PathBuf>, package: Option<String>, release: bool) -> ReplayLib {
+    match (lib, package) {
+        (Some(path), _) => ReplayLib::Given(LibSource::Path(path)),
+        (None, Some(package)) => ReplayLib::Given(LibSource::Cargo {
+            package: Some(package),
+            release,
+        }),
+        (None, None) => ReplayLib::Recorded,
+    }
 }
 
 impl TestArgs {

@@ -42,6 +42,11 @@ fn run(command: cli::Command) -> anyhow::Result<ExitCode> {
             clap_complete::generate(shell, &mut cmd, "coyote", &mut std::io::stdout());
             ExitCode::Ok
         }
+        cli::Command::Minimize(args) => coyote_runner::minimize(&args.plan())?,
+        cli::Command::ReplayWorker => {
+            let status = coyote_runner::replay_worker_main(host())?;
+            std::process::exit(status)
+        }
         cli::Command::Worker => {
             let status = coyote_runner::worker_main(host())?;
             std::process::exit(status)

@@ -95,6 +95,21 @@ impl TestPlan {
     }
 }
 
+/// `coyote minimize`.
+#[derive(Clone, Debug)]
+pub struct MinimizePlan {
+    /// The trace file.
+    pub trace: PathBuf,
+    /// The library.
+    pub lib: ReplayLib,
+    /// Where to write the minimised trace; `None`: `<stem>.min.trace` beside it.
+    pub out: Option<PathBuf>,
+    /// Worker processes; `None`: the available cores.
+    pub parallel: Option<NonZeroU32>,
+    /// A candidate replaying longer than this is rejected.
+    pub timeout: Duration,
+}
+
 /// Which library `coyote replay` replays against.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReplayLib {

@@ -54,7 +54,7 @@ fn given_library(plan: &ReplayPlan) -> Result<Option<PathBuf>, Error> {
 /// The library to replay `trace` against, and whether the replay is lenient (the library is not
 /// the one recorded). A recorded library that changed is an error, unless `changed_ok` (a
 /// regression suite: it changed because the bug was fixed).
-fn library_for(
+pub(crate) fn library_for(
     trace: &Trace,
     given: Option<&Path>,
     changed_ok: bool,

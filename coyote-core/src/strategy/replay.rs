@@ -4,15 +4,17 @@
 //!   trace recorded. The first mismatch stops the iteration and is named
 //!   ([`Strategy::divergence`]): which decision, what the trace said, what the program did.
 //! * Lenient ([`Replay::lenient`]): the decisions are a guide, for a program that changed since
-//!   the trace (a regression replayed after a fix) and for minimising a trace. A recorded
-//!   decision that fits is followed; one that does not (a task not enabled, a choice of another
-//!   kind) is replaced by the non-preemptive choice (the running task if it is still enabled,
-//!   else the lowest enabled one; `false` and `0` for declared choices), and the first such
-//!   place is kept as [`Replay::deviation`]. Past the last decision the execution completes
-//!   non-preemptively the same way. A lenient replay never stops an iteration.
+//!   the trace (a regression replayed after a fix) and for minimising a trace. Its scheduling
+//!   decisions and its declared choices are two streams, each followed in order (so a program
+//!   that gained or lost a scheduling point still gets the same random choices). A scheduling
+//!   decision that fits (its task is enabled) is followed; one that does not is replaced by the
+//!   non-preemptive choice (the running task if it is still enabled, else the lowest enabled
+//!   one), and the first such place is kept as [`Replay::deviation`]; a choice that does not fit
+//!   (another kind, out of bounds) is `false` or `0`. Past the end of a stream the execution
+//!   goes on non-preemptively, with `false` and `0`. A lenient replay never stops an iteration.
 //!
-//! Both count the preemptions they made (a choice of another task while the running one was
-//! still enabled); the lenient one also keeps where each was ([`Replay::preemptions`]).
+//! The lenient replay keeps where it preempted (chose another task while the running one was
+//! still enabled), by scheduling decision ([`Replay::preemptions`]).
 
 use super::{IterationEnd, OpId, SchedulingPoint, Strategy};
 use crate::trace::Decision;
@@ -22,6 +24,11 @@ use crate::trace::Decision;
 pub struct Replay {
     decisions: Vec<Decision>,
     cursor: usize,
+    /// Lenient: the declared choices among the decisions, and the next one's index there.
+    choices: Vec<Decision>,
+    choice_cursor: usize,
+    /// Lenient: scheduling decisions asked for so far.
+    scheduled: usize,
     divergence: Option<String>,
     started: bool,
     lenient: bool,
@@ -31,11 +38,12 @@ pub struct Replay {
     preemptions: Vec<Preemption>,
 }
 
-/// A preemption a replay made: at decision `index` of the execution, another task ran while
-/// `running` was still enabled.
+/// A preemption a lenient replay made: at the execution's `index`-th scheduling decision (its
+/// scheduling decisions counted alone, from 0), another task ran while `running` was still
+/// enabled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Preemption {
-    /// The decision's index in the execution's decisions.
+    /// The scheduling decision's index among the execution's scheduling decisions.
     pub index: usize,
     /// The task that was running, and could have gone on.
     pub running: OpId,
@@ -47,6 +55,9 @@ impl Replay {
         Replay {
             decisions,
             cursor: 0,
+            choices: Vec::new(),
+            choice_cursor: 0,
+            scheduled: 0,
             divergence: None,
             started: false,
             lenient: false,
@@ -58,9 +69,13 @@ impl Replay {
 
     /// Follows `decisions` where they fit, and completes non-preemptively (see the module docs).
     pub fn lenient(decisions: Vec<Decision>) -> Self {
+        let (schedules, choices) = decisions
+            .into_iter()
+            .partition(|d| matches!(d, Decision::Schedule(_)));
         Replay {
             lenient: true,
-            ..Replay::new(decisions)
+            choices,
+            ..Replay::new(schedules)
         }
     }
 
@@ -77,7 +92,8 @@ impl Replay {
     /// The lenient answer at a scheduling point: the recorded task if it fits, else the
     /// non-preemptive choice.
     fn lenient_operation(&mut self, point: &SchedulingPoint<'_>) -> OpId {
-        let index = self.asked - 1;
+        let index = self.scheduled;
+        self.scheduled += 1;
         let fallback = point.current.unwrap_or(point.enabled[0]);
         let op = match self.decisions.get(self.cursor).copied() {
             None => fallback,
@@ -87,7 +103,7 @@ impl Replay {
                     Decision::Schedule(op) if point.enabled.binary_search(&op).is_ok() => op,
                     other => {
                         self.deviate(format!(
-                            "step {}: decision #{index} of the trace is {}, but the enabled tasks are {:?}",
+                            "step {}: scheduling decision #{index} of the trace is {}, but the enabled tasks are {:?}",
                             point.step,
                             other.describe(),
                             point.enabled
@@ -111,14 +127,14 @@ impl Replay {
         wanted: &str,
         fits: impl Fn(Decision) -> bool,
     ) -> Option<Decision> {
-        let index = self.asked - 1;
-        let d = self.decisions.get(self.cursor).copied()?;
-        self.cursor += 1;
+        let index = self.choice_cursor;
+        let d = self.choices.get(index).copied()?;
+        self.choice_cursor += 1;
         if fits(d) {
             return Some(d);
         }
         self.deviate(format!(
-            "step {step}: decision #{index} of the trace is {}, but the program asked for {wanted}",
+            "step {step}: declared choice #{index} of the trace is {}, but the program asked for {wanted}",
             d.describe()
         ));
         None
@@ -288,7 +304,10 @@ mod tests {
         assert_eq!(r.next_operation(&point(&[0, 1], Some(0), 0)), Some(1));
         // Task 7 is not enabled: the running task goes on.
         assert_eq!(r.next_operation(&point(&[0, 1, 2], Some(1), 1)), Some(1));
-        assert!(r.deviation().unwrap().starts_with("step 1: decision #1"));
+        assert!(r
+            .deviation()
+            .unwrap()
+            .starts_with("step 1: scheduling decision #1"));
         assert_eq!(r.next_bool(2), Some(true));
         // 9 is out of bounds: the default.
         assert_eq!(r.next_int(3, 3), Some(0));

@@ -65,6 +65,13 @@ fn request(trace: &Trace, decisions: &[Decision], lenient: bool) -> ReplayReques
     }
 }
 
+/// The strict replay of `run` that checks it: its decisions, at its step count.
+fn check_request(trace: &Trace, run: &Run) -> ReplayRequest {
+    let mut req = request(trace, &run.decisions, false);
+    req.trace.steps = run.steps;
+    req
+}
+
 fn as_run(r: &ReplayResult) -> Option<Run> {
     (r.verdict() == Verdict::Reproduced).then(|| Run {
         decisions: coyote_core::trace::decode_decisions(&r.decisions).unwrap_or_default(),
@@ -114,14 +121,15 @@ pub(crate) fn minimize_file(
     };
     let best = search::minimize(first.clone(), &mut eval, parallel.max(2))?;
     // The check that matters: a strict replay of the result fails the same way, at its step.
-    let check = pool.eval(&[request(&trace, &best.decisions, false)])?;
+    let check = pool.eval(&[check_request(&trace, &best)])?;
     let (best, result) = match check.into_iter().next().flatten() {
         Some(r) if r.verdict() == Verdict::Reproduced && r.steps == best.steps => (best, r),
         _ => {
-            let r = pool.eval(&[request(&trace, &first.decisions, false)])?;
-            let r = r.into_iter().next().flatten().ok_or_else(|| {
-                Error::Internal("the original trace no longer replays".into())
-            })?;
+            let r = pool.eval(&[check_request(&trace, &first)])?;
+            let r =
+                r.into_iter().next().flatten().ok_or_else(|| {
+                    Error::Internal("the original trace no longer replays".into())
+                })?;
             (first, r)
         }
     };

@@ -32,7 +32,9 @@ pub fn replay_worker_main(host: Host) -> Result<i32, Error> {
         File::from_raw_fd(fd)
     };
     let lib = std::env::var_os(LIB_ENV).ok_or_else(|| {
-        Error::Internal(format!("{LIB_ENV} is not set: `__replay-worker` is started by `coyote minimize`"))
+        Error::Internal(format!(
+            "{LIB_ENV} is not set: `__replay-worker` is started by `coyote minimize`"
+        ))
     })?;
     let lib = Library::open(Path::new(&lib))?;
     for line in std::io::stdin().lock().lines() {
@@ -56,7 +58,8 @@ struct Worker {
 
 impl Worker {
     fn spawn(lib: &Path) -> Result<Worker, Error> {
-        let exe = std::env::current_exe().map_err(Error::io("cannot find the coyote executable"))?;
+        let exe =
+            std::env::current_exe().map_err(Error::io("cannot find the coyote executable"))?;
         let mut child = Command::new(exe)
             .arg("__replay-worker")
             .env(LIB_ENV, lib)
@@ -71,7 +74,9 @@ impl Worker {
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
-                let Ok(r) = serde_json::from_str(&line) else { break };
+                let Ok(r) = serde_json::from_str(&line) else {
+                    break;
+                };
                 if tx.send(r).is_err() {
                     break;
                 }
@@ -126,7 +131,10 @@ impl Workers {
 
     /// Evaluates `requests` in parallel: each one's result, in order (`None`: its worker died
     /// or timed out).
-    pub(crate) fn eval(&mut self, requests: &[ReplayRequest]) -> Result<Vec<Option<ReplayResult>>, Error> {
+    pub(crate) fn eval(
+        &mut self,
+        requests: &[ReplayRequest],
+    ) -> Result<Vec<Option<ReplayResult>>, Error> {
         let mut results: Vec<Option<ReplayResult>> = vec![None; requests.len()];
         let mut next = 0;
         // (worker, request index, started)
@@ -159,7 +167,9 @@ impl Workers {
                         progressed = true;
                         continue;
                     }
-                    Err(crossbeam_channel::TryRecvError::Empty) if started.elapsed() > self.timeout => {
+                    Err(crossbeam_channel::TryRecvError::Empty)
+                        if started.elapsed() > self.timeout =>
+                    {
                         let (w, ..) = busy.swap_remove(i);
                         w.kill();
                         progressed = true;

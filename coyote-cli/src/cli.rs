@@ -168,6 +168,10 @@ pub(crate) struct TestArgs {
     /// uncontrolled bug; real sleeps are still reported. Recorded in traces.
     #[arg(long)]
     pub(crate) allow_real_clock: bool,
+    /// Minimise each bug's trace as `coyote minimize` does: `<test>-<n>.min.trace` beside it,
+    /// with fewer preemptions and steps and the same bug.
+    #[arg(long)]
+    pub(crate) minimize: bool,
 }
 
 #[derive(Args, Debug)]
@@ -273,6 +277,7 @@ impl TestArgs {
             json: self.json,
             check_determinism: self.check_determinism,
             allow_real_clock: self.allow_real_clock,
+            minimize: self.minimize,
         }
     }
 }

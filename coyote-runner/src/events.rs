@@ -129,6 +129,13 @@ pub enum RunEvent<'a> {
         /// Summed over its workers.
         coverage: &'a Coverage,
     },
+    /// `--minimize` shrank a bug's trace (or could not: `result` says why).
+    Minimized {
+        /// The bug's trace.
+        trace: &'a Path,
+        /// The minimised trace and its sizes, or why there is none.
+        result: &'a Result<crate::Minimized, String>,
+    },
     /// The run is over.
     RunFinished {
         /// Its report.

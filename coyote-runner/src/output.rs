@@ -71,8 +71,9 @@ pub fn default_out_dir() -> PathBuf {
 /// `.pending-<test>-x<n>.trace`.
 fn is_trace_of(file: &str, test: &str) -> bool {
     let numbered = |rest: &str| {
-        rest.strip_suffix(".trace")
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        let n = rest.strip_suffix(".trace");
+        let n = n.map(|n| n.strip_suffix(".min").unwrap_or(n));
+        n.is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
     };
     let stem = sanitize(test);
     file.strip_prefix(&stem)
@@ -110,6 +111,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let files = [
             "a-1.trace",
+            "a-1.min.trace",
             "a-12.trace",
             ".pending-a-x2.trace",
             "a_b-1.trace",
@@ -122,7 +124,7 @@ mod tests {
             std::fs::write(dir.path().join(f), "").unwrap();
         }
         let removed = clear_old_traces(dir.path(), &["a".into()]).unwrap();
-        assert_eq!(removed, 3);
+        assert_eq!(removed, 4);
         let mut left: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())

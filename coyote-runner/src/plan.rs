@@ -83,6 +83,8 @@ pub struct TestPlan {
     pub check_determinism: bool,
     /// Let controlled tasks read the real clock.
     pub allow_real_clock: bool,
+    /// Minimise each bug's trace (`<test>-<n>.min.trace` beside it).
+    pub minimize: bool,
 }
 
 impl TestPlan {

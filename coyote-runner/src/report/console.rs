@@ -127,6 +127,16 @@ impl Consumer for Console {
                     trace.iteration, trace.origin, trace.failure
                 ));
             }
+            RunEvent::Minimized { trace, result: Ok(m) } => self.plainly(&format!(
+                "minimized {}: {}\n  trace:  {}\n  replay: coyote replay {}",
+                trace.display(),
+                m.summary,
+                m.out.display(),
+                m.out.display()
+            )),
+            RunEvent::Minimized { trace, result: Err(why) } => {
+                self.plainly(&format!("not minimized {}: {why}", trace.display()))
+            }
             RunEvent::Determinism { trace, unstable: None } => self.plainly(&format!(
                 "determinism: {trace} replays the same failure twice: stable"
             )),

@@ -143,6 +143,9 @@ pub fn test_with(plan: &TestPlan, host: Host, reporter: Reporter) -> Result<Exit
             break;
         }
     }
+    if plan.minimize && !s.interrupted {
+        minimize_bugs(&mut s, &report)?;
+    }
     report.interrupted = s.interrupted;
     s.reporter.emit(RunEvent::RunFinished {
         report: &report,
@@ -157,6 +160,28 @@ pub fn test_with(plan: &TestPlan, host: Host, reporter: Reporter) -> Result<Exit
     } else {
         ExitCode::Ok
     })
+}
+
+/// `--minimize`: shrinks each bug's trace, the run's workers replaying the candidates.
+fn minimize_bugs(s: &mut Session<'_>, report: &Report) -> Result<(), Error> {
+    for t in &report.tests {
+        for b in &t.bugs {
+            let trace = s.plan.out.join(&b.trace);
+            let result = crate::minimize::minimize_file(
+                &trace,
+                &s.lib_path,
+                None,
+                s.workers as usize,
+                s.plan.iteration_timeout,
+            )
+            .map_err(|e| e.to_string());
+            s.reporter.emit(RunEvent::Minimized {
+                trace: &trace,
+                result: &result,
+            })?;
+        }
+    }
+    Ok(())
 }
 
 /// Worker processes: `-j` or the cores, no more than the iterations, and one for an

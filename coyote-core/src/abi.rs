@@ -185,6 +185,12 @@ pub enum Event {
         /// The decision, encoded as in traces (`t3`, `b1`, `i7`).
         decision: String,
     },
+    /// One line of the captured iteration's step log, as it is recorded (capture mode only: a
+    /// hang never ends to hand over its log).
+    Log {
+        /// The line.
+        line: String,
+    },
 }
 
 impl Event {
@@ -332,6 +338,12 @@ pub enum WorkerMessage {
         iteration: u64,
         /// How long it had run, in milliseconds.
         elapsed_ms: u64,
+        /// The stuck thread's backtrace, user frames first, when it could be taken.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        backtrace: Option<String>,
+        /// The first user frame's `file:line:col`, when there is one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        location: Option<String>,
     },
 }
 

@@ -91,10 +91,19 @@ pub(crate) fn run(
         let (fut, entry) = make();
         let (outcome, steps) = if spec.capture_from.is_some_and(|from| iteration >= from) {
             emit(Event::IterationStart { iteration });
-            let mut sink = |d| emit(Event::decision(d));
+            // Both sinks emit; one `emit` borrow is shared through a cell.
+            let emit_cell = std::cell::RefCell::new(&mut *emit);
+            let mut sink = |d| (emit_cell.borrow_mut())(Event::decision(d));
+            let mut lines = |l: &str| {
+                (emit_cell.borrow_mut())(Event::Log {
+                    line: l.to_string(),
+                })
+            };
             ex.set_decision_sink(Some(&mut sink));
+            ex.set_line_sink(Some(&mut lines));
             let r = ex.run_iteration(fut, entry, strategy);
             ex.set_decision_sink(None);
+            ex.set_line_sink(None);
             r
         } else {
             ex.run_iteration(fut, entry, strategy)

@@ -32,6 +32,7 @@ mod replay;
 mod report;
 mod run;
 mod signals;
+mod stuck;
 mod style;
 mod suggest;
 mod worker;

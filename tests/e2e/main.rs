@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 mod cargo;
 mod cli;
 mod figures;
+mod hangs;
 mod minimize;
 mod polish;
 mod regressions;

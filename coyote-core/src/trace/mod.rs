@@ -88,6 +88,9 @@ pub struct Trace {
     /// this long before it counts as the hang reproduced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iteration_timeout_ms: Option<u64>,
+    /// A hang's stuck thread, as the watchdog saw it: its backtrace, user frames first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backtrace: Option<String>,
 }
 
 /// A trace that cannot be read.
@@ -156,6 +159,7 @@ impl Trace {
             allow_real_clock: false,
             liveness_threshold: None,
             iteration_timeout_ms: None,
+            backtrace: None,
         }
     }
 
@@ -251,6 +255,7 @@ mod tests {
             allow_real_clock: false,
             liveness_threshold: None,
             iteration_timeout_ms: None,
+            backtrace: None,
         }
     }
 

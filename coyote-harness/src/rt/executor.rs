@@ -202,6 +202,11 @@ impl Executor {
         self.recorder.set_sink(sink);
     }
 
+    /// Streams every log line to `sink` as it is recorded (hang capture); `None` turns it off.
+    pub(crate) fn set_line_sink(&self, sink: Option<&mut dyn FnMut(&str)>) {
+        self.recorder.set_line_sink(sink);
+    }
+
     /// The iteration's generation: wakers and handles of another one are stale.
     #[inline]
     pub(crate) fn generation(&self) -> u32 {

@@ -66,6 +66,7 @@ pub(crate) enum Record {
 }
 
 type DecisionSink = NonNull<dyn FnMut(Decision)>;
+type LineSink = NonNull<dyn FnMut(&str)>;
 
 /// See the module docs.
 pub(crate) struct Recorder {
@@ -74,6 +75,8 @@ pub(crate) struct Recorder {
     /// The text of this iteration's [`Record::Note`]s, one after another (reused).
     notes: RefCell<String>,
     sink: Cell<Option<DecisionSink>>,
+    /// Receives each line shown in verbose mode, as it is recorded (hang capture).
+    lines: Cell<Option<LineSink>>,
     /// Stop the iteration right after this many decisions (`None`: no limit).
     limit: Cell<Option<u32>>,
     verbose: Cell<bool>,
@@ -86,6 +89,7 @@ impl Recorder {
             records: RefCell::new(Vec::with_capacity(256)),
             notes: RefCell::new(String::new()),
             sink: Cell::new(None),
+            lines: Cell::new(None),
             limit: Cell::new(None),
             verbose: Cell::new(false),
         }
@@ -118,6 +122,19 @@ impl Recorder {
             }
         });
         self.sink.set(sink);
+    }
+
+    /// Hands every line verbose mode would print to `sink` as it is recorded (a hang's capture
+    /// streams them, as the iteration never ends to hand over its log); `None` turns it off.
+    pub(crate) fn set_line_sink(&self, sink: Option<&mut dyn FnMut(&str)>) {
+        let sink = sink.map(|s| {
+            // SAFETY: lifetime erasure only; the runner clears the sink (sets `None`) right after
+            // the iteration, before the borrow of `s` ends.
+            unsafe {
+                std::mem::transmute::<NonNull<dyn FnMut(&str) + '_>, LineSink>(NonNull::from(s))
+            }
+        });
+        self.lines.set(sink);
     }
 
     /// Whether the decisions made so far reach the limit.
@@ -156,8 +173,16 @@ impl Recorder {
     #[inline]
     pub(crate) fn push_shown(&self, record: Record, step: u32) {
         self.push(record);
-        if self.verbose.get() {
-            eprintln!("{}", self.format_record(&record, step));
+        let lines = self.lines.get();
+        if self.verbose.get() || lines.is_some() {
+            let line = self.format_record(&record, step);
+            if self.verbose.get() {
+                eprintln!("{line}");
+            }
+            if let Some(sink) = lines {
+                // SAFETY: see `set_line_sink`; the sink outlives the iteration.
+                unsafe { (*sink.as_ptr())(&line) };
+            }
         }
     }
 

@@ -34,7 +34,8 @@ pub(super) fn replay_in_child(
         .arg("--lib")
         .arg(lib)
         .arg("--in-process");
-    if plan.verbose {
+    // A hang's replay never ends to print its log: the child prints each step as it runs.
+    if plan.verbose || (trace.failure.kind == BugKind::Hang && !quiet) {
         cmd.arg("--verbose");
     }
     if quiet {
@@ -72,6 +73,17 @@ pub(super) fn replay_in_child(
             println!(
                 "coyote: reproduced the recorded hang: the replay ran for {secs}s without finishing (--hang-timeout)"
             );
+            if !quiet {
+                if let Some(last) = trace.log.iter().rev().find(|l| l.starts_with("step")) {
+                    println!(
+                        "coyote: the last scheduling point: {}",
+                        last.split_whitespace().collect::<Vec<_>>().join(" ")
+                    );
+                }
+                if let Some(bt) = &trace.backtrace {
+                    println!("coyote: the stuck thread, when the hang was found (user frames first):\n{bt}");
+                }
+            }
             Ok(ExitCode::BugFound)
         }
         (BugKind::Crash, Some(st))

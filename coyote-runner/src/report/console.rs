@@ -121,10 +121,15 @@ impl Consumer for Console {
                 } else {
                     format!("bug found in {test}")
                 };
+                let stuck = trace.backtrace.as_deref().map(|bt| {
+                    let lines: Vec<&str> = bt.lines().take(8).collect();
+                    format!("\n  the stuck thread (user frames first):\n  {}", lines.join("\n  "))
+                });
                 self.say(&format!(
-                    "{}, iteration {} ({}): {}\n  trace:  {shown}\n  replay: coyote replay {shown}",
+                    "{}, iteration {} ({}): {}{}\n  trace:  {shown}\n  replay: coyote replay {shown}",
                     self.paint(&head, Paint::Bad),
-                    trace.iteration, trace.origin, trace.failure
+                    trace.iteration, trace.origin, trace.failure,
+                    stuck.unwrap_or_default()
                 ));
             }
             RunEvent::Minimized { trace, result: Ok(m) } => self.plainly(&format!(

@@ -18,6 +18,11 @@ pub(crate) struct Capture {
     pub(crate) message: String,
     pub(crate) iteration: u64,
     pub(crate) decisions: Vec<Decision>,
+    /// A hang's stuck thread: its backtrace (user frames first) and first user location.
+    pub(crate) backtrace: Option<String>,
+    pub(crate) location: Option<String>,
+    /// The failing iteration's step log as the capture streams it (its last lines).
+    pub(crate) log: std::collections::VecDeque<String>,
 }
 
 impl Capture {
@@ -27,6 +32,9 @@ impl Capture {
             message,
             iteration,
             decisions: Vec::new(),
+            backtrace: None,
+            location: None,
+            log: Default::default(),
         }
     }
 }

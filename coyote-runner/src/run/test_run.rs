@@ -22,6 +22,9 @@ use coyote_core::rng::derive_seed;
 use coyote_core::trace::BugKind;
 use std::time::{Duration, Instant};
 
+/// The last lines of a captured iteration's step log kept for its trace.
+const CAPTURED_LOG_LINES: usize = 500;
+
 /// A test's run in progress.
 pub(super) struct TestRun<'r, 'a> {
     s: &'r mut Session<'a>,
@@ -131,8 +134,10 @@ impl<'r, 'a> TestRun<'r, 'a> {
                     WorkerMessage::Hang {
                         iteration,
                         elapsed_ms,
+                        backtrace,
+                        location,
                     },
-                ) => self.hang(slot, iteration, elapsed_ms),
+                ) => self.hang(slot, iteration, elapsed_ms, backtrace, location),
                 PoolEvent::Closed(slot) => {
                     closed(self.s, &mut self.pool, &mut self.arrivals, self.test, slot)?
                 }
@@ -176,6 +181,15 @@ impl<'r, 'a> TestRun<'r, 'a> {
             Event::IterationStart { .. } => {
                 if let Some(c) = self.pool.share_mut(slot).capture_mut() {
                     c.decisions.clear();
+                    c.log.clear();
+                }
+            }
+            Event::Log { line } => {
+                if let Some(c) = self.pool.share_mut(slot).capture_mut() {
+                    if c.log.len() == CAPTURED_LOG_LINES {
+                        c.log.pop_front();
+                    }
+                    c.log.push_back(line);
                 }
             }
             Event::Decision { decision } => {
@@ -190,9 +204,19 @@ impl<'r, 'a> TestRun<'r, 'a> {
     }
 
     /// The worker's watchdog says an iteration hangs; the worker exits next (see `closed`).
-    fn hang(&mut self, slot: usize, iteration: u64, elapsed_ms: u64) {
+    fn hang(
+        &mut self,
+        slot: usize,
+        iteration: u64,
+        elapsed_ms: u64,
+        backtrace: Option<String>,
+        location: Option<String>,
+    ) {
         if let Some(c) = self.pool.share_mut(slot).capture_mut() {
             c.message = format!("{} (reproduced in a fresh worker)", c.message);
+            if c.backtrace.is_none() {
+                (c.backtrace, c.location) = (backtrace, location);
+            }
             return;
         }
         let message = format!(
@@ -200,8 +224,8 @@ impl<'r, 'a> TestRun<'r, 'a> {
             elapsed_ms as f64 / 1000.0,
             self.s.plan.iteration_timeout.as_secs_f64()
         );
-        self.pool
-            .share_mut(slot)
-            .hung(Capture::new(BugKind::Hang, message, iteration));
+        let mut capture = Capture::new(BugKind::Hang, message, iteration);
+        (capture.backtrace, capture.location) = (backtrace, location);
+        self.pool.share_mut(slot).hung(capture);
     }
 }

@@ -16,6 +16,7 @@ mod minimize;
 mod polish;
 mod regressions;
 mod reliability;
+mod step_log;
 mod strategies;
 
 fn root() -> PathBuf {

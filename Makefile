@@ -46,13 +46,13 @@ demo: build
 	$(call verdict,0,tests listed,./target/debug/coyote list target/debug/libshared_entry.so)
 	@echo
 	@echo "== coyote test: explore the buggy test"
-	$(call verdict,1,bug found,./target/debug/coyote test target/debug/libshared_entry.so --test shared_entry --seed 7 -o coyote-out/demo)
+	$(call verdict,1,bug found,./target/debug/coyote test target/debug/libshared_entry.so --test shared_entry --seed 7)
 	@echo
 	@echo "== coyote replay: reproduce it step by step"
-	$(call verdict,1,the recorded failure reproduced,./target/debug/coyote replay coyote-out/demo/shared_entry-1.trace)
+	$(call verdict,1,the recorded failure reproduced,./target/debug/coyote replay target/coyote/shared_entry-1.trace)
 	@echo
 	@echo "== the fixed variant passes 10,000 iterations"
-	$(call verdict,0,no bug found,./target/debug/coyote test target/debug/libshared_entry.so --test shared_entry_fixed -i 10000 --seed 7 -o coyote-out/demo-fixed)
+	$(call verdict,0,no bug found,./target/debug/coyote test target/debug/libshared_entry.so --test shared_entry_fixed -i 10000 --seed 7)
 
 bench:
 	$(CARGO) run --release --manifest-path bench/Cargo.toml

@@ -7,7 +7,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use coyote_core::strategy::{SpecError, StrategySpec};
-use coyote_runner::{LibSource, ListPlan, ReplayLib, ReplayPlan, TestPlan};
+use coyote_runner::{LibSource, ListPlan, MinimizePlan, ReplayLib, ReplayPlan, TestPlan};
 use std::num::{NonZeroU32, NonZeroU64};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -18,6 +18,27 @@ use std::time::Duration;
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
+    /// Colour: auto (a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub(crate) color: ColorArg,
+}
+
+/// `--color`, as cargo spells it.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorArg {
+    pub(crate) fn choice(self) -> coyote_runner::Color {
+        match self {
+            ColorArg::Auto => coyote_runner::Color::Auto,
+            ColorArg::Always => coyote_runner::Color::Always,
+            ColorArg::Never => coyote_runner::Color::Never,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -31,9 +52,19 @@ pub(crate) enum Command {
     /// Write a self-contained HTML report of a run's output directory (summary, sequence
     /// diagrams of the bugs, state machines by coverage, saturation).
     Report(ReportArgs),
+    /// Shrink a trace: fewer preemptions, steps and decisions, the same bug.
+    Minimize(MinimizeArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// Internal: a worker process (started by `coyote test`).
     #[command(name = "__worker", hide = true)]
     Worker,
+    /// Internal: a replay worker (started by `coyote minimize`).
+    #[command(name = "__replay-worker", hide = true)]
+    ReplayWorker,
 }
 
 #[derive(Args, Debug)]
@@ -115,9 +146,11 @@ pub(crate) struct TestArgs {
     /// A single iteration running longer than this is a hang bug.
     #[arg(long, value_name = "SECS", default_value = "10", value_parser = seconds)]
     pub(crate) iteration_timeout: Duration,
-    /// Output directory for traces and reports.
-    #[arg(short, long, default_value = "coyote-out")]
-    pub(crate) out: PathBuf,
+    /// Output directory for traces and reports (default: `coyote/` in the cargo workspace's
+    /// target directory, `coyote-out/` outside a cargo project). A run first removes the traces
+    /// its tests left there before.
+    #[arg(short, long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
     /// Keep exploring after the first bug; report each distinct bug once.
     #[arg(long)]
     pub(crate) explore: bool,
@@ -145,6 +178,10 @@ pub(crate) struct TestArgs {
     /// actor state, event or transition, or monitor state); implies --coverage.
     #[arg(long, value_name = "K", value_parser = at_least_one::<NonZeroU64>)]
     pub(crate) until_saturated: Option<NonZeroU64>,
+    /// Minimise each bug's trace as `coyote minimize` does: `<test>-<n>.min.trace` beside it,
+    /// with fewer preemptions and steps and the same bug.
+    #[arg(long)]
+    pub(crate) minimize: bool,
 }
 
 #[derive(Args, Debug)]
@@ -159,7 +196,9 @@ pub(crate) struct ReportArgs {
 
 #[derive(Args, Debug)]
 pub(crate) struct ReplayArgs {
-    /// The trace file (`coyote-out/<test>-<n>.trace`).
+    /// The trace file (`target/coyote/<test>-<n>.trace`), or a folder of traces to replay as a
+    /// regression suite (exit 1 if one still fails, 2 if one diverged, 0 if all are fixed).
+    #[arg(value_name = "TRACE|DIR")]
     pub(crate) trace: PathBuf,
     /// The library to replay against (default: the one recorded in the trace, if its hash matches).
     #[arg(long)]
@@ -177,9 +216,64 @@ pub(crate) struct ReplayArgs {
     /// Print each step as it runs.
     #[arg(long)]
     pub(crate) verbose: bool,
+    /// How long a hang trace's replay runs before it counts as the hang reproduced (default:
+    /// the --iteration-timeout of the run that recorded it).
+    #[arg(long, value_name = "SECS", value_parser = seconds)]
+    pub(crate) hang_timeout: Option<Duration>,
     /// Internal: replay in this process even for crash and hang traces.
     #[arg(long, hide = true)]
     pub(crate) in_process: bool,
+    /// Internal: print the verdict only.
+    #[arg(long, hide = true)]
+    pub(crate) quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct MinimizeArgs {
+    /// The trace file to shrink.
+    pub(crate) trace: PathBuf,
+    /// Where to write the smaller trace (default: `<trace>.min.trace` beside it).
+    #[arg(short, long, value_name = "OUT")]
+    pub(crate) out: Option<PathBuf>,
+    /// The library to replay against (default: the one recorded in the trace, if its hash matches).
+    #[arg(long)]
+    pub(crate) lib: Option<PathBuf>,
+    /// Build this package of the workspace with cargo and replay against its cdylib.
+    #[arg(short = 'p', long, value_name = "NAME", conflicts_with = "lib")]
+    pub(crate) package: Option<String>,
+    /// With --package: build with cargo's release profile.
+    #[arg(long, requires = "package")]
+    pub(crate) release: bool,
+    /// Worker processes replaying candidates (default: available cores).
+    #[arg(short = 'j', long = "parallel", value_parser = at_least_one::<NonZeroU32>)]
+    pub(crate) parallel: Option<NonZeroU32>,
+    /// A candidate replaying longer than this is rejected.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = seconds)]
+    pub(crate) timeout: Duration,
+}
+
+impl MinimizeArgs {
+    pub(crate) fn plan(self) -> MinimizePlan {
+        MinimizePlan {
+            lib: replay_lib(self.lib, self.package, self.release),
+            trace: self.trace,
+            out: self.out,
+            parallel: self.parallel,
+            timeout: self.timeout,
+        }
+    }
+}
+
+/// The library of a replay or minimisation: `--lib`, `-p`, or the one recorded.
+fn replay_lib(lib: Option<PathBuf>, package: Option<String>, release: bool) -> ReplayLib {
+    match (lib, package) {
+        (Some(path), _) => ReplayLib::Given(LibSource::Path(path)),
+        (None, Some(package)) => ReplayLib::Given(LibSource::Cargo {
+            package: Some(package),
+            release,
+        }),
+        (None, None) => ReplayLib::Recorded,
+    }
 }
 
 impl TestArgs {
@@ -196,7 +290,7 @@ impl TestArgs {
             step_bound_is_bug: self.step_bound_is_bug,
             timeout: self.timeout,
             iteration_timeout: self.iteration_timeout,
-            out: self.out,
+            out: self.out.unwrap_or_else(coyote_runner::default_out_dir),
             explore: self.explore,
             coverage: self.coverage,
             junit: self.junit,
@@ -205,6 +299,7 @@ impl TestArgs {
             allow_real_clock: self.allow_real_clock,
             until_saturated: self.until_saturated,
             html: self.html,
+            minimize: self.minimize,
         }
     }
 }
@@ -225,6 +320,8 @@ impl ReplayArgs {
             break_before_failure: self.break_,
             verbose: self.verbose,
             in_process: self.in_process,
+            quiet: self.quiet,
+            hang_timeout: self.hang_timeout,
         }
     }
 }

@@ -1,4 +1,5 @@
-//! The `coyote` command: `list`, `test`, `replay`, `report` (and the hidden `__worker`). A thin binary:
+//! The `coyote` command: `list`, `test`, `replay`, `minimize`, `report`, `completions` (and the
+//! hidden workers). A thin binary:
 //! it parses the arguments into the runner's typed plans (see `cli`) and calls
 //! [`coyote_runner`]; it also hosts the real-clock watch (see `clock`), which must live in the
 //! executable.
@@ -36,6 +37,23 @@ fn run(command: cli::Command) -> anyhow::Result<ExitCode> {
             println!("coyote: wrote {}", out.display());
             ExitCode::Ok
         }
+        cli::Command::Completions { shell } => {
+            use clap::CommandFactory;
+            // The hidden worker subcommand is not one to offer (clap_complete would).
+            let full = cli::Cli::command();
+            let mut cmd = clap::Command::new("coyote")
+                .about(full.get_about().cloned().unwrap_or_default())
+                .version(env!("CARGO_PKG_VERSION"))
+                .args(full.get_arguments().cloned())
+                .subcommands(full.get_subcommands().filter(|c| !c.is_hide_set()).cloned());
+            clap_complete::generate(shell, &mut cmd, "coyote", &mut std::io::stdout());
+            ExitCode::Ok
+        }
+        cli::Command::Minimize(args) => coyote_runner::minimize(&args.plan())?,
+        cli::Command::ReplayWorker => {
+            let status = coyote_runner::replay_worker_main(host())?;
+            std::process::exit(status)
+        }
         cli::Command::Worker => {
             let status = coyote_runner::worker_main(host())?;
             std::process::exit(status)
@@ -59,6 +77,7 @@ fn main() {
             None => err.exit(),
         },
     };
+    coyote_runner::set_color(cli.color.choice());
     match run(cli.command) {
         Ok(code) => std::process::exit(code.code()),
         Err(err) => {

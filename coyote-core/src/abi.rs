@@ -18,6 +18,7 @@
 use crate::strategy::Bounds;
 use crate::trace::{Decision, Failure, Trace};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::ffi::{c_char, c_void};
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize};
 
@@ -174,6 +175,9 @@ pub enum Event {
         iterations: u64,
         /// Scheduling steps taken so far.
         steps: u64,
+        /// The longest iteration so far, in steps.
+        #[serde(default)]
+        max_steps: u32,
     },
     /// A bug, with its trace, the moment it is found.
     Bug {
@@ -206,6 +210,12 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         schedules: Vec<u64>,
     },
+    /// One line of the captured iteration's step log, as it is recorded (capture mode only: a
+    /// hang never ends to hand over its log).
+    Log {
+        /// The line.
+        line: String,
+    },
 }
 
 impl Event {
@@ -230,6 +240,14 @@ pub struct RunResult {
     pub step_bound_hits: u64,
     /// Bugs reported through events.
     pub bugs: u64,
+    /// Iterations that hit each distinct bug, by the bug's key (its [`BugKey`](crate::trace::BugKey)
+    /// as text): every occurrence, not only the one reported.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub bug_hits: BTreeMap<String, u64>,
+    /// When exploring past the first bug: iterations and iterations that hit a bug, by the
+    /// strategy that ran them (a portfolio's member, `portfolio/pct:3`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_strategy: BTreeMap<String, crate::report::HitRate>,
     /// Whether an exhaustive strategy explored its whole space.
     pub exhausted: bool,
     /// Schedules explored, for exhaustive strategies.
@@ -254,6 +272,11 @@ pub struct ReplayRequest {
     /// Call the `coyote_breakpoint` function right before the failing step.
     #[serde(default)]
     pub break_before_failure: bool,
+    /// Follow the decisions where they fit and complete non-preemptively, instead of stopping
+    /// at the first mismatch (see [`crate::strategy::Replay::lenient`]): for a library that
+    /// changed since the trace, and for minimising.
+    #[serde(default)]
+    pub lenient: bool,
 }
 
 /// What `coyote_replay` returns.
@@ -272,6 +295,46 @@ pub struct ReplayResult {
     /// Set when the request itself was bad (unknown test).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Lenient replay: where the execution first left the trace's decisions, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deviation: Option<String>,
+    /// The decisions the execution made, encoded as in traces.
+    #[serde(default)]
+    pub decisions: String,
+    /// Lenient replay: the preemptions the execution made.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub preemptions: Vec<crate::strategy::Preemption>,
+    /// Tasks (and actors) the execution created, `main` included.
+    #[serde(default)]
+    pub tasks: u32,
+    /// The execution reached the step bound (and the trace recorded no step-bound bug).
+    #[serde(default)]
+    pub hit_step_bound: bool,
+}
+
+/// What a replay says about the recorded failure (see [`ReplayResult::verdict`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The recorded failure happened again.
+    Reproduced,
+    /// Another failure happened.
+    FailsDifferently(Failure),
+    /// The execution ended without failing: the recorded failure no longer happens.
+    Fixed,
+    /// The execution left the trace before its failure could be judged.
+    Diverged(String),
+}
+
+impl ReplayResult {
+    /// The verdict on the recorded failure.
+    pub fn verdict(&self) -> Verdict {
+        match (&self.divergence, &self.failure) {
+            (Some(d), _) => Verdict::Diverged(d.clone()),
+            (None, Some(_)) if self.reproduced => Verdict::Reproduced,
+            (None, Some(f)) => Verdict::FailsDifferently(f.clone()),
+            (None, None) => Verdict::Fixed,
+        }
+    }
 }
 
 /// One line of the worker protocol: what a `coyote` worker process writes to its parent.
@@ -300,6 +363,12 @@ pub enum WorkerMessage {
         iteration: u64,
         /// How long it had run, in milliseconds.
         elapsed_ms: u64,
+        /// The stuck thread's backtrace, user frames first, when it could be taken.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        backtrace: Option<String>,
+        /// The first user frame's `file:line:col`, when there is one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        location: Option<String>,
     },
 }
 
@@ -330,10 +399,11 @@ mod tests {
         let e = Event::Progress {
             iterations: 3,
             steps: 9,
+            max_steps: 4,
         };
         assert_eq!(
             serde_json::to_string(&e).unwrap(),
-            r#"{"event":"progress","iterations":3,"steps":9}"#
+            r#"{"event":"progress","iterations":3,"steps":9,"max_steps":4}"#
         );
     }
 }

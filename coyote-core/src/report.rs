@@ -61,6 +61,10 @@ pub struct TestReport {
     pub exhausted: bool,
     /// Distinct bugs.
     pub bugs: Vec<BugSummary>,
+    /// With `--explore`: how often each strategy's iterations hit a bug (a portfolio's members
+    /// by name, `portfolio/pct:3`), summed over the workers that finished their share.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub hit_rate_by_strategy: BTreeMap<String, HitRate>,
     /// Coverage summary, when asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coverage: Option<CoverageSummary>,
@@ -78,6 +82,23 @@ pub struct StepStats {
     pub max: u32,
     /// Mean steps per iteration.
     pub mean: f64,
+}
+
+/// Iterations a strategy ran, and how many of them hit a bug.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HitRate {
+    /// Iterations run.
+    pub iterations: u64,
+    /// Iterations that hit a bug (any bug).
+    pub hits: u64,
+}
+
+impl HitRate {
+    /// Adds `other`'s counts.
+    pub fn add(&mut self, other: HitRate) {
+        self.iterations += other.iterations;
+        self.hits += other.hits;
+    }
 }
 
 /// One distinct bug.
@@ -98,7 +119,8 @@ pub struct BugSummary {
     pub origin: Origin,
     /// The iteration that first found it.
     pub iteration: u64,
-    /// How many times it was found.
+    /// Iterations that hit it, over every worker (with `--explore`, each hit counts; without,
+    /// the run stops at the first).
     pub occurrences: u64,
 }
 
@@ -214,8 +236,15 @@ mod tests {
                     trace: "shared_entry-1.trace".into(),
                     origin: Origin::strategy("portfolio/pct:3", 99),
                     iteration: 2,
-                    occurrences: 1,
+                    occurrences: 2,
                 }],
+                hit_rate_by_strategy: BTreeMap::from([(
+                    "portfolio/pct:3".into(),
+                    HitRate {
+                        iterations: 3,
+                        hits: 2,
+                    },
+                )]),
                 coverage: Some(CoverageSummary {
                     points: 5,
                     visits: 36,

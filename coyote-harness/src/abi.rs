@@ -148,6 +148,7 @@ pub unsafe fn replay(
             &req.trace,
             req.verbose,
             req.break_before_failure,
+            req.lenient,
         ))
     }));
     let result = settle(outcome, |error| ReplayResult {

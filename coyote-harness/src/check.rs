@@ -21,6 +21,7 @@ pub struct Config {
     step_bound_is_bug: bool,
     trace_dir: PathBuf,
     until_saturated: Option<u64>,
+    regressions: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -37,6 +38,7 @@ impl Default for Config {
             step_bound_is_bug: false,
             trace_dir: default_trace_dir(),
             until_saturated: None,
+            regressions: None,
         }
     }
 }
@@ -117,6 +119,16 @@ impl Config {
         self
     }
 
+    /// The folder of regression traces replayed before exploring (default:
+    /// `tests/coyote-regressions/<test>/` in the package): every `*.trace` in it replays first,
+    /// leniently (its decisions followed where the changed code still fits them), and the
+    /// check fails if one fails again. Keep a bug's trace there once it is fixed, as proptest
+    /// keeps its regressions file.
+    pub fn regressions_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.regressions = Some(dir.into());
+        self
+    }
+
     /// Where bug traces are written (default: `coyote/` in cargo's target directory, see
     /// [`Config::new`]).
     pub fn trace_dir(mut self, dir: impl Into<PathBuf>) -> Self {
@@ -178,6 +190,11 @@ where
         .unwrap_or_else(|e| panic!("coyote check: {e}"));
     let mut strategy = spec.build(config.seed, config.bounds);
     let make = || (Box::pin(test()) as Pin<Box<dyn Future<Output = ()>>>, entry);
+    let regressions = config
+        .regressions
+        .clone()
+        .unwrap_or_else(|| crate::regressions::default_dir(&name));
+    crate::regressions::replay_all(&make, &regressions);
     let run_spec = RunSpec {
         test_name: name.clone(),
         seed: config.seed,
@@ -205,9 +222,10 @@ where
             .and_then(|_| std::fs::write(&path, trace.to_json()));
         let where_ = match written {
             Ok(()) => format!(
-                "trace: {}\nreplay: coyote_harness::replay({name}, \"{}\")",
+                "trace: {}\nreplay: coyote_harness::replay({name}, \"{}\")\nonce fixed, keep it as a regression: copy it into {}/",
                 path.display(),
-                path.display()
+                path.display(),
+                regressions.display()
             ),
             Err(e) => format!("(could not write the trace to {}: {e})", path.display()),
         };
@@ -257,7 +275,7 @@ where
     let entry = Location::caller();
     let trace = Trace::read(trace.as_ref()).unwrap_or_else(|e| panic!("coyote replay: {e}"));
     let make = || (Box::pin(test()) as Pin<Box<dyn Future<Output = ()>>>, entry);
-    let result = runner::replay(&make, &trace, true, false);
+    let result = runner::replay(&make, &trace, true, false, false);
     if let Some(d) = result.divergence {
         panic!("coyote replay diverged: {d}");
     }

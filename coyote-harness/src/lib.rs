@@ -85,6 +85,7 @@
 pub mod abi;
 pub mod actor;
 mod check;
+mod regressions;
 mod rt;
 #[cfg(test)]
 mod rt_tests;

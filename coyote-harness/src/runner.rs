@@ -114,10 +114,19 @@ pub(crate) fn run(
         let (fut, entry) = make();
         let (outcome, steps) = if spec.capture_from.is_some_and(|from| iteration >= from) {
             emit(Event::IterationStart { iteration });
-            let mut sink = |d| emit(Event::decision(d));
+            // Both sinks emit; one `emit` borrow is shared through a cell.
+            let emit_cell = std::cell::RefCell::new(&mut *emit);
+            let mut sink = |d| (emit_cell.borrow_mut())(Event::decision(d));
+            let mut lines = |l: &str| {
+                (emit_cell.borrow_mut())(Event::Log {
+                    line: l.to_string(),
+                })
+            };
             ex.set_decision_sink(Some(&mut sink));
+            ex.set_line_sink(Some(&mut lines));
             let r = ex.run_iteration(fut, entry, strategy);
             ex.set_decision_sink(None);
+            ex.set_line_sink(None);
             r
         } else {
             ex.run_iteration(fut, entry, strategy)
@@ -156,8 +165,18 @@ pub(crate) fn run(
             bug: failure.is_some() || cut.is_some(),
             hit_bound: steps >= bound,
         });
+        if !spec.stop_on_first_bug && rerun.is_none() {
+            // Per iteration, but only when exploring: a portfolio names its member here.
+            let counts = result.by_strategy.entry(strategy.name()).or_default();
+            counts.iterations += 1;
+            counts.hits += u64::from(failure.is_some());
+        }
         if let Some(failure) = failure {
-            let first = seen.insert(failure.dedup_key());
+            let key = failure.dedup_key();
+            if rerun.is_none() {
+                *result.bug_hits.entry(key.to_string()).or_insert(0) += 1;
+            }
+            let first = seen.insert(key);
             if rerun.is_some() {
                 // Reported when it first ran; this worker reports each bug once, as it did.
                 continue;
@@ -181,6 +200,7 @@ pub(crate) fn run(
             emit(Event::Progress {
                 iterations: result.iterations,
                 steps: result.total_steps,
+                max_steps: result.max_steps_seen,
             });
         }
         if spec
@@ -196,6 +216,7 @@ pub(crate) fn run(
     emit(Event::Progress {
         iterations: result.iterations,
         steps: result.total_steps,
+        max_steps: result.max_steps_seen,
     });
     result.exhausted = strategy.exhausted();
     result.schedules = strategy.schedules_explored();
@@ -232,12 +253,17 @@ fn build_trace(
     }
 }
 
-/// The outcome of replaying a trace in-process.
+/// The outcome of replaying a trace in-process: strictly (the first mismatch is a divergence),
+/// or `lenient`ly (the decisions followed where they fit, then completed non-preemptively; see
+/// [`coyote_core::strategy::Replay::lenient`]), for a program that changed since the trace and
+/// for minimising. A lenient replay never diverges: it ends normally (the failure is fixed),
+/// with the recorded failure, or with another.
 pub(crate) fn replay(
     make: MakeFuture<'_>,
     trace: &Trace,
     verbose: bool,
     break_before_failure: bool,
+    lenient: bool,
 ) -> coyote_core::abi::ReplayResult {
     use coyote_core::abi::ReplayResult;
     let decisions = match trace.decisions() {
@@ -249,7 +275,12 @@ pub(crate) fn replay(
             }
         }
     };
-    let mut strategy = coyote_core::strategy::Replay::new(decisions);
+    let recorded = decisions.len();
+    let mut strategy = if lenient {
+        coyote_core::strategy::Replay::lenient(decisions)
+    } else {
+        coyote_core::strategy::Replay::new(decisions)
+    };
     let ex = Executor::new();
     ex.set_config(crate::rt::executor::ExecConfig {
         max_steps: trace.max_steps,
@@ -261,37 +292,39 @@ pub(crate) fn replay(
     strategy.begin_iteration();
     let (fut, entry) = make();
     let (outcome, steps) = ex.run_iteration(fut, entry, &mut strategy);
-    let log = ex.log();
     let mut result = ReplayResult {
         steps,
-        log,
+        log: ex.log(),
+        decisions: coyote_core::trace::encode_decisions(&ex.decisions()),
+        deviation: strategy.deviation().map(str::to_string),
+        preemptions: strategy.preemptions().to_vec(),
+        tasks: ex.tasks_created(),
         ..Default::default()
     };
     match outcome {
         IterationOutcome::Bug(f) => {
-            result.reproduced =
-                f.kind == trace.failure.kind && f.dedup_key() == trace.failure.dedup_key();
-            if !strategy.finished() && result.divergence.is_none() && !result.reproduced {
+            result.reproduced = f.dedup_key() == trace.failure.dedup_key();
+            if !lenient && !strategy.finished() && !result.reproduced {
                 result.divergence = Some(format!(
-                    "step {steps}: the program failed after {} of the trace's {} decisions",
+                    "step {steps}: the program failed after {} of the trace's {recorded} decisions",
                     strategy.consumed(),
-                    trace.decisions().map(|d| d.len()).unwrap_or(0)
                 ));
             }
             result.failure = Some(f);
         }
         IterationOutcome::Diverged(why) => result.divergence = Some(why),
-        IterationOutcome::StepBound => {
-            if trace.failure.kind == BugKind::StepBound {
-                result.reproduced = true;
-                result.failure = Some(trace.failure.clone());
-            } else {
-                result.divergence = Some(format!(
-                    "step {steps}: the execution reached the step bound, but the trace ends in a {} at step {}",
-                    trace.failure.kind, trace.steps
-                ));
-            }
+        IterationOutcome::StepBound if trace.failure.kind == BugKind::StepBound => {
+            result.reproduced = true;
+            result.failure = Some(trace.failure.clone());
         }
+        IterationOutcome::StepBound if lenient => result.hit_step_bound = true,
+        IterationOutcome::StepBound => {
+            result.divergence = Some(format!(
+                "step {steps}: the execution reached the step bound, but the trace ends in a {} at step {}",
+                trace.failure.kind, trace.steps
+            ));
+        }
+        IterationOutcome::Completed if lenient => {}
         IterationOutcome::Completed => {
             result.divergence = Some(format!(
                 "step {steps}: the execution completed without failing; the trace recorded a {} at step {}",
@@ -299,7 +332,7 @@ pub(crate) fn replay(
             ));
         }
     }
-    if result.reproduced && steps != trace.steps && result.divergence.is_none() {
+    if !lenient && result.reproduced && steps != trace.steps && result.divergence.is_none() {
         result.divergence = Some(format!(
             "the failure reproduced, but at step {steps} instead of step {}",
             trace.steps

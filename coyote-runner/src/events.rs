@@ -44,6 +44,13 @@ pub enum RunEvent<'a> {
         /// The base seed.
         seed: u64,
     },
+    /// The run removed the traces its tests left in the output directory in an earlier run.
+    OldTracesRemoved {
+        /// The output directory.
+        out: &'a Path,
+        /// How many.
+        count: usize,
+    },
     /// A test's workers are starting.
     TestStarted {
         /// The test.
@@ -131,6 +138,13 @@ pub enum RunEvent<'a> {
     Coverage {
         /// Summed over its workers.
         coverage: &'a Coverage,
+    },
+    /// `--minimize` shrank a bug's trace (or could not: `result` says why).
+    Minimized {
+        /// The bug's trace.
+        trace: &'a Path,
+        /// The minimised trace and its sizes, or why there is none.
+        result: &'a Result<crate::Minimized, String>,
     },
     /// The run is over.
     RunFinished {

@@ -88,6 +88,8 @@ pub struct TestPlan {
     pub until_saturated: Option<NonZeroU64>,
     /// `--html`: also write the self-contained HTML report (it implies coverage).
     pub html: bool,
+    /// Minimise each bug's trace (`<test>-<n>.min.trace` beside it).
+    pub minimize: bool,
 }
 
 impl TestPlan {
@@ -104,6 +106,21 @@ impl TestPlan {
             max_fair_steps: self.max_fair_steps,
         }
     }
+}
+
+/// `coyote minimize`.
+#[derive(Clone, Debug)]
+pub struct MinimizePlan {
+    /// The trace file.
+    pub trace: PathBuf,
+    /// The library.
+    pub lib: ReplayLib,
+    /// Where to write the minimised trace; `None`: `<stem>.min.trace` beside it.
+    pub out: Option<PathBuf>,
+    /// Worker processes; `None`: the available cores.
+    pub parallel: Option<NonZeroU32>,
+    /// A candidate replaying longer than this is rejected.
+    pub timeout: Duration,
 }
 
 /// Which library `coyote replay` replays against.
@@ -128,4 +145,9 @@ pub struct ReplayPlan {
     pub verbose: bool,
     /// Replay in this process even for crash and hang traces.
     pub in_process: bool,
+    /// Print the verdict only (no header, no step log).
+    pub quiet: bool,
+    /// How long a hang trace's replay runs before it counts as the hang reproduced; `None`: the
+    /// recording run's `--iteration-timeout` (10 seconds for older traces).
+    pub hang_timeout: Option<Duration>,
 }

@@ -97,6 +97,10 @@ pub fn worker_main(host: Host) -> Result<i32, Error> {
         map_heartbeat(&spec.heartbeat_file).map_err(Error::io("cannot map the heartbeat file"))?;
     (host.allow_real_clock)(spec.allow_real_clock);
 
+    crate::stuck::install();
+    // The iteration thread's pthread_t (0 until it starts), for the stuck thread's backtrace.
+    let iterating = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let iterating_w = iterating.clone();
     let watchdog_out = out.clone();
     let timeout = Duration::from_millis(spec.iteration_timeout_ms.max(1));
     std::thread::spawn(move || {
@@ -121,11 +125,22 @@ pub fn worker_main(host: Host) -> Result<i32, Error> {
                 last = now;
                 since = Instant::now();
             } else if now > 0 && since.elapsed() > timeout {
+                let elapsed_ms = since.elapsed().as_millis() as u64;
+                let thread = iterating_w.load(Ordering::Relaxed);
+                let (backtrace, location) = match (thread != 0)
+                    .then(|| crate::stuck::backtrace_of(thread as libc::pthread_t))
+                    .flatten()
+                {
+                    Some((bt, loc)) => (Some(bt), loc),
+                    None => (None, None),
+                };
                 send_msg(
                     &watchdog_out,
                     &WorkerMessage::Hang {
                         iteration: now - 1,
-                        elapsed_ms: since.elapsed().as_millis() as u64,
+                        elapsed_ms,
+                        backtrace,
+                        location,
                     },
                 );
                 // SAFETY: leaving at once is the point: the user's code is stuck.
@@ -139,6 +154,8 @@ pub fn worker_main(host: Host) -> Result<i32, Error> {
         .name("coyote-iterations".into())
         .stack_size(64 << 20)
         .spawn(move || -> i32 {
+            // SAFETY: pthread_self has no preconditions.
+            iterating.store(unsafe { libc::pthread_self() } as usize, Ordering::Relaxed);
             let lib = match Library::open(&spec.lib) {
                 Ok(l) => l,
                 Err(e) => {

@@ -10,8 +10,14 @@ use std::sync::OnceLock;
 
 mod cargo;
 mod cli;
+mod figures;
+mod hangs;
 mod html;
+mod minimize;
+mod polish;
+mod regressions;
 mod reliability;
+mod step_log;
 mod strategies;
 
 fn root() -> PathBuf {

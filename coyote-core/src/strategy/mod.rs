@@ -49,7 +49,7 @@ pub use portfolio::Portfolio;
 pub use pos::Pos;
 pub use probabilistic::Probabilistic;
 pub use random::RandomWalk;
-pub use replay::Replay;
+pub use replay::{Preemption, Replay};
 pub use rl::QLearning;
 pub use spec::{Bounds, SpecError, StrategySpec};
 

@@ -90,6 +90,13 @@ pub struct Trace {
     /// ran it; replay applies the same limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub liveness_threshold: Option<u32>,
+    /// The `--iteration-timeout` of the recording run, in milliseconds: replaying a hang waits
+    /// this long before it counts as the hang reproduced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iteration_timeout_ms: Option<u64>,
+    /// A hang's stuck thread, as the watchdog saw it: its backtrace, user frames first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backtrace: Option<String>,
 }
 
 /// A trace that cannot be read.
@@ -158,6 +165,8 @@ impl Trace {
             events: Vec::new(),
             allow_real_clock: false,
             liveness_threshold: None,
+            iteration_timeout_ms: None,
+            backtrace: None,
         }
     }
 
@@ -253,6 +262,8 @@ mod tests {
             events: Vec::new(),
             allow_real_clock: false,
             liveness_threshold: None,
+            iteration_timeout_ms: None,
+            backtrace: None,
         }
     }
 

@@ -202,6 +202,11 @@ impl Executor {
         self.recorder.set_sink(sink);
     }
 
+    /// Streams every log line to `sink` as it is recorded (hang capture); `None` turns it off.
+    pub(crate) fn set_line_sink(&self, sink: Option<&mut dyn FnMut(&str)>) {
+        self.recorder.set_line_sink(sink);
+    }
+
     /// The iteration's generation: wakers and handles of another one are stale.
     #[inline]
     pub(crate) fn generation(&self) -> u32 {
@@ -211,6 +216,11 @@ impl Executor {
     /// The decisions of the last iteration.
     pub(crate) fn decisions(&self) -> std::cell::Ref<'_, Vec<Decision>> {
         self.recorder.decisions()
+    }
+
+    /// Tasks (and actors) the last iteration created, `main` included.
+    pub(crate) fn tasks_created(&self) -> u32 {
+        self.tasks.table().len() as u32
     }
 
     /// The readable log of the last iteration, long loops folded.

@@ -66,6 +66,29 @@ pub(crate) enum OpKind {
 }
 
 impl OpKind {
+    /// What getting past this kind of operation is called in the step log (`acquired`,
+    /// `received`), or `None` for kinds whose outcome the step line already tells.
+    pub(crate) const fn outcome(self) -> Option<&'static str> {
+        match self {
+            OpKind::MutexLock
+            | OpKind::RwLockRead
+            | OpKind::RwLockWrite
+            | OpKind::SemaphoreAcquire => Some("acquired"),
+            OpKind::MpscRecv | OpKind::OneshotRecv | OpKind::BroadcastRecv => Some("received"),
+            OpKind::MpscSend => Some("sent"),
+            OpKind::NotifyNotified => Some("notified"),
+            OpKind::BarrierWait => Some("passed the barrier"),
+            OpKind::WatchChanged | OpKind::WatchWaitFor => Some("saw the change"),
+            _ => None,
+        }
+    }
+
+    /// Whether one task at a time gets past this kind (a mutex, a write lock): the step log
+    /// names who took it last when another blocks.
+    pub(crate) const fn is_exclusive(self) -> bool {
+        matches!(self, OpKind::MutexLock | OpKind::RwLockWrite)
+    }
+
     /// The kind's name in the step log and deadlock reports.
     pub(crate) const fn label(self) -> &'static str {
         match self {

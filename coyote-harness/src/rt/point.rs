@@ -118,6 +118,8 @@ pin_project! {
         loc: &'static Location<'static>,
         access: Access,
         yielded: bool,
+        // It blocked once (its next Ready is after a wake).
+        waited: bool,
     }
 }
 
@@ -134,6 +136,7 @@ impl<F> Controlled<F> {
             loc,
             access,
             yielded: false,
+            waited: false,
         }
     }
 
@@ -171,9 +174,20 @@ impl<F: Future> Future for Controlled<F> {
             }
         }
         match this.inner.poll(cx) {
-            Poll::Ready(v) => Poll::Ready(v),
+            Poll::Ready(v) => {
+                let (kind, access, woke) = (*this.kind, *this.access, *this.waited);
+                with_executor(|ex| ex.outcome(kind, access, false, woke));
+                Poll::Ready(v)
+            }
             Poll::Pending => {
-                with_executor(|ex| ex.blocked_on(*this.kind, this.loc, *this.access));
+                let (kind, access, first) = (*this.kind, *this.access, !*this.waited);
+                *this.waited = true;
+                with_executor(|ex| {
+                    ex.blocked_on(kind, this.loc, access);
+                    if first {
+                        ex.outcome(kind, access, true, false);
+                    }
+                });
                 Poll::Pending
             }
         }

@@ -67,9 +67,23 @@ pub(crate) enum Record {
     },
     /// A line of text for the log ([`Recorder::note`]): `notes[start..end]`.
     Note { task: u32, start: u32, end: u32 },
+    /// What a step's operation did ([`Recorder::outcome`]): it got what it waited for (after
+    /// waking, if `woke`), or it blocked, on an object last taken by `holder` (`NO_TASK`: none
+    /// known).
+    Outcome {
+        task: u32,
+        kind: OpKind,
+        blocked: bool,
+        woke: bool,
+        holder: u32,
+    },
 }
 
+/// No task (an [`Record::Outcome`]'s unknown holder).
+pub(crate) const NO_TASK: u32 = u32::MAX;
+
 type DecisionSink = NonNull<dyn FnMut(Decision)>;
+type LineSink = NonNull<dyn FnMut(&str)>;
 
 /// See the module docs.
 pub(crate) struct Recorder {
@@ -78,9 +92,16 @@ pub(crate) struct Recorder {
     /// The text of this iteration's [`Record::Note`]s, one after another (reused).
     notes: RefCell<String>,
     sink: Cell<Option<DecisionSink>>,
+    /// Receives each line shown in verbose mode, as it is recorded (hang capture).
+    lines: Cell<Option<LineSink>>,
     /// Stop the iteration right after this many decisions (`None`: no limit).
     limit: Cell<Option<u32>>,
     verbose: Cell<bool>,
+    /// Verbose, or a line sink set: lines are formatted as they are recorded.
+    show: Cell<bool>,
+    /// The task that last took each exclusive object (a mutex, a write lock) this iteration,
+    /// by the object's identity (its `Access::object`).
+    holders: RefCell<Vec<(u64, u32)>>,
 }
 
 impl Recorder {
@@ -90,8 +111,11 @@ impl Recorder {
             records: RefCell::new(Vec::with_capacity(256)),
             notes: RefCell::new(String::new()),
             sink: Cell::new(None),
+            lines: Cell::new(None),
             limit: Cell::new(None),
             verbose: Cell::new(false),
+            show: Cell::new(false),
+            holders: RefCell::new(Vec::with_capacity(16)),
         }
     }
 
@@ -100,10 +124,12 @@ impl Recorder {
         self.decisions.borrow_mut().clear();
         self.records.borrow_mut().clear();
         self.notes.borrow_mut().clear();
+        self.holders.borrow_mut().clear();
     }
 
     pub(crate) fn set_verbose(&self, verbose: bool) {
         self.verbose.set(verbose);
+        self.show.set(verbose || self.lines.get().is_some());
     }
 
     pub(crate) fn set_limit(&self, limit: Option<u32>) {
@@ -122,6 +148,21 @@ impl Recorder {
             }
         });
         self.sink.set(sink);
+    }
+
+    /// Hands every line verbose mode would print to `sink` as it is recorded (a hang's capture
+    /// streams them, as the iteration never ends to hand over its log); `None` turns it off.
+    pub(crate) fn set_line_sink(&self, sink: Option<&mut dyn FnMut(&str)>) {
+        let sink = sink.map(|s| {
+            // SAFETY: lifetime erasure only; the runner clears the sink (sets `None`) right after
+            // the iteration, before the borrow of `s` ends.
+            unsafe {
+                std::mem::transmute::<NonNull<dyn FnMut(&str) + '_>, LineSink>(NonNull::from(s))
+            }
+        });
+        self.lines.set(sink);
+        self.show
+            .set(self.verbose.get() || self.lines.get().is_some());
     }
 
     /// Whether the decisions made so far reach the limit.
@@ -150,18 +191,62 @@ impl Recorder {
             .is_some_and(|limit| made as u64 >= limit as u64)
     }
 
-    /// Adds `record` to the log.
+    /// Adds `record` (not a step) to the log, and prints it in verbose mode as every line of
+    /// the log is (so `--verbose` shows all the log shows).
     #[inline]
     pub(crate) fn push(&self, record: Record) {
-        self.records.borrow_mut().push(record);
+        self.push_shown(record, 0);
+    }
+
+    /// Records what the step of `task` doing `kind` on `object` came to: it got it (after
+    /// waking if `woke`), or it `blocked`. Only kinds whose outcome tells something are kept
+    /// ([`OpKind::outcome`]); a blocked one names the task that last took the object, for
+    /// exclusive kinds.
+    #[inline]
+    pub(crate) fn outcome(&self, task: u32, kind: OpKind, object: u64, blocked: bool, woke: bool) {
+        if kind.outcome().is_none() {
+            return;
+        }
+        let mut holder = NO_TASK;
+        if kind.is_exclusive() && object != 0 {
+            let mut holders = self.holders.borrow_mut();
+            let at = holders.iter().position(|&(o, _)| o == object);
+            match (blocked, at) {
+                (true, Some(i)) => holder = holders[i].1,
+                (false, Some(i)) => holders[i].1 = task,
+                (false, None) => holders.push((object, task)),
+                (true, None) => {}
+            }
+        }
+        self.push(Record::Outcome {
+            task,
+            kind,
+            blocked,
+            woke,
+            holder,
+        });
     }
 
     /// Adds `record` to the log, and prints it in verbose mode as a line of step `step`.
     #[inline]
     pub(crate) fn push_shown(&self, record: Record, step: u32) {
-        self.push(record);
+        self.records.borrow_mut().push(record);
+        if self.show.get() {
+            self.show_line(&record, step);
+        }
+    }
+
+    /// Prints `record` (verbose mode) and hands it to the line sink.
+    #[cold]
+    #[inline(never)]
+    fn show_line(&self, record: &Record, step: u32) {
+        let line = self.format_record(record, step);
         if self.verbose.get() {
-            eprintln!("{}", self.format_record(&record, step));
+            eprintln!("{line}");
+        }
+        if let Some(sink) = self.lines.get() {
+            // SAFETY: see `set_line_sink`; the sink outlives the iteration.
+            unsafe { (*sink.as_ptr())(&line) };
         }
     }
 

@@ -6,6 +6,7 @@
 
 use super::SharedBar;
 use crate::events::{Consumer, RunEvent, StopReason};
+use crate::style::Paint;
 use crate::Error;
 use coyote_core::report::Report;
 use coyote_core::strategy::StrategySpec;
@@ -35,6 +36,15 @@ impl Console {
             self.plainly(line);
         } else {
             bar.println(line);
+        }
+    }
+
+    /// `text` in colour, unless the output is `--json`'s (whose lines go to stderr).
+    fn paint(&self, text: &str, paint: Paint) -> String {
+        if self.json {
+            text.to_string()
+        } else {
+            crate::style::paint(text, paint)
         }
     }
 
@@ -82,6 +92,11 @@ impl Consumer for Console {
                 plural(tests.len() as u64),
                 plural(workers),
             ),
+            RunEvent::OldTracesRemoved { out, count } => self.plainly(&format!(
+                "coyote: removed {count} trace{} of an earlier run of these tests from {}",
+                plural(count as u64),
+                out.display()
+            )),
             RunEvent::Stopping { reason: StopReason::Interrupted, capturing: n } => self.say(&format!(
                 "coyote: interrupted: stopping workers and writing what was found{} (Ctrl-C again to quit now)",
                 capturing(n)
@@ -99,7 +114,8 @@ impl Consumer for Console {
                 _ => format!("coyote: {test} crashed its worker in iteration {iteration} (worker {worker}): re-running it in a fresh worker to capture its trace"),
             }),
             RunEvent::BugAnnounced { test, trace } => self.say(&format!(
-                "bug found in {test}, iteration {} ({}): {}\n  (its trace is named when the run ends)",
+                "{}, iteration {} ({}): {}\n  (its trace is named when the run ends)",
+                self.paint(&format!("bug found in {test}"), Paint::Bad),
                 trace.iteration, trace.origin, trace.failure
             )),
             RunEvent::BugFound { test, number, trace, path, explore } => {
@@ -109,10 +125,26 @@ impl Consumer for Console {
                 } else {
                     format!("bug found in {test}")
                 };
+                let stuck = trace.backtrace.as_deref().map(|bt| {
+                    let lines: Vec<&str> = bt.lines().take(8).collect();
+                    format!("\n  the stuck thread (user frames first):\n  {}", lines.join("\n  "))
+                });
                 self.say(&format!(
-                    "{head}, iteration {} ({}): {}\n  trace:  {shown}\n  replay: coyote replay {shown}",
-                    trace.iteration, trace.origin, trace.failure
+                    "{}, iteration {} ({}): {}{}\n  trace:  {shown}\n  replay: coyote replay {shown}",
+                    self.paint(&head, Paint::Bad),
+                    trace.iteration, trace.origin, trace.failure,
+                    stuck.unwrap_or_default()
                 ));
+            }
+            RunEvent::Minimized { trace, result: Ok(m) } => self.plainly(&format!(
+                "minimized {}: {}\n  trace:  {}\n  replay: coyote replay {}",
+                trace.display(),
+                m.summary,
+                m.out.display(),
+                m.out.display()
+            )),
+            RunEvent::Minimized { trace, result: Err(why) } => {
+                self.plainly(&format!("not minimized {}: {why}", trace.display()))
             }
             RunEvent::Determinism { trace, unstable: None } => self.plainly(&format!(
                 "determinism: {trace} replays the same failure twice: stable"
@@ -138,14 +170,20 @@ impl Console {
         for t in &report.tests {
             let rate = t.iterations as f64 / t.duration_secs.max(1e-9);
             let mut line = format!(
-                "{}: {} bug{}, {} iteration{} in {:.2}s ({:.0} it/s), {:.1} steps/iteration (max {})",
+                "{}: {}, {} iteration{} in {:.2}s ({} it/s), {:.1} steps/iteration (max {})",
                 t.test,
-                t.bugs.len(),
-                plural(t.bugs.len() as u64),
+                self.paint(
+                    &format!("{} bug{}", t.bugs.len(), plural(t.bugs.len() as u64)),
+                    if t.bugs.is_empty() {
+                        Paint::Good
+                    } else {
+                        Paint::Bad
+                    }
+                ),
                 t.iterations,
                 plural(t.iterations),
                 t.duration_secs,
-                rate,
+                super::figures::thousands(rate.round() as u64),
                 t.steps.mean,
                 t.steps.max
             );
@@ -165,6 +203,9 @@ impl Console {
                 ));
             }
             println!("{line}");
+            if let Some(line) = super::figures::hit_rates(t) {
+                println!("{line}");
+            }
             if let Some(c) = &t.coverage {
                 let mut line = format!(
                     "  coverage: {} scheduling point{} ({} visits)",

@@ -9,6 +9,7 @@
 //! Invariant: [`standard`] orders them so every file is written before a line names it.
 
 mod console;
+mod figures;
 mod files;
 pub(crate) mod html;
 mod junit;

@@ -19,6 +19,13 @@ pub(super) struct BugRecord {
     pub(super) trace: Trace,
 }
 
+impl BugRecord {
+    /// Its key as text, as workers count its hits (`RunResult::bug_hits`).
+    pub(super) fn key_text(&self) -> String {
+        self.key.to_string()
+    }
+}
+
 /// The distinct bugs of a test, in settling order.
 #[derive(Default)]
 pub(super) struct Bugs {
@@ -36,6 +43,7 @@ impl Bugs {
     ) -> Result<(), Error> {
         trace.library = Some(s.lib_ref.clone());
         trace.allow_real_clock = s.plan.allow_real_clock;
+        trace.iteration_timeout_ms = Some(s.plan.iteration_timeout.as_millis() as u64);
         let key = trace.failure.dedup_key();
         if let Some(b) = self.records.iter_mut().find(|b| b.key == key) {
             b.summary.occurrences += occurrences;

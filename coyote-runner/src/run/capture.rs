@@ -10,7 +10,7 @@ use super::pool::Pool;
 use super::session::Session;
 use super::share::{Capture, Share};
 use crate::Error;
-use coyote_core::trace::{Failure, Origin, Trace};
+use coyote_core::trace::{BugKind, Failure, Origin, Trace};
 
 /// Starts the capture re-run of share `original`'s failing iteration; returns its slot.
 pub(super) fn start_capture(
@@ -31,19 +31,36 @@ pub(super) fn start_capture(
     pool.spawn(share)
 }
 
-/// Turns captured decisions into the bug's trace.
-pub(super) fn capture_trace(s: &Session<'_>, test: &str, c: Capture) -> Trace {
-    let failure = Failure::new(c.kind, c.message);
+/// The step number of a step log line (`step   12  task 1 ...`).
+fn step_of(line: &str) -> Option<u32> {
+    line.strip_prefix("step")?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Turns captured decisions into the bug's trace: its step log as streamed, its steps, and for
+/// a hang, the last scheduling point reached and the stuck thread's backtrace; its origin is the
+/// strategy and seed of the share it re-ran (whose iteration `c.iteration` failed).
+pub(super) fn capture_trace(s: &Session<'_>, test: &str, c: Capture, origin: Origin) -> Trace {
+    let log: Vec<String> = c.log.into_iter().collect();
+    let last = log.iter().rev().find(|l| step_of(l).is_some());
+    let mut message = c.message;
+    if let Some(last) = last.filter(|_| c.kind == BugKind::Hang) {
+        let point = last.split_whitespace().collect::<Vec<_>>().join(" ");
+        message.push_str(&format!("; the last scheduling point: {point}"));
+    }
+    let failure = Failure {
+        location: c.location,
+        ..Failure::new(c.kind, message)
+    };
     let max_steps = s.plan.max_steps.get();
     Trace {
         harness_version: s.harness_version.clone(),
-        ..Trace::new(
-            test,
-            Origin::Captured,
-            c.iteration,
-            max_steps,
-            &c.decisions,
-            failure,
-        )
+        steps: last.and_then(|l| step_of(l)).unwrap_or(0),
+        log,
+        backtrace: c.backtrace,
+        ..Trace::new(test, origin, c.iteration, max_steps, &c.decisions, failure)
     }
 }

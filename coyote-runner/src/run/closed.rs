@@ -15,7 +15,7 @@ use crate::events::RunEvent;
 use crate::Error;
 use coyote_core::abi::ResumeAfter;
 use coyote_core::rng::derive_seed;
-use coyote_core::trace::BugKind;
+use coyote_core::trace::{BugKind, Origin};
 
 /// The worker of share `slot` of `test` exited.
 pub(super) fn closed(
@@ -31,7 +31,9 @@ pub(super) fn closed(
         Closed::Captured(c, resumes) => {
             // A capture run ended (crashed or hung again, or was stopped): its bug.
             let (failed, decisions) = (c.iteration, c.decisions.len() as u32);
-            let trace = capture_trace(s, test, c);
+            let request = &pool.share(slot).spec.request;
+            let origin = Origin::strategy(request.strategy.clone(), request.seed);
+            let trace = capture_trace(s, test, c, origin);
             arrivals.arrived(s, pool, test, slot, trace)?;
             if let Some(original) = resumes {
                 replace(s, pool, original, failed, Some(decisions))?;

@@ -31,6 +31,7 @@ pub(super) fn check_determinism(
             trace: trace.clone(),
             verbose: false,
             break_before_failure: false,
+            lenient: false,
         });
         outcomes.push(match r {
             Ok(r) if r.reproduced && r.divergence.is_none() => "same".to_string(),

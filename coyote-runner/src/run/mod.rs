@@ -94,6 +94,12 @@ pub fn test_with(plan: &TestPlan, host: Host, reporter: Reporter) -> Result<Exit
                 out.display()
             ))
         })?;
+    let removed = crate::output::clear_old_traces(out, &tests).map_err(|e| {
+        Error::BadInput(format!(
+            "cannot remove the old traces in {}: {e}",
+            out.display()
+        ))
+    })?;
     let workers = plan_workers(plan);
     let seed = plan.seed.unwrap_or_else(|| {
         std::time::SystemTime::now()
@@ -126,12 +132,21 @@ pub fn test_with(plan: &TestPlan, host: Host, reporter: Reporter) -> Result<Exit
         strategy: &plan.strategy,
         seed,
     })?;
+    if removed > 0 {
+        s.reporter.emit(RunEvent::OldTracesRemoved {
+            out,
+            count: removed,
+        })?;
+    }
     let mut report = Report::new(lib_path.display().to_string(), sha256, seed, workers);
     for test in &tests {
         report.tests.push(test_run::run_one(&mut s, &lib, test)?);
         if s.cut_short() {
             break;
         }
+    }
+    if plan.minimize && !s.interrupted {
+        minimize_bugs(&mut s, &report)?;
     }
     report.interrupted = s.interrupted;
     s.reporter.emit(RunEvent::RunFinished {
@@ -147,6 +162,28 @@ pub fn test_with(plan: &TestPlan, host: Host, reporter: Reporter) -> Result<Exit
     } else {
         ExitCode::Ok
     })
+}
+
+/// `--minimize`: shrinks each bug's trace, the run's workers replaying the candidates.
+fn minimize_bugs(s: &mut Session<'_>, report: &Report) -> Result<(), Error> {
+    for t in &report.tests {
+        for b in &t.bugs {
+            let trace = s.plan.out.join(&b.trace);
+            let result = crate::minimize::minimize_file(
+                &trace,
+                &s.lib_path,
+                None,
+                s.workers as usize,
+                s.plan.iteration_timeout,
+            )
+            .map_err(|e| e.to_string());
+            s.reporter.emit(RunEvent::Minimized {
+                trace: &trace,
+                result: &result,
+            })?;
+        }
+    }
+    Ok(())
 }
 
 /// Worker processes: `-j` or the cores, no more than the iterations, and one for an

@@ -47,6 +47,7 @@ pub(super) fn finish(
     };
     let exhaustive = s.plan.strategy.is_exhaustive();
     let mut coverage: Option<Coverage> = s.plan.counts_coverage().then(Coverage::default);
+    let mut hits: std::collections::BTreeMap<&str, u64> = Default::default();
     for sh in run.pool.shares().filter(|sh| !sh.is_capture()) {
         let mut iterations = sh.iterations;
         if sh.result().is_none() {
@@ -62,6 +63,8 @@ pub(super) fn finish(
         }
         report.iterations += iterations;
         report.steps.total += sh.steps;
+        // From progress too: a share the run stopped (Ctrl-C, --timeout) sends no result.
+        report.steps.max = report.steps.max.max(sh.max_steps);
         *report
             .iterations_by_strategy
             .entry(sh.spec.request.strategy.clone())
@@ -76,7 +79,22 @@ pub(super) fn finish(
             if let (Some(total), Some(c)) = (coverage.as_mut(), &r.coverage) {
                 total.merge(c);
             }
+            for (name, rate) in &r.by_strategy {
+                report
+                    .hit_rate_by_strategy
+                    .entry(name.clone())
+                    .or_default()
+                    .add(*rate);
+            }
+            for (key, n) in &r.bug_hits {
+                *hits.entry(key.as_str()).or_insert(0) += n;
+            }
         }
+    }
+    for b in &mut bugs.records {
+        // Every iteration that hit it, where the workers counted; at least the arrivals.
+        let counted = hits.get(b.key_text().as_str()).copied().unwrap_or(0);
+        b.summary.occurrences = b.summary.occurrences.max(counted);
     }
     if report.iterations > 0 {
         report.steps.mean = report.steps.total as f64 / report.iterations as f64;

@@ -18,6 +18,11 @@ pub(crate) struct Capture {
     pub(crate) message: String,
     pub(crate) iteration: u64,
     pub(crate) decisions: Vec<Decision>,
+    /// A hang's stuck thread: its backtrace (user frames first) and first user location.
+    pub(crate) backtrace: Option<String>,
+    pub(crate) location: Option<String>,
+    /// The failing iteration's step log as the capture streams it (its last lines).
+    pub(crate) log: std::collections::VecDeque<String>,
 }
 
 impl Capture {
@@ -27,6 +32,9 @@ impl Capture {
             message,
             iteration,
             decisions: Vec::new(),
+            backtrace: None,
+            location: None,
+            log: Default::default(),
         }
     }
 }
@@ -91,6 +99,8 @@ pub(crate) struct Share {
     /// Iterations and steps reported so far (from progress events).
     pub(crate) iterations: u64,
     pub(crate) steps: u64,
+    /// The longest iteration reported so far, in steps.
+    pub(crate) max_steps: u32,
     pub(crate) life: Life,
 }
 
@@ -122,6 +132,7 @@ impl Share {
             },
             iterations: 0,
             steps: 0,
+            max_steps: 0,
             life: match capture {
                 Some(capture) => Life::Capturing {
                     capture,
@@ -157,6 +168,7 @@ impl Share {
     pub(crate) fn reported(&mut self, result: RunResult) {
         self.iterations = result.iterations;
         self.steps = result.total_steps;
+        self.max_steps = self.max_steps.max(result.max_steps_seen);
         if matches!(self.life, Life::Working | Life::Stopping) {
             self.life = Life::Reported(result);
         }
@@ -272,6 +284,7 @@ mod tests {
             },
             iterations: 0,
             steps: 0,
+            max_steps: 0,
             life: match capture {
                 Some(capture) => Life::Capturing {
                     capture,

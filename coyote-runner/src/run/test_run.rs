@@ -23,6 +23,9 @@ use coyote_core::rng::derive_seed;
 use coyote_core::trace::BugKind;
 use std::time::{Duration, Instant};
 
+/// The last lines of a captured iteration's step log kept for its trace.
+const CAPTURED_LOG_LINES: usize = 500;
+
 /// A test's run in progress.
 pub(super) struct TestRun<'r, 'a> {
     s: &'r mut Session<'a>,
@@ -143,8 +146,10 @@ impl<'r, 'a> TestRun<'r, 'a> {
                     WorkerMessage::Hang {
                         iteration,
                         elapsed_ms,
+                        backtrace,
+                        location,
                     },
-                ) => self.hang(slot, iteration, elapsed_ms),
+                ) => self.hang(slot, iteration, elapsed_ms, backtrace, location),
                 PoolEvent::Closed(slot) => {
                     closed(self.s, &mut self.pool, &mut self.arrivals, self.test, slot)?
                 }
@@ -156,11 +161,16 @@ impl<'r, 'a> TestRun<'r, 'a> {
     /// A worker's event: progress, a bug, or (for a capture re-run) its decisions.
     fn event(&mut self, slot: usize, event: Event) -> Result<(), Error> {
         match event {
-            Event::Progress { iterations, steps } => {
+            Event::Progress {
+                iterations,
+                steps,
+                max_steps,
+            } => {
                 let sh = self.pool.share_mut(slot);
                 if !sh.is_capture() {
                     sh.iterations = iterations;
                     sh.steps = steps;
+                    sh.max_steps = sh.max_steps.max(max_steps);
                     self.pool.stop_past(self.arrivals.first_at());
                     let total: u64 = self
                         .pool
@@ -198,6 +208,15 @@ impl<'r, 'a> TestRun<'r, 'a> {
             Event::IterationStart { .. } => {
                 if let Some(c) = self.pool.share_mut(slot).capture_mut() {
                     c.decisions.clear();
+                    c.log.clear();
+                }
+            }
+            Event::Log { line } => {
+                if let Some(c) = self.pool.share_mut(slot).capture_mut() {
+                    if c.log.len() == CAPTURED_LOG_LINES {
+                        c.log.pop_front();
+                    }
+                    c.log.push_back(line);
                 }
             }
             Event::Decision { decision } => {
@@ -212,9 +231,19 @@ impl<'r, 'a> TestRun<'r, 'a> {
     }
 
     /// The worker's watchdog says an iteration hangs; the worker exits next (see `closed`).
-    fn hang(&mut self, slot: usize, iteration: u64, elapsed_ms: u64) {
+    fn hang(
+        &mut self,
+        slot: usize,
+        iteration: u64,
+        elapsed_ms: u64,
+        backtrace: Option<String>,
+        location: Option<String>,
+    ) {
         if let Some(c) = self.pool.share_mut(slot).capture_mut() {
             c.message = format!("{} (reproduced in a fresh worker)", c.message);
+            if c.backtrace.is_none() {
+                (c.backtrace, c.location) = (backtrace, location);
+            }
             return;
         }
         let message = format!(
@@ -222,8 +251,8 @@ impl<'r, 'a> TestRun<'r, 'a> {
             elapsed_ms as f64 / 1000.0,
             self.s.plan.iteration_timeout.as_secs_f64()
         );
-        self.pool
-            .share_mut(slot)
-            .hung(Capture::new(BugKind::Hang, message, iteration));
+        let mut capture = Capture::new(BugKind::Hang, message, iteration);
+        (capture.backtrace, capture.location) = (backtrace, location);
+        self.pool.share_mut(slot).hung(capture);
     }
 }

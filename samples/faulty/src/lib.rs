@@ -94,6 +94,25 @@ pub async fn std_mutex_deadlock() {
     let _b = m.lock();
 }
 
+/// Holds a `std::sync::Mutex` guard across an `.await`, tokio's most common mistake: when the
+/// other task runs in between, its `lock()` blocks the only thread for good (a hang, with its
+/// backtrace at the second `lock`).
+#[allow(clippy::await_holding_lock)] // the planted bug
+pub async fn std_mutex_across_await() {
+    let m = std::sync::Arc::new(std::sync::Mutex::new(0));
+    let other = {
+        let m = m.clone();
+        task::spawn(async move {
+            *m.lock().unwrap() += 1;
+        })
+    };
+    let mut guard = m.lock().unwrap();
+    task::yield_now().await;
+    *guard += 1;
+    drop(guard);
+    other.await.unwrap();
+}
+
 /// Waits on a value sent from an OS thread coyote does not control.
 pub async fn uncontrolled_thread() {
     let (tx, rx) = oneshot::channel::<u32>();
@@ -135,6 +154,7 @@ coyote_harness::export_tests!(
     real_clock,
     real_sleep,
     std_mutex_deadlock,
+    std_mutex_across_await,
     uncontrolled_thread,
     uses_tokio_directly,
     nondeterministic

@@ -1,5 +1,6 @@
 //! What the executor reports when no task can run: the deadlock (or uncontrolled-concurrency)
-//! failure, naming what every unfinished task waits on.
+//! failure, naming what every unfinished task waits on, and the step log's closing lines saying
+//! where each task is parked.
 //!
 //! Invariant: nothing here runs on the hot path; it formats what the loop recorded, once per
 //! failure.
@@ -42,6 +43,9 @@ impl Executor {
                         fmt_loc(t.loc)
                     )
                 };
+                // The log's closing lines: where each task is parked.
+                self.recorder
+                    .note(i as u32, self.step.get(), format_args!("parked: {what}"));
                 format!("{} {}", label_of(i as u32, t), what)
             })
             .collect();

@@ -37,6 +37,14 @@ impl Executor {
         self.tasks.pause_at(kind, loc, access, Pause::Blocked);
     }
 
+    /// What the running task's `kind` on `access`'s object came to, for the step log: it
+    /// `blocked`, or got past (after waking, if `woke`).
+    #[inline]
+    pub(crate) fn outcome(&self, kind: OpKind, access: Access, blocked: bool, woke: bool) {
+        self.recorder
+            .outcome(self.tasks.current(), kind, access.object, blocked, woke);
+    }
+
     /// Wakes `task` if the waker belongs to this iteration; false otherwise.
     #[inline]
     pub(crate) fn wake(&self, generation: u32, task: u32) -> bool {

@@ -137,6 +137,23 @@ impl Recorder {
                 format!("monitor {monitor}: {}", temperature_name(temperature)),
                 fmt_loc(loc)
             ),
+            Record::Outcome {
+                task,
+                kind,
+                blocked,
+                woke,
+                holder,
+            } => {
+                let what = match (blocked, woke) {
+                    (true, _) if holder != super::NO_TASK => {
+                        format!("blocked on {kind}: last taken by {}", name(holder))
+                    }
+                    (true, _) => format!("blocked on {kind}"),
+                    (false, true) => format!("woke: {}", kind.outcome().unwrap_or("done")),
+                    (false, false) => kind.outcome().unwrap_or("done").to_string(),
+                };
+                format!("           {:<8} -> {what}", name(task))
+            }
             Record::Note { task, start, end } => format!(
                 "           {:<8} {}",
                 name(task),

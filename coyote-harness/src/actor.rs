@@ -4,8 +4,11 @@
 //! An [`Actor`] is any `Send` type with an event type and an async [`handle`](Actor::handle);
 //! [`create`] starts it as a controlled task and returns its [`ActorRef`], the address any task
 //! or actor sends events to with [`ActorRef::send`]. A [`StateMachine`] is an actor whose
-//! handler depends on its current state, with entry and exit actions, goto, push and pop,
-//! deferred and ignored events, and halt; [`create_machine`] starts one. Handlers get a
+//! handler depends on its current state, with Coyote's semantics: entry and exit actions (an
+//! entry may transition and sees the event that caused it), goto, push (pushed states inherit
+//! the handlers of the states below) and pop, deferred, ignored and raised events, a default
+//! event, halt, and unhandled events as bugs; [`create_machine`] starts one. Every address has
+//! an [`ActorId`] (`Server(2)`), and a [`Recipient`] addresses replies by what is sent. Handlers get a
 //! [`Context`]: the actor's own address, [`halt`](Context::halt), [`receive`](Context::receive)
 //! (wait for a particular event inside a handler), and timers whose firing is a scheduler choice.
 //!
@@ -53,21 +56,23 @@
 //! coyote_harness::check(two_clients, coyote_harness::Config::new().iterations(100));
 //! ```
 //!
-//! Invariants: see the submodules (`mailbox`: event order and scheduling points; `context`:
-//! timers; `machine`: states and transitions).
+//! Invariants: see the submodules (`mailbox`: event order and scheduling points; `address`:
+//! identity and recipients; `context`: timers; `dispatch`: states and transitions).
 
+mod address;
 mod context;
+mod dispatch;
 mod machine;
 mod mailbox;
 
+pub use address::{ActorId, ActorRef, Recipient};
 pub use context::{Context, TimerId};
-pub use machine::{create_machine, Handling, StateMachine, Transition};
-pub use mailbox::ActorRef;
+pub use machine::{create_machine, Handling, StateMachine, Transition, TransitionOf};
 
 use crate::rt::Activity;
 use crate::spec::short_name;
 use crate::task;
-use mailbox::{count, note, Mailbox};
+use mailbox::{count, note, Dequeued, Mailbox, Wait};
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
@@ -109,24 +114,42 @@ where
 {
     let loc = Location::caller();
     let mailbox = Arc::new(Mailbox::new(short_name::<T>()));
-    let address = ActorRef::new(mailbox.clone());
+    let address = ActorRef::new(&mailbox);
     let handle = task::spawn(body(Context::new(mailbox.clone(), loc)));
     mailbox.set_task(handle.controlled_id());
     address
 }
 
+/// The built-in halt event, as coverage names it.
+#[derive(Debug)]
+struct HaltEvent;
+const HALT_EVENT: HaltEvent = HaltEvent;
+
 async fn run<A: Actor>(mut actor: A, mut ctx: Context<A::Event>) {
     let mailbox = ctx.mailbox.clone();
     actor.on_start(&mut ctx).await;
     let mut orphaned = false;
+    let wait = Wait {
+        until_orphaned: true,
+        or_idle: false,
+    };
     while !ctx.is_halting() {
-        let Some(event) = mailbox.next(ctx.loc, true, |_| true).await else {
-            orphaned = true;
-            break;
-        };
-        note(format_args!("{} handles {event:?}", mailbox.label()));
-        count(mailbox.name, Activity::Handled, &event);
-        actor.handle(&mut ctx, event).await;
+        match mailbox.next(ctx.loc, wait, |_| true).await {
+            Dequeued::Event(event) => {
+                note(format_args!("{} handles {event:?}", mailbox.label()));
+                count(mailbox.name, Activity::Handled, &event);
+                actor.handle(&mut ctx, event).await;
+            }
+            Dequeued::Halt => {
+                note(format_args!("{} handles HaltEvent", mailbox.label()));
+                count(mailbox.name, Activity::Handled, &HALT_EVENT);
+                ctx.halt();
+            }
+            Dequeued::Orphaned | Dequeued::Idle => {
+                orphaned = true;
+                break;
+            }
+        }
     }
     ctx.finish(orphaned);
 }

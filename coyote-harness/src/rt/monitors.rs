@@ -42,7 +42,10 @@ pub enum Temperature {
 /// A monitor of any type, as the executor holds it.
 pub(crate) trait ErasedMonitor {
     fn temperature(&self) -> Temperature;
-    /// The monitor's state, for reports.
+    /// The monitor's `Debug`, for reports.
+    fn describe(&self) -> String;
+    /// The monitor's state for saturation: the state it names (`Monitor::state`), else its
+    /// `Debug`.
     fn state(&self) -> String;
     fn as_any_mut(&mut self) -> &mut dyn Any;
 }
@@ -257,7 +260,7 @@ impl Monitors {
 
 fn liveness_failure(s: &Slot, message: String, label: impl Fn(u32) -> String) -> Failure {
     let state = s.monitor.as_ref().map_or_else(String::new, |m| {
-        catch_unwind(AssertUnwindSafe(|| m.state()))
+        catch_unwind(AssertUnwindSafe(|| m.describe()))
             .unwrap_or_else(|_| "(its Debug panicked)".into())
     });
     Failure {

@@ -491,5 +491,20 @@ fn an_ack_before_persisting_loses_a_write_only_in_a_crash_and_persisting_first_f
     assert!(msg.contains("an acknowledged write was lost"), "{msg}");
     assert!(msg.contains("net: crash kv"), "{msg}");
     assert!(msg.contains("net: restart kv"), "{msg}");
-    check(|| durable_kv(true, true), random(1000));
+    check(|| durable_kv(true, true), random(500));
+}
+
+/// Every network type can move into a spawned task (as tokio's can).
+#[test]
+fn network_types_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<TcpListener>();
+    send_sync::<TcpStream>();
+    send_sync::<UdpSocket>();
+    send_sync::<coyote_harness::net::tcp::OwnedReadHalf>();
+    send_sync::<coyote_harness::net::tcp::OwnedWriteHalf>();
+    send_sync::<coyote_harness::net::tcp::ReadHalf<'static>>();
+    send_sync::<coyote_harness::net::tcp::WriteHalf<'static>>();
+    send_sync::<sim::Host>();
+    send_sync::<sim::Store>();
 }

@@ -163,17 +163,24 @@ impl SimStream {
         let now = self.current().unwrap_or_default();
         let (id, side) = (self.conn as usize, self.side);
         let want = buf.remaining();
-        let (found, partial) = with_world(self.generation, |w| {
+        // One borrow of the world when no choice is needed; two around a split's choice.
+        let found = with_world(self.generation, |w| {
             let up = link_up(w, &w.conns[id]);
-            (
-                w.conns[id].poll_read(side, want.max(1), now, up, cx.waker()),
-                w.partial_io,
-            )
+            let found = w.conns[id].poll_read(side, want.max(1), now, up, cx.waker());
+            match found {
+                Io::Ready(n) if want == 0 || n < 2 || !w.partial_io => {
+                    let n = n.min(want);
+                    let World { conns, wakes, .. } = w;
+                    conns[id].take(side, n, buf.initialize_unfilled_to(n), wakes);
+                    buf.advance(n);
+                    Io::Done
+                }
+                found => found,
+            }
         });
         let done = match found {
-            Io::Ready(_) if want == 0 => Ok(()),
             Io::Ready(n) => {
-                let k = split(n, partial, self.loc);
+                let k = split(n, true, self.loc);
                 with_world(self.generation, |w| {
                     let World { conns, wakes, .. } = w;
                     conns[id].take(side, k, buf.initialize_unfilled_to(k), wakes);
@@ -202,29 +209,27 @@ impl SimStream {
         }
         let now = self.current().unwrap_or_default();
         let (id, side) = (self.conn as usize, self.side);
-        let (found, partial) = with_world(self.generation, |w| {
-            (
-                w.conns[id].poll_write(side, buf.len(), cx.waker()),
-                w.partial_io,
-            )
+        let len = buf.len();
+        let found = with_world(self.generation, |w| {
+            match w.conns[id].poll_write(side, len, cx.waker()) {
+                Io::Ready(n) if n < 2 || !w.partial_io => {
+                    push(w, id, side, &buf[..n], now);
+                    Ok(n)
+                }
+                found => Err(found),
+            }
         });
         let done = match found {
             _ if buf.is_empty() => Ok(0),
-            Io::Ready(n) => {
-                let k = split(n, partial, self.loc);
-                with_world(self.generation, |w| {
-                    let c = &w.conns[id];
-                    let (a, b) = (c.hosts[side], c.hosts[1 - side]);
-                    let delay = w.delay(a, b);
-                    let at = (w.partitioned(a, b) || !delay.is_zero()).then_some(now + delay);
-                    let World { conns, wakes, .. } = w;
-                    conns[id].push(side, &buf[..k], at, wakes);
-                });
+            Ok(n) => Ok(n),
+            Err(Io::Ready(n)) => {
+                let k = split(n, true, self.loc);
+                with_world(self.generation, |w| push(w, id, side, &buf[..k], now));
                 Ok(k)
             }
-            Io::Done => Ok(buf.len()),
-            Io::Err(e) => Err(e),
-            Io::Wait(_) => {
+            Err(Io::Done) => Ok(buf.len()),
+            Err(Io::Err(e)) => Err(e),
+            Err(Io::Wait(_)) => {
                 block(OpKind::NetWrite, self.loc, access, None);
                 return Poll::Pending;
             }
@@ -278,6 +283,17 @@ impl Drop for SimStream {
             });
         }
     }
+}
+
+/// Appends `bytes` written by `side` of connection `id` at `now`, held in flight when the link
+/// is partitioned or delayed.
+fn push(w: &mut World, id: usize, side: usize, bytes: &[u8], now: std::time::Duration) {
+    let c = &w.conns[id];
+    let (a, b) = (c.hosts[side], c.hosts[1 - side]);
+    let delay = w.delay(a, b);
+    let at = (w.partitioned(a, b) || !delay.is_zero()).then_some(now + delay);
+    let World { conns, wakes, .. } = w;
+    conns[id].push(side, bytes, at, wakes);
 }
 
 /// Whether connection `c`'s hosts can reach each other now.

@@ -88,27 +88,32 @@ thread_local! {
 /// Runs `f` on the network of iteration `generation` (a new one if the last call was in another
 /// iteration), then wakes what it released, outside the borrow.
 pub(crate) fn with_world<R>(generation: u32, f: impl FnOnce(&mut World) -> R) -> R {
-    let (r, mut wakes) = WORLD.with(|cell| {
-        if cell.borrow().generation != generation {
-            // The old world is dropped after the borrow (its store may hold user values).
-            let old = cell.replace(World::new(generation));
-            drop(old);
-        }
+    WORLD.with(|cell| {
         let mut w = cell.borrow_mut();
+        if w.generation != generation {
+            // The old world is dropped after the borrow (its store may hold user values).
+            let old = std::mem::replace(&mut *w, World::new(generation));
+            drop(w);
+            drop(old);
+            w = cell.borrow_mut();
+        }
         let r = f(&mut w);
-        (r, std::mem::take(&mut w.wakes))
-    });
-    for waker in wakes.drain(..) {
-        waker.wake();
-    }
-    WORLD.with(|w| {
-        if let Ok(mut w) = w.try_borrow_mut() {
+        if w.wakes.is_empty() {
+            return r;
+        }
+        let mut wakes = std::mem::take(&mut w.wakes);
+        drop(w);
+        for waker in wakes.drain(..) {
+            waker.wake();
+        }
+        // Keep the buffer for the next call (unless a wake refilled the world's).
+        if let Ok(mut w) = cell.try_borrow_mut() {
             if w.wakes.is_empty() {
                 w.wakes = wakes;
             }
         }
-    });
-    r
+        r
+    })
 }
 
 fn not_found(what: impl std::fmt::Display) -> io::Error {

@@ -93,7 +93,10 @@ pub(crate) fn append(t: &mut String, per_sample: Duration, k: usize) {
     eprintln!("simulated network (test mode): echo over net::TcpStream vs tokio::io::duplex ...");
     let probe = Duration::from_millis(150);
     let runs: [(&str, fn(u64) -> Option<u64>); 3] = [
-        ("simulated `TcpStream` (partial reads/writes explored)", sim_partial),
+        (
+            "simulated `TcpStream` (partial reads/writes explored)",
+            sim_partial,
+        ),
         ("simulated `TcpStream`, `sim::partial_io(false)`", sim_whole),
         ("`tokio::io::duplex` pair (no network simulation)", duplex),
     ];
@@ -111,7 +114,10 @@ pub(crate) fn append(t: &mut String, per_sample: Duration, k: usize) {
         .iter()
         .map(|s| median(s.iter().map(msgs_per_sec).collect()))
         .collect();
-    let _ = writeln!(t, "## Simulated network throughput (test mode, one worker)\n");
+    let _ = writeln!(
+        t,
+        "## Simulated network throughput (test mode, one worker)\n"
+    );
     let _ = writeln!(
         t,
         "One iteration: bind, accept, connect, then {MESSAGES} echo round trips of {MESSAGE_BYTES}-byte messages (`write_all`, `read_exact`, checked), under `check` with `random`, seed 1. Medians of {k} interleaved samples of ~{:.1} s each.\n",
@@ -119,17 +125,24 @@ pub(crate) fn append(t: &mut String, per_sample: Duration, k: usize) {
     );
     let _ = writeln!(
         t,
-        "| transport | messages/s (median) | min..max | iterations/s | vs duplex |"
+        "| transport | messages/s (median) | min..max | messages per CPU-s | iterations/s | vs duplex |"
     );
-    let _ = writeln!(t, "|---|---:|---:|---:|---:|");
+    let _ = writeln!(t, "|---|---:|---:|---:|---:|---:|");
     for (i, (name, _)) in runs.iter().enumerate() {
         let (lo, hi) = range(&samples[i].iter().map(msgs_per_sec).collect::<Vec<_>>());
+        let cpu = median(
+            samples[i]
+                .iter()
+                .map(|s| s.per_cpu_sec() * MESSAGES as f64)
+                .collect(),
+        );
         let _ = writeln!(
             t,
-            "| {name} | {} | {}..{} | {} | {:.2}x |",
+            "| {name} | {} | {}..{} | {} | {} | {:.2}x |",
             crate::fmt_rate(rates[i]),
             crate::fmt_rate(lo),
             crate::fmt_rate(hi),
+            crate::fmt_rate(cpu),
             crate::fmt_rate(rates[i] / MESSAGES as f64),
             rates[i] / rates[2]
         );

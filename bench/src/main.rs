@@ -6,7 +6,8 @@
 //! 2. shuttle's `check_random` on the same program;
 //! 3. their iterations-per-second ratio (target >= 2x, goal 3x) and ns per scheduling decision;
 //! 4. the production-mode wrapper cost: the program on coyote-harness's APIs vs raw tokio, on a
-//!    current-thread and a multi-thread runtime.
+//!    current-thread and a multi-thread runtime;
+//! 5. test-mode throughput of the simulated network against `tokio::io::duplex` (`net.rs`).
 //!
 //! The summary table is printed and written to `bench/RESULTS.md`, above the file's kept
 //! history of earlier measurements (see `history.rs`).

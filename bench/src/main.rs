@@ -6,7 +6,8 @@
 //! 2. shuttle's `check_random` on the same program;
 //! 3. their iterations-per-second ratio (target >= 2x, goal 3x) and ns per scheduling decision;
 //! 4. the production-mode wrapper cost: the program on coyote-harness's APIs vs raw tokio, on a
-//!    current-thread and a multi-thread runtime.
+//!    current-thread and a multi-thread runtime;
+//! 5. test-mode throughput of the simulated network against `tokio::io::duplex` (`net.rs`).
 //!
 //! The summary table is printed and written to `bench/RESULTS.md`, above the file's kept
 //! history of earlier measurements (see `history.rs`).
@@ -21,6 +22,7 @@
 mod args;
 mod history;
 mod measure;
+mod net;
 mod programs;
 
 use measure::{calibrate, median, range, time, Sample};
@@ -588,6 +590,8 @@ fn main() {
             "coyote-harness's production `task::yield_now` is `tokio::task::yield_now`, so *overhead vs raw tokio* is the wrapper's own cost (the run-time test-mode check in every operation, and the `JoinHandle` and lock-guard wrappers). The last two columns are a reference only: raw tokio with a yield that wakes its task at once (`wake_by_ref`) instead of deferring the wake until the scheduler has polled its driver, which shows how much of a run tokio's yield itself takes."
         );
     }
+
+    net::append(&mut t, per_sample, k);
 
     println!();
     print!("{t}");

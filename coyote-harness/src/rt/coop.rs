@@ -13,36 +13,56 @@
 //! So the executor gives every controlled task a budget too, of exactly one unit, and the
 //! harness polls the tokio futures inside its own primitives without a budget
 //! ([`poll_unbudgeted`]). After a poll, a spent budget means user code made a real tokio
-//! operation progress ([`Budget::spent`]). A second budgeted tokio operation in the same poll
+//! operation progress ([`spent_in_poll`], which refills the unit). A second budgeted tokio operation in the same poll
 //! finds the budget empty and wakes the task at once (tokio's `register_waker` outside a
 //! runtime): that wake, made inside the user's call, is where [`call_site`] finds the user's
 //! line.
 //!
 //! How the budget is set without a tokio runtime (which would also make `tokio::spawn` succeed
 //! silently): a `LocalSet`'s tasks are polled with a fresh budget (128) wherever the `LocalSet`
-//! is polled, and no runtime context is entered. [`budgeted`] runs an iteration as such a task,
-//! spends the budget down to [`LEVEL`] once, and each task poll then takes one unit with
-//! `poll_proceed`, whose guard puts the level back when dropped after the poll.
+//! is polled, and no runtime context is entered. [`budgeted`] runs a whole run of iterations (or
+//! one) as such a task and spends the budget down to [`LEVEL`] once; a `poll_proceed` guard
+//! taken one unit above it refills the unit when user code spent it, so a step pays one
+//! thread-local read.
 //!
-//! Invariants: outside test mode nothing here runs (production code keeps tokio's budget as
-//! tokio sets it); [`poll_unbudgeted`] is the only way the harness polls a tokio future in test
-//! mode; `Notify`, `watch`, `broadcast` and `Barrier::wait` never take budget in tokio, so their
+//! Invariants: outside a scope nothing here changes tokio's budget (production code keeps it
+//! as tokio sets it); every harness primitive polls its tokio futures with
+//! [`poll_unbudgeted`] in test mode ([`Controlled`](super::Controlled) does); `Notify`, `watch`, `broadcast` and `Barrier::wait` never take budget in tokio, so their
 //! direct use is *not* seen (docs/tokio-semantics.md lists this).
 
 use futures_util::task::noop_waker_ref;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 use tokio::task::coop::{self, RestoreOnPending};
 
-/// The budget between two polls: each poll takes one unit, leaving one for user code.
-const LEVEL: usize = 2;
+/// The budget between two polls and during one: one unit, for user code.
+const LEVEL: usize = 1;
 
-/// Runs `f` (an iteration) with tokio's coop budget set to [`LEVEL`], as the only task of a
-/// fresh `LocalSet`, polled here to completion.
+/// The budget tokio gives a task for each poll (`Budget::initial()` in tokio 1.x; the tests
+/// of this module fail if a tokio release changes it).
+const INITIAL: usize = 128;
+
+thread_local! {
+    /// Whether this thread runs inside [`budgeted`].
+    static SCOPE: Cell<bool> = const { Cell::new(false) };
+    /// A guard that puts the budget back to `LEVEL + 1` when dropped (taken at that level);
+    /// held while in scope, to refill the unit after user code spent it.
+    static REFILL: RefCell<Option<RestoreOnPending>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` (iterations) with tokio's coop budget at [`LEVEL`]: as the only task of a fresh
+/// `LocalSet`, polled here to completion; inside such a scope already, `f` runs directly (with
+/// the unit refilled).
 pub(crate) fn budgeted<R>(f: impl FnOnce() -> R) -> R {
+    if SCOPE.with(Cell::get) {
+        refill_if_spent();
+        return f();
+    }
     let local = tokio::task::LocalSet::new();
-    let out = std::rc::Rc::new(std::cell::Cell::new(None));
+    let out = Rc::new(Cell::new(None));
     let slot = out.clone();
     let run: Box<dyn FnOnce() + '_> = Box::new(move || slot.set(Some(f())));
     // SAFETY: lifetime erasure only. The task that calls `run` is polled to completion below,
@@ -50,7 +70,7 @@ pub(crate) fn budgeted<R>(f: impl FnOnce() -> R) -> R {
     // dropped before `f`'s borrows end; the task never runs anywhere else.
     let run: Box<dyn FnOnce() + 'static> = unsafe { std::mem::transmute(run) };
     let handle = local.spawn_local(async move {
-        spend_to_level();
+        let _scope = Scope::enter();
         run();
     });
     let joined = {
@@ -71,42 +91,70 @@ pub(crate) fn budgeted<R>(f: impl FnOnce() -> R) -> R {
     out.take().expect("the iteration's task ran to its end")
 }
 
-/// The budget tokio gives a task for each poll (`Budget::initial()` in tokio 1.x; the tests
-/// of this module fail if a tokio release changes it).
-const INITIAL: usize = 128;
+/// The scope of [`budgeted`] inside its `LocalSet` task: sets the level on entry, and on exit
+/// (also when unwinding) lets the refill guard go without restoring anything.
+struct Scope;
 
-/// Spends the fresh budget of the `LocalSet` task down to [`LEVEL`].
-fn spend_to_level() {
-    let mut cx = Context::from_waker(noop_waker_ref());
-    for _ in 0..INITIAL - LEVEL {
-        match coop::poll_proceed(&mut cx) {
-            Poll::Ready(restore) => restore.made_progress(),
-            Poll::Pending => break,
+impl Scope {
+    fn enter() -> Scope {
+        let mut cx = Context::from_waker(noop_waker_ref());
+        for _ in 0..INITIAL - LEVEL - 1 {
+            match coop::poll_proceed(&mut cx) {
+                Poll::Ready(restore) => restore.made_progress(),
+                Poll::Pending => break,
+            }
+        }
+        // At LEVEL + 1: the refill guard remembers it and leaves LEVEL.
+        let refill = match coop::poll_proceed(&mut cx) {
+            Poll::Ready(r) => Some(r),
+            Poll::Pending => None,
+        };
+        REFILL.with(|g| *g.borrow_mut() = refill);
+        SCOPE.with(|s| s.set(true));
+        Scope
+    }
+}
+
+impl Drop for Scope {
+    fn drop(&mut self) {
+        SCOPE.with(|s| s.set(false));
+        if let Some(g) = REFILL.with(|g| g.borrow_mut().take()) {
+            g.made_progress();
         }
     }
 }
 
-/// One task poll's budget: taken before the poll, checked and put back after it.
-pub(crate) struct Budget(Option<RestoreOnPending>);
-
-impl Budget {
-    /// Takes one unit before polling a task (the budget was [`LEVEL`]; one unit is left for the
-    /// task).
-    #[inline]
-    pub(crate) fn take(cx: &mut Context<'_>) -> Budget {
-        match coop::poll_proceed(cx) {
-            Poll::Ready(r) => Budget(Some(r)),
-            Poll::Pending => Budget(None),
-        }
+/// Puts the unit back if user code spent it.
+#[inline]
+fn refill_if_spent() {
+    if empty() {
+        refill();
     }
+}
 
-    /// After the poll: whether user code spent the unit left to it (a real tokio operation made
-    /// progress). Puts the budget back to [`LEVEL`] either way.
-    #[inline]
-    pub(crate) fn spent(self) -> bool {
-        let spent = self.0.is_some() && !coop::has_budget_remaining();
-        drop(self.0);
-        spent
+#[cold]
+fn refill() {
+    REFILL.with(|g| {
+        let mut g = g.borrow_mut();
+        // Back to LEVEL + 1, then a new guard at that level, leaving LEVEL.
+        drop(g.take());
+        let mut cx = Context::from_waker(noop_waker_ref());
+        *g = match coop::poll_proceed(&mut cx) {
+            Poll::Ready(r) => Some(r),
+            Poll::Pending => None,
+        };
+    });
+}
+
+/// After a task poll: whether user code spent the task's unit (a real tokio operation made
+/// progress); the unit is refilled for the next poll.
+#[inline]
+pub(crate) fn spent_in_poll() -> bool {
+    if empty() && SCOPE.with(Cell::get) {
+        refill();
+        true
+    } else {
+        false
     }
 }
 
@@ -193,20 +241,27 @@ mod tests {
 
     #[test]
     fn an_iteration_runs_with_one_unit_per_poll_and_sees_a_spent_one() {
-        let (fresh, spent, unspent) = super::budgeted(|| {
+        let (fresh, spent, refilled, unspent, nested) = super::budgeted(|| {
             let mut cx = std::task::Context::from_waker(futures_util::task::noop_waker_ref());
-            let budget = super::Budget::take(&mut cx);
             let fresh = !super::empty();
             let m = tokio::sync::Mutex::new(());
             drop(std::pin::pin!(m.lock()).as_mut().poll(&mut cx));
-            let spent = budget.spent();
-            let budget = super::Budget::take(&mut cx);
-            let lock = std::pin::pin!(m.lock());
-            drop(super::poll_unbudgeted(lock, &mut cx));
-            (fresh, spent, budget.spent())
+            let spent = super::spent_in_poll();
+            let refilled = !super::empty();
+            drop(super::poll_unbudgeted(std::pin::pin!(m.lock()), &mut cx));
+            let unspent = !super::spent_in_poll();
+            let nested = super::budgeted(|| !super::empty());
+            (fresh, spent, refilled, unspent, nested)
         });
         assert!(fresh, "a poll starts with one unit");
         assert!(spent, "a real tokio lock spends it");
-        assert!(!unspent, "the harness's own tokio polls do not");
+        assert!(refilled, "and it is refilled after");
+        assert!(unspent, "the harness's own tokio polls do not spend it");
+        assert!(nested, "a nested scope runs with the unit");
+        assert!(
+            !super::spent_in_poll(),
+            "outside a scope nothing is reported"
+        );
+        assert!(!super::empty(), "and the budget outside is tokio's own");
     }
 }

@@ -9,7 +9,7 @@
 
 use super::{Executor, HaltPayload, IterationOutcome, SpecFailurePayload, CUT};
 use crate::rt::context::Installed;
-use crate::rt::coop::{self, Budget};
+use crate::rt::coop;
 use crate::rt::op::OpKind;
 use crate::rt::panics;
 use crate::rt::recorder::Record;
@@ -256,10 +256,9 @@ impl Executor {
         let mut body = self.tasks.take_body(id);
         let waker = task_waker(self.generation.get(), id);
         let mut cx = Context::from_waker(&waker);
-        let budget = Budget::take(&mut cx);
         self.hooks.arm();
         let polled = catch_unwind(AssertUnwindSafe(|| body.poll(&mut cx)));
-        if budget.spent() {
+        if coop::spent_in_poll() {
             self.ending.fail(|| self.real_tokio_failure(id, resumed_at));
         }
         if let Some(failure) = self.hooks.disarm(|| self.task_label(id)) {

@@ -12,6 +12,7 @@ mod cargo;
 mod cli;
 mod reliability;
 mod strategies;
+mod uncontrolled_tokio;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -76,7 +76,7 @@ impl ClockWatch {
         let what = if word == "sleep" {
             "slept on the real clock (std::thread::sleep) inside a controlled task; use coyote_harness::time::sleep, which is virtual under test and tokio's in production"
         } else if word == "tokio" {
-            "used the real tokio crate (tokio::time or tokio::net, which run on the real clock and need a tokio runtime) inside a controlled task; use the drop-in, `tokio = { package = \"coyote-tokio\", ... }` in Cargo.toml, whose tokio paths are controlled in tests and are tokio in production (or coyote_harness::time)"
+            "used the real tokio crate (tokio::time or tokio::net, whose timers and sockets need a tokio runtime) inside a controlled task; use the drop-in, `tokio = { package = \"coyote-tokio\", ... }` in Cargo.toml, whose tokio paths are controlled in tests and are tokio in production (or coyote_harness::time)"
         } else if word == "thread" {
             "started an OS thread (std::thread::spawn) inside a controlled task; coyote cannot schedule what it does not control; use coyote_harness::task::spawn"
         } else {

@@ -216,6 +216,13 @@ fn hit(polling: usize, what: Watched) {
             DIAGNOSING.store(true, Relaxed);
             let stack = std::backtrace::Backtrace::force_capture().to_string();
             DIAGNOSING.store(false, Relaxed);
+            // The real tokio crate reads the clock for its timers (`tokio::time::sleep` reads it
+            // before it finds no runtime): named as tokio, not as the clock.
+            let word = if stack.contains("tokio::time::") || stack.contains("tokio::net::") {
+                "tokio"
+            } else {
+                word
+            };
             let text = format!("{word} {}", call_site(&stack).unwrap_or_default());
             *FIRST_HIT.lock().unwrap_or_else(|e| e.into_inner()) = Some(text);
         });

@@ -74,6 +74,18 @@ pub(crate) fn run(
     emit: &mut dyn FnMut(Event),
     beat: Option<Beat<'_>>,
 ) -> RunResult {
+    // One scope of tokio's coop budget for the whole run (an iteration would otherwise make
+    // its own): how the real tokio crate used in a test is seen (see `rt::coop`).
+    crate::rt::coop::budgeted(|| run_iterations(make, strategy, spec, emit, beat))
+}
+
+fn run_iterations(
+    make: MakeFuture<'_>,
+    strategy: &mut dyn Strategy,
+    spec: &RunSpec,
+    emit: &mut dyn FnMut(Event),
+    beat: Option<Beat<'_>>,
+) -> RunResult {
     let ex = Executor::new();
     ex.set_config(crate::rt::executor::ExecConfig {
         max_steps: spec.bounds.max_steps,

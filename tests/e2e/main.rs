@@ -19,6 +19,7 @@ mod regressions;
 mod reliability;
 mod step_log;
 mod strategies;
+mod uncontrolled_tokio;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -60,8 +60,8 @@ impl ClockWatch {
         self.host.hits.load(Relaxed) != 0
     }
 
-    /// The host's description of the first hit (`clock <site>`, `sleep <site>` or
-    /// `thread <site>`), and resets it.
+    /// The host's description of the first hit (`clock <site>`, `sleep <site>`, `thread <site>`
+    /// or `tokio <site>`: the clock read from inside tokio::time or tokio::net), and resets it.
     fn take(&self) -> String {
         let mut buf = [0u8; 512];
         // SAFETY: `take_hit` writes at most `buf.len()` bytes of UTF-8 into `buf`.
@@ -75,6 +75,8 @@ impl ClockWatch {
         let (word, site) = hit.split_once(' ').unwrap_or((hit.as_str(), ""));
         let what = if word == "sleep" {
             "slept on the real clock (std::thread::sleep) inside a controlled task; use coyote_harness::time::sleep, which is virtual under test and tokio's in production"
+        } else if word == "tokio" {
+            "used the real tokio crate (tokio::time or tokio::net, whose timers and sockets need a tokio runtime) inside a controlled task; use the drop-in, `tokio = { package = \"coyote-tokio\", ... }` in Cargo.toml, whose tokio paths are controlled in tests and are tokio in production (or coyote_harness::time)"
         } else if word == "thread" {
             "started an OS thread (std::thread::spawn) inside a controlled task; coyote cannot schedule what it does not control; use coyote_harness::task::spawn"
         } else {

@@ -12,7 +12,7 @@
 //! Invariant: outside test mode both are transparent: no yield, no bookkeeping.
 
 use super::op::OpKind;
-use super::with_executor;
+use super::{coop, in_test, with_executor};
 use coyote_core::strategy::Access;
 use pin_project_lite::pin_project;
 use std::future::Future;
@@ -173,7 +173,11 @@ impl<F: Future> Future for Controlled<F> {
                 return Poll::Pending;
             }
         }
-        match this.inner.poll(cx) {
+        if !in_test() {
+            return this.inner.poll(cx);
+        }
+        // The harness's own use of tokio takes none of the task's budget (see `coop`).
+        match coop::poll_unbudgeted(this.inner, cx) {
             Poll::Ready(v) => {
                 let (kind, access, woke) = (*this.kind, *this.access, *this.waited);
                 with_executor(|ex| ex.outcome(kind, access, false, woke));

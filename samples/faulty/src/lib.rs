@@ -129,6 +129,28 @@ pub async fn uses_tokio_directly() {
     drop(tokio::spawn(async {}));
 }
 
+/// The lost update written with the real `tokio::sync::Mutex` (not the drop-in's): read under
+/// one lock, write under another. coyote cannot interleave what it does not control, so this is
+/// reported as the real tokio crate used, never as "0 bugs".
+pub async fn real_tokio_mutex() {
+    let m = std::sync::Arc::new(tokio::sync::Mutex::new(0));
+    let m2 = m.clone();
+    let t = task::spawn(async move {
+        let v = *m2.lock().await;
+        *m2.lock().await = v + 1;
+    });
+    let v = *m.lock().await;
+    *m.lock().await = v + 1;
+    t.await.unwrap();
+    assert_eq!(*m.lock().await, 2);
+}
+
+/// Sleeps with the real `tokio::time::sleep`: reported as the real tokio crate, not the clock.
+pub async fn real_tokio_sleep() {
+    task::yield_now().await;
+    tokio::time::sleep(Duration::from_millis(10)).await;
+}
+
 static RUNS: AtomicU64 = AtomicU64::new(0);
 
 /// Keeps state in a static between iterations: each run takes a different path, so a trace
@@ -157,5 +179,7 @@ coyote_harness::export_tests!(
     std_mutex_across_await,
     uncontrolled_thread,
     uses_tokio_directly,
+    real_tokio_mutex,
+    real_tokio_sleep,
     nondeterministic
 );

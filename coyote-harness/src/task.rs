@@ -144,7 +144,9 @@ impl<T> JoinHandle<T> {
     }
 
     /// Cancels the task: it never runs again, and awaiting this handle gives a cancelled error.
-    /// (A task cannot abort itself; a `spawn_blocking` task already running cannot be aborted.)
+    /// A task that aborts itself is cancelled, as in tokio, at its next `.await` that waits (in
+    /// tests, its next controlled operation), or finishes normally if it returns first; a
+    /// `spawn_blocking` task already running cannot be aborted.
     pub fn abort(&self) {
         match &self.inner {
             Inner::Tokio(h) => h.abort(),

@@ -1,4 +1,5 @@
-//! Time: a mirror of `tokio::time` (`sleep`, `sleep_until`, `timeout`, `interval`, `Instant`).
+//! Time: a mirror of `tokio::time` (`sleep`, `sleep_until`, `timeout`, `timeout_at`, `interval`,
+//! `Instant`).
 //!
 //! In test mode time is virtual and never waits on the wall clock. A sleeping task (or a task
 //! awaiting a `timeout`) holds a timer; while the test's main task is unfinished, firing that
@@ -215,6 +216,23 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
     } else {
         TimeoutInner::Tokio {
             inner: tokio::time::timeout(duration, future),
+        }
+    };
+    Timeout { inner }
+}
+
+/// Runs `future` until `deadline` at most; mirrors `tokio::time::timeout_at`. In tests the
+/// deadline firing is a scheduler choice, as for [`timeout`].
+#[track_caller]
+pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
+    let inner = if in_test() {
+        TimeoutInner::Virtual {
+            inner: future,
+            deadline: deadline.0,
+        }
+    } else {
+        TimeoutInner::Tokio {
+            inner: tokio::time::timeout_at(deadline.to_tokio(), future),
         }
     };
     Timeout { inner }

@@ -163,3 +163,36 @@ fn abort_handles_cancel_one_task() {
         dfs(),
     );
 }
+
+/// A task that aborts itself is cancelled at its next `.await` (as tokio cancels it when it
+/// next yields), not run to completion; one that aborts itself and returns without waiting
+/// finishes normally.
+#[test]
+fn a_task_that_aborts_itself_is_cancelled_at_its_next_await() {
+    check(
+        || async {
+            let ran_on = Arc::new(AtomicBool::new(false));
+            let (tx, rx) = coyote_harness::sync::oneshot::channel::<task::AbortHandle>();
+            let r = ran_on.clone();
+            let me = task::spawn(async move {
+                let handle = rx.await.unwrap();
+                handle.abort();
+                // Code up to the next wait still runs, as in tokio.
+                task::yield_now().await;
+                r.store(true, Ordering::SeqCst);
+            });
+            tx.send(me.abort_handle()).unwrap();
+            assert!(me.await.unwrap_err().is_cancelled());
+            assert!(!ran_on.load(Ordering::SeqCst), "ran on past its abort");
+
+            let (tx, rx) = coyote_harness::sync::oneshot::channel::<task::AbortHandle>();
+            let quick = task::spawn(async move {
+                rx.await.unwrap().abort();
+                7
+            });
+            tx.send(quick.abort_handle()).unwrap();
+            assert_eq!(quick.await.unwrap(), 7);
+        },
+        dfs(),
+    );
+}

@@ -180,10 +180,11 @@ fn step_bound_is_a_bug_only_when_asked() {
 }
 
 /// A task spinning on `yield_now` until another task sets a flag: as in tokio, a yield lets the
-/// other tasks run, also under the round-robin based strategies (which otherwise keep the
-/// running task going), so no iteration spins to the step bound and the bounded searches end.
+/// other tasks run under every strategy, also the priority based ones (`pct`, `pos`) and the
+/// round-robin based ones, which otherwise keep the running task going, so no iteration spins to
+/// the step bound and the bounded searches end.
 #[test]
-fn a_yield_lets_the_others_run_under_round_robin_strategies() {
+fn a_yield_lets_the_others_run_under_every_strategy() {
     let spin_wait = || async {
         let flag = Arc::new(AtomicBool::new(false));
         let f = flag.clone();
@@ -199,12 +200,29 @@ fn a_yield_lets_the_others_run_under_round_robin_strategies() {
         waiter.await.unwrap();
         setter.await.unwrap();
     };
-    for strategy in ["idb:2", "delay-bounding:3", "dfs:12"] {
+    for strategy in [
+        "idb:2",
+        "delay-bounding:3",
+        "dfs:12",
+        "pct:3",
+        "pct:1",
+        "fair-pct:3",
+        "pos",
+        "probabilistic",
+        "random",
+        "rl",
+        "portfolio",
+    ] {
+        let iterations = if strategy.starts_with("dfs") {
+            10_000
+        } else {
+            300
+        };
         check(
             spin_wait,
             Config::new()
                 .strategy(strategy)
-                .iterations(10_000)
+                .iterations(iterations)
                 .max_steps(1_000)
                 .step_bound_is_bug(true),
         );

@@ -94,9 +94,11 @@ pub struct SchedulingPoint<'a> {
     /// The operation that reached this scheduling point, if it is still enabled.
     pub current: Option<OpId>,
     /// Whether `current` reached this point by yielding on purpose (`task::yield_now`, as in a
-    /// spin loop waiting for another task): it asks to let the others run. The round-robin
-    /// based strategies (`delay-bounding`, `idb`, `dfs`'s first option) end its turn here, so
-    /// a spin loop does not run alone to `--max-steps`; the others ignore it.
+    /// spin loop waiting for another task): it asks to let the others run. Every strategy
+    /// honours it: the round-robin based ones (`delay-bounding`, `idb`, `dfs`'s first option)
+    /// end its turn here, `pct` and `pos` give it the lowest priority, `probabilistic` switches,
+    /// and the random ones (`random`, `rl`, `fair-pct`'s suffix) pick among all enabled, so a
+    /// spin loop does not run alone to `--max-steps`.
     pub yielded: bool,
     /// How many scheduling steps this iteration has taken so far.
     pub step: u32,

@@ -26,7 +26,11 @@
 //!   [`Strategy::next_operation`], so change points are a function of the seed and the
 //!   learned length only;
 //! * priorities are a permutation of the operations seen in this iteration; a change point
-//!   moves one operation to the end of it.
+//!   moves one operation to the end of it, and so does a yield: an operation that reached the
+//!   decision by `task::yield_now` ([`SchedulingPoint::yielded`]) drops below every other, as
+//!   shuttle's PCT does, so a task spinning on a yield lets the others run instead of starving
+//!   them to `--max-steps` (a yield is not a change point: the bug-depth bound counts change
+//!   points only, and a yield hands the others exactly what they were waiting for).
 
 use super::length::Length;
 use super::{DataSource, IterationEnd, OpId, SchedulingPoint, Strategy};
@@ -109,6 +113,12 @@ impl Strategy for Pct {
             self.admit_new_ops(point.enabled);
         }
         let decision = self.length.next();
+        if let (true, Some(current)) = (point.yielded, point.current) {
+            if let Some(i) = self.priorities.iter().position(|&op| op == current) {
+                let demoted = self.priorities.remove(i);
+                self.priorities.push(demoted);
+            }
+        }
         let mut at = self.highest_enabled(point.enabled);
         if self.change_points.get(self.next_change) == Some(&decision) {
             self.next_change += 1;
@@ -145,6 +155,34 @@ mod tests {
             // Without change points the highest priority op runs until it is done.
             let switches = order.windows(2).filter(|w| w[0] != w[1]).count();
             assert_eq!(switches, 2, "{order:?}");
+        }
+    }
+
+    #[test]
+    fn a_yielding_operation_lets_every_other_run_first() {
+        // Without change points the top op would run forever; a yield must hand over.
+        for seed in 0..20 {
+            let mut s = Pct::new(seed, 1);
+            assert!(s.begin_iteration());
+            let enabled = [0, 1, 2];
+            let point = |current, yielded| SchedulingPoint {
+                enabled: &enabled,
+                accesses: &[],
+                current,
+                step: 0,
+                yielded,
+                state_hash: 0,
+            };
+            let top = s.next_operation(&point(None, false)).unwrap();
+            assert_eq!(s.next_operation(&point(Some(top), false)), Some(top));
+            let next = s.next_operation(&point(Some(top), true)).unwrap();
+            assert_ne!(next, top, "seed {seed}");
+            let third = s.next_operation(&point(Some(next), true)).unwrap();
+            assert!(
+                third != top && third != next,
+                "seed {seed}: {top} {next} {third}"
+            );
+            assert_eq!(s.next_operation(&point(Some(third), true)), Some(top));
         }
     }
 

@@ -14,12 +14,20 @@
 //! program declares its own shared variables. With no accesses declared, only the running
 //! operation redraws: a random walk biased towards letting it run on.
 //!
+//! A yield (`task::yield_now`, [`SchedulingPoint::yielded`]) is honoured: the operation that
+//! yielded takes the lowest priority (1) instead of drawing again, and any other enabled
+//! operation at that lowest priority draws again, so a task spinning on a yield lets the others
+//! run (two spinners alternate) instead of winning fresh draws until `--max-steps`.
+//!
 //! Invariants: deterministic from the seed; declared choices are uniform (as in `random`); the
 //! priority table is indexed by [`OpId`], grows only when an iteration has more operations than
 //! any before it, and is zeroed (every priority to be drawn) at the start of each iteration.
 
 use super::{Access, DataSource, IterationEnd, OpId, SchedulingPoint, Strategy};
 use crate::rng::Rng;
+
+/// The priority of an operation that just yielded: below every drawn one.
+const LOWEST: u64 = 1;
 
 /// Partial-order sampling. See the module docs.
 #[derive(Debug)]
@@ -56,11 +64,21 @@ impl Strategy for Pos {
         if top >= self.priority.len() {
             self.priority.resize(top + 1, 0);
         }
+        if let (true, Some(current)) = (point.yielded, point.current) {
+            for &op in point.enabled {
+                if self.priority[op as usize] == LOWEST {
+                    self.priority[op as usize] = 0;
+                }
+            }
+            // `current` is enabled (see `SchedulingPoint::current`), so within the table.
+            self.priority[current as usize] = LOWEST;
+        }
         let (mut best, mut best_priority) = (0, 0);
         for (i, &op) in point.enabled.iter().enumerate() {
             let p = &mut self.priority[op as usize];
             if *p == 0 {
-                *p = self.rng.next_u64() | 1;
+                // Odd and above `LOWEST`: a draw never ties with a yielder.
+                *p = (self.rng.next_u64() | 1).max(LOWEST + 2);
             }
             if *p > best_priority {
                 (best, best_priority) = (i, *p);
@@ -189,6 +207,29 @@ mod tests {
         assert_eq!(redrawn, expected, "chose {chosen}");
         // Two reads do not race: choosing one leaves the other's priority alone.
         assert!(!READ_X.races(READ_X) && READ_X.races(X) && !Access::NONE.races(Access::NONE));
+    }
+
+    #[test]
+    fn a_yielding_operation_lets_the_others_run_and_two_spinners_alternate() {
+        for seed in 0..20 {
+            let mut s = Pos::new(seed);
+            assert!(s.begin_iteration());
+            let enabled = [0, 1];
+            let point = |current, yielded| SchedulingPoint {
+                enabled: &enabled,
+                accesses: &[],
+                current,
+                step: 0,
+                yielded,
+                state_hash: 0,
+            };
+            let mut last = s.next_operation(&point(None, false)).unwrap();
+            for _ in 0..10 {
+                let next = s.next_operation(&point(Some(last), true)).unwrap();
+                assert_ne!(next, last, "seed {seed}");
+                last = next;
+            }
+        }
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //!
 //! Algorithm: at each scheduling point, if the operation that reached it is still enabled it
 //! keeps running, except that with probability `1 / 2^n` the strategy switches to a uniformly
-//! random *other* enabled operation. When the current operation is no longer enabled (it
+//! random *other* enabled operation; it always switches when the current operation reached the
+//! point by yielding (`task::yield_now`), so a spin loop on a yield hands over at once. When the current operation is no longer enabled (it
 //! blocked or finished) or there is none yet, a uniformly random enabled operation runs.
 //! Declared choices are uniform.
 //!
@@ -50,7 +51,7 @@ impl Strategy for Probabilistic {
         let enabled = point.enabled;
         match point.current.and_then(|c| enabled.binary_search(&c).ok()) {
             Some(at) => {
-                if !self.rng.one_in_pow2(self.n) {
+                if !point.yielded && !self.rng.one_in_pow2(self.n) {
                     return Some(enabled[at]);
                 }
                 // A uniformly random op other than the current one (at least two are enabled).

@@ -77,6 +77,9 @@ pub(crate) struct Tasks {
     table: RefCell<Vec<Task>>,
     bodies: RefCell<Vec<Option<TaskBody>>>,
     current: Cell<u32>,
+    /// The running task aborted itself: it is cancelled when its poll returns `Pending` (at
+    /// its next `.await` that waits), as tokio cancels a running task.
+    self_abort: Cell<bool>,
 }
 
 impl Tasks {
@@ -85,6 +88,7 @@ impl Tasks {
             table: RefCell::new(Vec::with_capacity(16)),
             bodies: RefCell::new(Vec::with_capacity(16)),
             current: Cell::new(0),
+            self_abort: Cell::new(false),
         }
     }
 
@@ -93,6 +97,7 @@ impl Tasks {
         self.table.borrow_mut().clear();
         self.bodies.borrow_mut().clear();
         self.current.set(0);
+        self.self_abort.set(false);
     }
 
     /// The running task (the last one chosen).
@@ -245,11 +250,17 @@ impl Tasks {
             .map_or(true, |t| t.state.is_done())
     }
 
-    /// Marks `task` done unless it is done or running; `None` if nothing changed.
+    /// Marks `task` done unless it is done or running; `None` if nothing changed. The running
+    /// task is marked to be cancelled when its poll returns `Pending` (see
+    /// [`Tasks::take_self_abort`]).
     pub(crate) fn abort(&self, task: u32) -> Option<Aborted> {
         let mut table = self.table.borrow_mut();
         let t = table.get_mut(task as usize)?;
-        if t.state.is_done() || task == self.current.get() {
+        if t.state.is_done() {
+            return None;
+        }
+        if task == self.current.get() {
+            self.self_abort.set(true);
             return None;
         }
         t.state = TaskState::Done;
@@ -280,6 +291,12 @@ impl Tasks {
             joins: t.joins,
             woken,
         }
+    }
+
+    /// Whether the task just polled aborted itself during the poll (and clears it).
+    #[inline]
+    pub(crate) fn take_self_abort(&self) -> bool {
+        self.self_abort.replace(false)
     }
 
     /// Takes `id`'s body out to poll it.

@@ -222,8 +222,19 @@ impl Executor {
         if let Some(failure) = self.hooks.disarm(|| self.task_label(id)) {
             self.ending.fail(|| failure);
         }
+        // A task that aborted itself is cancelled at the `.await` that returned `Pending` (as
+        // in tokio); one that finished in the same poll finished.
+        let self_aborted = self.tasks.take_self_abort();
         match polled {
-            Ok(Poll::Pending) => self.tasks.put_body(id, body),
+            Ok(Poll::Pending) if !self_aborted => self.tasks.put_body(id, body),
+            Ok(Poll::Pending) => {
+                let _ = catch_unwind(AssertUnwindSafe(move || drop(body)));
+                let joiner = self.tasks.finish(id);
+                self.clock.cancel(id);
+                if let Some(w) = joiner {
+                    w.wake();
+                }
+            }
             Ok(Poll::Ready(())) => {
                 let _ = catch_unwind(AssertUnwindSafe(move || drop(body)));
                 let joiner = self.tasks.finish(id);

@@ -187,7 +187,13 @@ pub fn check_registered(name: &str, make: crate::runner::MakeTest) {
     }
     let file_name: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let test_filter = name.rsplit("::").next().unwrap_or(name).to_string();
     check_as_file(name, &file_name, &make, Config::new(), |path| {
@@ -203,7 +209,10 @@ pub fn check_registered(name: &str, make: crate::runner::MakeTest) {
 fn check_as_file(
     name: &str,
     file_name: &str,
-    make: &dyn Fn() -> (Pin<Box<dyn Future<Output = ()>>>, &'static Location<'static>),
+    make: &dyn Fn() -> (
+        Pin<Box<dyn Future<Output = ()>>>,
+        &'static Location<'static>,
+    ),
     config: Config,
     replay_line: impl Fn(&Path) -> String,
 ) {

@@ -148,10 +148,16 @@ pub mod __private {
     /// program coyote cannot control, such as tokio's file system, was used in a test).
     pub fn uncontrolled(message: String, loc: &'static std::panic::Location<'static>) -> ! {
         let failed = crate::rt::with_executor(|ex| {
-            ex.fail(coyote_core::trace::BugKind::Uncontrolled, message.clone(), Some(loc))
+            ex.fail(
+                coyote_core::trace::BugKind::Uncontrolled,
+                message.clone(),
+                Some(loc),
+            )
         });
         match failed {
-            Some(()) => std::panic::resume_unwind(Box::new(crate::rt::executor::SpecFailurePayload)),
+            Some(()) => {
+                std::panic::resume_unwind(Box::new(crate::rt::executor::SpecFailurePayload))
+            }
             None => panic!("{message}"),
         }
     }

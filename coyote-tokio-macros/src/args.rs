@@ -48,7 +48,10 @@ impl Args {
             if !KNOWN.contains(&key.as_str()) {
                 return Err(syn::Error::new_spanned(
                     &nv.path,
-                    format!("unknown attribute `{key}`, expected one of {}", KNOWN.join(", ")),
+                    format!(
+                        "unknown attribute `{key}`, expected one of {}",
+                        KNOWN.join(", ")
+                    ),
                 ));
             }
             let lit = match &nv.value {

@@ -83,14 +83,18 @@ impl Command {
 
     /// Runs the child to completion, collecting its output.
     #[track_caller]
-    pub fn output(&mut self) -> impl std::future::Future<Output = io::Result<std::process::Output>> + '_ {
+    pub fn output(
+        &mut self,
+    ) -> impl std::future::Future<Output = io::Result<std::process::Output>> + '_ {
         crate::__private::forbid_in_test("tokio::process::Command::output", Location::caller());
         self.inner.output()
     }
 
     /// Runs the child to completion.
     #[track_caller]
-    pub fn status(&mut self) -> impl std::future::Future<Output = io::Result<std::process::ExitStatus>> + '_ {
+    pub fn status(
+        &mut self,
+    ) -> impl std::future::Future<Output = io::Result<std::process::ExitStatus>> + '_ {
         crate::__private::forbid_in_test("tokio::process::Command::status", Location::caller());
         self.inner.status()
     }

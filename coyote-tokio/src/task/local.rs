@@ -45,7 +45,9 @@ where
     F::Output: 'static,
 {
     if is_test_mode() {
-        LocalJoinHandle(Handle::Controlled(coyote_harness::task::spawn(OnThisThread { inner: future })))
+        LocalJoinHandle(Handle::Controlled(coyote_harness::task::spawn(
+            OnThisThread { inner: future },
+        )))
     } else {
         LocalJoinHandle(Handle::Tokio(tokio::task::spawn_local(future)))
     }

@@ -63,12 +63,16 @@ impl Instant {
 
     /// `self + d`, if representable.
     pub fn checked_add(&self, d: Duration) -> Option<Instant> {
-        self.since_base.checked_add(d).map(|since_base| Instant { since_base })
+        self.since_base
+            .checked_add(d)
+            .map(|since_base| Instant { since_base })
     }
 
     /// `self - d`, if representable.
     pub fn checked_sub(&self, d: Duration) -> Option<Instant> {
-        self.since_base.checked_sub(d).map(|since_base| Instant { since_base })
+        self.since_base
+            .checked_sub(d)
+            .map(|since_base| Instant { since_base })
     }
 
     /// As tokio's instant (production timers).

@@ -57,7 +57,12 @@ enum Inner {
 }
 
 /// When the tick after one due at `due`, seen at `now`, is due.
-fn next_after(due: Instant, now: Instant, period: Duration, behavior: MissedTickBehavior) -> Instant {
+fn next_after(
+    due: Instant,
+    now: Instant,
+    period: Duration,
+    behavior: MissedTickBehavior,
+) -> Instant {
     if now.saturating_duration_since(due) <= MISSED {
         return due + period;
     }

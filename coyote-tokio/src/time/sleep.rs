@@ -21,7 +21,7 @@ pin_project! {
     #[project = InnerProj]
     enum Inner {
         Tokio { #[pin] sleep: tokio::time::Sleep },
-        Virtual { #[pin] sleep: coyote_harness::time::Sleep },
+        Virtual { yield_first: Option<Yield>, #[pin] sleep: coyote_harness::time::Sleep },
     }
 }
 
@@ -33,12 +33,21 @@ impl std::fmt::Debug for Sleep {
     }
 }
 
+/// The yield a virtual sleep makes before it waits (see [`timer`]).
+type Yield = Pin<Box<dyn Future<Output = ()> + Send>>;
+
 /// The timer for `deadline`, attributed to the caller.
+///
+/// In a test, the sleep first yields (`yield_now`): a task going to sleep gives way, so the
+/// priority strategies (`pct`, `pos`) demote it as they demote a yielder. Without that, a
+/// background loop on an interval, the highest-priority task, would fire its own timer again
+/// and again (each firing moves virtual time on) and starve the others until the step bound.
 #[track_caller]
 fn timer(deadline: Instant) -> Inner {
     if coyote_harness::is_test_mode() {
         let left = deadline.saturating_duration_since(Instant::now());
         Inner::Virtual {
+            yield_first: Some(Box::pin(coyote_harness::task::yield_now())),
             sleep: coyote_harness::time::sleep(left),
         }
     } else {
@@ -94,7 +103,15 @@ impl Future for Sleep {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         match self.project().inner.project() {
             InnerProj::Tokio { sleep } => sleep.poll(cx),
-            InnerProj::Virtual { sleep } => sleep.poll(cx),
+            InnerProj::Virtual { yield_first, sleep } => {
+                if let Some(y) = yield_first {
+                    if y.as_mut().poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    *yield_first = None;
+                }
+                sleep.poll(cx)
+            }
         }
     }
 }

@@ -91,6 +91,7 @@ mod rt;
 mod rt_tests;
 mod runner;
 
+pub mod net;
 pub mod random;
 mod select;
 pub mod spec;

@@ -63,6 +63,20 @@ pub(crate) enum OpKind {
     WatchWaitFor,
     /// `watch::Sender::closed`.
     WatchClosed,
+    /// `net::TcpStream::connect` (simulated network).
+    NetConnect,
+    /// `net::TcpListener::accept`.
+    NetAccept,
+    /// A read from a simulated `TcpStream`.
+    NetRead,
+    /// A write to (or shutdown of) a simulated `TcpStream`.
+    NetWrite,
+    /// `net::UdpSocket` send.
+    UdpSend,
+    /// `net::UdpSocket` receive.
+    UdpRecv,
+    /// A network fault (`net::sim`: reset, partition, heal, crash, restart, delay).
+    NetFault,
 }
 
 impl OpKind {
@@ -96,6 +110,13 @@ impl OpKind {
             OpKind::WatchChanged => "watch.changed",
             OpKind::WatchWaitFor => "watch.wait_for",
             OpKind::WatchClosed => "watch.closed",
+            OpKind::NetConnect => "net.connect",
+            OpKind::NetAccept => "net.accept",
+            OpKind::NetRead => "net.read",
+            OpKind::NetWrite => "net.write",
+            OpKind::UdpSend => "udp.send",
+            OpKind::UdpRecv => "udp.recv",
+            OpKind::NetFault => "net.fault",
         }
     }
 }
@@ -141,6 +162,13 @@ mod tests {
             OpKind::WatchChanged,
             OpKind::WatchWaitFor,
             OpKind::WatchClosed,
+            OpKind::NetConnect,
+            OpKind::NetAccept,
+            OpKind::NetRead,
+            OpKind::NetWrite,
+            OpKind::UdpSend,
+            OpKind::UdpRecv,
+            OpKind::NetFault,
         ];
         let mut labels: Vec<_> = all.iter().map(|k| k.label()).collect();
         labels.sort_unstable();

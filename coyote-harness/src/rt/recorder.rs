@@ -30,6 +30,10 @@ pub(crate) enum ChoiceOf {
     Random,
     /// The branch a `select!` polls first.
     SelectStart,
+    /// Whether a simulated network read or write moves fewer bytes than it could (1: short).
+    NetShort,
+    /// How many bytes a short network read or write moves (the value plus one).
+    NetBytes,
 }
 
 /// One line of the step log, as recorded.

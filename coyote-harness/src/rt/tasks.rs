@@ -35,6 +35,8 @@ pub(crate) struct Task {
     pub(crate) joins: u32,
     joins_step: u32,
     pub(crate) spawned_at: &'static Location<'static>,
+    /// The simulated network host the task runs on (`net::sim`; inherited from its spawner).
+    host: u32,
     join_waker: Option<Waker>,
     output: Option<Box<dyn Any>>,
 }
@@ -122,6 +124,7 @@ impl Tasks {
     pub(crate) fn spawn(&self, body: TaskBody, loc: &'static Location<'static>) -> u32 {
         let id = {
             let mut table = self.table.borrow_mut();
+            let host = table.get(self.current.get() as usize).map_or(0, |t| t.host);
             table.push(Task {
                 state: TaskState::Woken,
                 pause: Pause::Point,
@@ -131,6 +134,7 @@ impl Tasks {
                 joins: 0,
                 joins_step: 0,
                 spawned_at: loc,
+                host,
                 join_waker: None,
                 output: None,
             });
@@ -232,6 +236,18 @@ impl Tasks {
     pub(crate) fn wake(&self, task: u32) {
         if let Some(t) = self.table.borrow_mut().get_mut(task as usize) {
             t.state = t.state.woken();
+        }
+    }
+
+    /// The simulated network host `task` runs on (0, the default host, if there is no such task).
+    pub(crate) fn host(&self, task: u32) -> u32 {
+        self.table.borrow().get(task as usize).map_or(0, |t| t.host)
+    }
+
+    /// Moves `task` to simulated host `host` (its later spawns inherit it).
+    pub(crate) fn set_host(&self, task: u32, host: u32) {
+        if let Some(t) = self.table.borrow_mut().get_mut(task as usize) {
+            t.host = host;
         }
     }
 

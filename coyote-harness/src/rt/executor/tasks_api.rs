@@ -82,4 +82,28 @@ impl Executor {
             w.wake();
         }
     }
+
+    /// The running task's id.
+    #[inline]
+    pub(crate) fn current_task(&self) -> u32 {
+        self.tasks.current()
+    }
+
+    /// The simulated network host `task` runs on (see `net::sim`).
+    pub(crate) fn task_host(&self, task: u32) -> u32 {
+        self.tasks.host(task)
+    }
+
+    /// Moves `task` to simulated host `host`.
+    pub(crate) fn set_task_host(&self, task: u32, host: u32) {
+        self.tasks.set_host(task, host);
+    }
+
+    /// The unfinished tasks on simulated host `host` (a crash aborts them).
+    pub(crate) fn tasks_on_host(&self, host: u32) -> Vec<u32> {
+        let n = self.tasks.table().len() as u32;
+        (0..n)
+            .filter(|&t| self.tasks.host(t) == host && !self.tasks.is_done(t))
+            .collect()
+    }
 }

@@ -108,6 +108,10 @@ impl Recorder {
                     (ChoiceOf::SelectStart, Decision::Int(v)) => {
                         format!("select: branch {} first", v + 1)
                     }
+                    (ChoiceOf::NetShort, Decision::Int(v)) => {
+                        (if v == 0 { "net: whole" } else { "net: short" }).to_string()
+                    }
+                    (ChoiceOf::NetBytes, Decision::Int(v)) => format!("net: {} bytes", v + 1),
                     (_, Decision::Bool(b)) => format!("random -> {b}"),
                     (_, Decision::Int(v)) => format!("random -> {v}"),
                     (_, Decision::Schedule(t)) => format!("random -> task {t}"),

@@ -14,7 +14,6 @@
 //! fix.
 
 pub mod client;
-pub mod listener;
 pub mod scenarios;
 pub mod server;
 mod store;

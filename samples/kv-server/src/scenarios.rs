@@ -8,30 +8,31 @@
 //! `expiry_keeps_a_rewritten_key_fixed` is the same test against the fix.
 
 use crate::client::Client;
-use crate::listener::{memory, MemoryConnector};
 use crate::server::{Config, Expiry, Server};
+use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::io::DuplexStream;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
-/// Starts a server with `config` on an in-memory listener.
-fn start(
+/// Starts a server with `config` on a port of its own.
+async fn start(
     config: Config,
 ) -> (
-    MemoryConnector,
+    SocketAddr,
     broadcast::Sender<()>,
     JoinHandle<std::io::Result<()>>,
 ) {
-    let (listener, connector) = memory();
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("bound");
     let server = Server::new(config);
     let shutdown = server.shutdown();
     let running = tokio::spawn(server.run(listener));
-    (connector, shutdown, running)
+    (addr, shutdown, running)
 }
 
-async fn connect(to: &MemoryConnector) -> Client<DuplexStream> {
-    Client::new(to.connect().await.expect("the server accepts"))
+async fn connect(to: &SocketAddr) -> Client<TcpStream> {
+    Client::new(TcpStream::connect(to).await.expect("the server accepts"))
 }
 
 /// A key set with a time to live expires; then it is set again, for good, while the expiry
@@ -41,7 +42,8 @@ async fn rewritten_key_survives(expiry: Expiry) {
         max_connections: 4,
         expiry_every: Duration::from_millis(10),
         expiry,
-    });
+    })
+    .await;
     let mut client = connect(&to).await;
     let ttl = Some(Duration::from_millis(10));
     assert_eq!(
@@ -73,7 +75,7 @@ async fn expiry_keeps_a_rewritten_key_fixed() {
 
 #[tokio::test]
 async fn set_get_del() {
-    let (to, shutdown, running) = start(Config::default());
+    let (to, shutdown, running) = start(Config::default()).await;
     let mut client = connect(&to).await;
     assert_eq!(client.get("k").await.unwrap(), None);
     assert_eq!(
@@ -94,10 +96,10 @@ async fn set_get_del() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn clients_see_each_others_writes() {
-    let (to, shutdown, running) = start(Config::default());
+    let (to, shutdown, running) = start(Config::default()).await;
     let writers: Vec<_> = (0..2)
         .map(|i| {
-            let to = to.clone();
+            let to = to;
             tokio::spawn(async move {
                 let mut c = connect(&to).await;
                 c.set(&format!("k{i}"), &format!("v{i}"), None)
@@ -121,7 +123,8 @@ async fn connection_limit_turns_clients_away() {
     let (to, shutdown, running) = start(Config {
         max_connections: 1,
         ..Config::default()
-    });
+    })
+    .await;
     let mut first = connect(&to).await;
     assert_eq!(
         first.set("a", "1", None).await.unwrap().as_deref(),
@@ -136,7 +139,7 @@ async fn connection_limit_turns_clients_away() {
 
 #[tokio::test]
 async fn shutdown_says_bye_and_drains() -> std::io::Result<()> {
-    let (to, shutdown, running) = start(Config::default());
+    let (to, shutdown, running) = start(Config::default()).await;
     let mut client = connect(&to).await;
     assert_eq!(client.set("a", "1", None).await?.as_deref(), Some("OK"));
     shutdown.send(()).unwrap();

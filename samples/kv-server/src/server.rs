@@ -1,12 +1,12 @@
 //! The server: an accept loop under a connection limit, a task per connection, a background
 //! expiry task, and graceful shutdown over `broadcast`.
 
-use crate::listener::Listener;
 use crate::store::Store;
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
 use tokio::sync::{broadcast, OwnedSemaphorePermit, Semaphore};
 
 /// How the expiry task drops keys.
@@ -64,7 +64,7 @@ impl Server {
     }
 
     /// Serves `listener` until shutdown, then waits for every connection to say `BYE`.
-    pub async fn run<L: Listener>(self, mut listener: L) -> io::Result<()> {
+    pub async fn run(self, listener: TcpListener) -> io::Result<()> {
         let limit = Arc::new(Semaphore::new(self.config.max_connections));
         let expiry = tokio::spawn(expire(
             self.store.clone(),
@@ -75,7 +75,7 @@ impl Server {
         loop {
             tokio::select! {
                 conn = listener.accept() => {
-                    let Some(conn) = conn? else { break };
+                    let (conn, _peer) = conn?;
                     match limit.clone().try_acquire_owned() {
                         Ok(permit) => {
                             tokio::spawn(serve(conn, self.store.clone(), self.shutdown.subscribe(), permit));

@@ -12,6 +12,7 @@ mod cargo;
 mod cli;
 mod reliability;
 mod strategies;
+mod tokio_dropin;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -56,6 +57,8 @@ fn built() {
                 "pool-manager",
                 "-p",
                 "two-phase-commit",
+                "-p",
+                "kv-server",
             ])
             .status()
             .expect("cargo runs");

@@ -139,6 +139,9 @@ pub(crate) struct Executor {
     /// start: compared when a deadlock is found, to tell uncontrolled concurrency apart.
     threads_at_start: usize,
     foreign_wakes_at_start: Cell<u64>,
+    /// Where user code first used the real tokio crate in this iteration, if a wake inside a
+    /// tokio operation showed it (see `coop`).
+    tokio_site: RefCell<Option<String>>,
     tasks: Tasks,
     clock: Clock,
     recorder: Recorder,
@@ -160,6 +163,7 @@ impl Executor {
             accesses: RefCell::new(Vec::with_capacity(16)),
             threads_at_start: diagnostics::os_threads(),
             foreign_wakes_at_start: Cell::new(0),
+            tokio_site: RefCell::new(None),
             tasks: Tasks::new(),
             clock: Clock::new(),
             recorder: Recorder::new(),

@@ -9,6 +9,8 @@
 //! * [`debug`]: the debugger breakpoint and the real-clock watch hooks around each step.
 //! * [`clock_watch`]: tells the `coyote` binary when user code runs, so it can report the real
 //!   clock.
+//! * [`coop`]: tokio's cooperative budget, given to every task poll, which shows the real tokio
+//!   crate used inside a controlled task.
 //! * [`context`]: the thread-local pointer to the active executor (test mode iff it is set).
 //! * [`op`]: what a controlled operation is ([`OpKind`]), with its label for the log.
 //! * [`point`]: the futures every controlled operation is built from (scheduling points).
@@ -45,6 +47,7 @@
 pub(crate) mod clock;
 pub(crate) mod clock_watch;
 pub(crate) mod context;
+pub(crate) mod coop;
 pub(crate) mod coverage;
 pub(crate) mod debug;
 pub(crate) mod executor;

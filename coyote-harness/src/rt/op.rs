@@ -45,6 +45,8 @@ pub(crate) enum OpKind {
     BarrierWait,
     /// `OnceCell::get_or_init`.
     OnceCellGetOrInit,
+    /// `SetOnce::wait`.
+    SetOnceWait,
     /// `mpsc` send.
     MpscSend,
     /// `mpsc` receive.
@@ -101,6 +103,7 @@ impl OpKind {
             OpKind::NotifyNotified => "notify.notified",
             OpKind::BarrierWait => "barrier.wait",
             OpKind::OnceCellGetOrInit => "once_cell.get_or_init",
+            OpKind::SetOnceWait => "set_once.wait",
             OpKind::MpscSend => "mpsc.send",
             OpKind::MpscRecv => "mpsc.recv",
             OpKind::MpscClosed => "mpsc.closed",
@@ -153,6 +156,7 @@ mod tests {
             OpKind::NotifyNotified,
             OpKind::BarrierWait,
             OpKind::OnceCellGetOrInit,
+            OpKind::SetOnceWait,
             OpKind::MpscSend,
             OpKind::MpscRecv,
             OpKind::MpscClosed,

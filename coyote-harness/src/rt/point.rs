@@ -12,7 +12,7 @@
 //! Invariant: outside test mode both are transparent: no yield, no bookkeeping.
 
 use super::op::OpKind;
-use super::with_executor;
+use super::{coop, in_test, with_executor};
 use coyote_core::strategy::Access;
 use pin_project_lite::pin_project;
 use std::future::Future;
@@ -170,7 +170,11 @@ impl<F: Future> Future for Controlled<F> {
                 return Poll::Pending;
             }
         }
-        match this.inner.poll(cx) {
+        if !in_test() {
+            return this.inner.poll(cx);
+        }
+        // The harness's own use of tokio takes none of the task's budget (see `coop`).
+        match coop::poll_unbudgeted(this.inner, cx) {
             Poll::Ready(v) => Poll::Ready(v),
             Poll::Pending => {
                 with_executor(|ex| ex.blocked_on(*this.kind, this.loc, *this.access));

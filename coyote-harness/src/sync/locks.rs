@@ -27,6 +27,15 @@ impl<T> Mutex<T> {
         }
     }
 
+    /// A new unlocked mutex, in a `const` context (a `static`); mirrors
+    /// `tokio::sync::Mutex::const_new`. A static keeps its value from one test iteration to the
+    /// next: reset it, or give each iteration its own.
+    pub const fn const_new(value: T) -> Self {
+        Mutex {
+            inner: tokio::sync::Mutex::const_new(value),
+        }
+    }
+
     /// The protected value.
     pub fn into_inner(self) -> T {
         self.inner.into_inner()
@@ -100,9 +109,23 @@ impl<T> RwLock<T> {
         }
     }
 
+    /// A new unlocked lock, in a `const` context (a `static`); mirrors
+    /// `tokio::sync::RwLock::const_new` (see [`Mutex::const_new`] on statics in tests).
+    pub const fn const_new(value: T) -> Self {
+        RwLock {
+            inner: tokio::sync::RwLock::const_new(value),
+        }
+    }
+
     /// The protected value.
     pub fn into_inner(self) -> T {
         self.inner.into_inner()
+    }
+}
+
+impl<T: Default> Default for RwLock<T> {
+    fn default() -> Self {
+        RwLock::new(T::default())
     }
 }
 
@@ -184,10 +207,21 @@ pub struct Semaphore {
 }
 
 impl Semaphore {
+    /// The most permits a semaphore can hold (as tokio's).
+    pub const MAX_PERMITS: usize = tokio::sync::Semaphore::MAX_PERMITS;
+
     /// A semaphore with `permits` permits.
     pub fn new(permits: usize) -> Self {
         Semaphore {
             inner: tokio::sync::Semaphore::new(permits),
+        }
+    }
+
+    /// A semaphore with `permits` permits, in a `const` context (a `static`); mirrors
+    /// `tokio::sync::Semaphore::const_new` (see [`Mutex::const_new`] on statics in tests).
+    pub const fn const_new(permits: usize) -> Self {
+        Semaphore {
+            inner: tokio::sync::Semaphore::const_new(permits),
         }
     }
 
@@ -246,9 +280,34 @@ impl Semaphore {
         owned::try_acquire(self, |s| s.inner.try_acquire())
     }
 
+    /// [`Semaphore::try_acquire_many`] for a semaphore behind an `Arc`. Not a scheduling point.
+    pub fn try_acquire_many_owned(
+        self: Arc<Self>,
+        n: u32,
+    ) -> Result<OwnedSemaphorePermit, TryAcquireError> {
+        owned::try_acquire(self, |s| s.inner.try_acquire_many(n))
+    }
+
     /// Takes one permit if one is free. Not a scheduling point.
     pub fn try_acquire(&self) -> Result<SemaphorePermit<'_>, TryAcquireError> {
         self.inner.try_acquire()
+    }
+
+    /// Takes `n` permits if that many are free (and no one waits before). Not a scheduling
+    /// point.
+    pub fn try_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, TryAcquireError> {
+        self.inner.try_acquire_many(n)
+    }
+
+    /// Removes up to `n` free permits for good; returns how many were removed. Not a
+    /// scheduling point.
+    pub fn forget_permits(&self, n: usize) -> usize {
+        self.inner.forget_permits(n)
+    }
+
+    /// Whether the semaphore was closed.
+    pub fn is_closed(&self) -> bool {
+        self.inner.is_closed()
     }
 
     /// Adds permits.

@@ -30,6 +30,7 @@ mod notify;
 mod once_cell;
 pub mod oneshot;
 mod owned;
+mod set_once;
 pub mod watch;
 
 use coyote_core::strategy::Access;
@@ -37,11 +38,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use locks::{Mutex, RwLock, Semaphore};
-pub use notify::{Notified, Notify};
+pub use notify::{Notified, Notify, OwnedNotified};
 pub use once_cell::{OnceCell, SetError};
 pub use owned::{
     Owned, OwnedMutexGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, OwnedSemaphorePermit,
 };
+pub use set_once::{SetOnce, SetOnceError};
 pub use tokio::sync::{
     AcquireError, MutexGuard, RwLockReadGuard, RwLockWriteGuard, SemaphorePermit, TryAcquireError,
     TryLockError,

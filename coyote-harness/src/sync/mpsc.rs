@@ -109,6 +109,66 @@ impl<T> Sender<T> {
     pub fn max_capacity(&self) -> usize {
         self.inner.max_capacity()
     }
+
+    /// A sender that does not keep the channel open; mirrors `tokio`'s `Sender::downgrade`.
+    pub fn downgrade(&self) -> WeakSender<T> {
+        WeakSender {
+            inner: self.inner.downgrade(),
+            channel: self.channel,
+        }
+    }
+
+    /// How many (strong) senders there are.
+    pub fn strong_count(&self) -> usize {
+        self.inner.strong_count()
+    }
+
+    /// How many weak senders there are.
+    pub fn weak_count(&self) -> usize {
+        self.inner.weak_count()
+    }
+
+    /// Whether both senders send on the same channel.
+    pub fn same_channel(&self, other: &Self) -> bool {
+        self.inner.same_channel(&other.inner)
+    }
+}
+
+/// A bounded channel's sender that does not keep it open: the receiver sees the channel closed
+/// once every [`Sender`] is gone, weak ones or not; mirrors `tokio::sync::mpsc::WeakSender`.
+#[derive(Debug)]
+pub struct WeakSender<T> {
+    inner: tokio::sync::mpsc::WeakSender<T>,
+    channel: Access,
+}
+
+impl<T> Clone for WeakSender<T> {
+    fn clone(&self) -> Self {
+        WeakSender {
+            inner: self.inner.clone(),
+            channel: self.channel,
+        }
+    }
+}
+
+impl<T> WeakSender<T> {
+    /// A [`Sender`] again, if a sender is still alive. Not a scheduling point.
+    pub fn upgrade(&self) -> Option<Sender<T>> {
+        self.inner.upgrade().map(|inner| Sender {
+            inner,
+            channel: self.channel,
+        })
+    }
+
+    /// How many (strong) senders there are.
+    pub fn strong_count(&self) -> usize {
+        self.inner.strong_count()
+    }
+
+    /// How many weak senders there are.
+    pub fn weak_count(&self) -> usize {
+        self.inner.weak_count()
+    }
 }
 
 /// Receives from a bounded channel.
@@ -203,6 +263,61 @@ impl<T> UnboundedSender<T> {
     /// Whether the receiver is gone.
     pub fn is_closed(&self) -> bool {
         self.inner.is_closed()
+    }
+
+    /// A sender that does not keep the channel open; mirrors `tokio`'s
+    /// `UnboundedSender::downgrade`.
+    pub fn downgrade(&self) -> WeakUnboundedSender<T> {
+        WeakUnboundedSender {
+            inner: self.inner.downgrade(),
+        }
+    }
+
+    /// How many (strong) senders there are.
+    pub fn strong_count(&self) -> usize {
+        self.inner.strong_count()
+    }
+
+    /// How many weak senders there are.
+    pub fn weak_count(&self) -> usize {
+        self.inner.weak_count()
+    }
+
+    /// Whether both senders send on the same channel.
+    pub fn same_channel(&self, other: &Self) -> bool {
+        self.inner.same_channel(&other.inner)
+    }
+}
+
+/// An unbounded channel's sender that does not keep it open; mirrors
+/// `tokio::sync::mpsc::WeakUnboundedSender`.
+#[derive(Debug)]
+pub struct WeakUnboundedSender<T> {
+    inner: tokio::sync::mpsc::WeakUnboundedSender<T>,
+}
+
+impl<T> Clone for WeakUnboundedSender<T> {
+    fn clone(&self) -> Self {
+        WeakUnboundedSender {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T> WeakUnboundedSender<T> {
+    /// An [`UnboundedSender`] again, if a sender is still alive. Not a scheduling point.
+    pub fn upgrade(&self) -> Option<UnboundedSender<T>> {
+        self.inner.upgrade().map(|inner| UnboundedSender { inner })
+    }
+
+    /// How many (strong) senders there are.
+    pub fn strong_count(&self) -> usize {
+        self.inner.strong_count()
+    }
+
+    /// How many weak senders there are.
+    pub fn weak_count(&self) -> usize {
+        self.inner.weak_count()
     }
 }
 

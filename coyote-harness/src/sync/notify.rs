@@ -5,6 +5,7 @@ use pin_project_lite::pin_project;
 use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 /// Notifies one task or all waiting tasks; mirrors `tokio::sync::Notify`, including the stored
@@ -20,17 +21,51 @@ impl Notify {
         Notify::default()
     }
 
-    /// Waits for a notification. A scheduling point.
+    /// A new `Notify`, in a `const` context (a `static`); mirrors
+    /// `tokio::sync::Notify::const_new`. A static keeps a stored permit from one test
+    /// iteration to the next: give each iteration its own where that matters.
+    pub const fn const_new() -> Self {
+        Notify {
+            inner: tokio::sync::Notify::const_new(),
+        }
+    }
+
+    /// [`Notify::notified`] for a `Notify` behind an `Arc`: the future holds a clone of it, so
+    /// it is `'static` (it can move into a spawned task); mirrors `tokio`'s
+    /// `Notify::notified_owned`. A scheduling point, named `notify.notified`.
     #[track_caller]
-    pub fn notified(&self) -> Notified<'_> {
+    pub fn notified_owned(self: Arc<Self>) -> OwnedNotified {
+        // SAFETY: the `Notify` lives in the `Arc`'s allocation, which `notify` keeps alive and
+        // in place; `inner`, which borrows it, is declared first in `OwnedNotified`, so it is
+        // dropped first, and the `'static` borrow is never handed out.
+        let this: &'static Notify = unsafe { &*Arc::as_ptr(&self) };
+        OwnedNotified {
+            inner: this.notified_at(Location::caller()),
+            _notify: self,
+        }
+    }
+
+    fn notified_at(&self, loc: &'static Location<'static>) -> Notified<'_> {
         Notified {
             inner: Controlled::new(
                 self.inner.notified(),
                 OpKind::NotifyNotified,
-                Location::caller(),
+                loc,
                 writes(self),
             ),
         }
+    }
+
+    /// Wakes the task that started waiting last, or stores a permit if none waits; mirrors
+    /// `tokio::sync::Notify::notify_last`. Not a scheduling point.
+    pub fn notify_last(&self) {
+        self.inner.notify_last()
+    }
+
+    /// Waits for a notification. A scheduling point.
+    #[track_caller]
+    pub fn notified(&self) -> Notified<'_> {
+        self.notified_at(Location::caller())
     }
 
     /// Wakes one waiting task, or stores a permit for the next `notified` if none waits.
@@ -62,6 +97,33 @@ impl Notified<'_> {
 }
 
 impl Future for Notified<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.project().inner.poll(cx)
+    }
+}
+
+pin_project! {
+    /// The future of [`Notify::notified_owned`]: a [`Notified`] that owns an `Arc` of its
+    /// `Notify`.
+    #[must_use = "futures do nothing unless awaited"]
+    pub struct OwnedNotified {
+        // Borrows from `*_notify`; declared first, so dropped first.
+        #[pin]
+        inner: Notified<'static>,
+        _notify: Arc<Notify>,
+    }
+}
+
+impl OwnedNotified {
+    /// As [`Notified::enable`].
+    pub fn enable(self: Pin<&mut Self>) -> bool {
+        self.project().inner.enable()
+    }
+}
+
+impl Future for OwnedNotified {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {

@@ -92,6 +92,17 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
     pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
         &this.lock
     }
+
+    /// Turns exclusive access into shared access without unlocking, so no writer gets in
+    /// between; mirrors `tokio::sync::OwnedRwLockWriteGuard::downgrade`. Not a scheduling
+    /// point (it never waits).
+    pub fn downgrade(self) -> OwnedRwLockReadGuard<T> {
+        let Owned { guard, lock } = self;
+        Owned {
+            guard: guard.downgrade(),
+            lock,
+        }
+    }
 }
 
 impl OwnedSemaphorePermit {

@@ -52,7 +52,32 @@ pub struct Sender<T> {
     channel: Access,
 }
 
+impl<T> Clone for Sender<T> {
+    /// Another sender of the same channel (as tokio's `watch::Sender: Clone`); the channel is
+    /// closed for receivers once every sender is gone.
+    fn clone(&self) -> Self {
+        Sender {
+            inner: self.inner.clone(),
+            channel: self.channel,
+        }
+    }
+}
+
 impl<T> Sender<T> {
+    /// A sender of a new channel holding `init`, with no receiver yet (make them with
+    /// [`Sender::subscribe`]); mirrors `tokio::sync::watch::Sender::new`.
+    pub fn new(init: T) -> Self {
+        Sender {
+            inner: tokio::sync::watch::Sender::new(init),
+            channel: channel_access(false),
+        }
+    }
+
+    /// How many senders there are.
+    pub fn sender_count(&self) -> usize {
+        self.inner.sender_count()
+    }
+
     /// Replaces the value and marks it changed for every receiver; gives the value back if no
     /// receiver is left. Not a scheduling point.
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {

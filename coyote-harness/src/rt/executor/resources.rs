@@ -7,6 +7,7 @@
 //! at a time and never across user code (a monitor's handler, a note's formatting, a `Debug`).
 
 use super::Executor;
+use crate::rt::coop;
 use crate::rt::coverage::Activity;
 use crate::rt::monitors::ErasedMonitor;
 use crate::rt::op::OpKind;
@@ -43,8 +44,24 @@ impl Executor {
         if generation != self.generation.get() {
             return false;
         }
+        if task == self.tasks.current() && coop::empty() {
+            // The running task spent its tokio budget on a real tokio operation, and wakes
+            // itself: from inside tokio (a second budgeted operation), at the user's line.
+            self.note_tokio_site();
+        }
         self.tasks.wake(task);
         true
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn note_tokio_site(&self) {
+        if self.tokio_site.borrow().is_some() {
+            return;
+        }
+        let stack = std::backtrace::Backtrace::force_capture().to_string();
+        let site = coop::call_site(&stack).unwrap_or_default();
+        *self.tokio_site.borrow_mut() = Some(site);
     }
 
     /// Virtual time since the iteration started.

@@ -9,6 +9,7 @@
 
 use super::{Executor, HaltPayload, IterationOutcome, SpecFailurePayload, CUT};
 use crate::rt::context::Installed;
+use crate::rt::coop::{self, Budget};
 use crate::rt::op::OpKind;
 use crate::rt::panics;
 use crate::rt::recorder::Record;
@@ -21,7 +22,40 @@ use std::ptr::NonNull;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 
+/// The hint of every report of the real tokio crate used in a test.
+const USE_THE_DROP_IN: &str = "use the drop-in, `tokio = { package = \"coyote-tokio\", ... }` in Cargo.toml, whose tokio paths are controlled in tests and are tokio in production (or coyote_harness::task, time and sync)";
+
 impl Executor {
+    /// The failure of task `id`, which used a real tokio operation in the step that resumed
+    /// it at `resumed_at` (its budget was spent; see `coop`).
+    #[cold]
+    fn real_tokio_failure(&self, id: u32, resumed_at: &'static Location<'static>) -> Failure {
+        let site = self
+            .tokio_site
+            .borrow_mut()
+            .take()
+            .filter(|s| !s.is_empty());
+        let (location, place) = match site {
+            Some(s) if s.starts_with("in ") => (None, format!(" ({s})")),
+            Some(s) => (Some(s), String::new()),
+            None => (
+                None,
+                format!(
+                    " in the code it ran from {}",
+                    crate::rt::tasks::fmt_loc(resumed_at)
+                ),
+            ),
+        };
+        Failure {
+            kind: BugKind::Uncontrolled,
+            message: format!(
+                "the test used the real tokio crate inside a controlled task{place}: an operation of tokio::sync (Mutex, RwLock, Semaphore, mpsc, oneshot) or another tokio future that counts tokio's cooperative budget; coyote does not control it, so its operations are no scheduling points and the bugs between them go unfound; {USE_THE_DROP_IN}"
+            ),
+            task: Some(self.task_label(id)),
+            location,
+        }
+    }
+
     /// Runs one iteration of `main` under `strategy`. Returns the outcome and the steps taken.
     pub(crate) fn run_iteration(
         &self,
@@ -38,7 +72,9 @@ impl Executor {
             ))
         };
         self.strategy.set(Some(ptr));
-        let outcome = {
+        // Under tokio's coop budget, so that a real tokio operation in a task shows (see
+        // `coop`).
+        let outcome = coop::budgeted(|| {
             let _installed = Installed::new(self);
             panics::set_capturing(true);
             self.spawn(TaskBody::Future(main), entry);
@@ -46,7 +82,7 @@ impl Executor {
             self.teardown();
             panics::set_capturing(false);
             outcome
-        };
+        });
         self.strategy.set(None);
         self.generation.set(self.generation.get().wrapping_add(1));
         (outcome, self.step.get())
@@ -57,6 +93,7 @@ impl Executor {
         self.clock.reset();
         self.recorder.reset();
         self.ending.reset();
+        *self.tokio_site.borrow_mut() = None;
         self.step.set(0);
         self.foreign_wakes_at_start
             .set(FOREIGN_WAKES.load(Ordering::Relaxed));
@@ -180,14 +217,15 @@ impl Executor {
                     }
                 }
             };
-            self.begin_step(chosen);
+            let resumed_at = self.begin_step(chosen);
             last = Some(chosen);
-            self.poll_task(chosen);
+            self.poll_task(chosen, resumed_at);
         }
     }
 
+    /// Starts `chosen`'s step; returns where it resumes.
     #[inline]
-    fn begin_step(&self, chosen: u32) {
+    fn begin_step(&self, chosen: u32) -> &'static Location<'static> {
         let step = self.step.get();
         let begun = self.tasks.begin(chosen);
         // Chosen for its timer (not woken): it fires, moving virtual time forward if needed.
@@ -210,15 +248,20 @@ impl Executor {
         self.hooks.before_step(step);
         self.step.set(step + 1);
         self.tasks.set_current(chosen);
+        begun.loc
     }
 
     #[inline]
-    fn poll_task(&self, id: u32) {
+    fn poll_task(&self, id: u32, resumed_at: &'static Location<'static>) {
         let mut body = self.tasks.take_body(id);
         let waker = task_waker(self.generation.get(), id);
         let mut cx = Context::from_waker(&waker);
+        let budget = Budget::take(&mut cx);
         self.hooks.arm();
         let polled = catch_unwind(AssertUnwindSafe(|| body.poll(&mut cx)));
+        if budget.spent() {
+            self.ending.fail(|| self.real_tokio_failure(id, resumed_at));
+        }
         if let Some(failure) = self.hooks.disarm(|| self.task_label(id)) {
             self.ending.fail(|| failure);
         }
@@ -254,7 +297,7 @@ impl Executor {
                     if message.contains("Tokio 1.x runtime") {
                         kind = BugKind::Uncontrolled;
                         message = format!(
-                            "tokio was called directly inside a coyote test (use coyote_harness::task, time and sync, which are tokio in production): {message}"
+                            "the test called the real tokio crate inside a controlled task (tokio::spawn, tokio::time and tokio::net need a tokio runtime, which a coyote test does not run, and coyote would not control them); {USE_THE_DROP_IN} (tokio said: {message})"
                         );
                     }
                     self.ending.fail(|| Failure {

@@ -21,6 +21,7 @@
 mod args;
 mod history;
 mod measure;
+mod net;
 mod programs;
 mod tokio_dropin;
 
@@ -608,6 +609,8 @@ fn main() {
             "coyote-harness's production `task::yield_now` is `tokio::task::yield_now`, so *overhead vs raw tokio* is the wrapper's own cost (the run-time test-mode check in every operation, and the `JoinHandle` and lock-guard wrappers). The last two columns are a reference only: raw tokio with a yield that wakes its task at once (`wake_by_ref`) instead of deferring the wake until the scheduler has polled its driver, which shows how much of a run tokio's yield itself takes."
         );
     }
+
+    net::append(&mut t, per_sample, k);
 
     println!();
     print!("{t}");

@@ -123,6 +123,19 @@ impl Ending {
     }
 }
 
+/// A generation no iteration of this process had: generations are unique across executors
+/// (each `check` or run makes its own), so a handle, waker or network object of any earlier
+/// iteration is told apart from the current one's. Never 0.
+pub(crate) fn fresh_generation() -> u32 {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+    loop {
+        let g = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if g != 0 {
+            return g;
+        }
+    }
+}
+
 /// See the module docs.
 pub(crate) struct Executor {
     generation: Cell<u32>,
@@ -154,7 +167,7 @@ impl Executor {
     pub(crate) fn new() -> Executor {
         panics::install_hook();
         Executor {
-            generation: Cell::new(1),
+            generation: Cell::new(fresh_generation()),
             step: Cell::new(0),
             max_steps: Cell::new(0),
             strategy: Cell::new(None),

@@ -84,7 +84,7 @@ impl Executor {
             outcome
         });
         self.strategy.set(None);
-        self.generation.set(self.generation.get().wrapping_add(1));
+        self.generation.set(super::fresh_generation());
         (outcome, self.step.get())
     }
 

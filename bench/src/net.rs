@@ -1,0 +1,142 @@
+//! Test-mode throughput of the simulated network (`coyote_harness::net`): one echo program
+//! (a client sends [`MESSAGES`] messages of [`MESSAGE_BYTES`] bytes, a server task echoes each,
+//! the client reads it back and checks it) run under `coyote_harness::check` with `random`, one
+//! worker, over
+//!
+//! * a simulated `TcpStream` (every read and write a scheduling point, partial reads and writes
+//!   explored: the default),
+//! * the same with partial I/O off (`net::sim::partial_io(false)`): scheduling points only,
+//! * an in-memory `tokio::io::duplex` pair (no scheduling point in a read or write: the
+//!   baseline of the same program without the simulation),
+//!
+//! in interleaved samples of the same run. The figure is messages per second (round trips).
+
+use crate::measure::{calibrate, median, range, time, Sample};
+use coyote_harness::net::{sim, TcpListener, TcpStream};
+use coyote_harness::{check, task, Config};
+use std::fmt::Write as _;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+/// Round trips per iteration.
+pub(crate) const MESSAGES: usize = 100;
+/// Bytes per message.
+pub(crate) const MESSAGE_BYTES: usize = 64;
+
+async fn serve<S: AsyncRead + AsyncWrite + Unpin>(mut s: S) {
+    let mut buf = [0u8; MESSAGE_BYTES];
+    while s.read_exact(&mut buf).await.is_ok() {
+        s.write_all(&buf).await.unwrap();
+    }
+}
+
+async fn client<S: AsyncRead + AsyncWrite + Unpin>(mut c: S) {
+    let mut msg = [0u8; MESSAGE_BYTES];
+    let mut back = [0u8; MESSAGE_BYTES];
+    for i in 0..MESSAGES {
+        msg[0] = i as u8;
+        c.write_all(&msg).await.unwrap();
+        c.read_exact(&mut back).await.unwrap();
+        assert_eq!(back, msg);
+    }
+}
+
+async fn over_sim(partial: bool) {
+    sim::partial_io(partial);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = task::spawn(async move {
+        let (s, _) = listener.accept().await.unwrap();
+        serve(s).await;
+    });
+    client(TcpStream::connect(addr).await.unwrap()).await;
+    server.await.unwrap();
+}
+
+async fn over_duplex() {
+    let (a, b) = tokio::io::duplex(64 * 1024);
+    let server = task::spawn(serve(b));
+    client(a).await;
+    server.await.unwrap();
+}
+
+fn config(iterations: u64) -> Config {
+    Config::new()
+        .iterations(iterations)
+        .strategy("random")
+        .seed(1)
+        .max_steps(1_000_000)
+}
+
+fn sim_partial(n: u64) -> Option<u64> {
+    check(|| over_sim(true), config(n));
+    None
+}
+
+fn sim_whole(n: u64) -> Option<u64> {
+    check(|| over_sim(false), config(n));
+    None
+}
+
+fn duplex(n: u64) -> Option<u64> {
+    check(over_duplex, config(n));
+    None
+}
+
+fn msgs_per_sec(s: &Sample) -> f64 {
+    s.per_sec() * MESSAGES as f64
+}
+
+/// Measures the three transports in `k` interleaved samples of about `per_sample` each and
+/// appends the section to `t`.
+pub(crate) fn append(t: &mut String, per_sample: Duration, k: usize) {
+    eprintln!("simulated network (test mode): echo over net::TcpStream vs tokio::io::duplex ...");
+    let probe = Duration::from_millis(150);
+    let runs: [(&str, fn(u64) -> Option<u64>); 3] = [
+        ("simulated `TcpStream` (partial reads/writes explored)", sim_partial),
+        ("simulated `TcpStream`, `sim::partial_io(false)`", sim_whole),
+        ("`tokio::io::duplex` pair (no network simulation)", duplex),
+    ];
+    let ns: Vec<u64> = runs
+        .iter()
+        .map(|(_, f)| calibrate(4, probe, per_sample, |n| time(n, f)))
+        .collect();
+    let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); runs.len()];
+    for _ in 0..k {
+        for (i, (_, f)) in runs.iter().enumerate() {
+            samples[i].push(time(ns[i], f));
+        }
+    }
+    let rates: Vec<f64> = samples
+        .iter()
+        .map(|s| median(s.iter().map(msgs_per_sec).collect()))
+        .collect();
+    let _ = writeln!(t, "## Simulated network throughput (test mode, one worker)\n");
+    let _ = writeln!(
+        t,
+        "One iteration: bind, accept, connect, then {MESSAGES} echo round trips of {MESSAGE_BYTES}-byte messages (`write_all`, `read_exact`, checked), under `check` with `random`, seed 1. Medians of {k} interleaved samples of ~{:.1} s each.\n",
+        per_sample.as_secs_f64()
+    );
+    let _ = writeln!(
+        t,
+        "| transport | messages/s (median) | min..max | iterations/s | vs duplex |"
+    );
+    let _ = writeln!(t, "|---|---:|---:|---:|---:|");
+    for (i, (name, _)) in runs.iter().enumerate() {
+        let (lo, hi) = range(&samples[i].iter().map(msgs_per_sec).collect::<Vec<_>>());
+        let _ = writeln!(
+            t,
+            "| {name} | {} | {}..{} | {} | {:.2}x |",
+            crate::fmt_rate(rates[i]),
+            crate::fmt_rate(lo),
+            crate::fmt_rate(hi),
+            crate::fmt_rate(rates[i] / MESSAGES as f64),
+            rates[i] / rates[2]
+        );
+        eprintln!("  {name}: {} messages/s", crate::fmt_rate(rates[i]));
+    }
+    let _ = writeln!(
+        t,
+        "\nOver the simulated network every read and write is a scheduling point (and, by default, a declared choice of how many bytes move), so the strategy interleaves the client and the server at every message; over `duplex` the same reads and writes are not controlled and the two tasks meet only when one waits for the other.\n"
+    );
+}

@@ -27,7 +27,7 @@ pub fn run_test(module: &'static str, name: &'static str, make: fn() -> TestFutu
 pub(crate) fn forbid_in_test(what: &str, loc: &'static Location<'static>) {
     if coyote_harness::is_test_mode() {
         coyote_harness::__private::uncontrolled(
-            format!("the test used {what} inside a controlled task: coyote does not control it (it is tokio's, with real I/O and threads), so its effects are neither explored nor replayed; keep it out of the test or behind a trait the test mocks"),
+            format!("the test used {what} inside a controlled task: coyote does not control it (it is tokio's own, outside coyote's scheduler), so what it does is neither explored nor replayed; keep it out of the test or behind a trait the test mocks"),
             loc,
         )
     }

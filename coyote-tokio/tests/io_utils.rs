@@ -57,3 +57,39 @@ fn duplex_is_reported_uncontrolled_at_the_users_line() {
     assert!(msg.contains("simulated network"), "{msg}");
     assert!(msg.contains("tests/io_utils.rs:"), "{msg}");
 }
+
+#[test]
+fn copy_and_copy_bidirectional_run_controlled() {
+    check(
+        || async {
+            // An echo server (copy) behind a proxy (copy_bidirectional).
+            let echo = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let echo_addr = echo.local_addr().unwrap();
+            tokio::spawn(async move {
+                let (s, _) = echo.accept().await.unwrap();
+                let (mut r, mut w) = s.into_split();
+                tokio::io::copy(&mut r, &mut w).await.unwrap();
+            });
+            let proxy = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let proxy_addr = proxy.local_addr().unwrap();
+            let proxied = tokio::spawn(async move {
+                let (mut inbound, _) = proxy.accept().await.unwrap();
+                let mut outbound = tokio::net::TcpStream::connect(echo_addr).await.unwrap();
+                tokio::io::copy_bidirectional(&mut inbound, &mut outbound)
+                    .await
+                    .unwrap()
+            });
+            let mut c = tokio::net::TcpStream::connect(proxy_addr).await.unwrap();
+            c.write_all(b"ping").await.unwrap();
+            let mut back = [0u8; 4];
+            c.read_exact(&mut back).await.unwrap();
+            assert_eq!(&back, b"ping");
+            c.shutdown().await.unwrap();
+            let mut rest = Vec::new();
+            c.read_to_end(&mut rest).await.unwrap();
+            assert!(rest.is_empty());
+            assert_eq!(proxied.await.unwrap(), (4, 4));
+        },
+        Config::new().iterations(200),
+    );
+}

@@ -26,7 +26,7 @@ fn survives_crashes_and_hangs() {
         (
             "uses_tokio_directly",
             BugKind::Uncontrolled,
-            "tokio was called directly",
+            "the test called the real tokio crate",
         ),
     ] {
         let out = out_dir(test);

@@ -3,12 +3,18 @@
 //! waiting of their own, so over the simulated network (`tokio::net`), whose reads and writes
 //! are scheduling points, they are controlled.
 //!
+//! [`copy`], [`copy_buf`] and [`copy_bidirectional`] are tokio's in production and, in a test,
+//! the same loops without tokio's cooperative budget (which coyote reports as real tokio).
 //! [`duplex`] is the exception: its pipe is tokio's own waiting (and spends tokio's cooperative
 //! budget), which coyote does not control; in a test it is reported as an `uncontrolled` bug at
 //! the caller's line, with the hint to connect the two ends over the simulated network.
-//! `stdin`, `stdout` and `stderr` are tokio's blocking-pool handles: not controlled.
+//! `stdin`, `stdout` and `stderr` are tokio's blocking-pool handles, and `empty`, `sink` and
+//! `repeat` spend tokio's budget: not controlled (the last three are reported as real tokio).
 
 pub use tokio::io::*;
+
+mod copy;
+pub use copy::{copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf};
 
 use std::panic::Location;
 

@@ -1,9 +1,9 @@
 # coyote-rs: `make test` is what CI runs (.ci/run); `make demo` shows the whole loop on a sample.
 CARGO ?= cargo
-SAMPLES := -p shared-entry -p foo-bar -p account-manager -p bounded-buffer -p sctbench -p faulty -p pool-manager -p two-phase-commit
+SAMPLES := -p shared-entry -p foo-bar -p account-manager -p bounded-buffer -p sctbench -p faulty -p pool-manager -p two-phase-commit -p kv-server
 NEXTEST := $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo yes)
 
-.PHONY: build test lint doc unit browser demo bench bench-bugs clean
+.PHONY: build test lint doc unit browser demo bench bench-bugs tokio-crates clean
 
 build:
 	$(CARGO) build -p coyote-cli $(SAMPLES)
@@ -56,6 +56,10 @@ demo: build
 
 bench:
 	$(CARGO) run --release --manifest-path bench/Cargo.toml
+
+# A crates.io tokio library's own test suite, run through the drop-in coyote-tokio (minutes).
+tokio-crates:
+	$(CARGO) test -p coyote-e2e --test e2e -- --ignored --nocapture tokio_dropin::a_crates_io_library
 
 bench-bugs:
 	$(CARGO) run --release --manifest-path bench-bugs/Cargo.toml

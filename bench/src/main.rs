@@ -24,6 +24,7 @@ mod history;
 mod measure;
 mod net;
 mod programs;
+mod tokio_dropin;
 
 use measure::{calibrate, median, range, time, Sample};
 use programs::{
@@ -261,6 +262,18 @@ fn loadavg() -> String {
 }
 
 fn main() {
+    if let (Some("--only"), Some(what), Some(n)) = (
+        std::env::args().nth(1).as_deref(),
+        std::env::args().nth(2),
+        std::env::args().nth(3),
+    ) {
+        if let (Some(f), Ok(n)) = (tokio_dropin::by_name(&what), n.parse::<u64>()) {
+            let t = std::time::Instant::now();
+            f(n);
+            println!("{what}: {n} runs in {:.3} s", t.elapsed().as_secs_f64());
+            return;
+        }
+    }
     let opts = args::parse();
     if let Some((what, n)) = opts.only {
         let f: fn(u64) -> Option<u64> = match what {
@@ -384,6 +397,13 @@ fn main() {
                 p.selfwake.ns_per_iter()
             );
             prods.push(p);
+        }
+    }
+    if opts.prod {
+        eprintln!("production mode: the drop-in coyote-tokio vs raw tokio (current_thread) ...");
+        eprintln!("| program | coyote-tokio | tokio | difference |");
+        for line in tokio_dropin::measure(2 * k + 1) {
+            eprintln!("{line}");
         }
     }
     let load_after = loadavg();

@@ -173,3 +173,64 @@ fn settle<R>(
         )),
     }
 }
+
+// The exported symbols, once for the whole library: they serve every test the registry holds
+// (`export_tests!` lists and registered `#[tokio::test]`s), so a crate needs no export line of
+// its own. A `cdylib` exports its dependencies' `#[no_mangle]` functions.
+
+/// The ABI version this harness speaks.
+#[no_mangle]
+pub extern "C" fn coyote_abi_version() -> u32 {
+    coyote_core::abi::ABI_VERSION
+}
+
+/// Lists every registered test.
+#[no_mangle]
+pub extern "C" fn coyote_list() -> *mut c_char {
+    list(crate::registry::all())
+}
+
+/// Runs iterations of a registered test.
+///
+/// # Safety
+/// See [`coyote_core::abi`].
+#[no_mangle]
+pub unsafe extern "C" fn coyote_run(
+    request: *const c_char,
+    callback: EventCallback,
+    ctx: *mut c_void,
+    heartbeat: *const AtomicU64,
+) -> *mut c_char {
+    // SAFETY: the caller upholds the ABI contract.
+    unsafe { run(crate::registry::all(), request, callback, ctx, heartbeat) }
+}
+
+/// Replays a trace of a registered test.
+///
+/// # Safety
+/// See [`coyote_core::abi`].
+#[no_mangle]
+pub unsafe extern "C" fn coyote_replay(
+    request: *const c_char,
+    callback: EventCallback,
+    ctx: *mut c_void,
+    heartbeat: *const AtomicU64,
+) -> *mut c_char {
+    // SAFETY: the caller upholds the ABI contract.
+    unsafe { replay(crate::registry::all(), request, callback, ctx, heartbeat) }
+}
+
+/// Frees a string this library returned.
+///
+/// # Safety
+/// See [`coyote_core::abi`].
+#[no_mangle]
+pub unsafe extern "C" fn coyote_free(s: *mut c_char) {
+    // SAFETY: the caller upholds the ABI contract.
+    unsafe { free(s) }
+}
+
+/// The tests of this process (for `export_tests!`'s local entry points).
+pub fn registered() -> &'static [Test] {
+    crate::registry::all()
+}

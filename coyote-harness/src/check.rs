@@ -234,7 +234,8 @@ fn test_name<F>() -> String {
         .collect()
 }
 
-/// Runs `test` under the controlled executor for `config.iterations` iterations.
+/// Runs `test` under the controlled executor for `config.iterations` iterations, after
+/// replaying its regression traces (see [`Config::regressions_dir`]).
 ///
 /// # Panics
 /// When a bug is found, with its description, its step log (the first and last 100 lines of a
@@ -247,19 +248,83 @@ where
 {
     let name = test_name::<F>();
     let entry = Location::caller();
+    let make = || (with_monitors(&test, &config.monitors), entry);
+    let replay = match config.monitors.is_empty() {
+        true => "coyote_harness::replay(",
+        false => "<the same Config>.replay(",
+    };
+    let replay_line = |path: &Path| format!("replay: {replay}{name}, \"{}\")", path.display());
+    check_as_file(&name, &name, &make, config.clone(), replay_line);
+}
+
+/// [`check`] of a registered test (`#[tokio::test]` through coyote-tokio): `name` as
+/// `coyote list` shows it. With `COYOTE_REPLAY=<trace>` in the environment it replays that
+/// trace instead (when the trace is this test's), so the replay line a failure prints is one
+/// shell command.
+#[doc(hidden)]
+pub fn check_registered(name: &str, make: crate::runner::MakeTest) {
+    if let Some(trace) = std::env::var_os("COYOTE_REPLAY") {
+        let trace = PathBuf::from(trace);
+        let parsed = Trace::read(&trace).unwrap_or_else(|e| panic!("coyote replay: {e}"));
+        if parsed.test == name {
+            let result = runner::replay(&make, &parsed, true, false, false);
+            if let Some(d) = result.divergence {
+                panic!("coyote replay diverged: {d}");
+            }
+            match result.failure {
+                Some(f) => panic!("coyote replay reproduced the failure: {f}"),
+                None => panic!("coyote replay: the execution did not fail (the bug is fixed?)"),
+            }
+        }
+        return;
+    }
+    let file_name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let test_filter = name.rsplit("::").next().unwrap_or(name).to_string();
+    check_as_file(name, &file_name, &make, Config::new(), |path| {
+        format!(
+            "replay: COYOTE_REPLAY={} cargo test {test_filter}",
+            path.display()
+        )
+    });
+}
+
+/// Runs the test `make` makes as `name`, with its trace written to `<file_name>.trace`; on a
+/// bug, panics with the failure, the log and `replay_line(trace path)`.
+
+/// Runs the test `make` makes as `name` (after its regression traces), with a bug's trace
+/// written to `<file_name>.trace`; on a bug, panics with the failure, the log and
+/// `replay_line(trace path)`.
+fn check_as_file(
+    name: &str,
+    file_name: &str,
+    make: &dyn Fn() -> (
+        Pin<Box<dyn Future<Output = ()>>>,
+        &'static Location<'static>,
+    ),
+    config: Config,
+    replay_line: impl Fn(&Path) -> String,
+) {
     let spec: StrategySpec = config
         .strategy
         .parse()
         .unwrap_or_else(|e| panic!("coyote check: {e}"));
     let mut strategy = spec.build(config.seed, config.bounds);
-    let make = || (with_monitors(&test, &config.monitors), entry);
     let regressions = config
         .regressions
         .clone()
-        .unwrap_or_else(|| crate::regressions::default_dir(&name));
-    crate::regressions::replay_all(&make, &regressions);
+        .unwrap_or_else(|| crate::regressions::default_dir(file_name));
+    crate::regressions::replay_all(make, &regressions);
     let run_spec = RunSpec {
-        test_name: name.clone(),
+        test_name: name.to_string(),
         seed: config.seed,
         iterations: config.iterations,
         bounds: config.bounds,
@@ -278,20 +343,16 @@ where
             bug.get_or_insert(trace);
         }
     };
-    runner::run(&make, strategy.as_mut(), &run_spec, &mut emit, None);
+    runner::run(make, strategy.as_mut(), &run_spec, &mut emit, None);
     if let Some(trace) = bug {
-        let path = config.trace_dir.join(format!("{name}.trace"));
+        let path = config.trace_dir.join(format!("{file_name}.trace"));
         let written = std::fs::create_dir_all(&config.trace_dir)
             .and_then(|_| std::fs::write(&path, trace.to_json()));
-        let replay = match config.monitors.is_empty() {
-            true => "coyote_harness::replay(",
-            false => "<the same Config>.replay(",
-        };
         let where_ = match written {
             Ok(()) => format!(
-                "trace: {}\nreplay: {replay}{name}, \"{}\")\nonce fixed, keep it as a regression: copy it into {}/",
+                "trace: {}\n{}\nonce fixed, keep it as a regression: copy it into {}/",
                 path.display(),
-                path.display(),
+                replay_line(&path),
                 regressions.display()
             ),
             Err(e) => format!("(could not write the trace to {}: {e})", path.display()),

@@ -85,6 +85,7 @@
 pub mod abi;
 pub mod actor;
 mod check;
+mod registry;
 mod regressions;
 mod rt;
 #[cfg(test)]
@@ -117,6 +118,58 @@ pub mod __private {
 
     pub use tokio;
 
+    pub use crate::check::check_registered;
+    pub use crate::registry::{Registered, TestSet};
+    pub use inventory;
+
+    /// A test's name as `export_tests!` lists it: its path as written, without spaces.
+    pub const fn path_name(written: &'static str) -> &'static str {
+        written
+    }
+
+    /// What a test entry point may return: `()`, or a `Result` whose `Err` is a bug.
+    pub trait TestOutput {
+        /// Panics (a bug) on an error.
+        fn finish(self);
+    }
+
+    impl TestOutput for () {
+        fn finish(self) {}
+    }
+
+    impl<E: std::fmt::Debug> TestOutput for Result<(), E> {
+        #[track_caller]
+        fn finish(self) {
+            if let Err(e) = self {
+                panic!("the test returned an error: {e:?}");
+            }
+        }
+    }
+
+    /// Ends the running controlled test with an `uncontrolled` bug at `loc` (a part of the
+    /// program coyote cannot control, such as tokio's file system, was used in a test).
+    pub fn uncontrolled(message: String, loc: &'static std::panic::Location<'static>) -> ! {
+        let failed = crate::rt::with_executor(|ex| {
+            ex.fail(
+                coyote_core::trace::BugKind::Uncontrolled,
+                message.clone(),
+                Some(loc),
+            )
+        });
+        match failed {
+            Some(()) => {
+                std::panic::resume_unwind(Box::new(crate::rt::executor::SpecFailurePayload))
+            }
+            None => panic!("{message}"),
+        }
+    }
+
+    /// The current virtual time (since the iteration began) when the calling thread runs a
+    /// controlled test; `None` in production.
+    pub fn virtual_now() -> Option<std::time::Duration> {
+        crate::rt::with_executor(|ex| ex.now())
+    }
+
     /// The source location of the `export_tests!` invocation.
     #[track_caller]
     pub fn here() -> &'static std::panic::Location<'static> {
@@ -131,9 +184,11 @@ pub mod __private {
     }
 }
 
-/// Exports test entry points (`async fn name()`) through the C ABI that `coyote` loads.
+/// Exports test entry points (`async fn name()`, or one returning `Result<(), E>` with
+/// `E: Debug`, whose `Err` is a bug) through the C ABI that `coyote` loads. Names may be paths
+/// (`scenarios::lost_update`); `coyote list` shows them as written.
 ///
-/// Use it once, at the root of a crate built with `crate-type = ["cdylib", "rlib"]`:
+/// Use it in a crate built with `crate-type = ["cdylib", "rlib"]`:
 ///
 /// ```ignore
 /// coyote_harness::export_tests!(shared_entry, shared_entry_fixed);
@@ -146,41 +201,51 @@ pub mod __private {
 /// ```ignore
 /// coyote_harness::export_tests!(replication with monitors(Replicas, Atomicity), smoke);
 /// ```
+///
+/// The library's ABI symbols come from the harness itself and serve every list and every
+/// registered test (`#[tokio::test]` through coyote-tokio); this macro adds its list to them.
 #[macro_export]
 macro_rules! export_tests {
-    ($($name:ident $(with monitors($($monitor:ty),* $(,)?))?),+ $(,)?) => {
+    ($($first:ident $(:: $rest:ident)* $(with monitors($($monitor:ty),* $(,)?))?),+ $(,)?) => {
         #[doc(hidden)]
         pub static __COYOTE_TESTS: &[$crate::Test] = &[
             $(
                 $crate::Test {
-                    name: stringify!($name),
-                    make: || (
-                        ::std::boxed::Box::pin(async {
-                            $($($crate::spec::register::<$monitor>();)*)?
-                            $name().await
-                        }),
-                        $crate::__private::here(),
+                    name: $crate::__private::path_name(
+                        concat!(stringify!($first) $(, "::", stringify!($rest))*)
                     ),
+                    make: || {
+                        (
+                            ::std::boxed::Box::pin(async {
+                                $($($crate::spec::register::<$monitor>();)*)?
+                                $crate::__private::TestOutput::finish($first $(:: $rest)*().await)
+                            }),
+                            $crate::__private::here(),
+                        )
+                    },
                 },
             )+
         ];
 
+        $crate::__private::inventory::submit! {
+            $crate::__private::TestSet(&__COYOTE_TESTS)
+        }
+
+        /// The ABI entry points of this library as Rust functions (the exported symbols are
+        /// the harness's own, which serve the same tests).
         #[doc(hidden)]
-        #[no_mangle]
         pub extern "C" fn coyote_abi_version() -> u32 {
             $crate::__private::ABI_VERSION
         }
 
         #[doc(hidden)]
-        #[no_mangle]
         pub extern "C" fn coyote_list() -> *mut ::std::ffi::c_char {
-            $crate::abi::list(__COYOTE_TESTS)
+            $crate::abi::list($crate::abi::registered())
         }
 
         /// # Safety
         /// See `coyote_core::abi`.
         #[doc(hidden)]
-        #[no_mangle]
         pub unsafe extern "C" fn coyote_run(
             request: *const ::std::ffi::c_char,
             callback: $crate::__private::EventCallback,
@@ -188,13 +253,12 @@ macro_rules! export_tests {
             heartbeat: *const ::std::sync::atomic::AtomicU64,
         ) -> *mut ::std::ffi::c_char {
             // SAFETY: the caller upholds the ABI contract.
-            unsafe { $crate::abi::run(__COYOTE_TESTS, request, callback, ctx, heartbeat) }
+            unsafe { $crate::abi::run($crate::abi::registered(), request, callback, ctx, heartbeat) }
         }
 
         /// # Safety
         /// See `coyote_core::abi`.
         #[doc(hidden)]
-        #[no_mangle]
         pub unsafe extern "C" fn coyote_replay(
             request: *const ::std::ffi::c_char,
             callback: $crate::__private::EventCallback,
@@ -202,13 +266,12 @@ macro_rules! export_tests {
             heartbeat: *const ::std::sync::atomic::AtomicU64,
         ) -> *mut ::std::ffi::c_char {
             // SAFETY: the caller upholds the ABI contract.
-            unsafe { $crate::abi::replay(__COYOTE_TESTS, request, callback, ctx, heartbeat) }
+            unsafe { $crate::abi::replay($crate::abi::registered(), request, callback, ctx, heartbeat) }
         }
 
         /// # Safety
         /// See `coyote_core::abi`.
         #[doc(hidden)]
-        #[no_mangle]
         pub unsafe extern "C" fn coyote_free(s: *mut ::std::ffi::c_char) {
             // SAFETY: the caller upholds the ABI contract.
             unsafe { $crate::abi::free(s) }

@@ -19,6 +19,7 @@ mod regressions;
 mod reliability;
 mod step_log;
 mod strategies;
+mod tokio_dropin;
 mod uncontrolled_tokio;
 
 fn root() -> PathBuf {
@@ -64,6 +65,8 @@ fn built() {
                 "pool-manager",
                 "-p",
                 "two-phase-commit",
+                "-p",
+                "kv-server",
             ])
             .status()
             .expect("cargo runs");

@@ -182,7 +182,9 @@ fn task_name(t: u32) -> String {
     }
 }
 
-/// The `Name (task N)` labels in a log note.
+/// The actor labels in a log note, in order: `Name(N)` (N is the actor's task in tests) where
+/// the log puts an actor (the note's first word, the word after its last ` to `, the word
+/// before ` halted`), and the older `Name (task N)` anywhere.
 fn actor_labels(text: &str) -> Vec<(&str, u32)> {
     let mut out = Vec::new();
     let mut rest = text;
@@ -196,7 +198,33 @@ fn actor_labels(text: &str) -> Vec<(&str, u32)> {
         }
         rest = &after[digits.len()..];
     }
+    if !out.is_empty() {
+        return out;
+    }
+    let first = text.split(' ').next();
+    let halted = text
+        .find(" halted")
+        .map(|i| text[..i].rsplit(' ').next().unwrap_or(""));
+    let to = text
+        .rfind(" to ")
+        .map(|i| text[i + 4..].split(' ').next().unwrap_or(""));
+    for word in [first, halted, to].into_iter().flatten() {
+        if let Some(label) = id_label(word.trim_end_matches([':', ',', '.'])) {
+            out.push(label);
+        }
+    }
     out
+}
+
+/// `Name(N)` as a whole word: an actor's name and its task.
+fn id_label(word: &str) -> Option<(&str, u32)> {
+    let (name, rest) = word.split_once('(')?;
+    let digits = rest.strip_suffix(')')?;
+    let starts = name.chars().next()?;
+    if !(starts.is_alphabetic() || starts == '_') || digits.is_empty() {
+        return None;
+    }
+    Some((name, digits.parse().ok()?))
 }
 
 /// What a wake-up hands over, by the operation the woken task was waiting in.
@@ -609,4 +637,24 @@ pub(super) fn parse_log(log: &[String]) -> Vec<StepEvent> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::actor_labels;
+
+    #[test]
+    fn actor_ids_are_read_where_the_log_puts_an_actor_and_payloads_are_not() {
+        assert_eq!(actor_labels("send Ping(3) to Pinger(1)"), [("Pinger", 1)]);
+        assert_eq!(actor_labels("Pinger(1) handles Ping(3)"), [("Pinger", 1)]);
+        assert_eq!(
+            actor_labels("drop Ping(3): Pinger(1) halted"),
+            [("Pinger", 1)]
+        );
+        assert_eq!(
+            actor_labels("send Ping(3) to Pinger (task 1)"),
+            [("Pinger", 1)]
+        );
+        assert!(actor_labels("random -> 3").is_empty());
+    }
 }

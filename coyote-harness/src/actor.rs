@@ -59,10 +59,12 @@
 mod context;
 mod machine;
 mod mailbox;
+mod timer;
 
-pub use context::{Context, TimerId};
+pub use context::Context;
 pub use machine::{create_machine, Handling, StateMachine, Transition};
 pub use mailbox::ActorRef;
+pub use timer::TimerId;
 
 use crate::rt::Activity;
 use crate::spec::short_name;

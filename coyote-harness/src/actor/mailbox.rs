@@ -14,6 +14,7 @@
 //! * after the actor halts, its queued events and every later send are dropped (logged, and
 //!   counted as dropped for `--coverage`).
 
+use super::timer::{TimerId, Timers};
 use crate::rt::{in_test, with_executor, writes, Activity, Controlled, OpKind, YieldPoint};
 use std::collections::VecDeque;
 use std::fmt;
@@ -30,7 +31,10 @@ pub(crate) struct Mailbox<E> {
     pub(crate) name: &'static str,
     /// The actor's task in test mode (`u32::MAX` before it is known, and in production).
     task: AtomicU32,
-    queue: Mutex<VecDeque<E>>,
+    /// Each event with the timer that sent it, if one did.
+    queue: Mutex<VecDeque<(E, Option<TimerId>)>>,
+    /// The actor's timers (see `timer`).
+    pub(crate) timers: Timers<E>,
     halted: AtomicBool,
     senders: AtomicUsize,
     /// Bumped by every delivery and when the last address goes: a waiting actor wakes when
@@ -40,6 +44,11 @@ pub(crate) struct Mailbox<E> {
 }
 
 impl<E> Mailbox<E> {
+    /// `Name (task N)` in tests, `Name` in production.
+    pub(crate) fn label(&self) -> Label<'_, E> {
+        Label(self)
+    }
+
     /// Something the waiting actor must look at happened: wake it.
     fn changed(&self) {
         self.version.fetch_add(1, Ordering::AcqRel);
@@ -50,12 +59,13 @@ impl<E> Mailbox<E> {
     }
 }
 
-impl<E: fmt::Debug> Mailbox<E> {
+impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
     pub(crate) fn new(name: &'static str) -> Self {
         Mailbox {
             name,
             task: AtomicU32::new(u32::MAX),
             queue: Mutex::new(VecDeque::new()),
+            timers: Timers::new(),
             halted: AtomicBool::new(false),
             senders: AtomicUsize::new(0),
             version: AtomicU64::new(0),
@@ -69,27 +79,36 @@ impl<E: fmt::Debug> Mailbox<E> {
         }
     }
 
-    fn queue(&self) -> std::sync::MutexGuard<'_, VecDeque<E>> {
+    fn queue(&self) -> std::sync::MutexGuard<'_, VecDeque<(E, Option<TimerId>)>> {
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Puts `event` in the inbox (or drops it if the actor halted) and wakes the actor.
     pub(crate) fn deliver(&self, event: E) {
+        self.deliver_from(event, None);
+    }
+
+    /// [`deliver`](Self::deliver) of an event sent by `timer`.
+    pub(crate) fn deliver_from(&self, event: E, timer: Option<TimerId>) {
         if self.halted.load(Ordering::Acquire) {
             note(format_args!("drop {event:?}: {} halted", self.label()));
             count(self.name, Activity::Dropped, &event);
             return;
         }
         note(format_args!("send {event:?} to {}", self.label()));
-        self.queue().push_back(event);
+        self.queue().push_back((event, timer));
         self.changed();
     }
 
     /// The first queued event `wanted` accepts, taken out of the inbox.
     fn take(&self, wanted: &mut impl FnMut(&E) -> bool) -> Option<E> {
-        let mut queue = self.queue();
-        let at = queue.iter().position(wanted)?;
-        queue.remove(at)
+        let (event, timer) = {
+            let mut queue = self.queue();
+            let at = queue.iter().position(|(e, _)| wanted(e))?;
+            queue.remove(at)?
+        };
+        self.timers.taken(timer);
+        Some(event)
     }
 
     /// Waits for the first event `wanted` accepts (others stay queued, in order); `None` when
@@ -113,7 +132,10 @@ impl<E: fmt::Debug> Mailbox<E> {
                 }
                 return Some(event);
             }
-            if until_orphaned && self.senders.load(Ordering::Acquire) == 0 {
+            if until_orphaned
+                && self.senders.load(Ordering::Acquire) == 0
+                && !self.timers.any_live()
+            {
                 return None;
             }
             let arrival = Arrival {
@@ -127,18 +149,15 @@ impl<E: fmt::Debug> Mailbox<E> {
 
     /// Marks the actor halted and takes what is queued out, for the caller to drop (outside
     /// the lock: the events' destructors are user code).
-    pub(crate) fn halt(&self) -> VecDeque<E> {
+    pub(crate) fn halt(&self) -> Vec<E> {
         self.halted.store(true, Ordering::Release);
-        std::mem::take(&mut *self.queue())
+        self.timers.close();
+        let queued = std::mem::take(&mut *self.queue());
+        queued.into_iter().map(|(e, _)| e).collect()
     }
 
     pub(crate) fn is_halted(&self) -> bool {
         self.halted.load(Ordering::Acquire)
-    }
-
-    /// `Name (task N)` in tests, `Name` in production.
-    pub(crate) fn label(&self) -> Label<'_, E> {
-        Label(self)
     }
 }
 

@@ -20,6 +20,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::ptr::NonNull;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 impl Executor {
     /// Runs one iteration of `main` under `strategy`. Returns the outcome and the steps taken.
@@ -97,13 +98,21 @@ impl Executor {
                 enabled.clear();
                 let tasks = self.tasks.table();
                 let main_done = tasks[0].state.is_done();
-                // Timers fire while `main` runs, and after it while a monitor is hot: a
-                // background task may still meet what the monitor waits for.
-                let timers = ((!main_done || self.monitors.any_hot()) && self.clock.any_pending())
-                    .then(|| self.clock.timers());
+                let hot = self.monitors.any_hot();
+                let timers = self.clock.any_pending().then(|| self.clock.timers());
+                // Which timers may fire: those due by the earliest deadline (or now), so no
+                // timer fires before one with an earlier deadline; none once only timers are
+                // left after `main`, unless a monitor is hot (see the module docs).
+                let due = timers
+                    .as_ref()
+                    .and_then(|d| firing_limit(self.clock.now(), &tasks, d, !main_done || hot));
                 let schedulable = |i: usize, t: &Task| match t.state {
                     TaskState::Woken => true,
-                    TaskState::Waiting => timers.as_ref().is_some_and(|d| d[i].is_some()),
+                    TaskState::Waiting => due.is_some_and(|limit| {
+                        timers
+                            .as_ref()
+                            .is_some_and(|d| d[i].is_some_and(|at| at <= limit))
+                    }),
                     TaskState::Done | TaskState::DoneThenWoken => false,
                 };
                 for (i, t) in tasks.iter().enumerate() {
@@ -258,4 +267,34 @@ impl Executor {
             }
         }
     }
+}
+
+/// The latest deadline a timer may fire at now, given the task table and its `timers`: the
+/// earliest deadline of a waiting task's timer, or now if that is earlier (every due timer
+/// may fire). `None` when no timer may fire: none is pending, or `always` is false and no
+/// task is woken (only timers are left; see the executor's docs).
+#[inline]
+fn firing_limit(
+    now: Duration,
+    tasks: &[Task],
+    timers: &[Option<Duration>],
+    always: bool,
+) -> Option<Duration> {
+    let mut earliest: Option<Duration> = None;
+    let mut woken = false;
+    for (t, d) in tasks.iter().zip(timers) {
+        match t.state {
+            TaskState::Waiting => {
+                if let Some(d) = *d {
+                    earliest = Some(earliest.map_or(d, |e| e.min(d)));
+                }
+            }
+            TaskState::Woken => woken = true,
+            TaskState::Done | TaskState::DoneThenWoken => {}
+        }
+    }
+    (always || woken)
+        .then_some(earliest)
+        .flatten()
+        .map(|e| e.max(now))
 }

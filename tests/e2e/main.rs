@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+mod actors_classics;
 mod cargo;
 mod cli;
 mod reliability;
@@ -56,6 +57,10 @@ fn built() {
                 "pool-manager",
                 "-p",
                 "two-phase-commit",
+                "-p",
+                "coffee-machine",
+                "-p",
+                "actor-classics",
             ])
             .status()
             .expect("cargo runs");

@@ -59,6 +59,8 @@ impl Executor {
         self.recorder.reset();
         self.ending.reset();
         self.step.set(0);
+        self.suffix_from.set(None);
+        self.monitors.set_fair_from(self.fair_from.get());
         self.foreign_wakes_at_start
             .set(FOREIGN_WAKES.load(Ordering::Relaxed));
     }
@@ -79,7 +81,7 @@ impl Executor {
             // A limit of 0: what failed ran before the first decision.
             return IterationOutcome::Diverged(CUT.into());
         }
-        let max_steps = self.max_steps.get();
+        let mut max_steps = self.max_steps.get();
         // Fixed for the iteration (a portfolio picks its member in `begin_iteration`), so one
         // virtual call per iteration instead of one per decision.
         let (wants_state_hash, wants_accesses) = {
@@ -136,7 +138,19 @@ impl Executor {
                     );
                 }
                 if step >= max_steps {
-                    return IterationOutcome::StepBound;
+                    // An unfair strategy's bound with a monitor hot: on into the fair suffix.
+                    match self.fair_bound.get() {
+                        Some(fair)
+                            if fair > step
+                                && self.suffix_from.get().is_none()
+                                && self.monitors.any_hot() =>
+                        {
+                            max_steps = fair;
+                            self.suffix_from.set(Some(step));
+                            self.monitors.set_fair_from(step);
+                        }
+                        _ => return IterationOutcome::StepBound,
+                    }
                 }
                 if enabled.len() == 1 {
                     enabled[0]

@@ -77,9 +77,14 @@ pub(crate) fn run(
         let fair = strategy.is_fair();
         let threshold = spec.bounds.threshold();
         if fair {
-            // A fair strategy may start with an unfair prefix (`fair-pct`'s PCT): the
-            // threshold counts from its end.
-            let from = spec.bounds.max_steps.min(spec.bounds.max_fair_steps);
+            // A fair strategy may start with an unfair prefix (`fair-pct`'s PCT, for
+            // `max_steps`): the threshold counts from its end, if the fair bound is beyond it.
+            let b = spec.bounds;
+            let from = if b.max_steps < b.max_fair_steps {
+                b.max_steps
+            } else {
+                0
+            };
             ex.set_bounds(spec.bounds.max_fair_steps, threshold, from, None);
         } else {
             let fair_bound = spec.bounds.max_fair_steps.max(spec.bounds.max_steps);

@@ -316,7 +316,8 @@ impl Actor for Node {
 
 /// Three writes, 50 ms apart; the nodes report their data every 10 ms for ever.
 async fn replicated_storage() {
-    let nodes: Vec<ActorRef<NodeEvent>> = (0..NODES).map(|_| actor::create(Node::default())).collect();
+    let nodes: Vec<ActorRef<NodeEvent>> =
+        (0..NODES).map(|_| actor::create(Node::default())).collect();
     let manager = actor::create(Manager {
         nodes: nodes.clone(),
         latest: 0,

@@ -129,7 +129,11 @@ mod tests {
         let ops = [0, 1, 2];
         let first = s.next_operation(&at(0, &ops)).unwrap();
         for step in 1..100 {
-            assert_eq!(s.next_operation(&at(step, &ops)), Some(first), "step {step}");
+            assert_eq!(
+                s.next_operation(&at(step, &ops)),
+                Some(first),
+                "step {step}"
+            );
         }
         let suffix: std::collections::HashSet<_> = (100..400)
             .map(|step| s.next_operation(&at(step, &ops)).unwrap())

@@ -205,13 +205,18 @@ impl Executor {
         self.max_steps.set(max_steps);
         self.monitors.set_threshold(Some(threshold));
         self.fair_bound.set(fair_suffix);
-        self.fair_from
-            .set(if fair_suffix.is_some() { u32::MAX } else { fair_from });
+        self.fair_from.set(if fair_suffix.is_some() {
+            u32::MAX
+        } else {
+            fair_from
+        });
     }
 
     /// The liveness threshold of the last iteration, if some of its steps were fair.
     pub(crate) fn liveness_threshold(&self) -> Option<u32> {
-        self.monitors.threshold().filter(|_| self.fair_since().is_some())
+        self.monitors
+            .threshold()
+            .filter(|_| self.fair_since().is_some())
     }
 
     /// The step the liveness threshold counted from in the last iteration, if it had fair

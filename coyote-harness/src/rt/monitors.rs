@@ -243,7 +243,10 @@ impl Monitors {
             .expect("a monitor is hot");
         let from = self.fair_from.get();
         let when = if from > since {
-            format!("hot since step {}, counted from step {from}, where the fair suffix began", s.hot_since)
+            format!(
+                "hot since step {}, counted from step {from}, where the fair suffix began",
+                s.hot_since
+            )
         } else if since == s.hot_since {
             format!("hot since step {since}")
         } else {

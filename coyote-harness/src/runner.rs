@@ -77,14 +77,9 @@ pub(crate) fn run(
         let fair = strategy.is_fair();
         let threshold = spec.bounds.threshold();
         if fair {
-            // A fair strategy may start with an unfair prefix (`fair-pct`'s PCT, for
-            // `max_steps`): the threshold counts from its end, if the fair bound is beyond it.
-            let b = spec.bounds;
-            let from = if b.max_steps < b.max_fair_steps {
-                b.max_steps
-            } else {
-                0
-            };
+            // A fair strategy may start with an unfair prefix (`fair-pct`'s PCT): the
+            // threshold counts from its end.
+            let from = spec.bounds.unfair_prefix();
             ex.set_bounds(spec.bounds.max_fair_steps, threshold, from, None);
         } else {
             let fair_bound = spec.bounds.max_fair_steps.max(spec.bounds.max_steps);

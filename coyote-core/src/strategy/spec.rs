@@ -24,6 +24,13 @@ pub struct Bounds {
 }
 
 impl Bounds {
+    /// How many steps a fair strategy with an unfair prefix (`fair-pct`) runs unfairly:
+    /// `max_steps`, but at most a quarter of `max_fair_steps`, so a fair part long enough to
+    /// judge liveness is always left. The liveness threshold counts from its end.
+    pub fn unfair_prefix(&self) -> u32 {
+        self.max_steps.min(self.max_fair_steps / 4)
+    }
+
     /// The liveness threshold in force: [`Bounds::liveness_threshold`], or half of
     /// [`Bounds::max_fair_steps`].
     pub fn threshold(&self) -> u32 {
@@ -112,7 +119,7 @@ impl StrategySpec {
             StrategySpec::Random => Box::new(RandomWalk::new(seed)),
             StrategySpec::Pct(depth) => Box::new(Pct::new(seed, depth)),
             StrategySpec::Dfs(depth) => Box::new(Dfs::new(depth)),
-            StrategySpec::FairPct(depth) => Box::new(FairPct::new(seed, depth, bounds.max_steps)),
+            StrategySpec::FairPct(depth) => Box::new(FairPct::new(seed, depth, bounds.unfair_prefix())),
             StrategySpec::Probabilistic(n) => Box::new(Probabilistic::new(seed, n)),
             StrategySpec::DelayBounding(d) => Box::new(DelayBounding::new(seed, d)),
             StrategySpec::Idb(d) => Box::new(IterativeDelayBounding::new(d)),

@@ -119,7 +119,9 @@ impl StrategySpec {
             StrategySpec::Random => Box::new(RandomWalk::new(seed)),
             StrategySpec::Pct(depth) => Box::new(Pct::new(seed, depth)),
             StrategySpec::Dfs(depth) => Box::new(Dfs::new(depth)),
-            StrategySpec::FairPct(depth) => Box::new(FairPct::new(seed, depth, bounds.unfair_prefix())),
+            StrategySpec::FairPct(depth) => {
+                Box::new(FairPct::new(seed, depth, bounds.unfair_prefix()))
+            }
             StrategySpec::Probabilistic(n) => Box::new(Probabilistic::new(seed, n)),
             StrategySpec::DelayBounding(d) => Box::new(DelayBounding::new(seed, d)),
             StrategySpec::Idb(d) => Box::new(IterativeDelayBounding::new(d)),

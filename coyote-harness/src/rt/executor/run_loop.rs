@@ -284,7 +284,7 @@ impl Executor {
 }
 
 /// The latest deadline a timer may fire at now, given the task table and its `timers`: the
-/// earliest deadline of a waiting task's timer, or now if that is earlier (every due timer
+/// earliest deadline of a live task's timer, or now if that is earlier (every due timer
 /// may fire). `None` when no timer may fire: none is pending, or `always` is false and no
 /// task is woken (only timers are left; see the executor's docs).
 #[inline]
@@ -298,13 +298,14 @@ fn firing_limit(
     let mut woken = false;
     for (t, d) in tasks.iter().zip(timers) {
         match t.state {
-            TaskState::Waiting => {
-                if let Some(d) = *d {
-                    earliest = Some(earliest.map_or(d, |e| e.min(d)));
-                }
-            }
+            TaskState::Done | TaskState::DoneThenWoken => continue,
             TaskState::Woken => woken = true,
-            TaskState::Done | TaskState::DoneThenWoken => {}
+            TaskState::Waiting => {}
+        }
+        // A woken task's timer counts too: it may fire when that task next runs (an actor's
+        // timer task before its first poll), so no later one may fire before it.
+        if let Some(d) = *d {
+            earliest = Some(earliest.map_or(d, |e| e.min(d)));
         }
     }
     (always || woken)

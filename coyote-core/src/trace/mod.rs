@@ -84,6 +84,12 @@ pub struct Trace {
     /// ran it; replay applies the same limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub liveness_threshold: Option<u32>,
+    /// The step the liveness threshold counted from: the end of the unfair prefix (`--max-steps`)
+    /// of a fair strategy, or the first step of the fair suffix an unfair strategy's iteration
+    /// went on into (a monitor was hot at `--max-steps`); replay applies the same. Absent in
+    /// older traces: the threshold counted from the start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fair_from: Option<u32>,
 }
 
 /// A trace that cannot be read.
@@ -151,6 +157,7 @@ impl Trace {
             log: Vec::new(),
             allow_real_clock: false,
             liveness_threshold: None,
+            fair_from: None,
         }
     }
 

@@ -14,7 +14,7 @@
 //! * after the actor halts, its queued events and every later send are dropped (logged, and
 //!   counted as dropped for `--coverage`).
 
-use super::timer::{TimerId, Timers};
+use super::timer::{Sent, Timers};
 use crate::rt::{in_test, with_executor, writes, Activity, Controlled, OpKind, YieldPoint};
 use std::collections::VecDeque;
 use std::fmt;
@@ -32,7 +32,7 @@ pub(crate) struct Mailbox<E> {
     /// The actor's task in test mode (`u32::MAX` before it is known, and in production).
     task: AtomicU32,
     /// Each event with the timer that sent it, if one did.
-    queue: Mutex<VecDeque<(E, Option<TimerId>)>>,
+    queue: Mutex<VecDeque<(E, Sent)>>,
     /// The actor's timers (see `timer`).
     pub(crate) timers: Timers<E>,
     halted: AtomicBool,
@@ -79,35 +79,36 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
         }
     }
 
-    fn queue(&self) -> std::sync::MutexGuard<'_, VecDeque<(E, Option<TimerId>)>> {
+    fn queue(&self) -> std::sync::MutexGuard<'_, VecDeque<(E, Sent)>> {
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Puts `event` in the inbox (or drops it if the actor halted) and wakes the actor.
     pub(crate) fn deliver(&self, event: E) {
-        self.deliver_from(event, None);
+        self.deliver_from(event, Sent::by_running_task());
     }
 
-    /// [`deliver`](Self::deliver) of an event sent by `timer`.
-    pub(crate) fn deliver_from(&self, event: E, timer: Option<TimerId>) {
+    /// [`deliver`](Self::deliver) of an event `sent` by a timer, or by a tick's handler.
+    pub(crate) fn deliver_from(&self, event: E, sent: Sent) {
         if self.halted.load(Ordering::Acquire) {
+            sent.dropped();
             note(format_args!("drop {event:?}: {} halted", self.label()));
             count(self.name, Activity::Dropped, &event);
             return;
         }
         note(format_args!("send {event:?} to {}", self.label()));
-        self.queue().push_back((event, timer));
+        self.queue().push_back((event, sent));
         self.changed();
     }
 
     /// The first queued event `wanted` accepts, taken out of the inbox.
     fn take(&self, wanted: &mut impl FnMut(&E) -> bool) -> Option<E> {
-        let (event, timer) = {
+        let (event, sent) = {
             let mut queue = self.queue();
             let at = queue.iter().position(|(e, _)| wanted(e))?;
             queue.remove(at)?
         };
-        self.timers.taken(timer);
+        self.timers.taken(sent);
         Some(event)
     }
 
@@ -123,6 +124,10 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
         until_orphaned: bool,
         mut wanted: impl FnMut(&E) -> bool,
     ) -> Option<E> {
+        if until_orphaned {
+            // The dispatcher asks for the next event: the handler of the last one returned.
+            self.timers.handled();
+        }
         let mut waited = false;
         loop {
             let seen = self.version.load(Ordering::Acquire);
@@ -153,7 +158,13 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
         self.halted.store(true, Ordering::Release);
         self.timers.close();
         let queued = std::mem::take(&mut *self.queue());
-        queued.into_iter().map(|(e, _)| e).collect()
+        queued
+            .into_iter()
+            .map(|(e, sent)| {
+                sent.dropped();
+                e
+            })
+            .collect()
     }
 
     pub(crate) fn is_halted(&self) -> bool {

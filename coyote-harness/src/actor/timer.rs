@@ -30,11 +30,12 @@ use super::mailbox::Mailbox;
 use crate::rt::{in_test, with_executor};
 use crate::task::{self, AbortHandle};
 use crate::time::{self, Instant};
+use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
@@ -51,6 +52,75 @@ impl fmt::Display for TimerId {
     }
 }
 
+/// How an event came to be queued: sent by one of the receiver's timers (`timer`), or by an
+/// actor handling a tick of its periodic timer (`origin`: that timer, held until the event is
+/// taken).
+#[derive(Default)]
+pub(crate) struct Sent {
+    pub(crate) timer: Option<TimerId>,
+    pub(crate) origin: Option<Origin>,
+}
+
+impl Sent {
+    /// An event sent by the running task: tagged with the tick it is handling, if any (which
+    /// it then holds).
+    pub(crate) fn by_running_task() -> Sent {
+        let origin = HANDLING.with(|h| {
+            let h = h.borrow();
+            if h.is_empty() {
+                return None;
+            }
+            let task = with_executor(|ex| ex.current_task())?;
+            h.iter().find(|(t, _)| *t == task).map(|(_, o)| o.clone())
+        });
+        if let Some(o) = &origin {
+            if let Some(sink) = o.sink.upgrade() {
+                sink.hold(o.id);
+            }
+        }
+        Sent {
+            timer: None,
+            origin,
+        }
+    }
+
+    /// The event was dropped, not taken: releases what it held.
+    pub(crate) fn dropped(self) {
+        if let Some(o) = self.origin {
+            if let Some(sink) = o.sink.upgrade() {
+                sink.release(o.id);
+            }
+        }
+    }
+}
+
+/// A tick of a periodic timer, as the events its handler sends hold it.
+#[derive(Clone)]
+pub(crate) struct Origin {
+    sink: Weak<dyn Release>,
+    id: TimerId,
+}
+
+/// The actor whose timer an [`Origin`] names (its mailbox), whatever its event type.
+pub(crate) trait Release: Send + Sync {
+    fn hold(&self, id: TimerId);
+    fn release(&self, id: TimerId);
+}
+
+impl<E: Send + fmt::Debug + 'static> Release for Mailbox<E> {
+    fn hold(&self, id: TimerId) {
+        self.timers.hold(id);
+    }
+    fn release(&self, id: TimerId) {
+        self.timers.release(id);
+    }
+}
+
+thread_local! {
+    /// In test mode, the tasks (actors) handling a tick of a periodic timer, with that tick.
+    static HANDLING: RefCell<Vec<(u32, Origin)>> = const { RefCell::new(Vec::new()) };
+}
+
 /// What a timer sends.
 pub(crate) enum Make<E> {
     Once(Option<E>),
@@ -64,8 +134,9 @@ struct Timer<E> {
     period: Option<Duration>,
     make: Make<E>,
     loc: &'static Location<'static>,
-    /// A periodic timer's tick is in the inbox: not armed until the actor takes it.
-    outstanding: bool,
+    /// What a periodic timer's last tick still holds (the tick until its handler returns, and
+    /// each event that handler sent to an actor until that actor takes it): armed at 0.
+    pending: u32,
 }
 
 /// The task that serves the timers.
@@ -83,6 +154,10 @@ struct Table<E> {
     server: Option<Server>,
     /// The timer of the event last taken from the inbox.
     current: Option<TimerId>,
+    /// The periodic timer whose tick the actor is handling (test mode).
+    handling: Option<TimerId>,
+    /// The actor's mailbox, as what events sent while it handles a tick hold on to.
+    me: Option<Weak<dyn Release>>,
     closed: bool,
 }
 
@@ -99,6 +174,8 @@ impl<E: Send + fmt::Debug + 'static> Timers<E> {
                 next_id: 0,
                 server: None,
                 current: None,
+                handling: None,
+                me: None,
                 closed: false,
             }),
         }
@@ -140,10 +217,12 @@ impl<E: Send + fmt::Debug + 'static> Timers<E> {
                 period,
                 make,
                 loc,
-                outstanding: false,
+                pending: 0,
             });
             if t.server.is_none() && !t.closed {
                 t.server = Some(spawn_server(mailbox.clone()));
+                let me: Arc<dyn Release> = mailbox.clone();
+                t.me = Some(Arc::downgrade(&me));
             }
             id
         };
@@ -164,28 +243,88 @@ impl<E: Send + fmt::Debug + 'static> Timers<E> {
         found
     }
 
-    /// The inbox gave the actor an event sent by `timer` (or by no timer): a periodic timer
-    /// whose tick it was is armed again.
-    pub(crate) fn taken(&self, timer: Option<TimerId>) {
-        let rearm = {
+    /// The inbox gave the actor an event `sent` by one of its timers, by a handler of another
+    /// actor's tick, or neither: the first makes that tick the one being handled (until
+    /// [`handled`](Self::handled)); the second releases what it held of that timer.
+    pub(crate) fn taken(&self, sent: Sent) {
+        if let Some(origin) = sent.origin {
+            if let Some(sink) = origin.sink.upgrade() {
+                sink.release(origin.id);
+            }
+        }
+        let mut t = self.table();
+        t.current = sent.timer;
+        let Some(id) = sent.timer else { return };
+        if !t.timers.iter().any(|x| x.id == id && x.pending > 0) {
+            return;
+        }
+        if !in_test() {
+            drop(t);
+            // Real time paces production: the tick is released when taken.
+            self.release(id);
+            return;
+        }
+        // What the handler sends to actors holds the timer too, until they take it.
+        t.handling = Some(id);
+        let me = t.me.clone();
+        drop(t);
+        if let (Some(sink), Some(task)) = (me, with_executor(|ex| ex.current_task())) {
+            HANDLING.with(|h| {
+                let mut h = h.borrow_mut();
+                // Entries of actors gone (an earlier iteration's) name nothing.
+                h.retain(|(t, o)| *t != task && o.sink.strong_count() > 0);
+                h.push((task, Origin { sink, id }));
+            });
+        }
+    }
+
+    /// The actor's handler returned (it asks its inbox for the next event): a tick it handled
+    /// releases its timer.
+    pub(crate) fn handled(&self) {
+        let Some(id) = self.table().handling.take() else {
+            return;
+        };
+        if let Some(task) = with_executor(|ex| ex.current_task()) {
+            HANDLING.with(|h| h.borrow_mut().retain(|(t, _)| *t != task));
+        }
+        self.release(id);
+    }
+
+    /// One thing `id`'s last tick held is done; at the last, the timer is armed again.
+    fn release(&self, id: TimerId) {
+        let armed = {
             let mut t = self.table();
-            t.current = timer;
-            let Some(id) = timer else { return };
-            match t.timers.iter_mut().find(|x| x.id == id && x.outstanding) {
+            match t.timers.iter_mut().find(|x| x.id == id && x.pending > 0) {
                 Some(x) => {
-                    x.outstanding = false;
-                    true
+                    x.pending -= 1;
+                    x.pending == 0
                 }
                 None => false,
             }
         };
-        if rearm {
+        if armed {
             self.rearm();
+        }
+    }
+
+    fn hold(&self, id: TimerId) {
+        if let Some(x) = self
+            .table()
+            .timers
+            .iter_mut()
+            .find(|x| x.id == id && x.pending > 0)
+        {
+            x.pending += 1;
         }
     }
 
     /// Stops every timer and the task serving them (the actor ended).
     pub(crate) fn close(&self) {
+        if self.table().handling.take().is_some() {
+            if let Some(task) = with_executor(|ex| ex.current_task()) {
+                HANDLING.with(|h| h.borrow_mut().retain(|(t, _)| *t != task));
+            }
+        }
         let (server, timers) = {
             let mut t = self.table();
             t.closed = true;
@@ -220,14 +359,14 @@ impl<E: Send + fmt::Debug + 'static> Timers<E> {
             .timers
             .iter()
             .enumerate()
-            .filter(|(_, x)| !x.outstanding && x.deadline <= now)
+            .filter(|(_, x)| x.pending == 0 && x.deadline <= now)
             .min_by_key(|(_, x)| (x.deadline, x.id))
             .map(|(i, _)| i)?;
         let timer = &mut t.timers[at];
         let id = timer.id;
         let event = match (&mut timer.make, timer.period) {
             (Make::Every(make), Some(period)) => {
-                timer.outstanding = true;
+                timer.pending = 1;
                 timer.deadline = now + period;
                 make()
             }
@@ -256,7 +395,7 @@ impl<E> Make<E> {
 fn earliest<E>(timers: &[Timer<E>]) -> Option<&Timer<E>> {
     timers
         .iter()
-        .filter(|x| !x.outstanding)
+        .filter(|x| x.pending == 0)
         .min_by_key(|x| (x.deadline, x.id))
 }
 
@@ -285,7 +424,13 @@ fn spawn_server<E: Send + fmt::Debug + 'static>(mailbox: Arc<Mailbox<E>>) -> Ser
                     }
                 }
                 while let Some((event, id)) = mailbox.timers.fire_due() {
-                    mailbox.deliver_from(event, Some(id));
+                    mailbox.deliver_from(
+                        event,
+                        Sent {
+                            timer: Some(id),
+                            origin: None,
+                        },
+                    );
                 }
             }
         });
@@ -312,7 +457,11 @@ impl<E: Send + fmt::Debug + 'static> Future for TestServer<E> {
             return Poll::Ready(());
         }
         if let Some((event, id)) = timers.fire_due() {
-            self.mailbox.deliver_from(event, Some(id));
+            let sent = Sent {
+                timer: Some(id),
+                origin: None,
+            };
+            self.mailbox.deliver_from(event, sent);
         }
         let next = earliest(&timers.table().timers).map(|x| (x.deadline.since_start(), x.loc));
         with_executor(|ex| ex.set_timer_of(ex.current_task(), next));

@@ -59,6 +59,8 @@ impl Executor {
         self.recorder.reset();
         self.ending.reset();
         self.step.set(0);
+        self.suffix_from.set(None);
+        self.monitors.set_fair_from(self.fair_from.get());
         self.foreign_wakes_at_start
             .set(FOREIGN_WAKES.load(Ordering::Relaxed));
     }
@@ -79,7 +81,7 @@ impl Executor {
             // A limit of 0: what failed ran before the first decision.
             return IterationOutcome::Diverged(CUT.into());
         }
-        let max_steps = self.max_steps.get();
+        let mut max_steps = self.max_steps.get();
         // Fixed for the iteration (a portfolio picks its member in `begin_iteration`), so one
         // virtual call per iteration instead of one per decision.
         let (wants_state_hash, wants_accesses) = {
@@ -136,7 +138,19 @@ impl Executor {
                     );
                 }
                 if step >= max_steps {
-                    return IterationOutcome::StepBound;
+                    // An unfair strategy's bound with a monitor hot: on into the fair suffix.
+                    match self.fair_bound.get() {
+                        Some(fair)
+                            if fair > step
+                                && self.suffix_from.get().is_none()
+                                && self.monitors.any_hot() =>
+                        {
+                            max_steps = fair;
+                            self.suffix_from.set(Some(step));
+                            self.monitors.set_fair_from(step);
+                        }
+                        _ => return IterationOutcome::StepBound,
+                    }
                 }
                 if enabled.len() == 1 {
                     enabled[0]
@@ -270,7 +284,7 @@ impl Executor {
 }
 
 /// The latest deadline a timer may fire at now, given the task table and its `timers`: the
-/// earliest deadline of a waiting task's timer, or now if that is earlier (every due timer
+/// earliest deadline of a live task's timer, or now if that is earlier (every due timer
 /// may fire). `None` when no timer may fire: none is pending, or `always` is false and no
 /// task is woken (only timers are left; see the executor's docs).
 #[inline]
@@ -284,13 +298,14 @@ fn firing_limit(
     let mut woken = false;
     for (t, d) in tasks.iter().zip(timers) {
         match t.state {
-            TaskState::Waiting => {
-                if let Some(d) = *d {
-                    earliest = Some(earliest.map_or(d, |e| e.min(d)));
-                }
-            }
+            TaskState::Done | TaskState::DoneThenWoken => continue,
             TaskState::Woken => woken = true,
-            TaskState::Done | TaskState::DoneThenWoken => {}
+            TaskState::Waiting => {}
+        }
+        // A woken task's timer counts too: it may fire when that task next runs (an actor's
+        // timer task before its first poll), so no later one may fire before it.
+        if let Some(d) = *d {
+            earliest = Some(earliest.map_or(d, |e| e.min(d)));
         }
     }
     (always || woken)

@@ -10,10 +10,11 @@
 //! Two planted bugs, each with the fixed detector as twin:
 //!
 //! * `failure_detector_stale_timeout` (safety): the timeout may already be in the inbox when
-//!   the last answer ends the round (stopping a timer that fired delivers nothing more, but
-//!   what it delivered stays queued). The buggy detector acts on that stale timeout as if it
-//!   ended the current round, and starts a second round on top of the first. The
-//!   [`FailureDetection`] monitor checks that rounds never overlap.
+//!   the last answer ends the round (stopping a timer that fired sends nothing more, but what
+//!   it sent stays queued). The buggy detector acts on that stale timeout as if it ended the
+//!   current round, and starts a second round on top of the first. The [`FailureDetection`]
+//!   monitor checks that rounds never overlap. The fixed detector compares the event's
+//!   [`Context::timer_id`] with the running round's timer.
 //! * `failure_detector_lost_suspect` (liveness): the buggy detector stops pinging a node once
 //!   it is suspected, so a crashed node, suspected after its first missed round, never misses
 //!   a second one and is never declared. Rounds go on for ever with the monitor hot: a
@@ -75,8 +76,8 @@ impl Actor for Node {
 pub enum DetectorEvent {
     /// Node `.0` answers round `.1`.
     Pong(usize, u64),
-    /// The round timer of round `.0` fired.
-    Timeout(u64),
+    /// The round timer fired (which timer: [`Context::timer_id`]).
+    Timeout,
     /// The pause is over: start the next round.
     NextRound,
 }
@@ -113,7 +114,7 @@ impl Detector {
                 .send(NodeEvent::Ping(self.round, ctx.me()))
                 .await;
         }
-        self.timeout = Some(ctx.start_timer(ROUND_TIMEOUT, DetectorEvent::Timeout(self.round)));
+        self.timeout = Some(ctx.start_timer(ROUND_TIMEOUT, DetectorEvent::Timeout));
     }
 
     fn end_round(&mut self, ctx: &mut Context<DetectorEvent>) {
@@ -146,9 +147,10 @@ impl Actor for Detector {
                     self.end_round(ctx);
                 }
             }
-            DetectorEvent::Timeout(round) => {
+            DetectorEvent::Timeout => {
                 // BUG (StaleTimeout): a timeout of a round that already ended is acted upon.
-                let current = round == self.round && self.timeout.is_some();
+                // The fix tells the running round's timer from a stale one by its id.
+                let current = self.timeout.is_some() && ctx.timer_id() == self.timeout;
                 if !current && self.variant != Variant::StaleTimeout {
                     return;
                 }

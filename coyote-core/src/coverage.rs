@@ -4,7 +4,8 @@
 //!
 //! * `points`: scheduling points by source line (`file:line:col` -> visits);
 //! * `actors`: by actor type (its short type name), the events each handled and dropped, and for
-//!   state machines the states entered and the transitions taken. A machine that declares its
+//!   state machines the states entered and the transitions taken; monitors that name their
+//!   states are listed here too, marked `"monitor": true`, with the states they were in. A machine that declares its
 //!   states (`coyote_harness::actor::StateMachine::STATES`) lists the ones never entered with 0:
 //!   a state the test never reaches is a state it never tests.
 //!
@@ -41,11 +42,16 @@ pub struct ActorActivity {
     /// State machines: transitions taken (goto, push and pop), by `From -> To`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub transitions: BTreeMap<String, u64>,
+    /// Whether this is a monitor (`spec::Monitor`) rather than an actor: its `states` are the
+    /// states it was in (by `Monitor::state`) and its `transitions` the changes between them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub monitor: bool,
 }
 
 impl ActorActivity {
     /// Adds `other`'s counts to these.
     pub fn merge(&mut self, other: &ActorActivity) {
+        self.monitor |= other.monitor;
         for (mine, theirs) in [
             (&mut self.handled, &other.handled),
             (&mut self.dropped, &other.dropped),
@@ -131,6 +137,7 @@ mod tests {
             dropped: BTreeMap::new(),
             states: map(states),
             transitions: map(transitions),
+            monitor: false,
         }
     }
 

@@ -106,10 +106,10 @@ pub struct CoverageSummary {
     pub points: usize,
     /// Visits over all points.
     pub visits: u64,
-    /// Actor types that ran.
+    /// Actor types that ran (monitors are not counted here, their states are below).
     #[serde(default)]
     pub actor_types: usize,
-    /// State-machine states entered, of those declared or entered.
+    /// State-machine and monitor states entered, of those declared or entered.
     #[serde(default)]
     pub states_entered: usize,
     /// State-machine states declared or entered.
@@ -127,7 +127,7 @@ impl CoverageSummary {
         CoverageSummary {
             points: coverage.points.len(),
             visits: coverage.points.values().sum(),
-            actor_types: coverage.actors.len(),
+            actor_types: coverage.actors.values().filter(|a| !a.monitor).count(),
             states_entered: states.clone().filter(|&&n| n > 0).count(),
             states: states.count(),
             never_entered: coverage

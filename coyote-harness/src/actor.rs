@@ -56,20 +56,22 @@
 //! Invariants: see the submodules (`mailbox`: event order and scheduling points; `context`:
 //! timers; `machine`: states and transitions).
 
+mod address;
 mod context;
+mod dispatch;
 mod machine;
 mod mailbox;
 mod timer;
 
+pub use address::{ActorId, ActorRef, Recipient};
 pub use context::Context;
-pub use machine::{create_machine, Handling, StateMachine, Transition};
-pub use mailbox::ActorRef;
+pub use machine::{create_machine, Handling, StateMachine, Transition, TransitionOf};
 pub use timer::TimerId;
 
 use crate::rt::Activity;
 use crate::spec::short_name;
 use crate::task;
-use mailbox::{count, note, Mailbox};
+use mailbox::{count, note, Dequeued, Mailbox, Wait};
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
@@ -111,24 +113,42 @@ where
 {
     let loc = Location::caller();
     let mailbox = Arc::new(Mailbox::new(short_name::<T>()));
-    let address = ActorRef::new(mailbox.clone());
+    let address = ActorRef::new(&mailbox);
     let handle = task::spawn(body(Context::new(mailbox.clone(), loc)));
     mailbox.set_task(handle.controlled_id());
     address
 }
 
+/// The built-in halt event, as coverage names it.
+#[derive(Debug)]
+struct HaltEvent;
+const HALT_EVENT: HaltEvent = HaltEvent;
+
 async fn run<A: Actor>(mut actor: A, mut ctx: Context<A::Event>) {
     let mailbox = ctx.mailbox.clone();
     actor.on_start(&mut ctx).await;
     let mut orphaned = false;
+    let wait = Wait {
+        until_orphaned: true,
+        or_idle: false,
+    };
     while !ctx.is_halting() {
-        let Some(event) = mailbox.next(ctx.loc, true, |_| true).await else {
-            orphaned = true;
-            break;
-        };
-        note(format_args!("{} handles {event:?}", mailbox.label()));
-        count(mailbox.name, Activity::Handled, &event);
-        actor.handle(&mut ctx, event).await;
+        match mailbox.next(ctx.loc, wait, |_| true).await {
+            Dequeued::Event(event) => {
+                note(format_args!("{} handles {event:?}", mailbox.label()));
+                count(mailbox.name, Activity::Handled, &event);
+                actor.handle(&mut ctx, event).await;
+            }
+            Dequeued::Halt => {
+                note(format_args!("{} handles HaltEvent", mailbox.label()));
+                count(mailbox.name, Activity::Handled, &HALT_EVENT);
+                ctx.halt();
+            }
+            Dequeued::Orphaned | Dequeued::Idle => {
+                orphaned = true;
+                break;
+            }
+        }
     }
     ctx.finish(orphaned);
 }

@@ -20,6 +20,40 @@ pub struct Config {
     bounds: Bounds,
     step_bound_is_bug: bool,
     trace_dir: PathBuf,
+    monitors: Vec<MonitorDecl>,
+}
+
+/// A monitor [`Config::monitor`] registers at the start of every iteration.
+#[derive(Clone, Copy)]
+struct MonitorDecl {
+    name: &'static str,
+    register: fn(&'static Location<'static>),
+    loc: &'static Location<'static>,
+}
+
+impl std::fmt::Debug for MonitorDecl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+/// `test`'s future, registering `monitors` first when it is first polled (before any step).
+fn with_monitors<F, Fut>(test: &F, monitors: &[MonitorDecl]) -> Pin<Box<dyn Future<Output = ()>>>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()> + 'static,
+{
+    let fut = test();
+    if monitors.is_empty() {
+        return Box::pin(fut);
+    }
+    let monitors = monitors.to_vec();
+    Box::pin(async move {
+        for m in &monitors {
+            (m.register)(m.loc);
+        }
+        fut.await
+    })
 }
 
 impl Default for Config {
@@ -35,6 +69,7 @@ impl Default for Config {
             bounds: Bounds::default(),
             step_bound_is_bug: false,
             trace_dir: default_trace_dir(),
+            monitors: Vec::new(),
         }
     }
 }
@@ -78,6 +113,34 @@ impl Config {
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
+    }
+
+    /// Registers monitor `M` at the start of every iteration, before the test's first step,
+    /// as [`spec::register`](crate::spec::register) would (Coyote's `RegisterMonitor`): a
+    /// monitor whose initial state is hot is checked even if no event ever reaches it. Call it
+    /// once per monitor; [`Config::replay`] registers the same ones.
+    #[track_caller]
+    pub fn monitor<M: crate::spec::Monitor>(mut self) -> Self {
+        self.monitors.push(MonitorDecl {
+            name: std::any::type_name::<M>(),
+            register: crate::spec::register_at::<M>,
+            loc: Location::caller(),
+        });
+        self
+    }
+
+    /// Replays a trace written by [`check`] with this configuration's monitors (see
+    /// [`replay`], which registers none): returns the failure the replay reproduced.
+    ///
+    /// # Panics
+    /// If the trace cannot be read or the execution diverges from it.
+    #[track_caller]
+    pub fn replay<F, Fut>(&self, test: F, trace: impl AsRef<Path>) -> coyote_core::trace::Failure
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = ()> + 'static,
+    {
+        replay_with(test, trace.as_ref(), &self.monitors, Location::caller())
     }
 
     /// Scheduling steps per iteration.
@@ -170,7 +233,7 @@ where
         .parse()
         .unwrap_or_else(|e| panic!("coyote check: {e}"));
     let mut strategy = spec.build(config.seed, config.bounds);
-    let make = || (Box::pin(test()) as Pin<Box<dyn Future<Output = ()>>>, entry);
+    let make = || (with_monitors(&test, &config.monitors), entry);
     let run_spec = RunSpec {
         test_name: name.clone(),
         seed: config.seed,
@@ -194,9 +257,13 @@ where
         let path = config.trace_dir.join(format!("{name}.trace"));
         let written = std::fs::create_dir_all(&config.trace_dir)
             .and_then(|_| std::fs::write(&path, trace.to_json()));
+        let replay = match config.monitors.is_empty() {
+            true => "coyote_harness::replay(",
+            false => "<the same Config>.replay(",
+        };
         let where_ = match written {
             Ok(()) => format!(
-                "trace: {}\nreplay: coyote_harness::replay({name}, \"{}\")",
+                "trace: {}\nreplay: {replay}{name}, \"{}\")",
                 path.display(),
                 path.display()
             ),
@@ -245,9 +312,21 @@ where
     F: Fn() -> Fut,
     Fut: Future<Output = ()> + 'static,
 {
-    let entry = Location::caller();
-    let trace = Trace::read(trace.as_ref()).unwrap_or_else(|e| panic!("coyote replay: {e}"));
-    let make = || (Box::pin(test()) as Pin<Box<dyn Future<Output = ()>>>, entry);
+    replay_with(test, trace.as_ref(), &[], Location::caller())
+}
+
+fn replay_with<F, Fut>(
+    test: F,
+    trace: &Path,
+    monitors: &[MonitorDecl],
+    entry: &'static Location<'static>,
+) -> coyote_core::trace::Failure
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()> + 'static,
+{
+    let trace = Trace::read(trace).unwrap_or_else(|e| panic!("coyote replay: {e}"));
+    let make = || (with_monitors(&test, monitors), entry);
     let result = runner::replay(&make, &trace, true, false);
     if let Some(d) = result.divergence {
         panic!("coyote replay diverged: {d}");

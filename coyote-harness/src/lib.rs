@@ -136,15 +136,29 @@ pub mod __private {
 /// ```ignore
 /// coyote_harness::export_tests!(shared_entry, shared_entry_fixed);
 /// ```
+///
+/// A test can name monitors to register at its start, before its first step (as
+/// [`spec::register`] does; Coyote's `RegisterMonitor`), so a monitor that starts hot is
+/// checked even if no event reaches it:
+///
+/// ```ignore
+/// coyote_harness::export_tests!(replication with monitors(Replicas, Atomicity), smoke);
+/// ```
 #[macro_export]
 macro_rules! export_tests {
-    ($($name:ident),+ $(,)?) => {
+    ($($name:ident $(with monitors($($monitor:ty),* $(,)?))?),+ $(,)?) => {
         #[doc(hidden)]
         pub static __COYOTE_TESTS: &[$crate::Test] = &[
             $(
                 $crate::Test {
                     name: stringify!($name),
-                    make: || (::std::boxed::Box::pin($name()), $crate::__private::here()),
+                    make: || (
+                        ::std::boxed::Box::pin(async {
+                            $($($crate::spec::register::<$monitor>();)*)?
+                            $name().await
+                        }),
+                        $crate::__private::here(),
+                    ),
                 },
             )+
         ];

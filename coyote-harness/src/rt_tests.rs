@@ -222,7 +222,7 @@ fn a_loop_is_folded_in_the_log_with_its_steps_counted_and_its_last_round_shown()
 
 mod actor_coverage {
     use super::*;
-    use crate::actor::{self, Context, StateMachine, Transition};
+    use crate::actor::{self, Context, StateMachine, Transition, TransitionOf};
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     enum Door {
@@ -255,7 +255,7 @@ mod actor_coverage {
             _ctx: &mut Context<Push>,
             state: Door,
             event: Push,
-        ) -> Transition<Door> {
+        ) -> TransitionOf<Self> {
             match (state, event) {
                 (Door::Closed, Push::Toggle(_)) => Transition::Goto(Door::Open),
                 (Door::Open, Push::Toggle(_)) => Transition::Goto(Door::Closed),

@@ -19,6 +19,7 @@ mod monitor;
 pub(crate) use monitor::short_name;
 
 pub use crate::rt::Temperature;
+pub(crate) use monitor::register_at;
 pub use monitor::{monitor, register, Monitor};
 
 /// Fails the test with `message` unless `condition` holds.
@@ -27,9 +28,17 @@ pub fn assert(condition: bool, message: impl AsRef<str>) {
     if condition {
         return;
     }
-    let loc = Location::caller();
-    let message = message.as_ref().to_string();
-    let failed = with_executor(|ex| ex.fail(BugKind::Assertion, message.clone(), Some(loc)));
+    fail(
+        BugKind::Assertion,
+        message.as_ref().to_string(),
+        Location::caller(),
+    )
+}
+
+/// Fails the test with a bug of `kind`, at `loc`, in the running task; in production, panics
+/// with `message`.
+pub(crate) fn fail(kind: BugKind, message: String, loc: &'static Location<'static>) -> ! {
+    let failed = with_executor(|ex| ex.fail(kind, message.clone(), Some(loc)));
     match failed {
         Some(()) => std::panic::resume_unwind(Box::new(SpecFailurePayload)),
         None => panic!("specification violated: {message}"),

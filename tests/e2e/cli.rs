@@ -126,10 +126,10 @@ fn a_state_machine_bug_is_found_and_its_replay_names_events_and_states() {
     assert_eq!(o.status.code(), Some(1), "{t}");
     assert!(t.contains("reproduced the recorded failure"), "{t}");
     for line in [
-        "Coordinator (task 3): goto Voting -> Aborted",
-        "Coordinator (task 3) handles Vote(true) in Aborted",
-        "Coordinator (task 3): goto Aborted -> Committed",
-        "send Decide(true) to Participant (task 1)",
+        "Coordinator(3): goto Voting -> Aborted",
+        "Coordinator(3) handles Vote(true) in Aborted",
+        "Coordinator(3): goto Aborted -> Committed",
+        "send Decide(true) to Participant(1)",
         "actor.timer",
     ] {
         assert!(t.contains(line), "{line:?} missing: {t}");

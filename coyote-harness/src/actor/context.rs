@@ -8,7 +8,8 @@
 //! * a context holds the actor's inbox but is not one of its addresses: an actor whose last
 //!   [`ActorRef`] is gone stops even though its context lives on.
 
-use super::mailbox::{count, note, ActorRef, Mailbox};
+use super::address::{ActorId, ActorRef};
+use super::mailbox::{count, note, Mailbox};
 use super::timer::{Make as TimerEvent, TimerId, Timers};
 use crate::rt::Activity;
 use std::fmt;
@@ -36,11 +37,17 @@ impl<E: Send + fmt::Debug + 'static> Context<E> {
 
     /// The actor's own address (to hand to other actors, or to send itself an event).
     pub fn me(&self) -> ActorRef<E> {
-        ActorRef::new(self.mailbox.clone())
+        ActorRef::new(&self.mailbox)
+    }
+
+    /// The actor's identity (`Server(2)`, as the step log names it).
+    pub fn id(&self) -> ActorId {
+        self.me().id()
     }
 
     /// Halts the actor when the running handler returns: its timers stop, its queued events
-    /// and every event sent to it later are dropped.
+    /// and every event sent to it later are dropped. (A state machine can also return
+    /// `Transition::Halt`; another task halts an actor with [`ActorRef::send_halt`].)
     pub fn halt(&mut self) {
         self.halt = true;
     }
@@ -59,11 +66,7 @@ impl<E: Send + fmt::Debug + 'static> Context<E> {
     ) -> impl Future<Output = E> + Send + 'a {
         let loc = Location::caller();
         async move {
-            let event = self
-                .mailbox
-                .next(loc, false, wanted)
-                .await
-                .expect("waits until an event comes");
+            let event = self.mailbox.receive(loc, wanted).await;
             note(format_args!("{} receives {event:?}", self.mailbox.label()));
             event
         }

@@ -1,18 +1,25 @@
-//! An actor's inbox and the address that sends to it.
+//! An actor's inbox: the queue its addresses fill and its run loop empties.
 //!
 //! Invariants:
 //!
 //! * events of one sender arrive in the order it sent them; the order of events from several
 //!   senders is the order of their sends, and every send is a scheduling point (declared as a
-//!   write of the inbox), so the strategy explores which sender's event comes first;
+//!   write of the inbox, by the address that sends), so the strategy explores which sender's
+//!   event comes first;
 //! * every dequeue is a scheduling point too (a write of the inbox), also when an event is
-//!   already waiting, so another task may run between two events an actor handles;
+//!   already waiting, so another task may run between two events an actor handles; a dequeue
+//!   that may find the inbox empty without waiting (a state with a default handler) makes its
+//!   point *before* it looks, so what other tasks send meanwhile is seen;
+//! * the built-in halt event ([`Envelope::Halt`]) is queued in order like any event; only the
+//!   run loop takes it (a `receive` inside a handler skips it);
 //! * the queue's `std` mutex is only held to push or take an event, never across an `.await`
-//!   or user code;
-//! * `senders` counts the live [`ActorRef`]s; when it drops to zero the actor is woken, and it
+//!   or user code (a `wanted` filter is a pure function of the event, declared as such);
+//! * `senders` counts the live addresses; when it drops to zero the actor is woken, and it
 //!   stops once its inbox is empty (nothing could ever reach it again);
 //! * after the actor halts, its queued events and every later send are dropped (logged, and
-//!   counted as dropped for `--coverage`).
+//!   counted as dropped for `--coverage`);
+//! * `id` is the actor's id: its task's id in tests (deterministic, so a replay shows the same
+//!   ids), a process-wide counter in production; it is set before any address is handed out.
 
 use super::timer::{Sent, Timers};
 use crate::rt::{in_test, with_executor, writes, Activity, Controlled, OpKind, YieldPoint};
@@ -21,22 +28,58 @@ use std::fmt;
 use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context as TaskContext, Poll, Waker};
 
-/// What an actor's address and its own context share.
+/// What an inbox holds: a user event (with who sent it, for the timers), or the built-in halt
+/// event.
+pub(crate) enum Envelope<E> {
+    Event(E, Sent),
+    Halt,
+}
+
+/// An envelope taken out of the inbox (the timers told).
+enum Taken<E> {
+    Event(E),
+    Halt,
+}
+
+/// What a dequeue found.
+pub(crate) enum Dequeued<E> {
+    /// An event the filter accepted.
+    Event(E),
+    /// The built-in halt event.
+    Halt,
+    /// Nothing accepted was queued (only when the dequeue asked not to wait).
+    Idle,
+    /// No address is left and nothing accepted is queued.
+    Orphaned,
+}
+
+/// How a dequeue waits.
+#[derive(Clone, Copy)]
+pub(crate) struct Wait {
+    /// Return [`Dequeued::Orphaned`] when no address is left (instead of waiting for ever).
+    pub(crate) until_orphaned: bool,
+    /// Return [`Dequeued::Idle`] instead of waiting (the state has a default handler).
+    pub(crate) or_idle: bool,
+}
+
+/// Ids of actors made outside tests (in tests an actor's id is its task's).
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// What an actor's addresses and its own context share.
 pub(crate) struct Mailbox<E> {
     /// The actor's type name, for the log.
     pub(crate) name: &'static str,
-    /// The actor's task in test mode (`u32::MAX` before it is known, and in production).
-    task: AtomicU32,
-    /// Each event with the timer that sent it, if one did.
-    queue: Mutex<VecDeque<(E, Sent)>>,
+    id: AtomicU64,
+    /// Each event with the timer (or tick's handler) that sent it, if one did.
+    queue: Mutex<VecDeque<Envelope<E>>>,
     /// The actor's timers (see `timer`).
     pub(crate) timers: Timers<E>,
     halted: AtomicBool,
-    senders: AtomicUsize,
+    pub(crate) senders: AtomicUsize,
     /// Bumped by every delivery and when the last address goes: a waiting actor wakes when
     /// it changed since it looked at its inbox.
     version: AtomicU64,
@@ -44,18 +87,32 @@ pub(crate) struct Mailbox<E> {
 }
 
 impl<E> Mailbox<E> {
-    /// `Name (task N)` in tests, `Name` in production.
-    pub(crate) fn label(&self) -> Label<'_, E> {
-        Label(self)
-    }
-
     /// Something the waiting actor must look at happened: wake it.
-    fn changed(&self) {
+    pub(crate) fn changed(&self) {
         self.version.fetch_add(1, Ordering::AcqRel);
         let waiter = self.waiter.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(waker) = waiter {
             waker.wake();
         }
+    }
+
+    /// The actor's id (see the module docs).
+    #[inline]
+    pub(crate) fn id(&self) -> u64 {
+        self.id.load(Ordering::Relaxed)
+    }
+
+    /// `Name(id)`, as the log names the actor.
+    pub(crate) fn label(&self) -> Label<'_, E> {
+        Label(self)
+    }
+
+    pub(crate) fn is_halted(&self) -> bool {
+        self.halted.load(Ordering::Acquire)
+    }
+
+    fn queue(&self) -> std::sync::MutexGuard<'_, VecDeque<Envelope<E>>> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -63,7 +120,11 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
     pub(crate) fn new(name: &'static str) -> Self {
         Mailbox {
             name,
-            task: AtomicU32::new(u32::MAX),
+            id: AtomicU64::new(if in_test() {
+                0
+            } else {
+                NEXT_ID.fetch_add(1, Ordering::Relaxed)
+            }),
             queue: Mutex::new(VecDeque::new()),
             timers: Timers::new(),
             halted: AtomicBool::new(false),
@@ -73,14 +134,11 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
         }
     }
 
+    /// In tests, the actor's id becomes its task's.
     pub(crate) fn set_task(&self, task: Option<u32>) {
         if let Some(task) = task {
-            self.task.store(task, Ordering::Relaxed);
+            self.id.store(u64::from(task), Ordering::Relaxed);
         }
-    }
-
-    fn queue(&self) -> std::sync::MutexGuard<'_, VecDeque<(E, Sent)>> {
-        self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Puts `event` in the inbox (or drops it if the actor halted) and wakes the actor.
@@ -90,69 +148,144 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
 
     /// [`deliver`](Self::deliver) of an event `sent` by a timer, or by a tick's handler.
     pub(crate) fn deliver_from(&self, event: E, sent: Sent) {
-        if self.halted.load(Ordering::Acquire) {
+        if self.is_halted() {
             sent.dropped();
             note(format_args!("drop {event:?}: {} halted", self.label()));
             count(self.name, Activity::Dropped, &event);
             return;
         }
         note(format_args!("send {event:?} to {}", self.label()));
-        self.queue().push_back((event, sent));
+        self.queue().push_back(Envelope::Event(event, sent));
         self.changed();
     }
 
-    /// The first queued event `wanted` accepts, taken out of the inbox.
-    fn take(&self, wanted: &mut impl FnMut(&E) -> bool) -> Option<E> {
-        let (event, sent) = {
-            let mut queue = self.queue();
-            let at = queue.iter().position(|(e, _)| wanted(e))?;
-            queue.remove(at)?
-        };
-        self.timers.taken(sent);
-        Some(event)
+    /// Queues the built-in halt event (nothing if the actor halted already).
+    pub(crate) fn deliver_halt(&self) {
+        if self.is_halted() {
+            note(format_args!("drop HaltEvent: {} halted", self.label()));
+            return;
+        }
+        note(format_args!("send HaltEvent to {}", self.label()));
+        self.queue().push_back(Envelope::Halt);
+        self.changed();
     }
 
-    /// Waits for the first event `wanted` accepts (others stay queued, in order); `None` when
-    /// no address is left and nothing it accepts is queued, if `until_orphaned`. The dequeue is
-    /// a scheduling point at `loc`: the wait, when nothing it accepts is queued (the task
-    /// resumes when the strategy picks it after a send); else a point right after the take
-    /// (only this actor takes from its inbox, so taking first changes nothing another task
-    /// can see, and scans the queue once).
+    /// Puts `event` back at the front of the inbox (a raised event its state defers).
+    pub(crate) fn requeue_front(&self, event: E) {
+        let sent = Sent {
+            timer: None,
+            origin: None,
+        };
+        self.queue().push_front(Envelope::Event(event, sent));
+        self.changed();
+    }
+
+    /// The first queued envelope `wanted` accepts (the halt event if `halts`), taken out; the
+    /// timers learn who sent it.
+    fn take(&self, halts: bool, wanted: &mut impl FnMut(&E) -> bool) -> Option<Taken<E>> {
+        let env = {
+            let mut queue = self.queue();
+            let at = queue.iter().position(|env| match env {
+                Envelope::Event(e, _) => wanted(e),
+                Envelope::Halt => halts,
+            })?;
+            queue.remove(at)?
+        };
+        Some(match env {
+            Envelope::Event(e, sent) => {
+                self.timers.taken(sent);
+                Taken::Event(e)
+            }
+            Envelope::Halt => Taken::Halt,
+        })
+    }
+
+    /// The run loop's dequeue: the first event `wanted` accepts, or the halt event (others
+    /// stay queued, in order). A scheduling point at `loc`: the wait, when nothing it accepts
+    /// is queued (the task resumes when the strategy picks it after a send); else a point right
+    /// after the take (only this actor takes from its inbox, so taking first changes nothing
+    /// another task can see, and scans the queue once); with `or_idle`, a point before it looks.
     pub(crate) async fn next(
         &self,
         loc: &'static Location<'static>,
-        until_orphaned: bool,
+        wait: Wait,
         mut wanted: impl FnMut(&E) -> bool,
-    ) -> Option<E> {
-        if until_orphaned {
+    ) -> Dequeued<E> {
+        let test = in_test();
+        if wait.until_orphaned {
             // The dispatcher asks for the next event: the handler of the last one returned.
             self.timers.handled();
+        }
+        if wait.or_idle {
+            if test {
+                YieldPoint::with_access(OpKind::ActorReceive, loc, writes(self)).await;
+            }
+            return match self.take(true, &mut wanted) {
+                Some(Taken::Event(e)) => Dequeued::Event(e),
+                Some(Taken::Halt) => Dequeued::Halt,
+                None => {
+                    if !test {
+                        // A default handler runs in a loop: let other tokio tasks run.
+                        tokio::task::yield_now().await;
+                    }
+                    Dequeued::Idle
+                }
+            };
         }
         let mut waited = false;
         loop {
             let seen = self.version.load(Ordering::Acquire);
-            if let Some(event) = self.take(&mut wanted) {
-                if !waited && in_test() {
+            if let Some(env) = self.take(true, &mut wanted) {
+                if !waited && test {
                     YieldPoint::with_access(OpKind::ActorReceive, loc, writes(self)).await;
                 }
-                return Some(event);
+                return match env {
+                    Taken::Event(e) => Dequeued::Event(e),
+                    Taken::Halt => Dequeued::Halt,
+                };
             }
-            if until_orphaned
+            if wait.until_orphaned
                 && self.senders.load(Ordering::Acquire) == 0
                 && !self.timers.any_live()
             {
-                return None;
+                return Dequeued::Orphaned;
             }
-            let arrival = Arrival {
-                mailbox: self,
-                seen,
-            };
-            Controlled::blocking(arrival, OpKind::ActorReceive, loc, writes(self)).await;
+            self.arrival(seen, loc).await;
             waited = true;
         }
     }
 
-    /// Marks the actor halted and takes what is queued out, for the caller to drop (outside
+    /// `Context::receive`'s dequeue: waits for the first event `wanted` accepts, skipping the
+    /// halt event (handled by the run loop after the handler). Points as [`Mailbox::next`].
+    pub(crate) async fn receive(
+        &self,
+        loc: &'static Location<'static>,
+        mut wanted: impl FnMut(&E) -> bool,
+    ) -> E {
+        let mut waited = false;
+        loop {
+            let seen = self.version.load(Ordering::Acquire);
+            if let Some(Taken::Event(e)) = self.take(false, &mut wanted) {
+                if !waited && in_test() {
+                    YieldPoint::with_access(OpKind::ActorReceive, loc, writes(self)).await;
+                }
+                return e;
+            }
+            self.arrival(seen, loc).await;
+            waited = true;
+        }
+    }
+
+    /// Blocks until the inbox changes after version `seen` (a scheduling point in tests).
+    fn arrival(&self, seen: u64, loc: &'static Location<'static>) -> impl Future<Output = ()> + '_ {
+        let arrival = Arrival {
+            mailbox: self,
+            seen,
+        };
+        Controlled::blocking(arrival, OpKind::ActorReceive, loc, writes(self))
+    }
+
+    /// Marks the actor halted and takes its queued events out, for the caller to drop (outside
     /// the lock: the events' destructors are user code).
     pub(crate) fn halt(&self) -> Vec<E> {
         self.halted.store(true, Ordering::Release);
@@ -160,15 +293,14 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
         let queued = std::mem::take(&mut *self.queue());
         queued
             .into_iter()
-            .map(|(e, sent)| {
-                sent.dropped();
-                e
+            .filter_map(|env| match env {
+                Envelope::Event(e, sent) => {
+                    sent.dropped();
+                    Some(e)
+                }
+                Envelope::Halt => None,
             })
             .collect()
-    }
-
-    pub(crate) fn is_halted(&self) -> bool {
-        self.halted.load(Ordering::Acquire)
     }
 }
 
@@ -177,10 +309,7 @@ pub(crate) struct Label<'a, E>(&'a Mailbox<E>);
 
 impl<E> fmt::Display for Label<'_, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0.task.load(Ordering::Relaxed) {
-            u32::MAX => f.write_str(self.0.name),
-            task => write!(f, "{} (task {task})", self.0.name),
-        }
+        write!(f, "{}({})", self.0.name, self.0.id())
     }
 }
 
@@ -235,68 +364,16 @@ pub(crate) fn count_transition(actor: &str, from: &dyn fmt::Debug, to: &dyn fmt:
     });
 }
 
-/// The address of an actor whose events are `E`: send it events from any task. Cheap to clone;
-/// when the last address of an actor is dropped and its inbox is empty, the actor stops.
-pub struct ActorRef<E> {
-    pub(crate) mailbox: Arc<Mailbox<E>>,
+/// Shares `mailbox` as the inbox of one more address.
+pub(crate) fn share<E>(mailbox: &Arc<Mailbox<E>>) -> Arc<Mailbox<E>> {
+    mailbox.senders.fetch_add(1, Ordering::AcqRel);
+    mailbox.clone()
 }
 
-impl<E: Send + fmt::Debug + 'static> ActorRef<E> {
-    pub(crate) fn new(mailbox: Arc<Mailbox<E>>) -> Self {
-        mailbox.senders.fetch_add(1, Ordering::AcqRel);
-        ActorRef { mailbox }
-    }
-
-    /// Sends `event`: it joins the end of the actor's inbox. A scheduling point in tests (so
-    /// the order of events from different senders is explored); ready at once in production.
-    /// An event sent to a halted actor is dropped, as Coyote does.
-    #[track_caller]
-    pub fn send(&self, event: E) -> impl Future<Output = ()> + Send + '_ {
-        let loc = Location::caller();
-        let point = in_test()
-            .then(|| YieldPoint::with_access(OpKind::ActorSend, loc, writes(&*self.mailbox)));
-        async move {
-            if let Some(point) = point {
-                point.await;
-            }
-            self.mailbox.deliver(event);
-        }
-    }
-
-    /// Whether the actor has halted (its events are dropped).
-    pub fn is_halted(&self) -> bool {
-        self.mailbox.is_halted()
-    }
-
-    /// The actor's type name (as in the step log).
-    pub fn name(&self) -> &'static str {
-        self.mailbox.name
-    }
-}
-
-impl<E> Clone for ActorRef<E> {
-    fn clone(&self) -> Self {
-        self.mailbox.senders.fetch_add(1, Ordering::AcqRel);
-        ActorRef {
-            mailbox: self.mailbox.clone(),
-        }
-    }
-}
-
-impl<E> Drop for ActorRef<E> {
-    fn drop(&mut self) {
-        if self.mailbox.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
-            // The actor may wait on an empty inbox that nothing can fill now.
-            self.mailbox.changed();
-        }
-    }
-}
-
-impl<E> fmt::Debug for ActorRef<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ActorRef")
-            .field("actor", &self.mailbox.name)
-            .field("task", &self.mailbox.task.load(Ordering::Relaxed))
-            .finish()
+/// One address of `mailbox` is gone.
+pub(crate) fn unshare<E>(mailbox: &Mailbox<E>) {
+    if mailbox.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
+        // The actor may wait on an empty inbox that nothing can fill now.
+        mailbox.changed();
     }
 }

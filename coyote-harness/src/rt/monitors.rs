@@ -43,8 +43,8 @@ pub enum Temperature {
 /// A monitor of any type, as the executor holds it.
 pub(crate) trait ErasedMonitor {
     fn temperature(&self) -> Temperature;
-    /// The monitor's state, for reports.
-    fn state(&self) -> String;
+    /// The monitor's `Debug`, for reports.
+    fn describe(&self) -> String;
     fn as_any_mut(&mut self) -> &mut dyn Any;
 }
 
@@ -279,7 +279,7 @@ impl Monitors {
 
 fn liveness_failure(s: &Slot, message: String, label: impl Fn(u32) -> String) -> Failure {
     let state = s.monitor.as_ref().map_or_else(String::new, |m| {
-        catch_unwind(AssertUnwindSafe(|| m.state()))
+        catch_unwind(AssertUnwindSafe(|| m.describe()))
             .unwrap_or_else(|_| "(its Debug panicked)".into())
     });
     Failure {

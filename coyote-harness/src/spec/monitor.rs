@@ -9,11 +9,15 @@
 //!   and draws no decision, so monitors never change which schedules exist, and a trace replays
 //!   with the same monitor states;
 //! * in production (no controlled executor) [`monitor`] and [`register`] do nothing: the event
-//!   is dropped without running any monitor code.
+//!   is dropped without running any monitor code;
+//! * a monitor that names its state ([`Monitor::state`]) has it read when it is made and after
+//!   each event; a change is logged and counted for coverage. One that does not costs nothing
+//!   more. The name is the state's `Debug` up to the first `(`, `{`, `[` or space, written into
+//!   the slot's reused buffer (no allocation once it has grown).
 
-use crate::rt::{with_executor, ErasedMonitor, Temperature};
+use crate::rt::{with_executor, Activity, ErasedMonitor, Executor, Temperature};
 use std::any::{Any, TypeId};
-use std::fmt;
+use std::fmt::{self, Write};
 use std::panic::Location;
 
 /// A specification that observes events of the program.
@@ -90,6 +94,94 @@ pub trait Monitor: Default + fmt::Debug + 'static {
     fn temperature(&self) -> Temperature {
         Temperature::Cold
     }
+
+    /// The state the monitor is in, for the step log and coverage (Coyote's monitor states):
+    /// usually `Some(&self.state)`, a fieldless enum. Named by its `Debug` (up to the first
+    /// `(`), a change of state is logged (`monitor Answered: Idle -> Waiting`) and, with
+    /// `--coverage`, counted: the states visited and the transitions between them are listed
+    /// in `coverage.json` as a machine's are. The default, `None`, names no state.
+    fn state(&self) -> Option<&dyn fmt::Debug> {
+        None
+    }
+
+    /// The names of every state [`state`](Monitor::state) can name, for coverage: a declared
+    /// state no iteration visited is listed as never entered. Optional.
+    const STATES: &'static [&'static str] = &[];
+}
+
+/// A monitor as its slot holds it: with the name of the state it was last seen in.
+struct Tracked<M> {
+    monitor: M,
+    /// The last state's name (empty: not read yet).
+    state: String,
+    scratch: String,
+}
+
+impl<M: Monitor> Tracked<M> {
+    /// Reads the monitor's state; logs and counts a change (or the first state).
+    fn track(&mut self, ex: &Executor, name: &'static str) {
+        let Some(state) = self.monitor.state() else {
+            return;
+        };
+        self.scratch.clear();
+        let _ = write!(UpToName(&mut self.scratch), "{state:?}");
+        if self.scratch.is_empty() {
+            self.scratch.push('_');
+        }
+        if self.scratch == self.state {
+            return;
+        }
+        let counts = ex.counts_activity();
+        if self.state.is_empty() {
+            ex.note(format_args!("monitor {name} starts in {}", self.scratch));
+            if counts {
+                ex.count_activity(name, Activity::Monitor, &"", 0);
+                for declared in M::STATES {
+                    ex.count_activity(name, Activity::Entered, &Raw(declared), 0);
+                }
+            }
+        } else {
+            ex.note(format_args!(
+                "monitor {name}: {} -> {}",
+                self.state, self.scratch
+            ));
+            if counts {
+                ex.count_transition(name, &Raw(&self.state), &Raw(&self.scratch));
+            }
+        }
+        if counts {
+            ex.count_activity(name, Activity::Entered, &Raw(&self.scratch), 1);
+        }
+        std::mem::swap(&mut self.state, &mut self.scratch);
+    }
+}
+
+/// Shows a name as it is (a `&str`'s `Debug` would quote it).
+struct Raw<'a>(&'a str);
+
+impl fmt::Debug for Raw<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// A writer that keeps what it is given up to the first `(`, `{`, `[` or space, then fails,
+/// so the formatting stops there.
+struct UpToName<'a>(&'a mut String);
+
+impl Write for UpToName<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        match s.find(['(', '{', '[', ' ']) {
+            Some(i) => {
+                self.0.push_str(&s[..i]);
+                Err(fmt::Error)
+            }
+            None => {
+                self.0.push_str(s);
+                Ok(())
+            }
+        }
+    }
 }
 
 /// Tells monitor `M` about `event` (making the monitor first, if this iteration has none yet).
@@ -99,12 +191,18 @@ pub trait Monitor: Default + fmt::Debug + 'static {
 pub fn monitor<M: Monitor>(event: M::Event) {
     let loc = Location::caller();
     with_executor(|ex| {
-        let mut held = ex.take_monitor(TypeId::of::<M>(), short_name::<M>(), make::<M>, loc);
-        held.monitor()
+        let name = short_name::<M>();
+        let mut held = ex.take_monitor(TypeId::of::<M>(), name, make::<M>, loc);
+        let tracked = held
+            .monitor()
             .as_any_mut()
-            .downcast_mut::<M>()
-            .expect("a monitor's slot holds its own type")
-            .on_event(event);
+            .downcast_mut::<Tracked<M>>()
+            .expect("a monitor's slot holds its own type");
+        if tracked.state.is_empty() {
+            tracked.track(ex, name);
+        }
+        tracked.monitor.on_event(event);
+        tracked.track(ex, name);
     });
 }
 
@@ -114,14 +212,31 @@ pub fn monitor<M: Monitor>(event: M::Event) {
 /// Not a scheduling point. In production it does nothing.
 #[track_caller]
 pub fn register<M: Monitor>() {
-    let loc = Location::caller();
+    register_at::<M>(Location::caller());
+}
+
+/// [`register`], attributed to `loc` (where a test declared the monitor).
+pub(crate) fn register_at<M: Monitor>(loc: &'static Location<'static>) {
     with_executor(|ex| {
-        drop(ex.take_monitor(TypeId::of::<M>(), short_name::<M>(), make::<M>, loc));
+        let name = short_name::<M>();
+        let mut held = ex.take_monitor(TypeId::of::<M>(), name, make::<M>, loc);
+        let tracked = held
+            .monitor()
+            .as_any_mut()
+            .downcast_mut::<Tracked<M>>()
+            .expect("a monitor's slot holds its own type");
+        if tracked.state.is_empty() {
+            tracked.track(ex, name);
+        }
     });
 }
 
 fn make<M: Monitor>() -> Box<dyn ErasedMonitor> {
-    Box::new(M::default())
+    Box::new(Tracked {
+        monitor: M::default(),
+        state: String::new(),
+        scratch: String::new(),
+    })
 }
 
 /// `M`'s type name without its path and generic arguments (`Replicas` for
@@ -132,13 +247,13 @@ pub(crate) fn short_name<M>() -> &'static str {
     base.rsplit("::").next().unwrap_or(base)
 }
 
-impl<M: Monitor> ErasedMonitor for M {
+impl<M: Monitor> ErasedMonitor for Tracked<M> {
     fn temperature(&self) -> Temperature {
-        Monitor::temperature(self)
+        Monitor::temperature(&self.monitor)
     }
 
-    fn state(&self) -> String {
-        format!("{self:?}")
+    fn describe(&self) -> String {
+        format!("{:?}", self.monitor)
     }
 
     fn as_any_mut(&mut self) -> &mut dyn Any {

@@ -51,8 +51,14 @@ impl StateMachine for DoorMachine {
         }
     }
 
-    async fn on_entry(&mut self, _ctx: &mut Context<DoorEvent>, state: Door) {
+    async fn on_entry(
+        &mut self,
+        _ctx: &mut Context<DoorEvent>,
+        state: Door,
+        _event: Option<DoorEvent>,
+    ) -> TransitionOf<Self> {
         self.mark(format!("enter {state:?}"));
+        Transition::Stay
     }
 
     async fn on_exit(&mut self, _ctx: &mut Context<DoorEvent>, state: Door) {
@@ -64,7 +70,7 @@ impl StateMachine for DoorMachine {
         _ctx: &mut Context<DoorEvent>,
         state: Door,
         event: DoorEvent,
-    ) -> Transition<Door> {
+    ) -> TransitionOf<Self> {
         self.mark(format!("{event:?} in {state:?}"));
         match (state, event) {
             (_, DoorEvent::Trip) => Transition::Push(Door::Alarm),
@@ -129,15 +135,15 @@ fn the_log_shows_transitions_deferred_and_ignored_events_and_the_halt() {
         panic!("show the log");
     });
     for line in [
-        "DoorMachine (task 1) enters Closed",
-        "DoorMachine (task 1) handles Open in Closed",
-        "DoorMachine (task 1): goto Closed -> Opened",
-        "DoorMachine (task 1) handles Close in Opened",
+        "DoorMachine(1) enters Closed",
+        "DoorMachine(1) handles Open in Closed",
+        "DoorMachine(1): goto Closed -> Opened",
+        "DoorMachine(1) handles Close in Opened",
         // The deferred Lock is handled once the door is closed.
-        "DoorMachine (task 1) handles Lock in Closed",
-        "DoorMachine (task 1) ignores Knock in Locked",
-        "DoorMachine (task 1) halts",
-        "drop Open: DoorMachine (task 1) halted",
+        "DoorMachine(1) handles Lock in Closed",
+        "DoorMachine(1) ignores Knock in Locked",
+        "DoorMachine(1) halts",
+        "drop Open: DoorMachine(1) halted",
     ] {
         assert!(msg.contains(line), "{line:?} missing from: {msg}");
     }
@@ -151,7 +157,7 @@ impl StateMachine for PopsTooFar {
     fn initial(&self) -> Door {
         Door::Closed
     }
-    async fn on_event(&mut self, _: &mut Context<()>, _: Door, _: ()) -> Transition<Door> {
+    async fn on_event(&mut self, _: &mut Context<()>, _: Door, _: ()) -> TransitionOf<Self> {
         Transition::Pop
     }
 }
@@ -165,7 +171,7 @@ fn popping_the_last_state_is_a_bug_in_the_machine() {
         task::yield_now().await;
     });
     assert!(
-        msg.contains("state machine PopsTooFar popped its last state Closed"),
+        msg.contains("state machine PopsTooFar(1) popped its last state Closed"),
         "{msg}"
     );
 }

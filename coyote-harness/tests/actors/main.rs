@@ -8,7 +8,9 @@ mod machines;
 mod timers;
 
 use common::{bug_report, dfs};
-use coyote_harness::actor::{self, Actor, ActorRef, Context, Handling, StateMachine, Transition};
+use coyote_harness::actor::{
+    self, Actor, ActorRef, Context, Handling, StateMachine, Transition, TransitionOf,
+};
 use coyote_harness::sync::{oneshot, Mutex};
 use coyote_harness::{check, task, time, Config};
 use std::sync::Arc;
@@ -61,8 +63,8 @@ fn the_order_of_two_senders_events_is_explored_and_the_log_names_them() {
     let msg = bug_report(dfs(), || open_and_write(false));
     assert!(msg.contains("write 7 to a store that is not open"), "{msg}");
     // The log names the events, the actor and its task.
-    assert!(msg.contains("send Write(7) to Store (task 1)"), "{msg}");
-    assert!(msg.contains("Store (task 1) handles Write(7)"), "{msg}");
+    assert!(msg.contains("send Write(7) to Store(1)"), "{msg}");
+    assert!(msg.contains("Store(1) handles Write(7)"), "{msg}");
     assert!(msg.contains("actor.send"), "{msg}");
     assert!(msg.contains("actor.receive"), "{msg}");
     // Sends, dequeues and the actor's task are attributed to this file's lines, never to the

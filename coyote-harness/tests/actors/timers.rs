@@ -74,7 +74,7 @@ fn a_timer_may_fire_before_the_reply_and_receive_waits_for_either() {
     );
     assert!(msg.contains("the request timed out"), "{msg}");
     assert!(msg.contains("actor.timer"), "{msg}");
-    assert!(msg.contains("Client (task 2) receives Timeout"), "{msg}");
+    assert!(msg.contains("Client(2) receives Timeout"), "{msg}");
     // Both orders are explored.
     let outcomes = Arc::new(std::sync::Mutex::new(std::collections::BTreeSet::new()));
     let seen = outcomes.clone();

@@ -12,7 +12,7 @@
 
 use crate::sensors::{Reading, SensorEvent};
 use crate::Reply;
-use coyote_harness::actor::{ActorRef, Context, Handling, StateMachine, Transition};
+use coyote_harness::actor::{ActorRef, Context, Handling, StateMachine, Transition, TransitionOf};
 
 /// What the controller receives.
 #[derive(Debug)]
@@ -90,7 +90,12 @@ impl StateMachine for CoffeeMachine {
         }
     }
 
-    async fn on_entry(&mut self, ctx: &mut Context<MachineEvent>, state: Phase) {
+    async fn on_entry(
+        &mut self,
+        ctx: &mut Context<MachineEvent>,
+        state: Phase,
+        _event: Option<MachineEvent>,
+    ) -> TransitionOf<Self> {
         match state {
             Phase::Init => {
                 self.sensors.send(SensorEvent::Connect(ctx.me())).await;
@@ -108,6 +113,7 @@ impl StateMachine for CoffeeMachine {
             Phase::MakingShot => self.sensors.send(SensorEvent::Pump(true)).await,
             Phase::Ready => {}
         }
+        Transition::Stay
     }
 
     async fn on_event(
@@ -115,7 +121,7 @@ impl StateMachine for CoffeeMachine {
         _ctx: &mut Context<MachineEvent>,
         state: Phase,
         event: MachineEvent,
-    ) -> Transition<Phase> {
+    ) -> TransitionOf<Self> {
         match (state, event) {
             (_, MachineEvent::Terminate(Reply(ack))) => {
                 let _ = ack.send(());

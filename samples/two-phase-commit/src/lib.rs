@@ -7,7 +7,9 @@
 //! last vote is handled, which is a scheduler choice. The fix: the `Aborted` state ignores
 //! votes (`Handling::Ignore`).
 
-use coyote_harness::actor::{self, Actor, ActorRef, Context, Handling, StateMachine, Transition};
+use coyote_harness::actor::{
+    self, Actor, ActorRef, Context, Handling, StateMachine, Transition, TransitionOf,
+};
 use coyote_harness::spec::{self, Monitor};
 use coyote_harness::sync::oneshot;
 use std::time::Duration;
@@ -119,7 +121,12 @@ impl StateMachine for Coordinator {
         }
     }
 
-    async fn on_entry(&mut self, ctx: &mut Context<CoordinatorEvent>, state: Phase) {
+    async fn on_entry(
+        &mut self,
+        ctx: &mut Context<CoordinatorEvent>,
+        state: Phase,
+        _event: Option<CoordinatorEvent>,
+    ) -> TransitionOf<Self> {
         match state {
             Phase::Voting => {
                 ctx.start_timer(VOTE_TIMEOUT, CoordinatorEvent::Timeout);
@@ -131,6 +138,7 @@ impl StateMachine for Coordinator {
             Phase::Aborted => self.decide(false).await,
             Phase::Idle => {}
         }
+        Transition::Stay
     }
 
     async fn on_event(
@@ -138,7 +146,7 @@ impl StateMachine for Coordinator {
         _ctx: &mut Context<CoordinatorEvent>,
         state: Phase,
         event: CoordinatorEvent,
-    ) -> Transition<Phase> {
+    ) -> TransitionOf<Self> {
         match (state, event) {
             (Phase::Idle, CoordinatorEvent::Begin(Reply(outcome))) => {
                 self.outcome = Some(outcome);

@@ -1,5 +1,6 @@
 //! Actor coverage (`coyote test --coverage`): which events each actor type handled and
-//! dropped, which states its machines entered and which transitions they took.
+//! dropped, which states its machines entered and which transitions they took; and the states
+//! monitors were in and the transitions between them (a monitor type is marked as one).
 //!
 //! Invariants:
 //!
@@ -27,6 +28,8 @@ pub(crate) enum Activity {
     Dropped,
     /// A state entered (a count of 0 declares it: listed, never entered, if it stays at 0).
     Entered,
+    /// Marks the type as a monitor (`spec::Monitor`), not an actor (the name is not used).
+    Monitor,
 }
 
 /// The counts, keyed `actor \x1f tag \x1f name` (`tag`: `h`, `d`, `s` or `t`).
@@ -49,6 +52,7 @@ impl Activities {
             Activity::Handled => 'h',
             Activity::Dropped => 'd',
             Activity::Entered => 's',
+            Activity::Monitor => 'm',
         };
         self.count_key(actor, tag, n, |key| push_name(key, name));
     }
@@ -93,6 +97,10 @@ impl Activities {
             };
             let a: &mut ActorActivity = out.entry(actor.to_string()).or_default();
             let map = match tag {
+                "m" => {
+                    a.monitor = true;
+                    continue;
+                }
                 "h" => &mut a.handled,
                 "d" => &mut a.dropped,
                 "s" => &mut a.states,

@@ -359,8 +359,9 @@ impl StateMachine for Popper {
     ) -> TransitionOf<Self> {
         self.trail.lock().unwrap().push(format!("enter {state:?}"));
         match state {
-            Menu::Main => Transition::Push(Menu::Sub),
-            _ => Transition::Stay,
+            // Entries that transition: the initial one, and one entered by a transition.
+            Menu::Main | Menu::Next => Transition::Push(Menu::Sub),
+            Menu::Sub => Transition::Stay,
         }
     }
 
@@ -394,7 +395,8 @@ fn pop_then_goto_leaves_the_pushed_state_and_the_one_below_it() {
     );
     assert_eq!(
         joined(&seen),
-        "enter Main, enter Sub, exit Sub, exit Main, enter Next"
+        "enter Main, enter Sub, exit Sub, exit Main, enter Next, enter Sub, \
+         exit Sub, exit Next, enter Next, enter Sub"
     );
 }
 

@@ -285,6 +285,82 @@ mod tests {
         assert_eq!(short_name::<Generic<Vec<u8>>>(), "Generic");
     }
 
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    enum Light {
+        #[default]
+        Off,
+        On(u8),
+        #[allow(dead_code)] // declared, never visited
+        Broken,
+    }
+
+    /// Names its state; `Broken` is declared and never visited.
+    #[derive(Debug, Default)]
+    struct Lamp(Light);
+
+    impl Monitor for Lamp {
+        type Event = Light;
+        const STATES: &'static [&'static str] = &["Off", "On", "Broken"];
+        fn on_event(&mut self, to: Light) {
+            self.0 = to;
+        }
+        fn state(&self) -> Option<&dyn fmt::Debug> {
+            Some(&self.0)
+        }
+    }
+
+    /// Coverage of `iterations` iterations of `main`.
+    fn covered(
+        iterations: u32,
+        main: fn() -> crate::rt::tasks::LocalBoxFuture,
+    ) -> coyote_core::coverage::Coverage {
+        use crate::rt::executor::ExecConfig;
+        use crate::rt::{Executor, IterationOutcome};
+        let ex = Executor::new();
+        ex.set_config(ExecConfig {
+            max_steps: 1000,
+            coverage: true,
+            ..ExecConfig::default()
+        });
+        let spec: coyote_core::strategy::StrategySpec = "random".parse().unwrap();
+        let mut strategy = spec.build(1, Default::default());
+        for _ in 0..iterations {
+            strategy.begin_iteration();
+            let (outcome, _) = ex.run_iteration(main(), Location::caller(), strategy.as_mut());
+            assert!(
+                matches!(outcome, IterationOutcome::Completed),
+                "{outcome:?}"
+            );
+        }
+        ex.take_coverage()
+    }
+
+    #[test]
+    fn monitor_states_and_their_changes_are_counted_like_a_machines() {
+        let cov = covered(3, || {
+            Box::pin(async {
+                register::<Lamp>();
+                monitor::<Lamp>(Light::On(1));
+                monitor::<Lamp>(Light::On(2)); // the same state: On
+                monitor::<Lamp>(Light::Off);
+                register::<Plain>(); // names no state: not listed
+            })
+        });
+        let lamp = &cov.actors["Lamp"];
+        assert!(lamp.monitor, "{lamp:?}");
+        let n = |m: &std::collections::BTreeMap<String, u64>, k: &str| m.get(k).copied();
+        assert_eq!(n(&lamp.states, "Off"), Some(6));
+        assert_eq!(n(&lamp.states, "On"), Some(3));
+        assert_eq!(n(&lamp.states, "Broken"), Some(0));
+        assert_eq!(lamp.never_entered().collect::<Vec<_>>(), ["Broken"]);
+        assert_eq!(n(&lamp.transitions, "Off -> On"), Some(3));
+        assert_eq!(n(&lamp.transitions, "On -> Off"), Some(3));
+        assert!(!cov.actors.contains_key("Plain"));
+        let summary = coyote_core::report::CoverageSummary::of(&cov);
+        assert_eq!(summary.actor_types, 0, "a monitor is not an actor type");
+        assert_eq!(summary.never_entered, ["Lamp::Broken"]);
+    }
+
     #[test]
     fn production_mode_drops_events_without_running_monitors() {
         #[derive(Debug, Default)]

@@ -147,6 +147,7 @@ fn a_periodic_timer_never_runs_ahead_of_the_actor_it_feeds() {
 /// Starts timer 1, which fires while the actor waits for `Go`; then stops it (too late) and
 /// starts timer 2. The queued tick of timer 1 is told apart by its id.
 #[derive(Default)]
+#[allow(clippy::type_complexity)]
 struct Retry {
     first: Option<TimerId>,
     second: Option<TimerId>,

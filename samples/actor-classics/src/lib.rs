@@ -3,9 +3,9 @@
 //!
 //! * [`failure_detector`]: heartbeat rounds on timers; a stale timeout makes rounds overlap
 //!   (safety), and a suspected node that is no longer pinged is never declared (liveness);
-//! * [`replicating_storage`]: periodic sync and repair timers; a replaced node inherits its
+//! * [`mod@replicating_storage`]: periodic sync and repair timers; a replaced node inherits its
 //!   predecessor's log length and is never repaired (liveness); the fixed model must pass;
-//! * [`process_scheduler`]: the lost wakeup between a test and a sleep (liveness, with a clock
+//! * [`mod@process_scheduler`]: the lost wakeup between a test and a sleep (liveness, with a clock
 //!   interrupt that ticks for ever).
 
 pub mod failure_detector;

@@ -206,22 +206,22 @@ fn a_periodic_timer_never_runs_ahead_of_the_actor_it_feeds() {
 
 // ----- every timer event names its timer -----
 
+/// Each tick handled: its timer, and whether that is the current one.
+type Seen = Vec<(Option<TimerId>, bool)>;
+
 /// Starts timer 1, which fires while the actor waits for `Go`; then stops it (too late) and
 /// starts timer 2. The queued tick of timer 1 is told apart by its id.
 #[derive(Default)]
 struct Retry {
     first: Option<TimerId>,
     second: Option<TimerId>,
-    seen: Vec<(Option<TimerId>, bool)>,
-    done: Option<oneshot::Sender<Vec<(Option<TimerId>, bool)>>>,
+    seen: Seen,
+    done: Option<oneshot::Sender<Seen>>,
 }
 
 #[derive(Debug)]
 enum RetryEvent {
-    Start(
-        oneshot::Sender<Vec<(Option<TimerId>, bool)>>,
-        oneshot::Sender<()>,
-    ),
+    Start(oneshot::Sender<Seen>, oneshot::Sender<()>),
     Go,
     Timeout,
 }

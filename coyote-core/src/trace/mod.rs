@@ -252,6 +252,7 @@ mod tests {
             log: vec!["step 1  task 0 (main)  spawn  at src/lib.rs:1:1".into()],
             allow_real_clock: false,
             liveness_threshold: None,
+            fair_from: None,
         }
     }
 

@@ -57,8 +57,70 @@ async fn two_timers_and_a_sleep() {
     assert_eq!(order, ["early", "late"], "a later deadline fired first");
 }
 
+/// Fires one timer after `after`, recording its deadline and when it fired.
+struct One {
+    after: Duration,
+    deadline: Option<time::Instant>,
+    order: Arc<Mutex<Vec<(time::Instant, time::Instant)>>>,
+}
+
+#[derive(Debug)]
+enum OneEvent {
+    Start,
+    Fired(time::Instant),
+}
+
+impl Actor for One {
+    type Event = OneEvent;
+    async fn handle(&mut self, ctx: &mut Context<OneEvent>, e: OneEvent) {
+        match e {
+            OneEvent::Start => {
+                self.deadline = Some(time::now() + self.after);
+                // The event is made when the timer fires: it carries that time.
+                ctx.start_periodic_timer(self.after, || OneEvent::Fired(time::now()));
+            }
+            OneEvent::Fired(at) => {
+                ctx.stop_timer(ctx.timer_id().expect("a timer event"));
+                self.order
+                    .lock()
+                    .unwrap()
+                    .push((self.deadline.unwrap(), at));
+            }
+        }
+    }
+}
+
+/// Two actors' timers (20 ms and 10 ms) and main's sleep: they fire in deadline order, each
+/// no earlier than its deadline (an actor slow to start arms its timer later).
+async fn two_actors() {
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let make = |ms| {
+        actor::create(One {
+            after: Duration::from_millis(ms),
+            deadline: None,
+            order: order.clone(),
+        })
+    };
+    let (late, early) = (make(20), make(10));
+    late.send(OneEvent::Start).await;
+    early.send(OneEvent::Start).await;
+    time::sleep(Duration::from_millis(100)).await;
+    let mut order = order.lock().unwrap().clone();
+    order.sort_by_key(|&(_, fired)| fired);
+    for w in order.windows(2) {
+        assert!(w[0].0 <= w[1].0, "a later deadline fired first: {order:?}");
+    }
+    for (deadline, fired) in &order {
+        assert!(fired >= deadline, "a timer fired early: {order:?}");
+    }
+}
+
 #[test]
 fn an_earlier_deadline_never_fires_after_a_later_one() {
+    check(
+        two_actors,
+        Config::new().strategy("dfs").iterations(100_000),
+    );
     check(
         two_timers_and_a_sleep,
         Config::new().strategy("dfs").iterations(100_000),
@@ -144,6 +206,9 @@ fn a_periodic_timer_never_runs_ahead_of_the_actor_it_feeds() {
 
 // ----- every timer event names its timer -----
 
+/// Each tick handled: its timer, and whether that is the current one.
+type Seen = Vec<(Option<TimerId>, bool)>;
+
 /// Starts timer 1, which fires while the actor waits for `Go`; then stops it (too late) and
 /// starts timer 2. The queued tick of timer 1 is told apart by its id.
 #[derive(Default)]
@@ -151,16 +216,13 @@ fn a_periodic_timer_never_runs_ahead_of_the_actor_it_feeds() {
 struct Retry {
     first: Option<TimerId>,
     second: Option<TimerId>,
-    seen: Vec<(Option<TimerId>, bool)>,
-    done: Option<oneshot::Sender<Vec<(Option<TimerId>, bool)>>>,
+    seen: Seen,
+    done: Option<oneshot::Sender<Seen>>,
 }
 
 #[derive(Debug)]
 enum RetryEvent {
-    Start(
-        oneshot::Sender<Vec<(Option<TimerId>, bool)>>,
-        oneshot::Sender<()>,
-    ),
+    Start(oneshot::Sender<Seen>, oneshot::Sender<()>),
     Go,
     Timeout,
 }

@@ -4,8 +4,11 @@
 //! An [`Actor`] is any `Send` type with an event type and an async [`handle`](Actor::handle);
 //! [`create`] starts it as a controlled task and returns its [`ActorRef`], the address any task
 //! or actor sends events to with [`ActorRef::send`]. A [`StateMachine`] is an actor whose
-//! handler depends on its current state, with entry and exit actions, goto, push and pop,
-//! deferred and ignored events, and halt; [`create_machine`] starts one. Handlers get a
+//! handler depends on its current state, with Coyote's semantics: entry and exit actions (an
+//! entry may transition and sees the event that caused it), goto, push (pushed states inherit
+//! the handlers of the states below) and pop, deferred, ignored and raised events, a default
+//! event, halt, and unhandled events as bugs; [`create_machine`] starts one. Every address has
+//! an [`ActorId`] (`Server(2)`), and a [`Recipient`] addresses replies by what is sent. Handlers get a
 //! [`Context`]: the actor's own address, [`halt`](Context::halt), [`receive`](Context::receive)
 //! (wait for a particular event inside a handler), and timers whose firing is a scheduler choice.
 //!
@@ -53,8 +56,8 @@
 //! coyote_harness::check(two_clients, coyote_harness::Config::new().iterations(100));
 //! ```
 //!
-//! Invariants: see the submodules (`mailbox`: event order and scheduling points; `context`:
-//! timers; `machine`: states and transitions).
+//! Invariants: see the submodules (`mailbox`: event order and scheduling points; `address`:
+//! identity and recipients; `context`: timers; `dispatch`: states and transitions).
 
 mod address;
 mod context;

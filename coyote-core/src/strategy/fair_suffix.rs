@@ -11,8 +11,9 @@
 //!
 //! Invariants: before `prefix` every call goes to the inner strategy, so the wrapped strategy
 //! explores exactly what it explores alone; from `prefix` on, scheduling draws come from the
-//! wrapper's own generator (seeded, so deterministic) and declared choices still from the inner
-//! strategy; a strategy that is fair by itself ([`Strategy::is_fair`]) is never overridden.
+//! wrapper's own generator (seeded, so deterministic), and so do declared choices (a sweep that
+//! always answers `false` would otherwise make a retry loop fail for ever, which a random walk
+//! does not); a strategy that is fair by itself ([`Strategy::is_fair`]) is never overridden.
 
 use super::{DataSource, IterationEnd, OpId, SchedulingPoint, Strategy};
 use crate::rng::{derive_seed, Rng};
@@ -63,11 +64,17 @@ impl Strategy for FairSuffix<'_> {
     }
 
     fn next_bool(&mut self, step: u32) -> Option<bool> {
-        self.inner.next_bool(step)
+        if step < self.prefix || self.inner.is_fair() {
+            return self.inner.next_bool(step);
+        }
+        Some(self.rng.below(2) == 1)
     }
 
     fn next_int(&mut self, bound: u64, step: u32) -> Option<u64> {
-        self.inner.next_int(bound, step)
+        if step < self.prefix || self.inner.is_fair() {
+            return self.inner.next_int(bound, step);
+        }
+        Some(self.rng.below(bound.max(1)))
     }
 
     fn end_iteration(&mut self, end: &IterationEnd) {

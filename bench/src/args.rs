@@ -14,6 +14,12 @@ pub(crate) enum Only {
     CoyoteCheck,
     /// shuttle's random scheduler, counting decisions.
     Shuttle,
+    /// Ping-pong actors under `check` (N iterations; see `actors.rs`).
+    ActorTest,
+    /// Ping-pong actors in production mode (N runs).
+    ActorProd,
+    /// The same ping-pong on raw tokio tasks and mpsc channels (N runs).
+    TokioMpsc,
 }
 
 impl Only {
@@ -23,6 +29,9 @@ impl Only {
             Only::CoyoteAbi => "coyote-abi",
             Only::CoyoteCheck => "coyote-check",
             Only::Shuttle => "shuttle",
+            Only::ActorTest => "actor-test",
+            Only::ActorProd => "actor-prod",
+            Only::TokioMpsc => "tokio-mpsc",
         }
     }
 }
@@ -43,7 +52,11 @@ struct Cli {
     /// Skip the production-mode (tokio) comparison.
     #[arg(long)]
     skip_prod: bool,
-    /// Run one thing N iterations, print its time and exit: coyote-abi, coyote-check or shuttle.
+    /// Skip the actor benchmarks (ping-pong, idle actors).
+    #[arg(long)]
+    skip_actors: bool,
+    /// Run one thing N iterations, print its time and exit: coyote-abi, coyote-check, shuttle,
+    /// actor-test, actor-prod or tokio-mpsc.
     #[arg(long, num_args = 2, value_names = ["WHAT", "N"])]
     only: Option<Vec<String>>,
 }
@@ -62,6 +75,7 @@ pub(crate) struct Opts {
     pub(crate) samples: usize,
     pub(crate) write: bool,
     pub(crate) prod: bool,
+    pub(crate) actors: bool,
 }
 
 /// Parses the command line; exits 2 with the usage on a bad one.
@@ -76,7 +90,7 @@ pub(crate) fn parse() -> Opts {
         };
         let what = Only::from_str(&v[0], false).unwrap_or_else(|_| {
             bad(format!(
-                "unknown --only target '{}' (coyote-abi, coyote-check, shuttle)",
+                "unknown --only target '{}' (coyote-abi, coyote-check, shuttle, actor-test, actor-prod, tokio-mpsc)",
                 v[0]
             ))
         });
@@ -94,5 +108,6 @@ pub(crate) fn parse() -> Opts {
         samples: cli.samples as usize,
         write: !cli.no_write,
         prod: !cli.skip_prod,
+        actors: !cli.skip_actors,
     }
 }

@@ -13,12 +13,14 @@
 //! history of earlier measurements (see `history.rs`).
 //!
 //! Options: `--secs S` (measurement budget per controlled system, default 3), `--samples K`
-//! (default 3), `--no-write` (do not write RESULTS.md), `--skip-prod`.
+//! (default 3), `--no-write` (do not write RESULTS.md), `--skip-prod`, `--skip-actors`.
 //!
 //! Profiling modes (run one thing, print its time, exit; e.g. under
 //! `valgrind --tool=callgrind`): `--only coyote-abi N`, `--only coyote-check N`,
-//! `--only shuttle N`.
+//! `--only shuttle N`, and the actor ones (`actors.rs`): `--only actor-test N`,
+//! `--only actor-prod N`, `--only tokio-mpsc N`.
 
+mod actors;
 mod args;
 mod history;
 mod measure;
@@ -280,6 +282,9 @@ fn main() {
             args::Only::CoyoteAbi => coyote_abi,
             args::Only::CoyoteCheck => coyote_check,
             args::Only::Shuttle => shuttle_counted,
+            args::Only::ActorTest => actors::test_mode,
+            args::Only::ActorProd => actors::prod_actors,
+            args::Only::TokioMpsc => actors::prod_tokio,
         };
         let s = time(n, f);
         println!(
@@ -406,6 +411,7 @@ fn main() {
             eprintln!("{line}");
         }
     }
+    let actors_section = opts.actors.then(|| actors::section(per_sample, k));
     let load_after = loadavg();
 
     // ----- summary -----
@@ -613,6 +619,9 @@ fn main() {
 
     net::append(&mut t, per_sample, k);
 
+    if let Some(section) = actors_section {
+        t.push_str(&section);
+    }
     println!();
     print!("{t}");
     if opts.write {

@@ -134,9 +134,12 @@ pub(crate) struct TestArgs {
     /// Scheduling steps per iteration before it is cut short.
     #[arg(long, default_value = "10000", value_parser = at_least_one::<NonZeroU32>)]
     pub(crate) max_steps: NonZeroU32,
-    /// Step bound for fair strategies (fair-pct, probabilistic); a monitor hot for half as many steps in them is a liveness bug.
+    /// Step bound for fair strategies (fair-pct, probabilistic), and for the fair suffix (a random walk after --max-steps) every other strategy gets while a monitor is hot.
     #[arg(long, default_value_t = 100_000)]
     pub(crate) max_fair_steps: u32,
+    /// Steps of a fair execution a monitor may stay hot without being cold before it is a liveness bug (default: half of --max-fair-steps).
+    #[arg(long, value_name = "STEPS", value_parser = at_least_one::<NonZeroU32>)]
+    pub(crate) liveness_threshold: Option<NonZeroU32>,
     /// Treat hitting the step bound as a bug (a livelock).
     #[arg(long)]
     pub(crate) step_bound_is_bug: bool,
@@ -287,6 +290,7 @@ impl TestArgs {
             parallel: self.parallel,
             max_steps: self.max_steps,
             max_fair_steps: self.max_fair_steps,
+            liveness_threshold: self.liveness_threshold.map(NonZeroU32::get),
             step_bound_is_bug: self.step_bound_is_bug,
             timeout: self.timeout,
             iteration_timeout: self.iteration_timeout,

@@ -64,10 +64,12 @@ mod context;
 mod dispatch;
 mod machine;
 mod mailbox;
+mod timer;
 
 pub use address::{ActorId, ActorRef, Recipient};
-pub use context::{Context, TimerId};
+pub use context::Context;
 pub use machine::{create_machine, Handling, StateMachine, Transition, TransitionOf};
+pub use timer::TimerId;
 
 use crate::rt::Activity;
 use crate::spec::short_name;

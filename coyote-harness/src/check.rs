@@ -154,10 +154,20 @@ impl Config {
     }
 
     /// Scheduling steps per iteration of a fair strategy (`fair-pct`, `probabilistic`, the
-    /// portfolio's `fair-pct` turns); a monitor may stay hot for half as many steps in them
-    /// before it is a liveness bug (see [`spec::Monitor`](crate::spec::Monitor)).
+    /// portfolio's `fair-pct` turns), and of the fair suffix every other strategy gets while
+    /// a monitor is hot at [`max_steps`](Config::max_steps) (see
+    /// [`spec::Monitor`](crate::spec::Monitor)).
     pub fn max_fair_steps(mut self, n: u32) -> Self {
         self.bounds.max_fair_steps = n;
+        self
+    }
+
+    /// Steps of a fair execution a monitor may stay hot without being cold before it is a
+    /// liveness bug (`--liveness-threshold`; default: half of
+    /// [`max_fair_steps`](Config::max_fair_steps)). Counted from the first fair step: the
+    /// start for a fair strategy, [`max_steps`](Config::max_steps) for any other.
+    pub fn liveness_threshold(mut self, steps: u32) -> Self {
+        self.bounds.liveness_threshold = Some(steps);
         self
     }
 

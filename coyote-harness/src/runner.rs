@@ -10,7 +10,7 @@ mod novelty;
 
 use crate::rt::{Executor, IterationOutcome};
 use coyote_core::abi::{Event, ResumeAfter, RunResult};
-use coyote_core::strategy::{Bounds, IterationEnd, Strategy};
+use coyote_core::strategy::{Bounds, FairSuffix, IterationEnd, Strategy};
 use coyote_core::trace::{BugKind, Failure, Origin, Trace};
 use std::collections::HashSet;
 use std::future::Future;
@@ -96,6 +96,9 @@ fn run_iterations(
     let mut seen = HashSet::new();
     let mut last_progress = Instant::now();
     let mut novelty = novelty::Novelty::new(spec.saturation);
+    // Every strategy gets a fair suffix after `max_steps`, entered while a monitor is hot.
+    let mut strategy = FairSuffix::new(strategy, spec.bounds.max_steps, spec.seed);
+    let strategy: &mut dyn Strategy = &mut strategy;
     for iteration in 0..spec.iterations {
         if beat
             .and_then(|b| b.stop)
@@ -107,14 +110,16 @@ fn run_iterations(
             break;
         }
         let fair = strategy.is_fair();
-        let bound = if fair {
-            spec.bounds.max_fair_steps
+        let threshold = spec.bounds.threshold();
+        if fair {
+            // A fair strategy may start with an unfair prefix (`fair-pct`'s PCT): the
+            // threshold counts from its end.
+            let from = spec.bounds.unfair_prefix();
+            ex.set_bounds(spec.bounds.max_fair_steps, threshold, from, None);
         } else {
-            spec.bounds.max_steps
-        };
-        // A monitor may stay hot for half the fair bound before a fair
-        // execution counts as never meeting it.
-        ex.set_bounds(bound, fair.then_some(spec.bounds.max_fair_steps / 2));
+            let fair_bound = spec.bounds.max_fair_steps.max(spec.bounds.max_steps);
+            ex.set_bounds(spec.bounds.max_steps, threshold, 0, Some(fair_bound));
+        }
         // Resuming after a crash: iterations up to the failed one ran before and are re-run
         // silently, only to bring the strategy to where it was; the failed one is cut.
         let rerun = spec.resume_after.filter(|r| iteration <= r.iteration);
@@ -142,6 +147,12 @@ fn run_iterations(
             r
         } else {
             ex.run_iteration(fut, entry, strategy)
+        };
+        // The bound the iteration ran under: its fair suffix's if it entered one.
+        let bound = if fair || ex.suffix_from().is_some() {
+            spec.bounds.max_fair_steps.max(spec.bounds.max_steps)
+        } else {
+            spec.bounds.max_steps
         };
         if rerun.is_none() {
             result.iterations += 1;
@@ -254,6 +265,7 @@ fn build_trace(
         log: ex.log(),
         events: ex.events(),
         liveness_threshold: ex.liveness_threshold(),
+        fair_from: ex.fair_since(),
         ..Trace::new(
             &spec.test_name,
             origin,
@@ -300,6 +312,7 @@ pub(crate) fn replay(
         break_at_step: (break_before_failure && trace.steps > 0).then(|| trace.steps - 1),
         coverage: false,
         liveness_threshold: trace.liveness_threshold,
+        fair_from: trace.fair_from.unwrap_or(0),
     });
     strategy.begin_iteration();
     let (fut, entry) = make();

@@ -52,6 +52,11 @@ impl Instant {
         now().duration_since(*self)
     }
 
+    /// Time since the start (of the iteration, in tests).
+    pub(crate) fn since_start(self) -> Duration {
+        self.0
+    }
+
     fn to_tokio(self) -> tokio::time::Instant {
         tokio::time::Instant::from_std(base() + self.0)
     }
@@ -105,11 +110,6 @@ impl Sleep {
             },
         }
     }
-}
-
-/// [`sleep`] attributed to `loc`, logged as `kind` in tests (an actor's timer).
-pub(crate) fn sleep_at(duration: Duration, kind: OpKind, loc: &'static Location<'static>) -> Sleep {
-    sleep_until_at(now() + duration, kind, loc)
 }
 
 /// Waits for `duration`. A scheduling point in tests.

@@ -63,6 +63,8 @@ pub struct TestPlan {
     pub max_steps: NonZeroU32,
     /// `--max-fair-steps`.
     pub max_fair_steps: u32,
+    /// `--liveness-threshold` (`None`: half of `max_fair_steps`).
+    pub liveness_threshold: Option<u32>,
     /// Treat hitting the step bound as a bug.
     pub step_bound_is_bug: bool,
     /// Stop testing after this long.
@@ -104,6 +106,7 @@ impl TestPlan {
         Bounds {
             max_steps: self.max_steps.get(),
             max_fair_steps: self.max_fair_steps,
+            liveness_threshold: self.liveness_threshold,
         }
     }
 }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+mod actors_classics;
 mod cargo;
 mod cli;
 mod figures;
@@ -67,6 +68,10 @@ fn built() {
                 "two-phase-commit",
                 "-p",
                 "kv-server",
+                "-p",
+                "coffee-machine",
+                "-p",
+                "actor-classics",
             ])
             .status()
             .expect("cargo runs");

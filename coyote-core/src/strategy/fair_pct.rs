@@ -1,8 +1,9 @@
 //! `fair-pct[:depth]`: PCT for an unfair prefix, then a uniform random walk (Coyote's "fair
 //! prioritization"), so that liveness bugs can be told apart from starvation by the strategy.
 //!
-//! Algorithm: for the first `prefix` scheduling steps of an iteration ([`Bounds::max_steps`] when
-//! built from a [`StrategySpec`](super::StrategySpec)) every decision is made by an inner
+//! Algorithm: for the first `prefix` scheduling steps of an iteration ([`Bounds::unfair_prefix`]:
+//! `--max-steps`, at most a quarter of `--max-fair-steps`, when built from a
+//! [`StrategySpec`](super::StrategySpec)) every decision is made by an inner
 //! [`Pct`] of the same depth; from step `prefix` on, every scheduling decision is a uniformly
 //! random enabled operation. PCT alone is unfair (a high-priority operation spinning on a flag
 //! starves the one that would set it); the random suffix runs every enabled operation
@@ -23,7 +24,7 @@
 //! [`Bounds::max_fair_steps`] (the CLI's `--max-fair-steps`) instead of `--max-steps`; the
 //! executor cuts an iteration at whatever bound it is given.
 //!
-//! [`Bounds::max_steps`]: super::Bounds::max_steps
+//! [`Bounds::unfair_prefix`]: super::Bounds::unfair_prefix
 //! [`Bounds::max_fair_steps`]: super::Bounds::max_fair_steps
 
 use super::{DataSource, IterationEnd, OpId, Pct, SchedulingPoint, Strategy};

@@ -16,7 +16,9 @@
 //!   [`IterativeDelayBounding`] (`idb[:delays]`), [`QLearning`] (`rl`), [`Pos`] (`pos`),
 //!   [`Dfs`] (`dfs[:depth]`), and the default [`Portfolio`] (`portfolio`), which runs two
 //!   deterministic probes and then rotates through `pct`, `fair-pct`, `delay-bounding` and `pos`;
-//! * [`Replay`] follows a recorded trace.
+//! * [`Replay`] follows a recorded trace;
+//! * [`FairSuffix`] wraps any of them with a uniform random walk after `--max-steps`, so that
+//!   every strategy can report a liveness bug (see its docs).
 //!
 //! A strategy answers declared choices from a [`DataSource`] (the random strategies: their
 //! generator, the one their scheduling draws come from) or from its own search state (`dfs`,
@@ -27,6 +29,7 @@ mod data;
 mod delay_bounding;
 mod dfs;
 mod fair_pct;
+mod fair_suffix;
 mod idb;
 mod length;
 mod pct;
@@ -43,6 +46,7 @@ pub use data::DataSource;
 pub use delay_bounding::DelayBounding;
 pub use dfs::Dfs;
 pub use fair_pct::FairPct;
+pub use fair_suffix::FairSuffix;
 pub use idb::IterativeDelayBounding;
 pub use pct::Pct;
 pub use portfolio::Portfolio;

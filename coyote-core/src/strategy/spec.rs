@@ -13,8 +13,29 @@ pub struct Bounds {
     /// Scheduling steps after which an iteration is cut short (`--max-steps`).
     pub max_steps: u32,
     /// Step bound for fair strategies (`--max-fair-steps`), those whose
-    /// [`Strategy::is_fair`] is true.
+    /// [`Strategy::is_fair`] is true, and for the fair suffix any other strategy gets when a
+    /// monitor is hot at `max_steps` (see [`FairSuffix`](super::FairSuffix)).
     pub max_fair_steps: u32,
+    /// Steps of a fair execution a monitor may stay hot without being cold before it is a
+    /// liveness bug (`--liveness-threshold`); `None`: half of `max_fair_steps`. Optional in
+    /// the ABI: a request without it gets the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liveness_threshold: Option<u32>,
+}
+
+impl Bounds {
+    /// How many steps a fair strategy with an unfair prefix (`fair-pct`) runs unfairly:
+    /// `max_steps`, but at most a quarter of `max_fair_steps`, so a fair part long enough to
+    /// judge liveness is always left. The liveness threshold counts from its end.
+    pub fn unfair_prefix(&self) -> u32 {
+        self.max_steps.min(self.max_fair_steps / 4)
+    }
+
+    /// The liveness threshold in force: [`Bounds::liveness_threshold`], or half of
+    /// [`Bounds::max_fair_steps`].
+    pub fn threshold(&self) -> u32 {
+        self.liveness_threshold.unwrap_or(self.max_fair_steps / 2)
+    }
 }
 
 impl Default for Bounds {
@@ -22,6 +43,7 @@ impl Default for Bounds {
         Bounds {
             max_steps: 10_000,
             max_fair_steps: 100_000,
+            liveness_threshold: None,
         }
     }
 }
@@ -97,7 +119,9 @@ impl StrategySpec {
             StrategySpec::Random => Box::new(RandomWalk::new(seed)),
             StrategySpec::Pct(depth) => Box::new(Pct::new(seed, depth)),
             StrategySpec::Dfs(depth) => Box::new(Dfs::new(depth)),
-            StrategySpec::FairPct(depth) => Box::new(FairPct::new(seed, depth, bounds.max_steps)),
+            StrategySpec::FairPct(depth) => {
+                Box::new(FairPct::new(seed, depth, bounds.unfair_prefix()))
+            }
             StrategySpec::Probabilistic(n) => Box::new(Probabilistic::new(seed, n)),
             StrategySpec::DelayBounding(d) => Box::new(DelayBounding::new(seed, d)),
             StrategySpec::Idb(d) => Box::new(IterativeDelayBounding::new(d)),

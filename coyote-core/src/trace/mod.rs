@@ -97,6 +97,12 @@ pub struct Trace {
     /// A hang's stuck thread, as the watchdog saw it: its backtrace, user frames first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backtrace: Option<String>,
+    /// The step the liveness threshold counted from: the end of the unfair prefix (`--max-steps`)
+    /// of a fair strategy, or the first step of the fair suffix an unfair strategy's iteration
+    /// went on into (a monitor was hot at `--max-steps`); replay applies the same. Absent in
+    /// older traces: the threshold counted from the start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fair_from: Option<u32>,
 }
 
 /// A trace that cannot be read.
@@ -167,6 +173,7 @@ impl Trace {
             liveness_threshold: None,
             iteration_timeout_ms: None,
             backtrace: None,
+            fair_from: None,
         }
     }
 
@@ -264,6 +271,7 @@ mod tests {
             liveness_threshold: None,
             iteration_timeout_ms: None,
             backtrace: None,
+            fair_from: None,
         }
     }
 

@@ -3,26 +3,20 @@
 //!
 //! Invariants:
 //!
-//! * a timer is a controlled task that sleeps (a virtual-time timer in tests, so when it fires
-//!   is a scheduler choice) and then sends its event to the actor like any sender; stopping a
-//!   timer aborts that task, so a stopped timer never delivers; halting stops every timer;
+//! * timers are the actor's own (see `timer` for their model): the context starts and stops
+//!   them, and names the timer of the event being handled; halting stops every timer;
 //! * a context holds the actor's inbox but is not one of its addresses: an actor whose last
 //!   [`ActorRef`] is gone stops even though its context lives on.
 
 use super::address::{ActorId, ActorRef};
 use super::mailbox::{count, note, Mailbox};
-use crate::rt::{Activity, OpKind};
-use crate::task::{self, AbortHandle};
-use crate::time;
+use super::timer::{Make as TimerEvent, TimerId, Timers};
+use crate::rt::Activity;
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// Names a timer started by [`Context::start_timer`] or [`Context::start_periodic_timer`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct TimerId(u64);
 
 /// An actor's view of itself, passed to its handlers.
 pub struct Context<E> {
@@ -30,8 +24,6 @@ pub struct Context<E> {
     /// Where the actor was created: its dequeues are logged there.
     pub(crate) loc: &'static Location<'static>,
     halt: bool,
-    timers: Vec<(TimerId, AbortHandle)>,
-    next_timer: u64,
 }
 
 impl<E: Send + fmt::Debug + 'static> Context<E> {
@@ -40,8 +32,6 @@ impl<E: Send + fmt::Debug + 'static> Context<E> {
             mailbox,
             loc,
             halt: false,
-            timers: Vec::new(),
-            next_timer: 0,
         }
     }
 
@@ -82,66 +72,56 @@ impl<E: Send + fmt::Debug + 'static> Context<E> {
         }
     }
 
-    /// Sends `event` to the actor itself after `after` (virtual time in tests: the timer may
-    /// fire at any later scheduling point the strategy picks, once `main` waits or time moves
-    /// on). Returns an id for [`stop_timer`](Context::stop_timer).
+    /// Sends `event` to the actor itself after `after`; returns the timer's id, which the event
+    /// carries ([`timer_id`](Context::timer_id)) and [`stop_timer`](Context::stop_timer) takes.
+    /// In tests `after` is virtual time, and the timer fires when the strategy picks it, once no
+    /// timer with an earlier deadline is pending (see [`TimerId`] and `docs/actors.md`).
     #[track_caller]
     pub fn start_timer(&mut self, after: Duration, event: E) -> TimerId {
-        let me = self.me();
-        let sleep = time::sleep_at(after, OpKind::ActorTimer, Location::caller());
-        let handle = task::spawn(async move {
-            sleep.await;
-            me.mailbox.deliver(event);
-        });
-        self.add_timer(handle.abort_handle())
+        Timers::start(
+            &self.mailbox,
+            after,
+            None,
+            TimerEvent::once(event),
+            Location::caller(),
+        )
     }
 
     /// Sends `make()` to the actor itself every `period`, until the timer is stopped or the
-    /// actor halts.
+    /// actor halts. A tick is not sent again while the last one is still in the inbox: the
+    /// timer is re-armed, for `period` after that tick fired, when the actor takes the tick.
     #[track_caller]
     pub fn start_periodic_timer(
         &mut self,
         period: Duration,
-        mut make: impl FnMut() -> E + Send + 'static,
+        make: impl FnMut() -> E + Send + 'static,
     ) -> TimerId {
-        let loc = Location::caller();
-        let me = self.me();
-        let handle = task::spawn(async move {
-            loop {
-                time::sleep_at(period, OpKind::ActorTimer, loc).await;
-                me.mailbox.deliver(make());
-            }
-        });
-        self.add_timer(handle.abort_handle())
+        Timers::start(
+            &self.mailbox,
+            period,
+            Some(period),
+            TimerEvent::every(make),
+            Location::caller(),
+        )
     }
 
-    /// Stops a timer; returns whether it was running (a one-shot timer that fired is not).
+    /// Stops a timer; returns whether it was running (a one-shot timer that fired is not). It
+    /// sends nothing more, but what it sent stays in the inbox: compare
+    /// [`timer_id`](Context::timer_id) to tell a stale tick from a current one.
     pub fn stop_timer(&mut self, id: TimerId) -> bool {
-        match self.timers.iter().position(|(t, _)| *t == id) {
-            Some(at) => {
-                let (_, handle) = self.timers.swap_remove(at);
-                let running = !handle.is_finished();
-                handle.abort();
-                running
-            }
-            None => false,
-        }
+        self.mailbox.timers.stop(id)
     }
 
-    fn add_timer(&mut self, handle: AbortHandle) -> TimerId {
-        self.timers.retain(|(_, h)| !h.is_finished());
-        let id = TimerId(self.next_timer);
-        self.next_timer += 1;
-        self.timers.push((id, handle));
-        id
+    /// The timer that sent the event this actor last took from its inbox (the one its handler
+    /// is handling, or the one [`receive`](Context::receive) returned); `None` if another actor
+    /// or task sent it.
+    pub fn timer_id(&self) -> Option<TimerId> {
+        self.mailbox.timers.current()
     }
 
     /// Ends the actor (it halted, or `orphaned`: no address is left): stops its timers, drops
     /// its queued events, logs it.
     pub(crate) fn finish(&mut self, orphaned: bool) {
-        for (_, timer) in self.timers.drain(..) {
-            timer.abort();
-        }
         let dropped = self.mailbox.halt();
         for event in &dropped {
             count(self.mailbox.name, Activity::Dropped, event);
@@ -167,7 +147,6 @@ impl<E> fmt::Debug for Context<E> {
         f.debug_struct("Context")
             .field("actor", &self.mailbox.name)
             .field("halt", &self.halt)
-            .field("timers", &self.timers.len())
             .finish()
     }
 }

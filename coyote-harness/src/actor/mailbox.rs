@@ -21,6 +21,7 @@
 //! * `id` is the actor's id: its task's id in tests (deterministic, so a replay shows the same
 //!   ids), a process-wide counter in production; it is set before any address is handed out.
 
+use super::timer::{Sent, Timers};
 use crate::rt::{in_test, with_executor, writes, Activity, Controlled, OpKind, YieldPoint};
 use std::collections::VecDeque;
 use std::fmt;
@@ -31,8 +32,15 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context as TaskContext, Poll, Waker};
 
-/// What an inbox holds: a user event, or the built-in halt event.
+/// What an inbox holds: a user event (with who sent it, for the timers), or the built-in halt
+/// event.
 pub(crate) enum Envelope<E> {
+    Event(E, Sent),
+    Halt,
+}
+
+/// An envelope taken out of the inbox (the timers told).
+enum Taken<E> {
     Event(E),
     Halt,
 }
@@ -66,7 +74,10 @@ pub(crate) struct Mailbox<E> {
     /// The actor's type name, for the log.
     pub(crate) name: &'static str,
     id: AtomicU64,
+    /// Each event with the timer (or tick's handler) that sent it, if one did.
     queue: Mutex<VecDeque<Envelope<E>>>,
+    /// The actor's timers (see `timer`).
+    pub(crate) timers: Timers<E>,
     halted: AtomicBool,
     pub(crate) senders: AtomicUsize,
     /// Bumped by every delivery and when the last address goes: a waiting actor wakes when
@@ -105,7 +116,7 @@ impl<E> Mailbox<E> {
     }
 }
 
-impl<E: fmt::Debug> Mailbox<E> {
+impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
     pub(crate) fn new(name: &'static str) -> Self {
         Mailbox {
             name,
@@ -115,6 +126,7 @@ impl<E: fmt::Debug> Mailbox<E> {
                 NEXT_ID.fetch_add(1, Ordering::Relaxed)
             }),
             queue: Mutex::new(VecDeque::new()),
+            timers: Timers::new(),
             halted: AtomicBool::new(false),
             senders: AtomicUsize::new(0),
             version: AtomicU64::new(0),
@@ -131,13 +143,19 @@ impl<E: fmt::Debug> Mailbox<E> {
 
     /// Puts `event` in the inbox (or drops it if the actor halted) and wakes the actor.
     pub(crate) fn deliver(&self, event: E) {
+        self.deliver_from(event, Sent::by_running_task());
+    }
+
+    /// [`deliver`](Self::deliver) of an event `sent` by a timer, or by a tick's handler.
+    pub(crate) fn deliver_from(&self, event: E, sent: Sent) {
         if self.is_halted() {
+            sent.dropped();
             note(format_args!("drop {event:?}: {} halted", self.label()));
             count(self.name, Activity::Dropped, &event);
             return;
         }
         note(format_args!("send {event:?} to {}", self.label()));
-        self.queue().push_back(Envelope::Event(event));
+        self.queue().push_back(Envelope::Event(event, sent));
         self.changed();
     }
 
@@ -154,18 +172,32 @@ impl<E: fmt::Debug> Mailbox<E> {
 
     /// Puts `event` back at the front of the inbox (a raised event its state defers).
     pub(crate) fn requeue_front(&self, event: E) {
-        self.queue().push_front(Envelope::Event(event));
+        let sent = Sent {
+            timer: None,
+            origin: None,
+        };
+        self.queue().push_front(Envelope::Event(event, sent));
         self.changed();
     }
 
-    /// The first queued envelope `wanted` accepts (the halt event if `halts`), taken out.
-    fn take(&self, halts: bool, wanted: &mut impl FnMut(&E) -> bool) -> Option<Envelope<E>> {
-        let mut queue = self.queue();
-        let at = queue.iter().position(|env| match env {
-            Envelope::Event(e) => wanted(e),
-            Envelope::Halt => halts,
-        })?;
-        queue.remove(at)
+    /// The first queued envelope `wanted` accepts (the halt event if `halts`), taken out; the
+    /// timers learn who sent it.
+    fn take(&self, halts: bool, wanted: &mut impl FnMut(&E) -> bool) -> Option<Taken<E>> {
+        let env = {
+            let mut queue = self.queue();
+            let at = queue.iter().position(|env| match env {
+                Envelope::Event(e, _) => wanted(e),
+                Envelope::Halt => halts,
+            })?;
+            queue.remove(at)?
+        };
+        Some(match env {
+            Envelope::Event(e, sent) => {
+                self.timers.taken(sent);
+                Taken::Event(e)
+            }
+            Envelope::Halt => Taken::Halt,
+        })
     }
 
     /// The run loop's dequeue: the first event `wanted` accepts, or the halt event (others
@@ -180,13 +212,17 @@ impl<E: fmt::Debug> Mailbox<E> {
         mut wanted: impl FnMut(&E) -> bool,
     ) -> Dequeued<E> {
         let test = in_test();
+        if wait.until_orphaned {
+            // The dispatcher asks for the next event: the handler of the last one returned.
+            self.timers.handled();
+        }
         if wait.or_idle {
             if test {
                 YieldPoint::with_access(OpKind::ActorReceive, loc, writes(self)).await;
             }
             return match self.take(true, &mut wanted) {
-                Some(Envelope::Event(e)) => Dequeued::Event(e),
-                Some(Envelope::Halt) => Dequeued::Halt,
+                Some(Taken::Event(e)) => Dequeued::Event(e),
+                Some(Taken::Halt) => Dequeued::Halt,
                 None => {
                     if !test {
                         // A default handler runs in a loop: let other tokio tasks run.
@@ -204,11 +240,14 @@ impl<E: fmt::Debug> Mailbox<E> {
                     YieldPoint::with_access(OpKind::ActorReceive, loc, writes(self)).await;
                 }
                 return match env {
-                    Envelope::Event(e) => Dequeued::Event(e),
-                    Envelope::Halt => Dequeued::Halt,
+                    Taken::Event(e) => Dequeued::Event(e),
+                    Taken::Halt => Dequeued::Halt,
                 };
             }
-            if wait.until_orphaned && self.senders.load(Ordering::Acquire) == 0 {
+            if wait.until_orphaned
+                && self.senders.load(Ordering::Acquire) == 0
+                && !self.timers.any_live()
+            {
                 return Dequeued::Orphaned;
             }
             self.arrival(seen, loc).await;
@@ -226,7 +265,7 @@ impl<E: fmt::Debug> Mailbox<E> {
         let mut waited = false;
         loop {
             let seen = self.version.load(Ordering::Acquire);
-            if let Some(Envelope::Event(e)) = self.take(false, &mut wanted) {
+            if let Some(Taken::Event(e)) = self.take(false, &mut wanted) {
                 if !waited && in_test() {
                     YieldPoint::with_access(OpKind::ActorReceive, loc, writes(self)).await;
                 }
@@ -250,11 +289,15 @@ impl<E: fmt::Debug> Mailbox<E> {
     /// the lock: the events' destructors are user code).
     pub(crate) fn halt(&self) -> Vec<E> {
         self.halted.store(true, Ordering::Release);
+        self.timers.close();
         let queued = std::mem::take(&mut *self.queue());
         queued
             .into_iter()
             .filter_map(|env| match env {
-                Envelope::Event(e) => Some(e),
+                Envelope::Event(e, sent) => {
+                    sent.dropped();
+                    Some(e)
+                }
                 Envelope::Halt => None,
             })
             .collect()

@@ -73,6 +73,20 @@ impl Clock {
         }
     }
 
+    /// Sets `task`'s timer to exactly `deadline` (`None`: no timer), whatever it was; for a
+    /// timer that serves several (an actor's timers: the earliest of them may be stopped).
+    #[inline]
+    pub(crate) fn replace(&self, task: u32, deadline: Option<Duration>) {
+        let mut timers = self.timers.borrow_mut();
+        let t = &mut timers[task as usize];
+        match (t.is_some(), deadline.is_some()) {
+            (false, true) => self.pending.set(self.pending.get() + 1),
+            (true, false) => self.pending.set(self.pending.get() - 1),
+            _ => {}
+        }
+        *t = deadline;
+    }
+
     /// Forgets `task`'s timer (it finished or was aborted).
     #[inline]
     pub(crate) fn cancel(&self, task: u32) {

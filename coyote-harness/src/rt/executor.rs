@@ -71,6 +71,8 @@ pub(crate) struct ExecConfig {
     /// Steps a hot monitor may go without being cold in this iteration (`None`: no limit, an
     /// unfair strategy).
     pub(crate) liveness_threshold: Option<u32>,
+    /// The step the threshold counts from (0: the start, a fair strategy's iteration).
+    pub(crate) fair_from: u32,
 }
 
 /// Why the iteration ends before its loop runs out of tasks, set from inside a task (a failure,
@@ -141,6 +143,13 @@ pub(crate) struct Executor {
     generation: Cell<u32>,
     step: Cell<u32>,
     max_steps: Cell<u32>,
+    /// An unfair strategy's iterations: the bound of their fair suffix, entered at `max_steps`
+    /// when a monitor is hot there.
+    fair_bound: Cell<Option<u32>>,
+    /// The step the liveness threshold counts from at the start of an iteration.
+    fair_from: Cell<u32>,
+    /// The step this iteration entered its fair suffix, if it did.
+    suffix_from: Cell<Option<u32>>,
     strategy: Cell<Option<NonNull<dyn Strategy>>>,
     ending: Ending,
     /// The schedulable tasks at this step (reused).
@@ -170,6 +179,9 @@ impl Executor {
             generation: Cell::new(fresh_generation()),
             step: Cell::new(0),
             max_steps: Cell::new(0),
+            fair_bound: Cell::new(None),
+            fair_from: Cell::new(0),
+            suffix_from: Cell::new(None),
             strategy: Cell::new(None),
             ending: Ending::default(),
             enabled: RefCell::new(Vec::with_capacity(16)),
@@ -192,18 +204,50 @@ impl Executor {
         self.hooks.set_break(config.break_at_step);
         self.coverage.set_on(config.coverage);
         self.monitors.set_threshold(config.liveness_threshold);
+        self.fair_from.set(config.fair_from);
     }
 
-    /// The step bound of the next iterations (fair strategies get the fair bound), and how
-    /// many steps a hot monitor may go without being cold in them (`None` for unfair ones).
-    pub(crate) fn set_bounds(&self, max_steps: u32, liveness_threshold: Option<u32>) {
+    /// The bounds of the next iterations: a fair strategy's (`fair_suffix: None`) run to
+    /// `max_steps` (its fair bound); an unfair one's (`fair_suffix`: the fair bound) stop at
+    /// `max_steps` unless a monitor is hot there, and then go on, under the strategy's fair
+    /// suffix, to the fair bound. The liveness `threshold` counts from `fair_from` (the end of
+    /// the unfair prefix) in the first, from the suffix's first step in the second.
+    pub(crate) fn set_bounds(
+        &self,
+        max_steps: u32,
+        threshold: u32,
+        fair_from: u32,
+        fair_suffix: Option<u32>,
+    ) {
         self.max_steps.set(max_steps);
-        self.monitors.set_threshold(liveness_threshold);
+        self.monitors.set_threshold(Some(threshold));
+        self.fair_bound.set(fair_suffix);
+        self.fair_from.set(if fair_suffix.is_some() {
+            u32::MAX
+        } else {
+            fair_from
+        });
     }
 
-    /// The liveness threshold of the current iteration (see `set_bounds`).
+    /// The liveness threshold of the last iteration, if some of its steps were fair.
     pub(crate) fn liveness_threshold(&self) -> Option<u32> {
-        self.monitors.threshold()
+        self.monitors
+            .threshold()
+            .filter(|_| self.fair_since().is_some())
+    }
+
+    /// The step the liveness threshold counted from in the last iteration, if it had fair
+    /// steps: a fair strategy's, or an unfair one's that entered its fair suffix.
+    pub(crate) fn fair_since(&self) -> Option<u32> {
+        self.suffix_from.get().or_else(|| {
+            let from = self.fair_from.get();
+            (from != u32::MAX).then_some(from)
+        })
+    }
+
+    /// The step the last iteration entered its fair suffix at, if it did.
+    pub(crate) fn suffix_from(&self) -> Option<u32> {
+        self.suffix_from.get()
     }
 
     /// Stops the next iterations right after their `limit`-th decision (scheduling decision or

@@ -14,7 +14,8 @@
 //!   last `Cold` (or made), `None` while it has not been hot since: `Plain` keeps it, `Cold`
 //!   clears it;
 //! * `deadline` is the first step at which some *hot* monitor has been warm for more than the
-//!   threshold (`u32::MAX` when there is none or the iteration is unfair); the loop compares the
+//!   threshold, counted from the first fair step (`fair_from`; `u32::MAX` when there is none,
+//!   or the iteration is unfair and has not reached its fair suffix); the loop compares the
 //!   step with it, which is all monitors cost a step.
 
 use coyote_core::trace::{BugKind, Failure};
@@ -69,6 +70,9 @@ pub(crate) struct Monitors {
     deadline: Cell<u32>,
     /// Steps a hot monitor may go without being cold (`None`: no limit, an unfair strategy).
     threshold: Cell<Option<u32>>,
+    /// The first fair step: the threshold counts from it (0 for a fair strategy, the start of
+    /// its fair suffix for another, `u32::MAX` before that suffix).
+    fair_from: Cell<u32>,
 }
 
 impl Monitors {
@@ -78,6 +82,7 @@ impl Monitors {
             hot: Cell::new(0),
             deadline: Cell::new(u32::MAX),
             threshold: Cell::new(None),
+            fair_from: Cell::new(0),
         }
     }
 
@@ -87,6 +92,12 @@ impl Monitors {
 
     pub(crate) fn set_threshold(&self, threshold: Option<u32>) {
         self.threshold.set(threshold);
+    }
+
+    /// The threshold counts from step `from` on (see `fair_from`).
+    pub(crate) fn set_fair_from(&self, from: u32) {
+        self.fair_from.set(from);
+        self.set_deadline(&self.slots.borrow());
     }
 
     /// Whether some monitor is hot now.
@@ -191,7 +202,12 @@ impl Monitors {
                 .iter()
                 .filter(|s| s.temperature == Temperature::Hot)
                 .filter_map(|s| s.warm_since)
-                .map(|since| since.saturating_add(threshold).saturating_add(1))
+                .map(|since| {
+                    since
+                        .max(self.fair_from.get())
+                        .saturating_add(threshold)
+                        .saturating_add(1)
+                })
                 .min()
                 .unwrap_or(u32::MAX),
             None => u32::MAX,
@@ -228,7 +244,13 @@ impl Monitors {
             .filter_map(|s| Some((s, s.warm_since?)))
             .min_by_key(|&(_, since)| since)
             .expect("a monitor is hot");
-        let when = if since == s.hot_since {
+        let from = self.fair_from.get();
+        let when = if from > since {
+            format!(
+                "hot since step {}, counted from step {from}, where the fair suffix began",
+                s.hot_since
+            )
+        } else if since == s.hot_since {
             format!("hot since step {since}")
         } else {
             format!(

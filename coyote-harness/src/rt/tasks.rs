@@ -199,6 +199,17 @@ impl Tasks {
         });
     }
 
+    /// `task` (not the running one) waits on `kind` at `loc`: what the log shows when its timer
+    /// fires (an actor's timer task, re-armed by the actor).
+    #[inline]
+    pub(crate) fn task_waits_for(&self, task: u32, kind: OpKind, loc: &'static Location<'static>) {
+        if let Some(t) = self.table.borrow_mut().get_mut(task as usize) {
+            t.kind = kind;
+            t.loc = loc;
+            t.pause = Pause::Blocked;
+        }
+    }
+
     /// The scheduling point before the running task joins `task` (`None`: a handle of an
     /// earlier iteration, which joins nothing).
     #[inline]

@@ -93,6 +93,23 @@ impl Executor {
         }
     }
 
+    /// Sets the timer of `task` (an actor's timer task; the running task or not) to exactly
+    /// `deadline`, logged at `loc` when it fires; `None` clears it. A done task gets none.
+    #[inline]
+    pub(crate) fn set_timer_of(
+        &self,
+        task: u32,
+        deadline: Option<(Duration, &'static Location<'static>)>,
+    ) {
+        if self.tasks.is_done(task) {
+            return;
+        }
+        self.clock.replace(task, deadline.map(|(d, _)| d));
+        if let Some((_, loc)) = deadline {
+            self.tasks.task_waits_for(task, OpKind::ActorTimer, loc);
+        }
+    }
+
     /// Adds a line to the step log, in the running task (an actor's event sent or handled, a
     /// state machine's transition); `text` is formatted outside any borrow.
     pub(crate) fn note(&self, text: fmt::Arguments<'_>) {

@@ -21,6 +21,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::ptr::NonNull;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 /// The hint of every report of the real tokio crate used in a test.
 const USE_THE_DROP_IN: &str = "use the drop-in, `tokio = { package = \"coyote-tokio\", ... }` in Cargo.toml, whose tokio paths are controlled in tests and are tokio in production (or coyote_harness::task, time and sync)";
@@ -95,6 +96,8 @@ impl Executor {
         self.ending.reset();
         *self.tokio_site.borrow_mut() = None;
         self.step.set(0);
+        self.suffix_from.set(None);
+        self.monitors.set_fair_from(self.fair_from.get());
         self.foreign_wakes_at_start
             .set(FOREIGN_WAKES.load(Ordering::Relaxed));
     }
@@ -115,7 +118,7 @@ impl Executor {
             // A limit of 0: what failed ran before the first decision.
             return IterationOutcome::Diverged(CUT.into());
         }
-        let max_steps = self.max_steps.get();
+        let mut max_steps = self.max_steps.get();
         // Fixed for the iteration (a portfolio picks its member in `begin_iteration`), so one
         // virtual call per iteration instead of one per decision.
         let (wants_state_hash, wants_accesses) = {
@@ -134,13 +137,21 @@ impl Executor {
                 enabled.clear();
                 let tasks = self.tasks.table();
                 let main_done = tasks[0].state.is_done();
-                // Timers fire while `main` runs, and after it while a monitor is hot: a
-                // background task may still meet what the monitor waits for.
-                let timers = ((!main_done || self.monitors.any_hot()) && self.clock.any_pending())
-                    .then(|| self.clock.timers());
+                let hot = self.monitors.any_hot();
+                let timers = self.clock.any_pending().then(|| self.clock.timers());
+                // Which timers may fire: those due by the earliest deadline (or now), so no
+                // timer fires before one with an earlier deadline; none once only timers are
+                // left after `main`, unless a monitor is hot (see the module docs).
+                let due = timers
+                    .as_ref()
+                    .and_then(|d| firing_limit(self.clock.now(), &tasks, d, !main_done || hot));
                 let schedulable = |i: usize, t: &Task| match t.state {
                     TaskState::Woken => true,
-                    TaskState::Waiting => timers.as_ref().is_some_and(|d| d[i].is_some()),
+                    TaskState::Waiting => due.is_some_and(|limit| {
+                        timers
+                            .as_ref()
+                            .is_some_and(|d| d[i].is_some_and(|at| at <= limit))
+                    }),
                     TaskState::Done | TaskState::DoneThenWoken => false,
                 };
                 for (i, t) in tasks.iter().enumerate() {
@@ -164,7 +175,19 @@ impl Executor {
                     );
                 }
                 if step >= max_steps {
-                    return IterationOutcome::StepBound;
+                    // An unfair strategy's bound with a monitor hot: on into the fair suffix.
+                    match self.fair_bound.get() {
+                        Some(fair)
+                            if fair > step
+                                && self.suffix_from.get().is_none()
+                                && self.monitors.any_hot() =>
+                        {
+                            max_steps = fair;
+                            self.suffix_from.set(Some(step));
+                            self.monitors.set_fair_from(step);
+                        }
+                        _ => return IterationOutcome::StepBound,
+                    }
                 }
                 if enabled.len() == 1 {
                     enabled[0]
@@ -312,4 +335,35 @@ impl Executor {
             }
         }
     }
+}
+
+/// The latest deadline a timer may fire at now, given the task table and its `timers`: the
+/// earliest deadline of a live task's timer, or now if that is earlier (every due timer
+/// may fire). `None` when no timer may fire: none is pending, or `always` is false and no
+/// task is woken (only timers are left; see the executor's docs).
+#[inline]
+fn firing_limit(
+    now: Duration,
+    tasks: &[Task],
+    timers: &[Option<Duration>],
+    always: bool,
+) -> Option<Duration> {
+    let mut earliest: Option<Duration> = None;
+    let mut woken = false;
+    for (t, d) in tasks.iter().zip(timers) {
+        match t.state {
+            TaskState::Done | TaskState::DoneThenWoken => continue,
+            TaskState::Woken => woken = true,
+            TaskState::Waiting => {}
+        }
+        // A woken task's timer counts too: it may fire when that task next runs (an actor's
+        // timer task before its first poll), so no later one may fire before it.
+        if let Some(d) = *d {
+            earliest = Some(earliest.map_or(d, |e| e.min(d)));
+        }
+    }
+    (always || woken)
+        .then_some(earliest)
+        .flatten()
+        .map(|e| e.max(now))
 }

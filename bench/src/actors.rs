@@ -1,0 +1,302 @@
+//! Actor benchmarks (issue 25's "Proof"), as one section of `RESULTS.md`:
+//!
+//! 1. test mode: events handled per second by a ping-pong pair of actors under
+//!    `coyote_harness::check` with `random` on one thread (every send and dequeue is a
+//!    scheduling decision);
+//! 2. production mode: messages per second between two actors against a raw tokio pair of tasks
+//!    over unbounded `mpsc` channels, interleaved in the same run, on a current-thread runtime;
+//! 3. idle actors held in memory: RSS growth for `IDLE` actors that started and wait on their
+//!    inboxes (and the same for raw tokio tasks waiting on an `mpsc` receiver), in bytes each.
+//!
+//! Invariants: both ping-pong programs exchange exactly `2 * ROUND_TRIPS` messages per run and
+//! check the last one; the idle count is held until it is measured and then dropped. The
+//! `--only actor-test|actor-prod|tokio-mpsc N` targets run one of them for callgrind.
+
+use crate::measure::{calibrate, median, time, Sample};
+use coyote_harness::actor::{self, Actor, ActorRef, Context};
+use coyote_harness::sync::oneshot;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// Round trips per ping-pong run (two messages each).
+pub(crate) const ROUND_TRIPS: u64 = 100;
+/// Idle actors created for the memory measurement.
+pub(crate) const IDLE: usize = 1_000_000;
+
+// ----- the ping-pong pair on coyote-harness actors -----
+
+/// What the ponger receives.
+#[derive(Debug)]
+pub(crate) enum PongerEvent {
+    Ping(u64, ActorRef<PingerEvent>),
+}
+
+/// What the pinger receives.
+#[derive(Debug)]
+pub(crate) enum PingerEvent {
+    Start(ActorRef<PongerEvent>, Done),
+    Pong(u64),
+}
+
+/// The pinger's completion signal (its `Debug` keeps the step log short).
+pub(crate) struct Done(oneshot::Sender<u64>);
+
+impl std::fmt::Debug for Done {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("done")
+    }
+}
+
+struct Ponger;
+
+impl Actor for Ponger {
+    type Event = PongerEvent;
+    async fn handle(&mut self, _ctx: &mut Context<PongerEvent>, event: PongerEvent) {
+        let PongerEvent::Ping(n, pinger) = event;
+        pinger.send(PingerEvent::Pong(n)).await;
+    }
+}
+
+#[derive(Default)]
+struct Pinger {
+    ponger: Option<ActorRef<PongerEvent>>,
+    done: Option<Done>,
+}
+
+impl Actor for Pinger {
+    type Event = PingerEvent;
+    async fn handle(&mut self, ctx: &mut Context<PingerEvent>, event: PingerEvent) {
+        match event {
+            PingerEvent::Start(ponger, done) => {
+                ponger.send(PongerEvent::Ping(1, ctx.me())).await;
+                self.ponger = Some(ponger);
+                self.done = Some(done);
+            }
+            PingerEvent::Pong(n) if n < ROUND_TRIPS => {
+                let ponger = self.ponger.as_ref().expect("started");
+                ponger.send(PongerEvent::Ping(n + 1, ctx.me())).await;
+            }
+            PingerEvent::Pong(n) => {
+                // The pair ends: no address of the ponger is left, so it stops.
+                self.ponger = None;
+                if let Some(Done(done)) = self.done.take() {
+                    let _ = done.send(n);
+                }
+                ctx.halt();
+            }
+        }
+    }
+}
+
+/// One ping-pong run on actors: `ROUND_TRIPS` round trips; checks the last pong.
+pub(crate) async fn actor_ping_pong() {
+    let ponger = actor::create(Ponger);
+    let pinger = actor::create(Pinger::default());
+    let (tx, rx) = oneshot::channel();
+    pinger.send(PingerEvent::Start(ponger, Done(tx))).await;
+    assert_eq!(rx.await.expect("the pinger finishes"), ROUND_TRIPS);
+}
+
+// ----- the same pair on raw tokio -----
+
+/// One ping-pong run on two raw tokio tasks over unbounded channels.
+pub(crate) async fn tokio_ping_pong() {
+    use tokio::sync::mpsc;
+    let (to_ponger, mut ponger_rx) = mpsc::unbounded_channel::<u64>();
+    let (to_pinger, mut pinger_rx) = mpsc::unbounded_channel::<u64>();
+    let ponger = tokio::spawn(async move {
+        while let Some(n) = ponger_rx.recv().await {
+            if to_pinger.send(n).is_err() {
+                break;
+            }
+        }
+    });
+    let pinger = tokio::spawn(async move {
+        to_ponger.send(1).expect("ponger alive");
+        while let Some(n) = pinger_rx.recv().await {
+            if n == ROUND_TRIPS {
+                return n;
+            }
+            to_ponger.send(n + 1).expect("ponger alive");
+        }
+        0
+    });
+    assert_eq!(pinger.await.expect("pinger"), ROUND_TRIPS);
+    ponger.await.expect("ponger");
+}
+
+// ----- runners (`fn(u64) -> Option<u64>`, as `--only` wants) -----
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// `iterations` of the actor pair under `check` with `random`, seed 1.
+pub(crate) fn test_mode(iterations: u64) -> Option<u64> {
+    coyote_harness::check(
+        actor_ping_pong,
+        coyote_harness::Config::new()
+            .iterations(iterations)
+            .strategy("random")
+            .seed(1),
+    );
+    None
+}
+
+/// `runs` ping-pong runs on actors in production mode (a fresh current-thread runtime).
+pub(crate) fn prod_actors(runs: u64) -> Option<u64> {
+    runs_on(&runtime(), actor_ping_pong, runs)
+}
+
+/// `runs` ping-pong runs on raw tokio (a fresh current-thread runtime).
+pub(crate) fn prod_tokio(runs: u64) -> Option<u64> {
+    runs_on(&runtime(), tokio_ping_pong, runs)
+}
+
+fn runs_on<F: std::future::Future<Output = ()>>(
+    rt: &tokio::runtime::Runtime,
+    program: fn() -> F,
+    runs: u64,
+) -> Option<u64> {
+    assert!(!coyote_harness::is_test_mode());
+    for _ in 0..runs {
+        rt.block_on(program());
+    }
+    None
+}
+
+// ----- idle actors -----
+
+fn rss_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(1) as u64;
+    pages * page
+}
+
+/// An actor that does nothing until it gets an event.
+struct Idle;
+
+impl Actor for Idle {
+    type Event = ();
+    async fn handle(&mut self, _ctx: &mut Context<()>, _event: ()) {}
+}
+
+/// RSS growth per idle actor, and per raw tokio task parked on an `mpsc` receiver, for `n` of
+/// each (started and parked before the measurement). Returns `(actor bytes, tokio bytes)`.
+pub(crate) fn idle_bytes(n: usize) -> (f64, f64) {
+    let rt = runtime();
+    let actors = rt.block_on(async {
+        let before = rss_bytes();
+        let refs: Vec<ActorRef<()>> = (0..n).map(|_| actor::create(Idle)).collect();
+        // Let every actor start and park on its empty inbox.
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let grown = rss_bytes().saturating_sub(before);
+        drop(refs);
+        grown as f64 / n as f64
+    });
+    drop(rt);
+    let rt = runtime();
+    let tasks = rt.block_on(async {
+        let before = rss_bytes();
+        let senders: Vec<_> = (0..n)
+            .map(|_| {
+                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+                tokio::spawn(async move { while rx.recv().await.is_some() {} });
+                tx
+            })
+            .collect();
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let grown = rss_bytes().saturating_sub(before);
+        drop(senders);
+        grown as f64 / n as f64
+    });
+    (actors, tasks)
+}
+
+// ----- the section -----
+
+/// Measures everything and returns the markdown section for `RESULTS.md`.
+pub(crate) fn section(per_sample: Duration, k: usize) -> String {
+    let probe = Duration::from_millis(150);
+    eprintln!("actors: ping-pong of {ROUND_TRIPS} round trips; test mode, then production vs raw tokio ...");
+    let n_test = calibrate(4, probe, per_sample, |n| time(n, test_mode));
+    let n_act = calibrate(16, probe, per_sample, |n| time(n, prod_actors));
+    let n_tok = calibrate(16, probe, per_sample, |n| time(n, prod_tokio));
+    let (mut test, mut act, mut tok) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..(2 * k + 1) {
+        test.push(time(n_test, test_mode));
+        act.push(time(n_act, prod_actors));
+        tok.push(time(n_tok, prod_tokio));
+    }
+    let msgs = 2.0 * ROUND_TRIPS as f64;
+    let rate = |v: &[Sample], cpu: bool| {
+        median(
+            v.iter()
+                .map(|s| {
+                    let secs = if cpu { s.cpu } else { s.wall }.as_secs_f64().max(1e-9);
+                    s.iters as f64 * msgs / secs
+                })
+                .collect(),
+        )
+    };
+    eprintln!("actors: {IDLE} idle actors, then {IDLE} idle tokio tasks ...");
+    let (actor_bytes, task_bytes) = idle_bytes(IDLE);
+
+    let mut t = String::new();
+    let _ = writeln!(t, "## Actors\n");
+    let _ = writeln!(
+        t,
+        "Ping-pong: two actors exchange {ROUND_TRIPS} round trips ({} messages) per run; medians of {} interleaved samples.\n",
+        2 * ROUND_TRIPS,
+        2 * k + 1
+    );
+    let _ = writeln!(t, "| what | messages/s (wall) | messages/s (thread CPU) |");
+    let _ = writeln!(t, "|---|---:|---:|");
+    for (name, v) in [
+        (
+            "test mode: `check`, `random`, one thread (events handled/s)",
+            &test,
+        ),
+        ("production: coyote-harness actors, current_thread", &act),
+        (
+            "production: raw tokio tasks + unbounded mpsc, current_thread",
+            &tok,
+        ),
+    ] {
+        let _ = writeln!(
+            t,
+            "| {name} | {} | {} |",
+            crate::fmt_rate(rate(v, false)),
+            crate::fmt_rate(rate(v, true))
+        );
+    }
+    let ratio = rate(&tok, true) / rate(&act, true);
+    let verdict = if ratio <= 1.05 {
+        "goal met"
+    } else {
+        "goal NOT met"
+    };
+    let _ = writeln!(
+        t,
+        "\n**Actors vs raw tokio (production, thread CPU): {ratio:.3}x the time per message ({:+.1}%; goal <= 5% slower)** — {verdict}\n",
+        (ratio - 1.0) * 100.0
+    );
+    let _ = writeln!(
+        t,
+        "Idle actors: {} created and parked on their empty inboxes: **{actor_bytes:.0} bytes each** of RSS growth (raw tokio task parked on an unbounded mpsc receiver: {task_bytes:.0} bytes each); {:.2} GB for the million.\n",
+        crate::fmt_rate(IDLE as f64),
+        actor_bytes * IDLE as f64 / 1e9
+    );
+    t
+}

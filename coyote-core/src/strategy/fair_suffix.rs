@@ -10,10 +10,9 @@
 //! wrapper only makes the choices of the steps after it.
 //!
 //! Invariants: before `prefix` every call goes to the inner strategy, so the wrapped strategy
-//! explores exactly what it explores alone; from `prefix` on, scheduling draws come from the
-//! wrapper's own generator (seeded, so deterministic), and so do declared choices (a sweep that
-//! always answers `false` would otherwise make a retry loop fail for ever, which a random walk
-//! does not); a strategy that is fair by itself ([`Strategy::is_fair`]) is never overridden.
+//! explores exactly what it explores alone; from `prefix` on, scheduling draws and declared
+//! choices come from the wrapper's own generator (seeded, so deterministic: a probe that always
+//! answers `false` would keep a retry failing for ever, which is no fairer than starving a task); a strategy that is fair by itself ([`Strategy::is_fair`]) is never overridden.
 
 use super::{DataSource, IterationEnd, OpId, SchedulingPoint, Strategy};
 use crate::rng::{derive_seed, Rng};
@@ -39,6 +38,10 @@ impl<'a> FairSuffix<'a> {
     pub fn prefix(&self) -> u32 {
         self.prefix
     }
+
+    fn in_suffix(&self, step: u32) -> bool {
+        step >= self.prefix && !self.inner.is_fair()
+    }
 }
 
 impl Strategy for FairSuffix<'_> {
@@ -52,7 +55,7 @@ impl Strategy for FairSuffix<'_> {
 
     #[inline]
     fn next_operation(&mut self, point: &SchedulingPoint<'_>) -> Option<OpId> {
-        if point.step < self.prefix || self.inner.is_fair() {
+        if !self.in_suffix(point.step) {
             return self.inner.next_operation(point);
         }
         let i = self.rng.below(point.enabled.len() as u64) as usize;
@@ -64,17 +67,17 @@ impl Strategy for FairSuffix<'_> {
     }
 
     fn next_bool(&mut self, step: u32) -> Option<bool> {
-        if step < self.prefix || self.inner.is_fair() {
-            return self.inner.next_bool(step);
+        if self.in_suffix(step) {
+            return Some(self.rng.coin());
         }
-        Some(self.rng.below(2) == 1)
+        self.inner.next_bool(step)
     }
 
     fn next_int(&mut self, bound: u64, step: u32) -> Option<u64> {
-        if step < self.prefix || self.inner.is_fair() {
-            return self.inner.next_int(bound, step);
+        if self.in_suffix(step) {
+            return Some(self.rng.below(bound));
         }
-        Some(self.rng.below(bound.max(1)))
+        self.inner.next_int(bound, step)
     }
 
     fn end_iteration(&mut self, end: &IterationEnd) {
@@ -146,6 +149,9 @@ mod tests {
             .map(|step| s.next_operation(&at(step, &ops)).unwrap())
             .collect();
         assert_eq!(suffix.len(), 3, "every operation runs in the suffix");
+        let coins: std::collections::HashSet<_> =
+            (0..64).map(|_| s.next_bool(100).unwrap()).collect();
+        assert_eq!(coins.len(), 2, "declared choices are random in the suffix");
     }
 
     #[test]

@@ -307,9 +307,6 @@ pub fn check_registered(name: &str, make: crate::runner::MakeTest) {
     });
 }
 
-/// Runs the test `make` makes as `name`, with its trace written to `<file_name>.trace`; on a
-/// bug, panics with the failure, the log and `replay_line(trace path)`.
-
 /// Runs the test `make` makes as `name` (after its regression traces), with a bug's trace
 /// written to `<file_name>.trace`; on a bug, panics with the failure, the log and
 /// `replay_line(trace path)`.

@@ -255,21 +255,8 @@ unsafe extern "C" fn take_hit(buf: *mut u8, cap: usize) -> usize {
 /// not in the standard library, tokio or the harness. Its `file:line:col` when it has one, else
 /// its symbol; `None` when there is no such frame.
 pub(crate) fn call_site(stack: &str) -> Option<String> {
-    // Frames: a "N: symbol" line, then optionally an "at path:line:col" line.
-    let mut frames: Vec<(&str, Option<&str>)> = Vec::new();
-    for line in stack.lines() {
-        let line = line.trim();
-        if let Some(at) = line.strip_prefix("at ") {
-            if let Some(last) = frames.last_mut() {
-                last.1.get_or_insert(at);
-            }
-        } else if let Some((n, symbol)) = line.split_once(": ") {
-            if n.chars().all(|c| c.is_ascii_digit()) {
-                frames.push((symbol, None));
-            }
-        }
-    }
-    let interposed = frames.iter().position(|(s, _)| {
+    let frames = coyote_core::backtrace::frames(stack);
+    let interposed = frames.iter().position(|f| {
         [
             "clock_gettime",
             "clock_nanosleep",
@@ -277,29 +264,9 @@ pub(crate) fn call_site(stack: &str) -> Option<String> {
             "pthread_create",
         ]
         .iter()
-        .any(|f| *s == *f || s.strip_suffix(f).is_some_and(|p| p.ends_with("::")))
+        .any(|c| f.symbol == *c || f.symbol.strip_suffix(c).is_some_and(|p| p.ends_with("::")))
     })?;
-    let library = |s: &str| {
-        let s = s.trim_start_matches('<');
-        [
-            "std::",
-            "core::",
-            "alloc::",
-            "tokio::",
-            "coyote_harness::",
-            "__",
-        ]
-        .iter()
-        .any(|p| s.starts_with(p))
-    };
-    let foreign_path = |p: &str| p.contains("/rustc/") || p.contains("/.cargo/registry/");
-    let (symbol, at) = frames[interposed + 1..]
-        .iter()
-        .find(|(s, at)| !library(s) && !at.is_some_and(foreign_path))?;
-    Some(match at {
-        Some(at) => at.trim_start_matches("./").to_string(),
-        None => format!("in {symbol}"),
-    })
+    coyote_core::backtrace::first_user_frame(&frames[interposed + 1..])
 }
 
 #[cfg(test)]

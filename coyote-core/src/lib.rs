@@ -17,6 +17,7 @@
 #![warn(missing_docs)]
 
 pub mod abi;
+pub mod backtrace;
 pub mod coverage;
 pub mod exit;
 pub mod hash;

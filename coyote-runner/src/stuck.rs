@@ -10,6 +10,7 @@
 //! when its source file is on this machine and is not the standard library, a crate from a
 //! registry, or coyote's own.
 
+use coyote_core::backtrace::{frames, Frame};
 use std::backtrace::Backtrace;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -38,36 +39,8 @@ pub(crate) fn install() {
     }
 }
 
-/// One frame of a rendered backtrace: its function and, when known, its `file:line:col`.
-#[derive(Debug, PartialEq)]
-struct Frame {
-    name: String,
-    at: Option<String>,
-}
-
-/// The frames of `Backtrace`'s rendering (`  3: name\n             at file:line:col`).
-fn frames(rendered: &str) -> Vec<Frame> {
-    let mut out: Vec<Frame> = Vec::new();
-    for line in rendered.lines() {
-        let t = line.trim();
-        if let Some(at) = t.strip_prefix("at ") {
-            if let Some(f) = out.last_mut() {
-                f.at.get_or_insert_with(|| at.to_string());
-            }
-        } else if let Some((n, name)) = t.split_once(": ") {
-            if n.bytes().all(|b| b.is_ascii_digit()) {
-                out.push(Frame {
-                    name: name.to_string(),
-                    at: None,
-                });
-            }
-        }
-    }
-    out
-}
-
-fn is_user(f: &Frame) -> bool {
-    let Some(at) = &f.at else { return false };
+fn is_user(f: &Frame<'_>) -> bool {
+    let Some(at) = f.at else { return false };
     const NOT_USER: [&str; 8] = [
         "/rustc/",
         "/.cargo/registry/",
@@ -100,11 +73,11 @@ fn relative(at: &str) -> String {
 /// location.
 fn render(rendered: &str) -> (String, Option<String>) {
     let fs = frames(rendered);
-    let (user, other): (Vec<&Frame>, Vec<&Frame>) = fs.iter().partition(|f| is_user(f));
+    let (user, other): (Vec<&Frame<'_>>, Vec<&Frame<'_>>) = fs.iter().partition(|f| is_user(f));
     let mut text = String::new();
     for f in &user {
         let at = relative(f.at.as_deref().unwrap_or_default());
-        text.push_str(&format!("  {} at {at}\n", f.name));
+        text.push_str(&format!("  {} at {at}\n", f.symbol));
     }
     if !other.is_empty() {
         text.push_str(&format!(
@@ -113,7 +86,7 @@ fn render(rendered: &str) -> (String, Option<String>) {
             other
                 .iter()
                 .take(12)
-                .map(|f| f.name.as_str())
+                .map(|f| f.symbol)
                 .collect::<Vec<_>>()
                 .join(" < ")
         ));

@@ -46,6 +46,7 @@ mod addr;
 mod conn;
 mod datagram;
 pub mod sim;
+mod sim_listen;
 mod sim_tcp;
 mod split;
 mod tcp_stream;

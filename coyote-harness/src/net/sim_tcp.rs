@@ -1,4 +1,5 @@
-//! Test mode's TCP: [`SimStream`] (one side of a simulated connection) and [`SimListener`].
+//! Test mode's TCP streams: [`SimStream`], one side of a simulated connection (listening and
+//! connecting are in `sim_listen`).
 //!
 //! Every connect, accept, read, write and shutdown is a scheduling point; a read or write that
 //! could move two bytes or more may move fewer (a declared choice, recorded in the trace), unless
@@ -11,7 +12,7 @@
 //! the world is never borrowed while a declared choice is asked (it may unwind).
 
 use super::conn::{Conn, Io};
-use super::world::{stale, with_world, Proto, World};
+use super::world::{stale, with_world, World};
 use crate::rt::{with_executor, ChoiceOf, OpKind};
 use coyote_core::strategy::Access;
 use std::io;
@@ -22,7 +23,7 @@ use std::task::{Context, Poll};
 use tokio::io::ReadBuf;
 
 /// High bits of the network's [`Access`] object ids (heap addresses never have them).
-const NET_OBJECT: u64 = 0x4e45_0000_0000_0000;
+pub(super) const NET_OBJECT: u64 = 0x4e45_0000_0000_0000;
 
 /// The access of an operation on direction `dir` of connection `conn` (both reads and writes
 /// change the pipe).
@@ -107,7 +108,7 @@ pub(crate) struct SimStream {
 }
 
 impl SimStream {
-    fn new(
+    pub(super) fn new(
         w: &World,
         conn: u32,
         side: usize,
@@ -299,194 +300,4 @@ fn push(w: &mut World, id: usize, side: usize, bytes: &[u8], now: std::time::Dur
 /// Whether connection `c`'s hosts can reach each other now.
 fn link_up(w: &World, c: &Conn) -> bool {
     !w.partitioned(c.hosts[0], c.hosts[1])
-}
-
-/// A simulated listening socket.
-pub(crate) struct SimListener {
-    pub(crate) id: u32,
-    pub(crate) generation: u32,
-    pub(crate) addr: SocketAddr,
-    loc: &'static Location<'static>,
-}
-
-impl SimListener {
-    /// Binds the first of `addrs` that binds on the running task's host.
-    pub(crate) fn bind(
-        generation: u32,
-        host: u32,
-        addrs: Vec<SocketAddr>,
-        loc: &'static Location<'static>,
-    ) -> io::Result<SimListener> {
-        let mut last = None;
-        for addr in addrs {
-            let bound = with_world(generation, |w| {
-                let id = w.listeners.len() as u32;
-                let addr = w.bind(host, Proto::Tcp, addr, id)?;
-                w.listeners.push(super::world::Listener {
-                    host,
-                    addr,
-                    backlog: Default::default(),
-                    waker: None,
-                    open: true,
-                });
-                Ok::<_, io::Error>((id, addr))
-            });
-            match bound {
-                Ok((id, addr)) => {
-                    return Ok(SimListener {
-                        id,
-                        generation,
-                        addr,
-                        loc,
-                    })
-                }
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(last.unwrap_or_else(no_addresses))
-    }
-
-    /// Polls for a pending connection (after the accept's scheduling point).
-    pub(crate) fn poll_accept(
-        &self,
-        cx: &mut Context<'_>,
-        loc: &'static Location<'static>,
-    ) -> Poll<io::Result<(SimStream, SocketAddr)>> {
-        let id = self.id as usize;
-        let generation = self.generation;
-        let got = with_world(generation, |w| {
-            let l = &mut w.listeners[id];
-            if !l.open {
-                return Some(Err(io::Error::new(
-                    io::ErrorKind::NotConnected,
-                    "the listener's host crashed",
-                )));
-            }
-            match l.backlog.pop_front() {
-                Some(conn) => {
-                    let s = SimStream::new(w, conn, 1, generation, loc);
-                    let peer = s.peer;
-                    Some(Ok((s, peer)))
-                }
-                None => {
-                    l.waker = Some(cx.waker().clone());
-                    None
-                }
-            }
-        });
-        match got {
-            Some(r) => Poll::Ready(r),
-            None => {
-                block(OpKind::NetAccept, self.loc, listener_access(self.id), None);
-                Poll::Pending
-            }
-        }
-    }
-}
-
-pub(crate) fn listener_access(id: u32) -> Access {
-    Access {
-        object: NET_OBJECT | (1 << 40) | id as u64,
-        write: true,
-    }
-}
-
-impl Drop for SimListener {
-    fn drop(&mut self) {
-        if executor_now().is_some_and(|(g, _)| g == self.generation) {
-            let id = self.id as usize;
-            with_world(self.generation, |w| {
-                let l = &mut w.listeners[id];
-                if !l.open {
-                    return;
-                }
-                l.open = false;
-                let (host, port) = (l.host, l.addr.port());
-                let backlog: Vec<u32> = l.backlog.drain(..).collect();
-                w.unbind(host, Proto::Tcp, port);
-                let World { conns, wakes, .. } = w;
-                for c in backlog {
-                    conns[c as usize].reset(wakes);
-                }
-            });
-        }
-    }
-}
-
-pub(crate) fn no_addresses() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::InvalidInput,
-        "could not resolve to any address",
-    )
-}
-
-fn timed_out(why: String) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::TimedOut,
-        format!("connection timed out: {why}"),
-    )
-}
-
-/// Connects from host `from` to `addr`: the connection waits in the listener's backlog.
-fn connect_in(w: &mut World, from: u32, addr: SocketAddr) -> io::Result<u32> {
-    let ip = addr.ip();
-    let to = w
-        .host_at(from, ip)
-        .ok_or_else(|| timed_out(format!("no simulated host has address {ip}")))?;
-    if !w.reachable(from, to) {
-        let name = &w.hosts[to as usize].name;
-        return Err(timed_out(format!(
-            "host {name} is unreachable (down or partitioned)"
-        )));
-    }
-    let refused = || io::Error::new(io::ErrorKind::ConnectionRefused, "connection refused");
-    let lid = w.bound(to, Proto::Tcp, addr.port()).ok_or_else(refused)?;
-    let l = &w.listeners[lid as usize];
-    if l.addr.ip().is_loopback() && from != to {
-        return Err(refused());
-    }
-    let loopback = ip.is_loopback() || ip.is_unspecified();
-    let local_ip = if loopback {
-        IpAddr::V4(Ipv4Addr::LOCALHOST)
-    } else {
-        IpAddr::V4(World::ip_of(from))
-    };
-    let peer_ip = if ip.is_unspecified() {
-        IpAddr::V4(Ipv4Addr::LOCALHOST)
-    } else {
-        ip
-    };
-    let port = w.ephemeral(from, Proto::Tcp);
-    let conn = w.conns.len() as u32;
-    w.conns.push(Conn::new(
-        [from, to],
-        [
-            SocketAddr::new(local_ip, port),
-            SocketAddr::new(peer_ip, addr.port()),
-        ],
-    ));
-    let l = &mut w.listeners[lid as usize];
-    l.backlog.push_back(conn);
-    w.wakes.extend(l.waker.take());
-    w.wakes.append(&mut w.conn_waiters);
-    Ok(conn)
-}
-
-/// Connects the running task (on host `from`) to the first of `addrs` that accepts.
-pub(crate) fn connect(
-    generation: u32,
-    from: u32,
-    addrs: Vec<SocketAddr>,
-    loc: &'static Location<'static>,
-) -> io::Result<SimStream> {
-    let mut last = None;
-    for addr in addrs {
-        match with_world(generation, |w| {
-            connect_in(w, from, addr).map(|conn| SimStream::new(w, conn, 0, generation, loc))
-        }) {
-            Ok(s) => return Ok(s),
-            Err(e) => last = Some(e),
-        }
-    }
-    Err(last.unwrap_or_else(no_addresses))
 }

@@ -2,7 +2,8 @@
 //! production and a simulated one in test mode, decided when it is made (bind, connect).
 
 use super::addr::{resolve_real, resolve_sim, ToSocketAddrs};
-use super::sim_tcp::{self, SimListener, SimStream};
+use super::sim_listen::{self, SimListener};
+use super::sim_tcp::SimStream;
 use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use crate::rt::{with_executor, OpKind, YieldPoint};
 use std::future::{poll_fn, Future};
@@ -73,8 +74,12 @@ impl TcpListener {
                     Ok((TcpStream::real(s), a))
                 }
                 Listener::Sim(l) => {
-                    YieldPoint::with_access(OpKind::NetAccept, loc, sim_tcp::listener_access(l.id))
-                        .await;
+                    YieldPoint::with_access(
+                        OpKind::NetAccept,
+                        loc,
+                        sim_listen::listener_access(l.id),
+                    )
+                    .await;
                     let (s, a) = poll_fn(|cx| l.poll_accept(cx, loc)).await?;
                     Ok((TcpStream::sim(s), a))
                 }
@@ -149,7 +154,7 @@ impl TcpStream {
                     YieldPoint::new(OpKind::NetConnect, loc).await;
                     let (_, host) = controlled().expect("still in the test");
                     let addrs = resolve_sim(generation, target)?;
-                    Ok(TcpStream::sim(sim_tcp::connect(
+                    Ok(TcpStream::sim(sim_listen::connect(
                         generation, host, addrs, loc,
                     )?))
                 }

@@ -6,7 +6,8 @@
 
 use super::addr::{resolve_real, resolve_sim, ToSocketAddrs};
 use super::datagram::{Datagram, Socket};
-use super::sim_tcp::{block, executor_now, no_addresses};
+use super::sim_listen::no_addresses;
+use super::sim_tcp::{block, executor_now};
 use super::world::{stale, with_world, Proto, World};
 use crate::rt::{with_executor, OpKind, YieldPoint};
 use coyote_core::strategy::Access;

@@ -30,6 +30,7 @@
 //! [`poll_unbudgeted`] in test mode ([`Controlled`](super::Controlled) does); `Notify`, `watch`, `broadcast` and `Barrier::wait` never take budget in tokio, so their
 //! direct use is *not* seen (docs/tokio-semantics.md lists this).
 
+use coyote_core::backtrace;
 use futures_util::task::noop_waker_ref;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -177,51 +178,16 @@ pub(crate) fn empty() -> bool {
 /// tokio's that belongs neither to the standard library, tokio, futures nor the harness, as
 /// `file:line:col` (or its symbol without debug info).
 pub(crate) fn call_site(stack: &str) -> Option<String> {
-    let mut frames: Vec<(&str, Option<&str>)> = Vec::new();
-    for line in stack.lines() {
-        let line = line.trim();
-        if let Some(at) = line.strip_prefix("at ") {
-            if let Some(last) = frames.last_mut() {
-                last.1.get_or_insert(at);
-            }
-        } else if let Some((n, symbol)) = line.split_once(": ") {
-            if n.chars().all(|c| c.is_ascii_digit()) {
-                frames.push((symbol, None));
-            }
-        }
-    }
-    let library = |s: &str| {
-        let s = s.trim_start_matches('<');
-        [
-            "std::",
-            "core::",
-            "alloc::",
-            "tokio::",
-            "futures_util::",
-            "futures_core::",
-            "coyote_harness::",
-            "__",
-        ]
-        .iter()
-        .any(|p| s.starts_with(p))
-    };
-    let foreign = |p: &str| p.contains("/rustc/") || p.contains("/.cargo/registry/");
+    let frames = backtrace::frames(stack);
     // Below the wake (the harness's waker, std's): tokio's frames, else the wake did not come
     // from inside a tokio operation.
-    let is_tokio = |s: &str| s.trim_start_matches('<').starts_with("tokio::");
-    let first_tokio = frames
+    let first = frames
         .iter()
-        .position(|(s, _)| is_tokio(s) || !library(s))?;
-    if !is_tokio(frames[first_tokio].0) {
+        .position(|f| f.is_tokio() || !f.is_library())?;
+    if !frames[first].is_tokio() {
         return None;
     }
-    let (symbol, at) = frames[first_tokio..]
-        .iter()
-        .find(|(s, at)| !library(s) && !at.is_some_and(foreign))?;
-    Some(match at {
-        Some(at) => at.trim_start_matches("./").to_string(),
-        None => format!("in {symbol}"),
-    })
+    backtrace::first_user_frame(&frames[first..])
 }
 
 #[cfg(test)]

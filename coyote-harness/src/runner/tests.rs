@@ -124,7 +124,10 @@ fn novelty_is_reported_once_and_stops_a_saturated_run() {
     let keys: HashSet<&str> = items.iter().map(|(_, k)| k.as_str()).collect();
     assert_eq!(keys.len(), items.len(), "each item once: {items:?}");
     assert!(keys.iter().all(|k| k.starts_with("p:")), "{keys:?}");
-    assert!(keys.iter().any(|k| k.contains("runner/tests.rs")), "{keys:?}");
+    assert!(
+        keys.iter().any(|k| k.contains("runner/tests.rs")),
+        "{keys:?}"
+    );
     let hashes: HashSet<u64> = schedules.iter().map(|&(_, h)| h).collect();
     assert_eq!(hashes.len(), schedules.len(), "each schedule once");
     // Two tasks of three steps each under main: a few dozen interleavings, all found.

@@ -118,15 +118,7 @@ fn event_of(r: &Record, step: u32, notes: &str) -> StepEvent {
             holder,
         } => StepEvent::Note {
             task,
-            text: match (blocked, woke) {
-                (true, _) if holder == 0 => format!("-> blocked on {kind}: last taken by main"),
-                (true, _) if holder != super::NO_TASK => {
-                    format!("-> blocked on {kind}: last taken by task {holder}")
-                }
-                (true, _) => format!("-> blocked on {kind}"),
-                (false, true) => format!("-> woke: {}", kind.outcome().unwrap_or("done")),
-                (false, false) => format!("-> {}", kind.outcome().unwrap_or("done")),
-            },
+            text: super::log::outcome_text(kind, blocked, woke, holder),
         },
         Record::Note { task, start, end } => StepEvent::Note {
             task,

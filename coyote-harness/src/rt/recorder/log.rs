@@ -148,15 +148,11 @@ impl Recorder {
                 woke,
                 holder,
             } => {
-                let what = match (blocked, woke) {
-                    (true, _) if holder != super::NO_TASK => {
-                        format!("blocked on {kind}: last taken by {}", name(holder))
-                    }
-                    (true, _) => format!("blocked on {kind}"),
-                    (false, true) => format!("woke: {}", kind.outcome().unwrap_or("done")),
-                    (false, false) => kind.outcome().unwrap_or("done").to_string(),
-                };
-                format!("           {:<8} -> {what}", name(task))
+                format!(
+                    "           {:<8} {}",
+                    name(task),
+                    outcome_text(kind, blocked, woke, holder)
+                )
             }
             Record::Note { task, start, end } => format!(
                 "           {:<8} {}",
@@ -223,5 +219,21 @@ pub(super) fn temperature_name(t: Temperature) -> &'static str {
         Temperature::Hot => "hot",
         Temperature::Cold => "cold",
         Temperature::Plain => "plain",
+    }
+}
+
+/// What an operation came to, as the log's outcome sub-line says it (`-> acquired`,
+/// `-> blocked on mutex.lock: last taken by task 2`, `-> woke: acquired`); the structured
+/// events carry the same text.
+pub(super) fn outcome_text(kind: OpKind, blocked: bool, woke: bool, holder: u32) -> String {
+    let done = kind.outcome().unwrap_or("done");
+    match (blocked, woke) {
+        (true, _) if holder == 0 => format!("-> blocked on {kind}: last taken by main"),
+        (true, _) if holder != super::NO_TASK => {
+            format!("-> blocked on {kind}: last taken by task {holder}")
+        }
+        (true, _) => format!("-> blocked on {kind}"),
+        (false, true) => format!("-> woke: {done}"),
+        (false, false) => format!("-> {done}"),
     }
 }

@@ -76,7 +76,7 @@ fn render(rendered: &str) -> (String, Option<String>) {
     let (user, other): (Vec<&Frame<'_>>, Vec<&Frame<'_>>) = fs.iter().partition(|f| is_user(f));
     let mut text = String::new();
     for f in &user {
-        let at = relative(f.at.as_deref().unwrap_or_default());
+        let at = relative(f.at.unwrap_or_default());
         text.push_str(&format!("  {} at {at}\n", f.symbol));
     }
     if !other.is_empty() {
@@ -91,7 +91,7 @@ fn render(rendered: &str) -> (String, Option<String>) {
                 .join(" < ")
         ));
     }
-    let location = user.first().and_then(|f| f.at.as_deref()).map(relative);
+    let location = user.first().and_then(|f| f.at).map(relative);
     (text.trim_end().to_string(), location)
 }
 

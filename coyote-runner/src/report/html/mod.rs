@@ -14,6 +14,7 @@
 //! of its [`Input`], so the same output directory always gives the same page.
 
 mod chart;
+mod log_read;
 mod machines;
 mod page;
 mod sequence;

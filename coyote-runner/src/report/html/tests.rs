@@ -190,7 +190,7 @@ fn a_trace_without_events_is_drawn_from_its_text_log() {
         "           ... 7 more rounds of the 3 lines above: steps 4 to 24, folded",
         "           task 1   Pinger (task 1) handles Ping",
     ];
-    let events = sequence::parse_log(&log.map(String::from));
+    let events = log_read::parse_log(&log.map(String::from));
     assert_eq!(events.len(), log.len());
     assert!(
         matches!(&events[0], StepEvent::Step { step: 1, task: 0, op, at, .. }

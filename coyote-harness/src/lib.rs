@@ -96,8 +96,10 @@ pub mod net;
 pub mod random;
 mod select;
 pub mod spec;
+pub mod std;
 pub mod sync;
 pub mod task;
+pub mod thread;
 pub mod time;
 
 pub use check::{check, replay, Config};

@@ -7,6 +7,7 @@
 //! progress event.
 
 mod novelty;
+mod restart;
 
 use crate::rt::{Executor, IterationOutcome};
 use coyote_core::abi::{Event, ResumeAfter, RunResult};
@@ -128,7 +129,6 @@ fn run_iterations(
         if let Some(b) = beat {
             b.heartbeat.fetch_add(1, Ordering::Relaxed);
         }
-        let (fut, entry) = make();
         let (outcome, steps) = if spec.capture_from.is_some_and(|from| iteration >= from) {
             emit(Event::IterationStart { iteration });
             // Both sinks emit; one `emit` borrow is shared through a cell.
@@ -141,12 +141,14 @@ fn run_iterations(
             };
             ex.set_decision_sink(Some(&mut sink));
             ex.set_line_sink(Some(&mut lines));
-            let r = ex.run_iteration(fut, entry, strategy);
+            // A restarted iteration streams its decisions again, from its start.
+            let mut again = || (emit_cell.borrow_mut())(Event::IterationStart { iteration });
+            let r = restart::run_restartable(&ex, make, strategy, &mut again);
             ex.set_decision_sink(None);
             ex.set_line_sink(None);
             r
         } else {
-            ex.run_iteration(fut, entry, strategy)
+            restart::run_restartable(&ex, make, strategy, &mut || {})
         };
         // The bound the iteration ran under: its fair suffix's if it entered one.
         let bound = if fair || ex.suffix_from().is_some() {
@@ -176,6 +178,12 @@ fn run_iterations(
                     location: None,
                 })
             }
+            IterationOutcome::Restart => Some(Failure {
+                kind: BugKind::Uncontrolled,
+                message: "internal: an iteration restarted outside run_restartable".into(),
+                task: None,
+                location: None,
+            }),
             IterationOutcome::Diverged(why) => Some(Failure {
                 kind: BugKind::Uncontrolled,
                 message: format!("the strategy stopped the iteration: {why}"),
@@ -315,8 +323,7 @@ pub(crate) fn replay(
         fair_from: trace.fair_from.unwrap_or(0),
     });
     strategy.begin_iteration();
-    let (fut, entry) = make();
-    let (outcome, steps) = ex.run_iteration(fut, entry, &mut strategy);
+    let (outcome, steps) = restart::run_restartable(&ex, make, &mut strategy, &mut || {});
     let mut result = ReplayResult {
         steps,
         log: ex.log(),
@@ -338,6 +345,7 @@ pub(crate) fn replay(
             result.failure = Some(f);
         }
         IterationOutcome::Diverged(why) => result.divergence = Some(why),
+        IterationOutcome::Restart => result.divergence = Some("internal: restarted".into()),
         IterationOutcome::StepBound if trace.failure.kind == BugKind::StepBound => {
             result.reproduced = true;
             result.failure = Some(trace.failure.clone());

@@ -53,11 +53,10 @@ where
 
 /// Runs the blocking (synchronous) `f` as a task; mirrors `tokio::task::spawn_blocking`.
 ///
-/// In production it runs on tokio's blocking thread pool. In test mode it is a controlled task
-/// like [`spawn`]'s, whose whole body is one step: it starts when the strategy picks it, and
-/// the others do not run until it returns. So `f` must not wait for another task (for a lock
-/// another task holds, or a message it sends): that hangs in production too, and under
-/// `coyote test` it is reported as a `hang` bug after `--iteration-timeout`.
+/// In production it runs on tokio's blocking thread pool. In test mode it is a controlled
+/// thread (see [`thread`](crate::thread)): its blocking calls (a lock of
+/// [`std::sync`](crate::std::sync), an atomic access, a `block_on` of a future) are scheduling
+/// points, so the tasks interleave with it there; a panic in it is a bug.
 ///
 /// ```
 /// use coyote_harness::task;
@@ -73,7 +72,7 @@ where
     R: Send + 'static,
 {
     if in_test() {
-        spawn_controlled(async move { f() }, Location::caller())
+        crate::thread::spawn_blocking_thread(f, Location::caller())
     } else {
         JoinHandle {
             inner: Inner::Tokio(tokio::task::spawn_blocking(f)),
@@ -98,6 +97,24 @@ where
         )
     })
     .expect("in test mode");
+    JoinHandle {
+        inner: Inner::Controlled {
+            id,
+            generation,
+            loc,
+            yielded: false,
+            _t: PhantomData,
+        },
+    }
+}
+
+/// The handle of controlled task `id` of iteration `generation`, spawned at `loc` (a controlled
+/// thread's, which `thread::JoinHandle` joins).
+pub(crate) fn controlled_handle<T>(
+    id: u32,
+    generation: u32,
+    loc: &'static Location<'static>,
+) -> JoinHandle<T> {
     JoinHandle {
         inner: Inner::Controlled {
             id,

@@ -20,14 +20,16 @@
 //!
 //! Submodules: [`run_loop`] (an iteration, step by step: the hot path), [`tasks_api`] (what
 //! task handles call), [`resources`] (what primitives, time, actors and monitors call),
-//! [`choices`] (declared choices and stopping from inside a task), `diagnostics` (deadlock
-//! reports and results).
+//! [`choices`] (declared choices and stopping from inside a task), [`threads_api`] (what
+//! controlled threads call: spawn, join, panics, park, thread-locals; and the switch of a run to
+//! coroutines), `diagnostics` (deadlock reports and results).
 
 mod choices;
 mod diagnostics;
 mod resources;
 mod run_loop;
 mod tasks_api;
+mod threads_api;
 
 use super::clock::Clock;
 use super::coverage::Coverage;
@@ -36,6 +38,7 @@ use super::monitors::Monitors;
 use super::panics;
 use super::recorder::Recorder;
 use super::tasks::Tasks;
+use super::threads::Threads;
 use coyote_core::strategy::{Access, OpId, Strategy};
 use coyote_core::trace::{Decision, Failure};
 use std::cell::{Cell, RefCell};
@@ -49,6 +52,18 @@ pub(crate) struct SpecFailurePayload;
 /// see [`Executor::set_decision_limit`]): the task's code must not go on with a made-up value.
 struct HaltPayload;
 
+/// The payload a scheduling point off a coroutine unwinds with when it asked for coroutines
+/// (see [`Executor::request_coroutines`]): the iteration runs again, on coroutines.
+struct RestartPayload;
+
+/// Whether a panic payload is the harness's own (a recorded failure, a halt, a restart), to be
+/// passed on rather than caught by a thread's `join`.
+pub(crate) fn is_internal_payload(payload: &(dyn std::any::Any + Send)) -> bool {
+    payload.is::<SpecFailurePayload>()
+        || payload.is::<HaltPayload>()
+        || payload.is::<RestartPayload>()
+}
+
 /// Why an iteration cut by [`Executor::set_decision_limit`] stopped.
 const CUT: &str = "cut at its decision limit";
 
@@ -59,6 +74,9 @@ pub(crate) enum IterationOutcome {
     Bug(Failure),
     StepBound,
     Diverged(String),
+    /// The iteration met a scheduling point in an async task not on a coroutine: it is to be run
+    /// again from its start, its decisions so far replayed (every task is on a coroutine now).
+    Restart,
 }
 
 /// Per-run settings of the executor.
@@ -82,7 +100,9 @@ pub(crate) struct ExecConfig {
 struct Ending {
     failure: RefCell<Option<Failure>>,
     stop: RefCell<Option<String>>,
-    /// Whether either is set (the one thing the loop reads at every step).
+    /// The iteration is to be run again (see [`IterationOutcome::Restart`]); wins over both.
+    restart: Cell<bool>,
+    /// Whether any is set (the one thing the loop reads at every step).
     any: Cell<bool>,
 }
 
@@ -90,6 +110,7 @@ impl Ending {
     fn reset(&self) {
         *self.failure.borrow_mut() = None;
         *self.stop.borrow_mut() = None;
+        self.restart.set(false);
         self.any.set(false);
     }
 
@@ -118,6 +139,9 @@ impl Ending {
             return None;
         }
         self.any.set(false);
+        if self.restart.replace(false) {
+            return Some(IterationOutcome::Restart);
+        }
         if let Some(why) = self.stop.borrow_mut().take() {
             return Some(IterationOutcome::Diverged(why));
         }
@@ -164,6 +188,13 @@ pub(crate) struct Executor {
     /// Where user code first used the real tokio crate in this iteration, if a wake inside a
     /// tokio operation showed it (see `coop`).
     tokio_site: RefCell<Option<String>>,
+    /// Every task runs on a coroutine (set for the rest of the run by the first scheduling point
+    /// an async task reached off one; see `rt::coro`).
+    coroutines: Cell<bool>,
+    /// A task's body is being polled (a point off a coroutine can restart the iteration).
+    polling: Cell<bool>,
+    /// The iteration's controlled threads: panics awaiting a join, park tokens, thread-locals.
+    threads: Threads,
     tasks: Tasks,
     clock: Clock,
     recorder: Recorder,
@@ -189,6 +220,9 @@ impl Executor {
             threads_at_start: diagnostics::os_threads(),
             foreign_wakes_at_start: Cell::new(0),
             tokio_site: RefCell::new(None),
+            coroutines: Cell::new(false),
+            polling: Cell::new(false),
+            threads: Threads::default(),
             tasks: Tasks::new(),
             clock: Clock::new(),
             recorder: Recorder::new(),

@@ -48,6 +48,7 @@ pub(crate) mod clock;
 pub(crate) mod clock_watch;
 pub(crate) mod context;
 pub(crate) mod coop;
+pub(crate) mod coro;
 pub(crate) mod coverage;
 pub(crate) mod debug;
 pub(crate) mod executor;
@@ -57,6 +58,7 @@ pub(crate) mod panics;
 pub(crate) mod point;
 pub(crate) mod recorder;
 pub(crate) mod tasks;
+pub(crate) mod threads;
 pub(crate) mod waker;
 
 pub use debug::coyote_breakpoint;

@@ -79,6 +79,18 @@ pub(crate) enum OpKind {
     UdpRecv,
     /// A network fault (`net::sim`: reset, partition, heal, crash, restart, delay).
     NetFault,
+    /// An atomic load.
+    AtomicLoad,
+    /// An atomic store.
+    AtomicStore,
+    /// An atomic read-modify-write (`fetch_add`, `swap`, `compare_exchange`, `fetch_update`).
+    AtomicRmw,
+    /// An atomic fence.
+    AtomicFence,
+    /// `thread::park`.
+    ThreadPark,
+    /// `Thread::unpark`.
+    ThreadUnpark,
 }
 
 impl OpKind {
@@ -95,6 +107,7 @@ impl OpKind {
             OpKind::NotifyNotified => Some("notified"),
             OpKind::BarrierWait => Some("passed the barrier"),
             OpKind::WatchChanged | OpKind::WatchWaitFor => Some("saw the change"),
+            OpKind::ThreadPark => Some("unparked"),
             _ => None,
         }
     }
@@ -143,6 +156,12 @@ impl OpKind {
             OpKind::UdpSend => "udp.send",
             OpKind::UdpRecv => "udp.recv",
             OpKind::NetFault => "net.fault",
+            OpKind::AtomicLoad => "atomic.load",
+            OpKind::AtomicStore => "atomic.store",
+            OpKind::AtomicRmw => "atomic.rmw",
+            OpKind::AtomicFence => "atomic.fence",
+            OpKind::ThreadPark => "thread.park",
+            OpKind::ThreadUnpark => "thread.unpark",
         }
     }
 }
@@ -196,6 +215,12 @@ mod tests {
             OpKind::UdpSend,
             OpKind::UdpRecv,
             OpKind::NetFault,
+            OpKind::AtomicLoad,
+            OpKind::AtomicStore,
+            OpKind::AtomicRmw,
+            OpKind::AtomicFence,
+            OpKind::ThreadPark,
+            OpKind::ThreadUnpark,
         ];
         let mut labels: Vec<_> = all.iter().map(|k| k.label()).collect();
         labels.sort_unstable();

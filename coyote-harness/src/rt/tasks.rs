@@ -43,7 +43,12 @@ pub(crate) struct Task {
     host: u32,
     join_waker: Option<Waker>,
     output: Option<Box<dyn Any>>,
+    /// A controlled thread's name (`thread::Builder::name`), if it is a thread.
+    thread: Option<ThreadName>,
 }
+
+/// A controlled thread's name, if it was given one.
+pub(crate) type ThreadName = Option<std::sync::Arc<str>>;
 
 /// [`Task::joins`] of a task waiting for several tasks at once (`join_all`).
 pub(crate) const JOINS_SEVERAL: u32 = u32::MAX;
@@ -159,6 +164,7 @@ impl Tasks {
                 host,
                 join_waker: None,
                 output: None,
+                thread: None,
             });
             (table.len() - 1) as u32
         };
@@ -273,6 +279,24 @@ impl Tasks {
             }
             t.state = t.state.woken();
         }
+    }
+
+    /// Marks `task` as a controlled thread named `name`.
+    pub(crate) fn set_thread(&self, task: u32, name: ThreadName) {
+        if let Some(t) = self.table.borrow_mut().get_mut(task as usize) {
+            t.thread = Some(name);
+        }
+    }
+
+    /// The name of `task` if it is a named thread (`main` for task 0).
+    pub(crate) fn thread_name(&self, task: u32) -> Option<std::sync::Arc<str>> {
+        if task == 0 {
+            return Some("main".into());
+        }
+        self.table
+            .borrow()
+            .get(task as usize)
+            .and_then(|t| t.thread.clone().flatten())
     }
 
     /// The simulated network host `task` runs on (0, the default host, if there is no such task).
@@ -414,6 +438,11 @@ impl Tasks {
 pub(crate) fn label_of(id: u32, t: &Task) -> String {
     if id == 0 {
         "main".into()
+    } else if let Some(name) = &t.thread {
+        match name {
+            Some(n) => format!("thread {id} '{n}' (spawned at {})", fmt_loc(t.spawned_at)),
+            None => format!("thread {id} (spawned at {})", fmt_loc(t.spawned_at)),
+        }
     } else {
         format!("task {id} (spawned at {})", fmt_loc(t.spawned_at))
     }

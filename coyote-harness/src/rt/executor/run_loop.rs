@@ -7,7 +7,7 @@
 //! iteration's failure, and bodies are dropped outside any borrow of the task table. The loop
 //! decides on task states only: what a task's body is (see [`TaskBody`]) is not its concern.
 
-use super::{Executor, HaltPayload, IterationOutcome, SpecFailurePayload, CUT};
+use super::{Executor, IterationOutcome, CUT};
 use crate::rt::context::Installed;
 use crate::rt::coop;
 use crate::rt::op::OpKind;
@@ -91,6 +91,7 @@ impl Executor {
 
     fn reset(&self) {
         self.tasks.reset();
+        drop(self.threads.reset());
         self.clock.reset();
         self.recorder.reset();
         self.ending.reset();
@@ -105,12 +106,15 @@ impl Executor {
     fn teardown(&self) {
         // Dropped outside any borrow: their destructors may wake or even spawn.
         let (bodies, outputs) = self.tasks.take_remains();
-        for b in bodies {
+        // Later tasks first: a scoped thread borrows from the thread that spawned it.
+        for b in bodies.into_iter().rev() {
             let _ = catch_unwind(AssertUnwindSafe(move || drop(b)));
         }
         let monitors = self.monitors.clear();
         let _ = catch_unwind(AssertUnwindSafe(move || drop(monitors)));
         let _ = catch_unwind(AssertUnwindSafe(move || drop(outputs)));
+        let locals = self.threads.reset();
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(locals)));
     }
 
     fn run_loop(&self) -> IterationOutcome {
@@ -162,6 +166,8 @@ impl Executor {
                 if enabled.is_empty() {
                     return if !main_done {
                         IterationOutcome::Bug(self.deadlock(&tasks))
+                    } else if let Some(panic) = self.threads.take_unjoined_panic() {
+                        IterationOutcome::Bug(panic)
                     } else if self.monitors.any_hot() {
                         IterationOutcome::Bug(self.monitors.hot_at_end(|t| self.task_label(t)))
                     } else {
@@ -281,7 +287,9 @@ impl Executor {
         let waker = task_waker(self.generation.get(), id);
         let mut cx = Context::from_waker(&waker);
         self.hooks.arm();
+        self.polling.set(true);
         let polled = catch_unwind(AssertUnwindSafe(|| body.poll(&mut cx)));
+        self.polling.set(false);
         if coop::spent_in_poll() {
             self.ending.fail(|| self.real_tokio_failure(id, resumed_at));
         }
@@ -311,9 +319,7 @@ impl Executor {
             }
             Err(payload) => {
                 let captured = panics::take_last();
-                if payload.downcast_ref::<SpecFailurePayload>().is_none()
-                    && payload.downcast_ref::<HaltPayload>().is_none()
-                {
+                if !super::is_internal_payload(&*payload) {
                     let (mut message, location) =
                         captured.unwrap_or_else(|| (panics::payload_message(&*payload), None));
                     let mut kind = BugKind::Panic;

@@ -16,6 +16,17 @@ impl Executor {
     /// Adds a task; it is woken and starts at the next scheduling point that picks it.
     #[inline]
     pub(crate) fn spawn(&self, body: TaskBody, loc: &'static Location<'static>) -> u32 {
+        let body = match body {
+            TaskBody::Future(f) if self.coroutines.get() => {
+                let id = self.tasks.table().len() as u32;
+                TaskBody::Coro(crate::rt::coro::Coro::new(
+                    self.generation.get(),
+                    id,
+                    Box::new(move || crate::rt::coro::block_on_current(f)),
+                ))
+            }
+            body => body,
+        };
         let id = self.tasks.spawn(body, loc);
         self.clock.add_task();
         if id > 0 {

@@ -16,6 +16,9 @@ pub(crate) type LocalBoxFuture = Pin<Box<dyn Future<Output = ()>>>;
 pub(crate) enum TaskBody {
     /// An async task: `main`, `task::spawn`, an actor's handler loop.
     Future(LocalBoxFuture),
+    /// A body on its own stack: a controlled thread, or an async task once the test needs
+    /// coroutines (see `rt::coro`).
+    Coro(super::super::coro::Coro),
 }
 
 impl TaskBody {
@@ -24,6 +27,7 @@ impl TaskBody {
     pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         match self {
             TaskBody::Future(f) => f.as_mut().poll(cx),
+            TaskBody::Coro(c) => c.resume(),
         }
     }
 }

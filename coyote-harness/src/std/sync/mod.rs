@@ -1,0 +1,7 @@
+//! `std::sync`'s items, controlled in tests: [`atomic`], and the blocking primitives.
+//!
+//! Types that need no control (`Arc`, `Weak`, the lock results and errors) are std's own.
+
+pub mod atomic;
+
+pub use std::sync::{Arc, Weak};

@@ -1,0 +1,434 @@
+//! Controlled threads, mirroring `std::thread`: [`spawn`], [`scope`], [`Builder`],
+//! [`JoinHandle`], [`current`], [`park`], [`Thread::unpark`], [`yield_now`], [`sleep`] and
+//! [`thread_local!`](crate::thread_local).
+//!
+//! In production each is the `std` item (the switch is made at run time, as for the rest of the
+//! harness: is a controlled executor active on this thread?). In a test a spawned thread is a
+//! controlled *task* on its own stack (a stackful coroutine), in the same execution, trace and
+//! strategies as the async tasks: every blocking call it makes (a join, a `park`, a lock of
+//! [`std::sync`](crate::std::sync), an atomic access, [`sleep`] on virtual time) is a scheduling
+//! point, and a thread blocked forever is named in the deadlock report
+//! (`thread 2 'worker' (spawned at src/lib.rs:10:5) waits to join ...`).
+//!
+//! A panic in a thread is caught and handed to whoever joins it: [`JoinHandle::join`] returns
+//! it as `Err`, as std does, and then it is no bug. A panic nobody joins (the handle was dropped,
+//! or still unjoined when the iteration ends) is a bug, reported with the thread's message and
+//! line.
+//!
+//! ```
+//! use coyote_harness::std::sync::atomic::{AtomicUsize, Ordering};
+//! use coyote_harness::std::thread;
+//! use std::sync::Arc;
+//!
+//! # coyote_harness::check(|| async {
+//! let hits = Arc::new(AtomicUsize::new(0));
+//! let workers: Vec<_> = (0..2)
+//!     .map(|_| {
+//!         let hits = hits.clone();
+//!         thread::spawn(move || hits.fetch_add(1, Ordering::SeqCst))
+//!     })
+//!     .collect();
+//! for w in workers {
+//!     w.join().unwrap();
+//! }
+//! assert_eq!(hits.load(Ordering::SeqCst), 2);
+//! # }, coyote_harness::Config::new().iterations(20));
+//! ```
+//!
+//! Not modelled: `park_timeout` waits on virtual time but never wakes spuriously, nor does
+//! `park`; `Builder::stack_size` is the coroutine's default in tests (1 MiB).
+
+mod local;
+
+pub use local::{AccessError, LocalKey};
+
+use crate::rt::coro::{block_on_current, sync_point};
+use crate::rt::executor::is_internal_payload;
+use crate::rt::{in_test, with_executor, Controlled, OpKind};
+use coyote_core::strategy::Access;
+use std::future::Future;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe, Location};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+pub use std::thread::Result;
+
+/// Spawns a thread; mirrors `std::thread::spawn`.
+#[track_caller]
+pub fn spawn<F, T>(f: F) -> JoinHandle<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    Builder::new().spawn(f).expect("failed to spawn thread")
+}
+
+/// Thread configuration; mirrors `std::thread::Builder`.
+#[derive(Debug, Default)]
+pub struct Builder {
+    name: Option<String>,
+    stack_size: Option<usize>,
+}
+
+impl Builder {
+    /// A builder with no name and the default stack size.
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// Names the thread (shown by [`Thread::name`], in logs and deadlock reports).
+    pub fn name(mut self, name: String) -> Builder {
+        self.name = Some(name);
+        self
+    }
+
+    /// The stack size of the thread in production (tests use the coroutine default).
+    pub fn stack_size(mut self, size: usize) -> Builder {
+        self.stack_size = Some(size);
+        self
+    }
+
+    /// Spawns the thread; mirrors `std::thread::Builder::spawn`.
+    #[track_caller]
+    pub fn spawn<F, T>(self, f: F) -> std::io::Result<JoinHandle<T>>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        if !in_test() {
+            let mut b = std::thread::Builder::new();
+            if let Some(n) = self.name {
+                b = b.name(n);
+            }
+            if let Some(s) = self.stack_size {
+                b = b.stack_size(s);
+            }
+            return b.spawn(f).map(|h| {
+                let t = Thread {
+                    inner: ThreadInner::Std(h.thread().clone()),
+                };
+                JoinHandle {
+                    inner: Inner::Std(h, t),
+                }
+            });
+        }
+        Ok(JoinHandle {
+            inner: Inner::Controlled(spawn_controlled(
+                Box::new(f),
+                self.name.map(Arc::from),
+                Location::caller(),
+            )),
+        })
+    }
+}
+
+/// A controlled thread spawned for a handle.
+struct Spawned<T> {
+    task: crate::task::JoinHandle<()>,
+    /// Where the thread leaves its result (its panic as `Err`).
+    result: Arc<std::sync::Mutex<Option<Result<T>>>>,
+    thread: Thread,
+    joined: bool,
+}
+
+/// Spawns `f` as a controlled thread (test mode).
+fn spawn_controlled<'a, T: Send + 'a>(
+    f: Box<dyn FnOnce() -> T + Send + 'a>,
+    name: Option<Arc<str>>,
+    loc: &'static Location<'static>,
+) -> Spawned<T> {
+    let result = Arc::new(std::sync::Mutex::new(None));
+    let slot = result.clone();
+    let body = move || {
+        let out: Result<T> = match catch_unwind(AssertUnwindSafe(f)) {
+            Ok(v) => Ok(v),
+            Err(p) if is_internal_payload(&*p) => resume_unwind(p),
+            Err(p) => {
+                let (message, location) = crate::rt::panics::take_last()
+                    .unwrap_or_else(|| (crate::rt::panics::payload_message(&*p), None));
+                with_executor(|ex| ex.thread_panicked(message, location));
+                Err(p)
+            }
+        };
+        *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(out);
+        with_executor(|ex| {
+            ex.thread_exit();
+            ex.set_output(Box::new(()));
+        });
+    };
+    // SAFETY: lifetime erasure of the body only. `'static` threads pass `'static` bodies; a
+    // scoped thread's body borrows from its scope, and `scope` joins every thread it spawned
+    // before it returns, while teardown drops later tasks (the scoped threads) before the ones
+    // that spawned them, so the body never outlives what it borrows.
+    let body: Box<dyn FnOnce() + 'a> = Box::new(body);
+    // SAFETY: see above.
+    let body: Box<dyn FnOnce() + 'static> = unsafe { std::mem::transmute(body) };
+    with_executor(|ex| {
+        let generation = ex.generation();
+        let id = ex.spawn_thread(body, name.clone(), loc);
+        Spawned {
+            task: crate::task::controlled_handle(id, generation, loc),
+            result,
+            thread: Thread {
+                inner: ThreadInner::Controlled {
+                    id,
+                    generation,
+                    name,
+                },
+            },
+            joined: false,
+        }
+    })
+    .expect("in test mode")
+}
+
+impl<T> Spawned<T> {
+    /// Waits for the thread (a scheduling point, then blocked until it ends).
+    fn join(&mut self) -> Result<T> {
+        self.joined = true;
+        let ended = block_on_current(&mut self.task);
+        if let ThreadInner::Controlled { id, generation, .. } = self.thread.inner {
+            with_executor(|ex| ex.thread_joined(id, generation));
+        }
+        let out = self.result.lock().unwrap_or_else(|e| e.into_inner()).take();
+        match (ended, out) {
+            (Ok(()), Some(r)) => r,
+            _ => Err(Box::new("the thread did not finish (its iteration ended)")),
+        }
+    }
+}
+
+impl<T> Drop for Spawned<T> {
+    fn drop(&mut self) {
+        if self.joined {
+            return;
+        }
+        if let ThreadInner::Controlled { id, generation, .. } = self.thread.inner {
+            with_executor(|ex| ex.thread_detached(id, generation));
+        }
+    }
+}
+
+/// An owned permission to join a thread; mirrors `std::thread::JoinHandle`. Dropping it
+/// detaches the thread (a later panic of the thread is then a bug).
+pub struct JoinHandle<T> {
+    inner: Inner<T>,
+}
+
+enum Inner<T> {
+    Std(std::thread::JoinHandle<T>, Thread),
+    Controlled(Spawned<T>),
+}
+
+impl<T> JoinHandle<T> {
+    /// Waits for the thread to finish: its result, or its panic as `Err` (not a bug then).
+    #[track_caller]
+    pub fn join(self) -> Result<T> {
+        match self.inner {
+            Inner::Std(h, _) => h.join(),
+            Inner::Controlled(mut s) => s.join(),
+        }
+    }
+
+    /// The thread's handle.
+    pub fn thread(&self) -> &Thread {
+        match &self.inner {
+            Inner::Std(_, t) => t,
+            Inner::Controlled(s) => &s.thread,
+        }
+    }
+
+    /// Whether the thread has finished. Never waits; not a scheduling point.
+    pub fn is_finished(&self) -> bool {
+        match &self.inner {
+            Inner::Std(h, _) => h.is_finished(),
+            Inner::Controlled(s) => s.task.is_finished(),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JoinHandle").finish_non_exhaustive()
+    }
+}
+
+/// A handle to a thread; mirrors `std::thread::Thread`.
+#[derive(Clone, Debug)]
+pub struct Thread {
+    inner: ThreadInner,
+}
+
+#[derive(Clone, Debug)]
+enum ThreadInner {
+    Std(std::thread::Thread),
+    Controlled {
+        id: u32,
+        generation: u32,
+        name: Option<Arc<str>>,
+    },
+}
+
+impl Thread {
+    /// The thread's id.
+    pub fn id(&self) -> ThreadId {
+        match &self.inner {
+            ThreadInner::Std(t) => ThreadId(IdInner::Std(t.id())),
+            ThreadInner::Controlled { id, generation, .. } => {
+                ThreadId(IdInner::Controlled(*generation, *id))
+            }
+        }
+    }
+
+    /// The thread's name, if it has one (`main` for the test's entry in tests).
+    pub fn name(&self) -> Option<&str> {
+        match &self.inner {
+            ThreadInner::Std(t) => t.name(),
+            ThreadInner::Controlled { name, .. } => name.as_deref(),
+        }
+    }
+
+    /// Wakes the thread if it is parked, or makes its next [`park`] return at once; a
+    /// scheduling point in tests.
+    #[track_caller]
+    pub fn unpark(&self) {
+        match &self.inner {
+            ThreadInner::Std(t) => t.unpark(),
+            ThreadInner::Controlled { id, generation, .. } => {
+                sync_point(OpKind::ThreadUnpark, park_access(*id), Location::caller());
+                with_executor(|ex| ex.unpark(*id, *generation));
+            }
+        }
+    }
+}
+
+/// A thread's identifier; mirrors `std::thread::ThreadId`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ThreadId(IdInner);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum IdInner {
+    Std(std::thread::ThreadId),
+    Controlled(u32, u32),
+}
+
+/// The calling thread's handle; mirrors `std::thread::current`. In tests, an async task has a
+/// handle too (its task id; `main` is named `main`).
+pub fn current() -> Thread {
+    with_executor(|ex| {
+        let id = ex.current_task();
+        Thread {
+            inner: ThreadInner::Controlled {
+                id,
+                generation: ex.generation(),
+                name: ex.thread_name(id),
+            },
+        }
+    })
+    .unwrap_or_else(|| Thread {
+        inner: ThreadInner::Std(std::thread::current()),
+    })
+}
+
+/// The object a thread's park token is, for race-aware strategies (no address is this high).
+fn park_access(task: u32) -> Access {
+    Access {
+        object: 0xC0A0_0000_0000_0000 | u64::from(task),
+        write: true,
+    }
+}
+
+/// Blocks until the thread's token is made available by [`Thread::unpark`]; mirrors
+/// `std::thread::park` (no spurious wake-ups in tests).
+#[track_caller]
+pub fn park() {
+    if !in_test() {
+        return std::thread::park();
+    }
+    let task = with_executor(|ex| ex.current_task()).unwrap_or(0);
+    block_on_current(Controlled::new(
+        Parked,
+        OpKind::ThreadPark,
+        Location::caller(),
+        park_access(task),
+    ));
+}
+
+/// `park`'s wait for the token.
+struct Parked;
+
+impl Future for Parked {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if with_executor(|ex| ex.park(cx.waker())).unwrap_or(true) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+/// As [`park`], giving up after `dur` (virtual time in tests); mirrors `std::thread::park_timeout`.
+#[track_caller]
+pub fn park_timeout(dur: Duration) {
+    if !in_test() {
+        return std::thread::park_timeout(dur);
+    }
+    let task = with_executor(|ex| ex.current_task()).unwrap_or(0);
+    let wait = Controlled::new(
+        Parked,
+        OpKind::ThreadPark,
+        Location::caller(),
+        park_access(task),
+    );
+    let _ = block_on_current(crate::time::timeout(dur, wait));
+}
+
+/// Lets the other threads run; mirrors `std::thread::yield_now` (a scheduling point in tests).
+#[track_caller]
+pub fn yield_now() {
+    if in_test() {
+        sync_point(OpKind::Yield, Access::NONE, Location::caller());
+    } else {
+        std::thread::yield_now();
+    }
+}
+
+/// Sleeps for `dur`; mirrors `std::thread::sleep`. In tests it sleeps on virtual time (the
+/// strategy decides when the timer fires; no wall-clock wait).
+#[track_caller]
+pub fn sleep(dur: Duration) {
+    if in_test() {
+        block_on_current(crate::time::sleep(dur));
+    } else {
+        std::thread::sleep(dur);
+    }
+}
+
+/// Runs `f` as a blocking section; in tests, on a controlled thread, so a blocking call in it
+/// is a scheduling point (what `spawn_blocking` and `block_in_place` are built on).
+pub(crate) fn spawn_blocking_thread<F, R>(
+    f: F,
+    loc: &'static Location<'static>,
+) -> crate::task::JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    with_executor(|ex| {
+        let generation = ex.generation();
+        let body = Box::new(move || {
+            let v = f();
+            with_executor(|ex| {
+                ex.thread_exit();
+                ex.set_output(Box::new(v));
+            });
+        });
+        let id = ex.spawn_thread(body, None, loc);
+        crate::task::controlled_handle(id, generation, loc)
+    })
+    .expect("in test mode")
+}

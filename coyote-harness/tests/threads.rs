@@ -54,7 +54,10 @@ fn a_thread_parked_forever_is_a_deadlock_that_names_it() {
     });
     assert!(msg.contains("thread 1 'sleeper'"), "{msg}");
     assert!(msg.contains("thread.park"), "{msg}");
-    assert!(msg.contains("main waits to join thread 1 'sleeper'"), "{msg}");
+    assert!(
+        msg.contains("main waits to join thread 1 'sleeper'"),
+        "{msg}"
+    );
 }
 
 #[test]

@@ -226,3 +226,14 @@ fn off_coroutine_point() {
     }
     with_executor(|ex| ex.request_coroutines());
 }
+
+/// A scheduling point only where it costs no restart: on a coroutine (a thread, or a task of a
+/// run on coroutines). For operations of the async primitives that are no points in plain async
+/// tests (making a `Notified`, `notify_waiters`), but race with an atomic's access once the
+/// test has them.
+#[inline]
+pub(crate) fn point_on_coroutine(kind: OpKind, access: Access, loc: &'static Location<'static>) {
+    if on_coroutine() && !std::thread::panicking() {
+        block_on_current(YieldPoint::with_access(kind, loc, access));
+    }
+}

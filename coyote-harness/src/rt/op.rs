@@ -41,6 +41,8 @@ pub(crate) enum OpKind {
     SemaphoreAcquire,
     /// `Notify::notified`.
     NotifyNotified,
+    /// `Notify::notify_one`, `notify_last`, `notify_waiters` (points only on coroutines).
+    NotifyNotify,
     /// `Barrier::wait`.
     BarrierWait,
     /// `OnceCell::get_or_init`.
@@ -137,6 +139,7 @@ impl OpKind {
             OpKind::RwLockWrite => "rwlock.write",
             OpKind::SemaphoreAcquire => "semaphore.acquire",
             OpKind::NotifyNotified => "notify.notified",
+            OpKind::NotifyNotify => "notify.notify",
             OpKind::BarrierWait => "barrier.wait",
             OpKind::OnceCellGetOrInit => "once_cell.get_or_init",
             OpKind::SetOnceWait => "set_once.wait",
@@ -196,6 +199,7 @@ mod tests {
             OpKind::RwLockWrite,
             OpKind::SemaphoreAcquire,
             OpKind::NotifyNotified,
+            OpKind::NotifyNotify,
             OpKind::BarrierWait,
             OpKind::OnceCellGetOrInit,
             OpKind::SetOnceWait,

@@ -1,5 +1,6 @@
 //! `Notify` over tokio's.
 
+use crate::rt::coro::point_on_coroutine;
 use crate::rt::{writes, Controlled, OpKind};
 use pin_project_lite::pin_project;
 use std::future::Future;
@@ -46,6 +47,9 @@ impl Notify {
     }
 
     fn notified_at(&self, loc: &'static Location<'static>) -> Notified<'_> {
+        // Making the future reads the notify's state (a `notify_waiters` after it wakes it):
+        // a point of its own where that can be preempted (see `rt::coro`).
+        point_on_coroutine(OpKind::NotifyNotified, writes(self), loc);
         Notified {
             inner: Controlled::new(
                 self.inner.notified(),
@@ -58,7 +62,9 @@ impl Notify {
 
     /// Wakes the task that started waiting last, or stores a permit if none waits; mirrors
     /// `tokio::sync::Notify::notify_last`. Not a scheduling point.
+    #[track_caller]
     pub fn notify_last(&self) {
+        point_on_coroutine(OpKind::NotifyNotify, writes(self), Location::caller());
         self.inner.notify_last()
     }
 
@@ -69,12 +75,21 @@ impl Notify {
     }
 
     /// Wakes one waiting task, or stores a permit for the next `notified` if none waits.
+    ///
+    /// Not a scheduling point, except in a test whose tasks run on coroutines (one that uses
+    /// threads or atomics, see [`std::sync::atomic`](crate::std::sync::atomic)): there the
+    /// notifying calls and the making of a `Notified` are points of their own, so the lost
+    /// wake-up between an atomic flag and a `Notify` is explored.
+    #[track_caller]
     pub fn notify_one(&self) {
+        point_on_coroutine(OpKind::NotifyNotify, writes(self), Location::caller());
         self.inner.notify_one()
     }
 
     /// Wakes every task waiting now; stores no permit.
+    #[track_caller]
     pub fn notify_waiters(&self) {
+        point_on_coroutine(OpKind::NotifyNotify, writes(self), Location::caller());
         self.inner.notify_waiters()
     }
 }

@@ -5,3 +5,11 @@
 pub mod atomic;
 
 pub use std::sync::{Arc, Weak};
+
+mod condvar;
+mod mutex;
+mod wait;
+
+pub use condvar::{Condvar, WaitTimeoutResult};
+pub use mutex::{Mutex, MutexGuard};
+pub use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};

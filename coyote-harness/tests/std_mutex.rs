@@ -221,21 +221,3 @@ fn in_production_it_is_a_std_mutex() {
     assert!(lock.lock().is_err());
 }
 
-#[test]
-#[ignore]
-fn show() {
-    let msg = std_support::bug_in(coyote_harness::Config::new(), opposite_order);
-    println!("{msg}");
-    println!("{}", every_schedule(|| {
-        let lock = Arc::new(Mutex::new(0u64));
-        let ts: Vec<_> = (0..3)
-            .map(|_| {
-                let lock = lock.clone();
-                thread::spawn(move || *lock.lock().unwrap() += 1)
-            })
-            .collect();
-        for t in ts {
-            t.join().unwrap();
-        }
-    }));
-}

@@ -115,7 +115,7 @@ impl Condvar {
         if !in_test() {
             return std_wait(guard, |g| self.std.wait(g));
         }
-        self.controlled_wait(guard, None, Location::caller()).0
+        self.controlled_wait(guard, None, true, Location::caller()).0
     }
 
     /// Waits while `condition` holds of the value (checked first, and after every wake-up);
@@ -134,7 +134,7 @@ impl Condvar {
             return std_wait(guard, |g| self.std.wait_while(g, condition));
         }
         while condition(&mut *guard) {
-            guard = self.controlled_wait(guard, None, loc).0?;
+            guard = self.controlled_wait(guard, None, false, loc).0?;
         }
         Ok(guard)
     }
@@ -149,7 +149,7 @@ impl Condvar {
         if !in_test() {
             return std_wait_timeout(guard, |g| self.std.wait_timeout(g, dur));
         }
-        let (r, timed_out) = self.controlled_wait(guard, Some(dur), Location::caller());
+        let (r, timed_out) = self.controlled_wait(guard, Some(dur), true, Location::caller());
         pair(r, timed_out)
     }
 
@@ -178,7 +178,7 @@ impl Condvar {
             if now >= deadline {
                 return Ok((guard, WaitTimeoutResult(true)));
             }
-            let (r, _) = self.controlled_wait(guard, Some(deadline - now), loc);
+            let (r, _) = self.controlled_wait(guard, Some(deadline - now), false, loc);
             match r {
                 Ok(g) => guard = g,
                 Err(e) => {
@@ -244,6 +244,7 @@ impl Condvar {
         &self,
         mut guard: MutexGuard<'a, T>,
         timeout: Option<Duration>,
+        spurious_ok: bool,
         loc: &'static Location<'static>,
     ) -> (LockResult<MutexGuard<'a, T>>, bool) {
         let access = writes(self);
@@ -264,12 +265,13 @@ impl Condvar {
         mutex.released();
         drop(guard);
 
-        let may_be_spurious = {
+        let may_be_spurious = spurious_ok && {
             let st = self.st();
             st.last_spurious != Some((thread, st.notifications))
         };
         let spurious = may_be_spurious && with_executor(|ex| ex.choose_bool(loc)).unwrap_or(false);
         let timed_out = if spurious {
+            with_executor(|ex| ex.note(format_args!("condvar: spurious wake-up")));
             let mut st = self.st();
             st.last_spurious = Some((thread, st.notifications));
             st.waiters.retain(|w| w.id != id);

@@ -288,6 +288,14 @@ impl Tasks {
         }
     }
 
+    /// Whether `task` is a controlled thread.
+    pub(crate) fn is_thread(&self, task: u32) -> bool {
+        self.table
+            .borrow()
+            .get(task as usize)
+            .is_some_and(|t| t.thread.is_some())
+    }
+
     /// The name of `task` if it is a named thread (`main` for task 0).
     pub(crate) fn thread_name(&self, task: u32) -> Option<std::sync::Arc<str>> {
         if task == 0 {

@@ -28,6 +28,11 @@ impl Executor {
         id
     }
 
+    /// Whether the running task is a controlled thread.
+    pub(crate) fn current_is_thread(&self) -> bool {
+        self.tasks.is_thread(self.tasks.current())
+    }
+
     /// The name of `task` if it is a named thread (`main` for the test's entry).
     pub(crate) fn thread_name(&self, task: u32) -> Option<std::sync::Arc<str>> {
         self.tasks.thread_name(task)

@@ -39,8 +39,10 @@
 //! `park`; `Builder::stack_size` is the coroutine's default in tests (1 MiB).
 
 mod local;
+mod scope;
 
 pub use local::{AccessError, LocalKey};
+pub use scope::{scope, Scope, ScopedJoinHandle};
 
 use crate::rt::coro::{block_on_current, sync_point};
 use crate::rt::executor::is_internal_payload;
@@ -118,6 +120,7 @@ impl Builder {
             inner: Inner::Controlled(spawn_controlled(
                 Box::new(f),
                 self.name.map(Arc::from),
+                false,
                 Location::caller(),
             )),
         })
@@ -130,6 +133,7 @@ struct Spawned<T> {
     /// Where the thread leaves its result (its panic as `Err`).
     result: Arc<std::sync::Mutex<Option<Result<T>>>>,
     thread: Thread,
+    /// Joined (or scoped: its scope joins it), so dropping the handle detaches nothing.
     joined: bool,
 }
 
@@ -137,6 +141,7 @@ struct Spawned<T> {
 fn spawn_controlled<'a, T: Send + 'a>(
     f: Box<dyn FnOnce() -> T + Send + 'a>,
     name: Option<Arc<str>>,
+    scoped: bool,
     loc: &'static Location<'static>,
 ) -> Spawned<T> {
     let result = Arc::new(std::sync::Mutex::new(None));
@@ -148,7 +153,10 @@ fn spawn_controlled<'a, T: Send + 'a>(
             Err(p) => {
                 let (message, location) = crate::rt::panics::take_last()
                     .unwrap_or_else(|| (crate::rt::panics::payload_message(&*p), None));
-                with_executor(|ex| ex.thread_panicked(message, location));
+                // A scoped thread's unjoined panic is its scope's (see `scope`).
+                if !scoped {
+                    with_executor(|ex| ex.thread_panicked(message, location));
+                }
                 Err(p)
             }
         };
@@ -178,7 +186,7 @@ fn spawn_controlled<'a, T: Send + 'a>(
                     name,
                 },
             },
-            joined: false,
+            joined: scoped,
         }
     })
     .expect("in test mode")
@@ -408,6 +416,24 @@ pub fn sleep(dur: Duration) {
     }
 }
 
+/// Drives `future` to completion from synchronous code (not in std; what a thread uses to
+/// wait for async work, as `Handle::block_on` does).
+///
+/// In a test, on a controlled thread (or a task of a run on coroutines), every `Pending` of
+/// `future` suspends the thread until its waker fires: a scheduling point, with the thread
+/// blocked on what the future waits for (a deadlock names it). In production it polls
+/// `future` on the calling thread, parking it between polls.
+#[track_caller]
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    block_on_current(future)
+}
+
+/// Whether the caller runs on a controlled thread of a test (`thread::spawn`, `spawn_blocking`).
+#[doc(hidden)]
+pub fn on_controlled_thread() -> bool {
+    crate::rt::coro::on_coroutine() && with_executor(|ex| ex.current_is_thread()).unwrap_or(false)
+}
+
 /// Runs `f` as a blocking section; in tests, on a controlled thread, so a blocking call in it
 /// is a scheduling point (what `spawn_blocking` and `block_in_place` are built on).
 pub(crate) fn spawn_blocking_thread<F, R>(
@@ -427,7 +453,7 @@ where
                 ex.set_output(Box::new(v));
             });
         });
-        let id = ex.spawn_thread(body, None, loc);
+        let id = ex.spawn_thread(body, Some("spawn_blocking".into()), loc);
         crate::task::controlled_handle(id, generation, loc)
     })
     .expect("in test mode")

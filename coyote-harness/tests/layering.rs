@@ -61,7 +61,9 @@ fn rt_imports_nothing_above_it() {
 
 #[test]
 fn user_modules_import_nothing_of_the_runner_side() {
-    for module in ["spec", "sync", "task", "time", "random", "actor", "select"] {
+    for module in [
+        "spec", "sync", "task", "time", "random", "actor", "select", "thread", "std",
+    ] {
         let upward: Vec<_> = imports_of(module)
             .into_iter()
             .filter(|(_, _, m)| ["runner", "check", "abi"].contains(&m.as_str()))

@@ -251,11 +251,16 @@ impl Handle {
         crate::task::spawn_blocking(f)
     }
 
-    /// Runs `future` to completion; production only (see the module docs).
+    /// Runs `future` to completion. In a test, only from a controlled thread (a
+    /// `spawn_blocking` closure, a `coyote_harness::thread`), where each wait of the future is
+    /// a scheduling point; from an async task it is an error, as in tokio (see the module docs).
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         match &self.inner {
             Some(h) if !is_test_mode() => h.block_on(future),
+            _ if coyote_harness::thread::on_controlled_thread() => {
+                coyote_harness::thread::block_on(future)
+            }
             _ => no_blocking_in_test("Handle::block_on"),
         }
     }

@@ -92,6 +92,8 @@ pub(crate) struct Begun {
     /// Who woke it and in which step ([`woken_by`]), or [`NOBODY`] if it was not woken; possibly
     /// the task itself (a yield): the step log's events sort that out, off the hot path.
     pub(crate) woken_by: u64,
+    /// What it declared it touches in this step.
+    pub(crate) access: Access,
 }
 
 /// An aborted task's body and joiner's waker, to drop and wake outside any borrow.
@@ -368,8 +370,9 @@ impl Tasks {
         let t = &mut table[chosen as usize];
         let woken = t.state == TaskState::Woken;
         t.state = TaskState::Waiting;
-        t.access = Access::NONE;
+        let access = std::mem::replace(&mut t.access, Access::NONE);
         Begun {
+            access,
             kind: t.kind,
             loc: t.loc,
             joins: t.joins,

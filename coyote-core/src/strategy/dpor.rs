@@ -57,6 +57,12 @@ impl Sched {
         self.preemptions + preempts as u32
     }
 
+    /// `op`'s access in this iteration.
+    fn refresh(&mut self, op: OpId, access: Access) {
+        let entries = self.enabled.iter_mut().chain(self.sleep.iter_mut());
+        entries.filter(|e| e.0 == op).for_each(|e| e.1 = access);
+    }
+
     fn add(&mut self, op: OpId) {
         if !self.explored.contains(&op) && !self.todo.contains(&op) {
             self.todo.push(op);
@@ -215,8 +221,12 @@ impl Strategy for Dpor {
     }
 
     fn next_operation(&mut self, point: &SchedulingPoint<'_>) -> Option<OpId> {
-        if let Some(Node::Sched(node)) = self.nodes.get(self.pos) {
+        if let Some(Node::Sched(node)) = self.nodes.get_mut(self.pos) {
             if point.enabled.binary_search(&node.chosen()).is_ok() {
+                // Objects are addresses, which may differ from one iteration to the next.
+                for (op, access) in point.enabled.iter().zip(point.accesses) {
+                    node.refresh(*op, *access);
+                }
                 return Some(node.chosen());
             }
         }
@@ -244,7 +254,11 @@ impl Strategy for Dpor {
     fn on_step(&mut self, step: &Step) {
         let at = self.pos;
         match self.nodes.get(at) {
-            Some(Node::Sched(node)) if node.chosen() == step.op => {}
+            Some(Node::Sched(node)) if node.chosen() == step.op => {
+                if let Some(Node::Sched(node)) = self.nodes.get_mut(at) {
+                    node.refresh(step.op, step.access);
+                }
+            }
             _ => {
                 // A step with one operation enabled (or a program that did not repeat itself).
                 self.nodes.truncate(at);

@@ -5,7 +5,7 @@
 //! wake-ups (the step that woke an operation precedes its next step, so an operation blocked on
 //! a lock or a channel is ordered after the step that released it), creation (the step that
 //! spawned an operation precedes its first), and dependence (two steps that touch the same
-//! object, one writing it; a timer firing depends on every step, as the clock decides which
+//! object, one writing it; a join and every step of the operation it joins; a timer firing depends on every step, as the clock decides which
 //! timer may fire). A *race* `i ⋖ j` is a dependent pair of steps of different operations with
 //! no other happens-before path from `i` to `j`: only then may the two run the other way round.
 //!
@@ -41,7 +41,13 @@ pub(crate) struct Trace {
 
 /// Whether two steps of different operations are dependent.
 fn dependent(a: &Step, b: &Step) -> bool {
-    a.timer || b.timer || a.access.races(b.access)
+    a.timer || b.timer || next_dependent(a.op, a.access, b)
+}
+
+/// Whether `op`'s step with `access` depends on `b` (a step of another operation): they race
+/// on an object, or one joins the other (reads its completion, which any step may bring).
+fn next_dependent(op: OpId, access: Access, b: &Step) -> bool {
+    access.races(b.access) || access.completion() == Some(b.op) || b.access.completion() == Some(op)
 }
 
 impl Trace {
@@ -78,6 +84,7 @@ impl Trace {
         let mut clocks: Vec<Vec<u32>> = Vec::with_capacity(n);
         let mut last_of: Vec<Option<usize>> = vec![None; ops];
         let mut by_object: HashMap<u64, Vec<usize>> = HashMap::new();
+        let mut by_op: Vec<Vec<usize>> = vec![Vec::new(); ops];
         let mut timers: Vec<usize> = Vec::new();
         let mut pairs: Vec<(usize, usize)> = Vec::new();
         for j in 0..n {
@@ -110,6 +117,12 @@ impl Trace {
                 if e.step.access.object != 0 {
                     v.extend(by_object.get(&e.step.access.object).into_iter().flatten());
                 }
+                // Joins of this operation, and the steps of the operation this one joins.
+                let joins = Access::completion_of(e.step.op).object;
+                v.extend(by_object.get(&joins).into_iter().flatten());
+                if let Some(t) = e.step.access.completion() {
+                    v.extend(by_op.get(t as usize).into_iter().flatten());
+                }
                 v.sort_unstable();
                 v
             };
@@ -126,6 +139,7 @@ impl Trace {
             c[e.step.op as usize] = e.local + 1;
             clocks.push(c);
             last_of[e.step.op as usize] = Some(j);
+            by_op[e.step.op as usize].push(j);
             if e.step.timer {
                 timers.push(j);
             } else if e.step.access.object != 0 {
@@ -169,5 +183,5 @@ impl Trace {
 
 /// The entries of a sleep set that stay asleep after `step`: those independent of it.
 pub(crate) fn still_asleep(asleep: &(OpId, Access), step: &Step) -> bool {
-    asleep.0 != step.op && !step.timer && !asleep.1.races(step.access)
+    asleep.0 != step.op && !step.timer && !next_dependent(asleep.0, asleep.1, step)
 }

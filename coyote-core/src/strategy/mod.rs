@@ -84,6 +84,27 @@ impl Access {
         write: false,
     };
 
+    /// Reading whether operation `op` has finished (the scheduling point of a join): it
+    /// depends on every step of `op`, the last of which finishes it. Its object is tagged so
+    /// that it never equals an address.
+    #[inline]
+    pub const fn completion_of(op: OpId) -> Access {
+        Access {
+            object: COMPLETION | op as u64,
+            write: false,
+        }
+    }
+
+    /// The operation whose completion this access reads ([`Access::completion_of`]), if any.
+    #[inline]
+    pub const fn completion(self) -> Option<OpId> {
+        if self.object & COMPLETION != 0 {
+            Some(self.object as OpId)
+        } else {
+            None
+        }
+    }
+
     /// Whether the two accesses race: the same object, and at least one writes it. Their order
     /// can then change the outcome, so a race-aware strategy samples it afresh.
     #[inline]
@@ -91,6 +112,9 @@ impl Access {
         self.object != 0 && self.object == other.object && (self.write || other.write)
     }
 }
+
+/// The tag of [`Access::completion_of`]'s objects (no address has its top bit set).
+const COMPLETION: u64 = 1 << 63;
 
 /// What a strategy sees at a scheduling point.
 #[derive(Debug)]

@@ -230,7 +230,7 @@ impl Tasks {
         self.with_current(|t| {
             t.kind = OpKind::Join;
             t.loc = loc;
-            t.access = Access::NONE;
+            t.access = task.map_or(Access::NONE, Access::completion_of);
             t.pause = Pause::Point;
             if let Some(task) = task {
                 t.joining(task, step);

@@ -5,7 +5,7 @@
 //! wake-ups (the step that woke an operation precedes its next step, so an operation blocked on
 //! a lock or a channel is ordered after the step that released it), creation (the step that
 //! spawned an operation precedes its first), and dependence (two steps that touch the same
-//! object, one writing it; a join and every step of the operation it joins; a timer firing depends on every step, as the clock decides which
+//! object, one writing it; a join and the last step of the operation it joins; a timer firing depends on every step, as the clock decides which
 //! timer may fire). A *race* `i ⋖ j` is a dependent pair of steps of different operations with
 //! no other happens-before path from `i` to `j`: only then may the two run the other way round.
 //!
@@ -84,7 +84,10 @@ impl Trace {
         let mut clocks: Vec<Vec<u32>> = Vec::with_capacity(n);
         let mut last_of: Vec<Option<usize>> = vec![None; ops];
         let mut by_object: HashMap<u64, Vec<usize>> = HashMap::new();
-        let mut by_op: Vec<Vec<usize>> = vec![Vec::new(); ops];
+        let mut final_of: Vec<usize> = vec![usize::MAX; ops];
+        for (k, e) in self.events.iter().enumerate() {
+            final_of[e.step.op as usize] = k;
+        }
         let mut timers: Vec<usize> = Vec::new();
         let mut pairs: Vec<(usize, usize)> = Vec::new();
         for j in 0..n {
@@ -117,11 +120,13 @@ impl Trace {
                 if e.step.access.object != 0 {
                     v.extend(by_object.get(&e.step.access.object).into_iter().flatten());
                 }
-                // Joins of this operation, and the steps of the operation this one joins.
-                let joins = Access::completion_of(e.step.op).object;
-                v.extend(by_object.get(&joins).into_iter().flatten());
+                // A join depends on the step that finishes what it joins: the last one.
+                if final_of[e.step.op as usize] == j {
+                    let joins = Access::completion_of(e.step.op).object;
+                    v.extend(by_object.get(&joins).into_iter().flatten());
+                }
                 if let Some(t) = e.step.access.completion() {
-                    v.extend(by_op.get(t as usize).into_iter().flatten());
+                    v.extend(final_of.get(t as usize).filter(|&&f| f < j));
                 }
                 v.sort_unstable();
                 v
@@ -139,7 +144,6 @@ impl Trace {
             c[e.step.op as usize] = e.local + 1;
             clocks.push(c);
             last_of[e.step.op as usize] = Some(j);
-            by_op[e.step.op as usize].push(j);
             if e.step.timer {
                 timers.push(j);
             } else if e.step.access.object != 0 {

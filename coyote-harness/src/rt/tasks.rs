@@ -92,8 +92,6 @@ pub(crate) struct Begun {
     /// Who woke it and in which step ([`woken_by`]), or [`NOBODY`] if it was not woken; possibly
     /// the task itself (a yield): the step log's events sort that out, off the hot path.
     pub(crate) woken_by: u64,
-    /// What it declared it touches in this step.
-    pub(crate) access: Access,
 }
 
 /// An aborted task's body and joiner's waker, to drop and wake outside any borrow.
@@ -362,6 +360,14 @@ impl Tasks {
         })
     }
 
+    /// What `chosen`, about to start a step, declared it touches, whether it was woken (else
+    /// it is chosen for its timer) and by whom ([`woken_by`]).
+    pub(crate) fn before_step(&self, chosen: u32) -> (Access, bool, u64) {
+        let t = &self.table.borrow()[chosen as usize];
+        let woken = t.state == TaskState::Woken;
+        (t.access, woken, if woken { t.woken_by } else { NOBODY })
+    }
+
     /// `chosen` starts a step: it is `Waiting` until woken again, and what it touches next is
     /// unknown until its next scheduling point.
     #[inline]
@@ -370,9 +376,8 @@ impl Tasks {
         let t = &mut table[chosen as usize];
         let woken = t.state == TaskState::Woken;
         t.state = TaskState::Waiting;
-        let access = std::mem::replace(&mut t.access, Access::NONE);
+        t.access = Access::NONE;
         Begun {
-            access,
             kind: t.kind,
             loc: t.loc,
             joins: t.joins,

@@ -260,10 +260,10 @@ impl Executor {
     #[inline]
     fn begin_step(&self, chosen: u32, wants_steps: bool) -> &'static Location<'static> {
         let step = self.step.get();
-        let begun = self.tasks.begin(chosen);
         if wants_steps {
-            self.show_step(chosen, &begun);
+            self.show_step(chosen);
         }
+        let begun = self.tasks.begin(chosen);
         // Chosen for its timer (not woken): it fires, moving virtual time forward if needed.
         let timer = if self.clock.any_pending() {
             self.clock.chosen(chosen, !begun.woken)
@@ -290,19 +290,20 @@ impl Executor {
 
     /// Shows the strategy the step `chosen` begins (only strategies that ask, such as `dpor`).
     #[inline(never)]
-    fn show_step(&self, chosen: u32, begun: &crate::rt::tasks::Begun) {
+    fn show_step(&self, chosen: u32) {
+        let (access, woken, woken_by) = self.tasks.before_step(chosen);
         // The waker's step is packed as the executor's step count during it (its index + 1); a
         // wake before any step (at spawn) or by the task itself (a yield) orders nothing new.
-        let woken_by = crate::rt::tasks::unpack_woken_by(begun.woken_by)
+        let woken_by = crate::rt::tasks::unpack_woken_by(woken_by)
             .filter(|&(task, _)| task != chosen)
             .and_then(|(_, step)| step.checked_sub(1));
         // SAFETY: set for the iteration; no other reference is live here.
         let strategy = unsafe { &mut *self.strategy.get().expect("strategy").as_ptr() };
         strategy.on_step(&Step {
             op: chosen,
-            access: begun.access,
+            access,
             woken_by,
-            timer: !begun.woken,
+            timer: !woken,
         });
     }
 

@@ -14,7 +14,7 @@
 //! choices come from the wrapper's own generator (seeded, so deterministic: a probe that always
 //! answers `false` would keep a retry failing for ever, which is no fairer than starving a task); a strategy that is fair by itself ([`Strategy::is_fair`]) is never overridden.
 
-use super::{DataSource, IterationEnd, OpId, SchedulingPoint, Strategy};
+use super::{DataSource, IterationEnd, OpId, SchedulingPoint, Step, Strategy};
 use crate::rng::{derive_seed, Rng};
 
 /// Wraps a strategy with a fair suffix; see the module docs.
@@ -22,6 +22,8 @@ pub struct FairSuffix<'a> {
     inner: &'a mut dyn Strategy,
     prefix: u32,
     rng: Rng,
+    // Steps of this iteration shown to `on_step`.
+    steps: u32,
 }
 
 impl<'a> FairSuffix<'a> {
@@ -31,6 +33,7 @@ impl<'a> FairSuffix<'a> {
             inner,
             prefix,
             rng: Rng::new(derive_seed(seed, 0xfa1e)),
+            steps: 0,
         }
     }
 
@@ -50,6 +53,7 @@ impl Strategy for FairSuffix<'_> {
     }
 
     fn begin_iteration(&mut self) -> bool {
+        self.steps = 0;
         self.inner.begin_iteration()
     }
 
@@ -110,6 +114,18 @@ impl Strategy for FairSuffix<'_> {
 
     fn needs_accesses(&self) -> bool {
         self.inner.needs_accesses()
+    }
+
+    fn needs_steps(&self) -> bool {
+        self.inner.needs_steps()
+    }
+
+    fn on_step(&mut self, step: &Step) {
+        // The suffix's steps are the wrapper's, not the inner strategy's.
+        if !self.in_suffix(self.steps) {
+            self.inner.on_step(step);
+        }
+        self.steps += 1;
     }
 }
 

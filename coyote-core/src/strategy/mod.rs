@@ -14,7 +14,7 @@
 //! * [`RandomWalk`] (`random`), [`Pct`] (`pct[:depth]`), [`FairPct`] (`fair-pct[:depth]`),
 //!   [`Probabilistic`] (`probabilistic[:n]`), [`DelayBounding`] (`delay-bounding[:delays]`),
 //!   [`IterativeDelayBounding`] (`idb[:delays]`), [`QLearning`] (`rl`), [`Pos`] (`pos`),
-//!   [`Dfs`] (`dfs[:depth]`), and the default [`Portfolio`] (`portfolio`), which runs two
+//!   [`Dfs`] (`dfs[:depth]`), [`Dpor`] (`dpor[:preemptions]`), and the default [`Portfolio`] (`portfolio`), which runs two
 //!   deterministic probes and then rotates through `pct`, `fair-pct`, `delay-bounding` and `pos`;
 //! * [`Replay`] follows a recorded trace;
 //! * [`FairSuffix`] wraps any of them with a uniform random walk after `--max-steps`, so that
@@ -28,6 +28,10 @@
 mod data;
 mod delay_bounding;
 mod dfs;
+mod dpor;
+#[cfg(test)]
+mod dpor_tests;
+mod dpor_trace;
 mod fair_pct;
 mod fair_suffix;
 mod idb;
@@ -45,6 +49,7 @@ mod spec;
 pub use data::DataSource;
 pub use delay_bounding::DelayBounding;
 pub use dfs::Dfs;
+pub use dpor::Dpor;
 pub use fair_pct::FairPct;
 pub use fair_suffix::FairSuffix;
 pub use idb::IterativeDelayBounding;
@@ -79,6 +84,27 @@ impl Access {
         write: false,
     };
 
+    /// Reading whether operation `op` has finished (the scheduling point of a join): it
+    /// depends on every step of `op`, the last of which finishes it. Its object is tagged so
+    /// that it never equals an address.
+    #[inline]
+    pub const fn completion_of(op: OpId) -> Access {
+        Access {
+            object: COMPLETION | op as u64,
+            write: false,
+        }
+    }
+
+    /// The operation whose completion this access reads ([`Access::completion_of`]), if any.
+    #[inline]
+    pub const fn completion(self) -> Option<OpId> {
+        if self.object & COMPLETION != 0 {
+            Some(self.object as OpId)
+        } else {
+            None
+        }
+    }
+
     /// Whether the two accesses race: the same object, and at least one writes it. Their order
     /// can then change the outcome, so a race-aware strategy samples it afresh.
     #[inline]
@@ -86,6 +112,9 @@ impl Access {
         self.object != 0 && self.object == other.object && (self.write || other.write)
     }
 }
+
+/// The tag of [`Access::completion_of`]'s objects (no address has its top bit set).
+const COMPLETION: u64 = 1 << 63;
 
 /// What a strategy sees at a scheduling point.
 #[derive(Debug)]
@@ -109,6 +138,22 @@ pub struct SchedulingPoint<'a> {
     /// A hash of the program state the harness can see (enabled set, plus the user's hash if any);
     /// used by learning strategies.
     pub state_hash: u64,
+}
+
+/// One step the executor took, shown to strategies that ask ([`Strategy::needs_steps`]): every
+/// step, also those with a single operation enabled, which no [`SchedulingPoint`] shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// The operation that ran.
+    pub op: OpId,
+    /// What it touched first ([`Access::NONE`] if nothing declared).
+    pub access: Access,
+    /// The earlier step (its index from 0 in this iteration) whose operation woke `op` for this
+    /// step, if another step did (a lock released, a message sent, a join's task finished);
+    /// `None` for a new operation's first step, a step right after its own, or a timer firing.
+    pub woken_by: Option<u32>,
+    /// Whether `op` was chosen for its timer rather than woken (the step moves virtual time).
+    pub timer: bool,
 }
 
 /// How an iteration ended, as far as a strategy needs to know.
@@ -202,6 +247,19 @@ pub trait Strategy: Send {
     /// iteration, after [`Strategy::begin_iteration`].
     fn needs_accesses(&self) -> bool {
         false
+    }
+
+    /// Whether the strategy wants [`Strategy::on_step`] calls; asked once per iteration, after
+    /// [`Strategy::begin_iteration`], so the others pay nothing per step.
+    fn needs_steps(&self) -> bool {
+        false
+    }
+
+    /// Told of every step as it begins (after [`Strategy::next_operation`] chose it, if two or
+    /// more operations were enabled), before its declared choices; only when
+    /// [`Strategy::needs_steps`] is true.
+    fn on_step(&mut self, step: &Step) {
+        let _ = step;
     }
 }
 

@@ -227,6 +227,14 @@ impl Strategy for Portfolio {
     fn needs_accesses(&self) -> bool {
         self.current().needs_accesses()
     }
+
+    fn needs_steps(&self) -> bool {
+        self.current().needs_steps()
+    }
+
+    fn on_step(&mut self, step: &super::Step) {
+        self.member().on_step(step);
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Strategy names as the CLI and traces spell them, and the factory that builds strategies.
 
 use super::{
-    DelayBounding, Dfs, FairPct, IterativeDelayBounding, Pct, Portfolio, Pos, Probabilistic,
+    DelayBounding, Dfs, Dpor, FairPct, IterativeDelayBounding, Pct, Portfolio, Pos, Probabilistic,
     QLearning, RandomWalk, Strategy,
 };
 use std::fmt;
@@ -58,6 +58,8 @@ pub enum StrategySpec {
     Pct(u32),
     /// Exhaustive depth-first search with an optional depth bound.
     Dfs(Option<u32>),
+    /// Exhaustive search with partial-order reduction, with an optional preemption bound.
+    Dpor(Option<u32>),
     /// PCT with the given depth for `max_steps` steps, then uniform random (fair).
     FairPct(u32),
     /// Keep running the current operation; switch with probability `1 / 2^n`.
@@ -81,7 +83,7 @@ pub enum SpecError {
     #[error("unknown strategy '{0}' (known: {known})", known = StrategySpec::ALL_NAMES.join(", "))]
     Unknown(String),
     /// The parameter is not a positive number.
-    #[error("strategy '{name}' takes a positive whole number (0 allowed for delay-bounding and idb), got '{param}'")]
+    #[error("strategy '{name}' takes a positive whole number (0 allowed for delay-bounding, idb and dpor), got '{param}'")]
     BadParameter {
         /// The strategy.
         name: String,
@@ -110,6 +112,7 @@ impl StrategySpec {
         "rl",
         "pos",
         "dfs[:depth]",
+        "dpor[:preemptions]",
     ];
 
     /// Builds the strategy with its own seed. `Portfolio` builds worker 0's portfolio; see
@@ -119,6 +122,7 @@ impl StrategySpec {
             StrategySpec::Random => Box::new(RandomWalk::new(seed)),
             StrategySpec::Pct(depth) => Box::new(Pct::new(seed, depth)),
             StrategySpec::Dfs(depth) => Box::new(Dfs::new(depth)),
+            StrategySpec::Dpor(bound) => Box::new(Dpor::new(bound)),
             StrategySpec::FairPct(depth) => {
                 Box::new(FairPct::new(seed, depth, bounds.unfair_prefix()))
             }
@@ -142,7 +146,10 @@ impl StrategySpec {
 
     /// Whether the strategy enumerates a finite space (then iterations may end early).
     pub fn is_exhaustive(&self) -> bool {
-        matches!(self, StrategySpec::Dfs(_) | StrategySpec::Idb(_))
+        matches!(
+            self,
+            StrategySpec::Dfs(_) | StrategySpec::Idb(_) | StrategySpec::Dpor(_)
+        )
     }
 
     /// What an exhaustive strategy has explored once it is exhausted, as a summary line says it:
@@ -152,6 +159,13 @@ impl StrategySpec {
             StrategySpec::Idb(d) => format!(
                 "every schedule within {d} delay{} of round robin",
                 if *d == 1 { "" } else { "s" }
+            ),
+            StrategySpec::Dpor(None) => {
+                "every schedule up to the order of independent steps".to_string()
+            }
+            StrategySpec::Dpor(Some(p)) => format!(
+                "every schedule within {p} preemption{} up to the order of independent steps",
+                if *p == 1 { "" } else { "s" }
             ),
             _ => "the whole space".to_string(),
         }
@@ -199,6 +213,7 @@ impl FromStr for StrategySpec {
                 param(name, p)?.unwrap_or(Self::DEFAULT_PCT_DEPTH),
             )),
             "dfs" => Ok(StrategySpec::Dfs(param(name, p)?)),
+            "dpor" => Ok(StrategySpec::Dpor(param_min(name, p, 0)?)),
             "fair-pct" => Ok(StrategySpec::FairPct(
                 param(name, p)?.unwrap_or(Self::DEFAULT_PCT_DEPTH),
             )),
@@ -226,6 +241,8 @@ impl fmt::Display for StrategySpec {
             StrategySpec::Pct(d) => write!(f, "pct:{d}"),
             StrategySpec::Dfs(None) => write!(f, "dfs"),
             StrategySpec::Dfs(Some(d)) => write!(f, "dfs:{d}"),
+            StrategySpec::Dpor(None) => write!(f, "dpor"),
+            StrategySpec::Dpor(Some(p)) => write!(f, "dpor:{p}"),
             StrategySpec::FairPct(d) => write!(f, "fair-pct:{d}"),
             StrategySpec::Probabilistic(n) => write!(f, "probabilistic:{n}"),
             StrategySpec::DelayBounding(d) => write!(f, "delay-bounding:{d}"),
@@ -249,6 +266,9 @@ mod tests {
             "pct:10",
             "dfs",
             "dfs:40",
+            "dpor",
+            "dpor:0",
+            "dpor:2",
             "fair-pct:3",
             "fair-pct:7",
             "probabilistic:3",

@@ -229,7 +229,7 @@ impl Tasks {
         self.with_current(|t| {
             t.kind = OpKind::Join;
             t.loc = loc;
-            t.access = Access::NONE;
+            t.access = task.map_or(Access::NONE, Access::completion_of);
             t.pause = Pause::Point;
             if let Some(task) = task {
                 t.joining(task, step);
@@ -360,6 +360,14 @@ impl Tasks {
                 .and_then(Option::take),
             joiner: t.join_waker.take(),
         })
+    }
+
+    /// What `chosen`, about to start a step, declared it touches, whether it was woken (else
+    /// it is chosen for its timer) and by whom ([`woken_by`]).
+    pub(crate) fn before_step(&self, chosen: u32) -> (Access, bool, u64) {
+        let t = &self.table.borrow()[chosen as usize];
+        let woken = t.state == TaskState::Woken;
+        (t.access, woken, if woken { t.woken_by } else { NOBODY })
     }
 
     /// `chosen` starts a step: it is `Waiting` until woken again, and what it touches next is

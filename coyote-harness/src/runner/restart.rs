@@ -3,11 +3,11 @@
 //! iteration with [`IterationOutcome::Restart`]; it is then run again from its start, the
 //! decisions it made so far answered from the record (they are the same in both runs: nothing
 //! before that point differed), and the strategy asked from there on. The strategy never sees
-//! the restart: it is asked each question of the iteration once.
+//! the restart: it is asked each question of the iteration once, and shown each step once.
 
 use super::MakeFuture;
 use crate::rt::{Executor, IterationOutcome};
-use coyote_core::strategy::{IterationEnd, OpId, SchedulingPoint, Strategy};
+use coyote_core::strategy::{IterationEnd, OpId, SchedulingPoint, Step, Strategy};
 use coyote_core::trace::Decision;
 
 /// Runs one iteration of `make`'s test under `strategy`, restarting it once if it asks to
@@ -28,6 +28,7 @@ pub(crate) fn run_restartable(
     let mut prefixed = Prefixed {
         prefix,
         at: 0,
+        seen_steps: first.1,
         inner: strategy,
     };
     let (fut, entry) = make();
@@ -46,6 +47,8 @@ pub(crate) fn run_restartable(
 struct Prefixed<'a> {
     prefix: Vec<Decision>,
     at: usize,
+    // Steps of the first run, which `inner` was shown already ([`Strategy::on_step`]).
+    seen_steps: u32,
     inner: &'a mut dyn Strategy,
 }
 
@@ -117,5 +120,16 @@ impl Strategy for Prefixed<'_> {
 
     fn needs_accesses(&self) -> bool {
         self.inner.needs_accesses()
+    }
+
+    fn needs_steps(&self) -> bool {
+        self.inner.needs_steps()
+    }
+
+    fn on_step(&mut self, step: &Step) {
+        match self.seen_steps.checked_sub(1) {
+            Some(left) => self.seen_steps = left,
+            None => self.inner.on_step(step),
+        }
     }
 }

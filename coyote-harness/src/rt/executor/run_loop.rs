@@ -15,7 +15,7 @@ use crate::rt::panics;
 use crate::rt::recorder::Record;
 use crate::rt::tasks::{LocalBoxFuture, Task, TaskBody, TaskState};
 use crate::rt::waker::{task_waker, FOREIGN_WAKES};
-use coyote_core::strategy::{Access, SchedulingPoint, Strategy};
+use coyote_core::strategy::{Access, SchedulingPoint, Step, Strategy};
 use coyote_core::trace::{BugKind, Decision, Failure};
 use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::ptr::NonNull;
@@ -127,11 +127,15 @@ impl Executor {
         let mut max_steps = self.max_steps.get();
         // Fixed for the iteration (a portfolio picks its member in `begin_iteration`), so one
         // virtual call per iteration instead of one per decision.
-        let (wants_state_hash, wants_accesses) = {
+        let (wants_state_hash, wants_accesses, wants_steps) = {
             // SAFETY: the strategy pointer is set for the whole iteration and not otherwise
             // borrowed.
             let strategy = unsafe { &*self.strategy.get().expect("strategy").as_ptr() };
-            (strategy.needs_state_hash(), strategy.needs_accesses())
+            (
+                strategy.needs_state_hash(),
+                strategy.needs_accesses(),
+                strategy.needs_steps(),
+            )
         };
         let mut last: Option<u32> = None;
         loop {
@@ -248,7 +252,7 @@ impl Executor {
                     }
                 }
             };
-            let resumed_at = self.begin_step(chosen);
+            let resumed_at = self.begin_step(chosen, wants_steps);
             last = Some(chosen);
             self.poll_task(chosen, resumed_at);
         }
@@ -256,8 +260,11 @@ impl Executor {
 
     /// Starts `chosen`'s step; returns where it resumes.
     #[inline]
-    fn begin_step(&self, chosen: u32) -> &'static Location<'static> {
+    fn begin_step(&self, chosen: u32, wants_steps: bool) -> &'static Location<'static> {
         let step = self.step.get();
+        if wants_steps {
+            self.show_step(chosen);
+        }
         let begun = self.tasks.begin(chosen);
         // Chosen for its timer (not woken): it fires, moving virtual time forward if needed.
         let timer = if self.clock.any_pending() {
@@ -281,6 +288,25 @@ impl Executor {
         self.step.set(step + 1);
         self.tasks.set_current(chosen);
         begun.loc
+    }
+
+    /// Shows the strategy the step `chosen` begins (only strategies that ask, such as `dpor`).
+    #[inline(never)]
+    fn show_step(&self, chosen: u32) {
+        let (access, woken, woken_by) = self.tasks.before_step(chosen);
+        // The waker's step is packed as the executor's step count during it (its index + 1); a
+        // wake before any step (at spawn) or by the task itself (a yield) orders nothing new.
+        let woken_by = crate::rt::tasks::unpack_woken_by(woken_by)
+            .filter(|&(task, _)| task != chosen)
+            .and_then(|(_, step)| step.checked_sub(1));
+        // SAFETY: set for the iteration; no other reference is live here.
+        let strategy = unsafe { &mut *self.strategy.get().expect("strategy").as_ptr() };
+        strategy.on_step(&Step {
+            op: chosen,
+            access,
+            woken_by,
+            timer: !woken,
+        });
     }
 
     #[inline]

@@ -15,7 +15,7 @@
 //! schedule is new), but are charted beside it.
 
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// The most samples a [`Saturation::curve`] holds.
 pub const MAX_CURVE: usize = 256;
@@ -177,7 +177,8 @@ pub struct Saturation {
 /// Merges the items and schedules a test's workers found into its [`Saturation`].
 #[derive(Debug, Default)]
 pub struct Growth {
-    items: HashSet<String>,
+    /// Each item, by the iteration that first found it.
+    items: HashMap<String, u64>,
     schedules: HashSet<u64>,
     total: CoverageCounts,
     last_new_at: u64,
@@ -230,10 +231,11 @@ impl Growth {
         let Some(kind) = ItemKind::of_key(key) else {
             return false;
         };
-        if self.items.contains(key) {
+        if let Some(first) = self.items.get_mut(key) {
+            *first = (*first).min(at);
             return false;
         }
-        self.items.insert(key.to_string());
+        self.items.insert(key.to_string(), at);
         self.total.count(kind);
         self.last_new_at = self.last_new_at.max(at);
         self.bucket(at).count(kind);
@@ -249,6 +251,23 @@ impl Growth {
         self.last_new_schedule_at = self.last_new_schedule_at.max(at);
         self.bucket(at).schedules += 1;
         true
+    }
+
+    /// Adds `n` schedules found in iteration `at`, counted elsewhere as distinct (a shard's, when
+    /// shards are merged: their schedules are not known one by one).
+    pub fn add_schedules(&mut self, at: u64, n: u64) {
+        self.total.schedules += n;
+        if n > 0 {
+            self.last_new_schedule_at = self.last_new_schedule_at.max(at);
+            self.bucket(at).schedules += n;
+        }
+    }
+
+    /// Every item found, with the iteration that first found it, sorted by iteration.
+    pub fn items(&self) -> Vec<(u64, String)> {
+        let mut v: Vec<(u64, String)> = self.items.iter().map(|(k, &at)| (at, k.clone())).collect();
+        v.sort();
+        v
     }
 
     /// Distinct items so far.
@@ -317,6 +336,12 @@ mod tests {
         assert!(g.add_schedule(8, 42));
         assert!(!g.add_schedule(9, 42));
         assert_eq!(g.total().items(), 3);
+        let items: Vec<u64> = g.items().into_iter().map(|(at, _)| at).collect();
+        assert_eq!(
+            items,
+            [1, 2, 7],
+            "each item at the iteration that first found it"
+        );
         assert!(!g.saturated(10, 5));
         assert!(g.saturated(12, 5));
         let s = g.finish(20, Some(5), true);
@@ -328,6 +353,17 @@ mod tests {
         assert!(s.curve.windows(2).all(
             |w| w[0].iteration <= w[1].iteration && w[0].counts.items() <= w[1].counts.items()
         ));
+    }
+
+    #[test]
+    fn counted_schedules_add_to_the_total_and_the_curve() {
+        let mut g = Growth::new();
+        g.add_schedules(4, 10);
+        g.add_schedules(9, 0);
+        g.add_schedules(8, 5);
+        let s = g.finish(10, None, false);
+        assert_eq!((s.total.schedules, s.last_new_schedule_at), (15, 8));
+        assert_eq!(s.curve.last().unwrap().counts.schedules, 15);
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod minimize;
 mod polish;
 mod regressions;
 mod reliability;
+mod sharding;
 mod step_log;
 mod strategies;
 mod tokio_dropin;

@@ -26,7 +26,7 @@ fn values_are_typed_once() {
     else {
         panic!("a test command")
     };
-    let plan = t.plan();
+    let plan = t.plan().unwrap();
     assert_eq!(plan.strategy, StrategySpec::Pct(5));
     assert_eq!(plan.parallel.map(NonZeroU32::get), Some(2));
     assert_eq!(plan.timeout, Some(Duration::from_millis(1500)));
@@ -40,7 +40,7 @@ fn values_are_typed_once() {
     else {
         panic!("a test command")
     };
-    let plan = t.plan();
+    let plan = t.plan().unwrap();
     assert_eq!(plan.until_saturated.map(NonZeroU64::get), Some(500));
     assert!(plan.html && plan.counts_coverage());
     let Command::Report(r) = parse(&["report", "out"]).unwrap().command else {
@@ -80,4 +80,31 @@ fn bad_values_are_one_line_naming_the_option() {
     // Not a number at all: clap's own message, as before.
     let err = parse(&["test", "l.so", "-i", "many"]).unwrap_err();
     assert_eq!(arg_error_line(&err), None);
+}
+
+#[test]
+fn shards_parse_from_one_and_need_a_seed() {
+    let Command::Test(t) = parse(&["test", "l.so", "--seed", "3", "--shard", "2/4", "-o", "o"])
+        .unwrap()
+        .command
+    else {
+        panic!("a test command")
+    };
+    let plan = t.plan().unwrap();
+    assert_eq!(plan.shard, Some(Shard { index: 1, count: 4 }));
+    assert_eq!(plan.out, PathBuf::from("o"), "-o wins over shard-K-of-N");
+    assert_eq!(
+        rejected(&["test", "l.so", "--seed", "1", "--shard", "3/2"]),
+        "--shard: shard 3 of 2 does not exist: shards are numbered 1 to 2"
+    );
+    assert!(
+        parse(&["test", "l.so", "--shard", "1/2"]).is_err(),
+        "no --seed"
+    );
+    let Command::Merge(m) = parse(&["merge", "a", "b", "-o", "m"]).unwrap().command else {
+        panic!("a merge command")
+    };
+    let m = m.plan();
+    assert_eq!((m.dirs.len(), m.out), (2, PathBuf::from("m")));
+    assert!(parse(&["merge", "-o", "m"]).is_err(), "at least one folder");
 }

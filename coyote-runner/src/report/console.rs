@@ -85,12 +85,20 @@ impl Consumer for Console {
                 workers,
                 strategy,
                 seed,
+                shard,
             } if !self.json => println!(
-                "coyote: testing {} ({} test{}), {iterations} iterations each, {workers} worker{}, strategy {strategy}, seed {seed}",
+                "coyote: testing {} ({} test{}), {iterations} iterations each, {workers} worker{}, strategy {strategy}, seed {seed}{}",
                 library.display(),
                 tests.len(),
                 plural(tests.len() as u64),
                 plural(workers),
+                shard.map_or(String::new(), |(sh, first)| format!(
+                    "; shard {} of {} (workers {first} to {} of the run's {})",
+                    sh.number(),
+                    sh.count,
+                    first + workers - 1,
+                    workers * sh.count
+                )),
             ),
             RunEvent::OldTracesRemoved { out, count } => self.plainly(&format!(
                 "coyote: removed {count} trace{} of an earlier run of these tests from {}",
@@ -191,7 +199,14 @@ impl Console {
                 if t.exhausted {
                     // Only an exhaustive strategy exhausts its space.
                     let space = self.strategy.exhausted_space();
-                    line.push_str(&format!("; explored {space}: {n} schedules"));
+                    match &report.shard {
+                        // A shard explored its part; `coyote merge` says the whole.
+                        Some(sh) => line.push_str(&format!(
+                            "; explored part {} of {} of {space}: {n} schedules",
+                            sh.number, sh.count
+                        )),
+                        None => line.push_str(&format!("; explored {space}: {n} schedules")),
+                    }
                 } else {
                     line.push_str(&format!("; {n} schedules explored, space not exhausted"));
                 }

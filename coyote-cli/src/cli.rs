@@ -6,8 +6,11 @@
 //! a parser of ours rejects is reported as one line (see [`ArgError`]).
 
 use clap::{Args, Parser, Subcommand};
+use coyote_core::shard::{Shard, ShardError};
 use coyote_core::strategy::{SpecError, StrategySpec};
-use coyote_runner::{LibSource, ListPlan, MinimizePlan, ReplayLib, ReplayPlan, TestPlan};
+use coyote_runner::{
+    LibSource, ListPlan, MergePlan, MinimizePlan, ReplayLib, ReplayPlan, TestPlan,
+};
 use std::num::{NonZeroU32, NonZeroU64};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -54,6 +57,9 @@ pub(crate) enum Command {
     Report(ReportArgs),
     /// Shrink a trace: fewer preemptions, steps and decisions, the same bug.
     Minimize(MinimizeArgs),
+    /// Merge the folders of the shards of one run (`coyote test --shard K/N`) into the report
+    /// one run would have written; exits 1 if it holds a bug.
+    Merge(MergeArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
     Completions {
         /// The shell.
@@ -185,6 +191,46 @@ pub(crate) struct TestArgs {
     /// with fewer preemptions and steps and the same bug.
     #[arg(long)]
     pub(crate) minimize: bool,
+    /// Run shard K of N (numbered from 1) of this run: with the same --seed, -i and -j, the N
+    /// shards together run what one run with N times the workers would. `auto` reads it from
+    /// COYOTE_SHARD_INDEX/COYOTE_SHARD_COUNT, a Slurm job array, or a Kubernetes Indexed Job.
+    /// Output: target/coyote/shard-K-of-N unless -o says otherwise; `coyote merge` joins them.
+    #[arg(long, value_name = "K/N|auto", value_parser = shard, requires = "seed")]
+    pub(crate) shard: Option<ShardArg>,
+    /// With `--shard auto` in a Kubernetes Indexed Job: how many shards (the Job's
+    /// completions); default: COYOTE_SHARD_COUNT.
+    #[arg(long, value_name = "N", value_parser = at_least_one::<NonZeroU32>)]
+    pub(crate) shard_count: Option<NonZeroU32>,
+}
+
+/// `--shard`: a fixed shard, or one the environment names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ShardArg {
+    Fixed(Shard),
+    Auto,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct MergeArgs {
+    /// The shards' output folders (each with the report.json `coyote test --shard` wrote).
+    #[arg(value_name = "DIR", required = true)]
+    pub(crate) dirs: Vec<PathBuf>,
+    /// The merged folder: report.json, coverage.json, the traces, junit.xml and report.html.
+    #[arg(short, long, value_name = "OUT")]
+    pub(crate) out: PathBuf,
+    /// Print the merged report.json to stdout instead of the human summary.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+impl MergeArgs {
+    pub(crate) fn plan(self) -> MergePlan {
+        MergePlan {
+            dirs: self.dirs,
+            out: self.out,
+            json: self.json,
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -280,8 +326,26 @@ fn replay_lib(lib: Option<PathBuf>, package: Option<String>, release: bool) -> R
 }
 
 impl TestArgs {
-    pub(crate) fn plan(self) -> TestPlan {
-        TestPlan {
+    /// The plan; `--shard auto` is resolved from the environment here (a bad or missing one is
+    /// bad input).
+    pub(crate) fn plan(self) -> Result<TestPlan, coyote_runner::Error> {
+        let shard = match self.shard {
+            None => None,
+            Some(ShardArg::Fixed(s)) => Some(s),
+            Some(ShardArg::Auto) => Some(
+                Shard::from_env(
+                    |k| std::env::var(k).ok(),
+                    self.shard_count.map(NonZeroU32::get),
+                )
+                .map_err(|e| coyote_runner::Error::BadInput(e.to_string()))?,
+            ),
+        };
+        let out = match (self.out, shard) {
+            (Some(out), _) => out,
+            (None, Some(s)) => coyote_runner::default_out_dir().join(s.dir_name()),
+            (None, None) => coyote_runner::default_out_dir(),
+        };
+        Ok(TestPlan {
             lib: self.lib.source(),
             tests: self.tests,
             iterations: self.iterations,
@@ -294,7 +358,7 @@ impl TestArgs {
             step_bound_is_bug: self.step_bound_is_bug,
             timeout: self.timeout,
             iteration_timeout: self.iteration_timeout,
-            out: self.out.unwrap_or_else(coyote_runner::default_out_dir),
+            out,
             explore: self.explore,
             coverage: self.coverage,
             junit: self.junit,
@@ -304,7 +368,8 @@ impl TestArgs {
             until_saturated: self.until_saturated,
             html: self.html,
             minimize: self.minimize,
-        }
+            shard,
+        })
     }
 }
 
@@ -340,6 +405,8 @@ pub(crate) enum ArgError {
     NotPositiveSeconds,
     /// Not a strategy.
     Strategy(SpecError),
+    /// Not a shard.
+    Shard(ShardError),
 }
 
 impl ArgError {
@@ -349,6 +416,7 @@ impl ArgError {
             ArgError::Zero => format!("{flag} must be at least 1"),
             ArgError::NotPositiveSeconds => format!("{flag} must be a positive number of seconds"),
             ArgError::Strategy(e) => format!("{flag}: {e}"),
+            ArgError::Shard(e) => format!("{flag}: {e}"),
         }
     }
 }
@@ -374,6 +442,15 @@ pub(crate) fn arg_error_line(err: &clap::Error) -> Option<String> {
         _ => "the value".to_string(),
     };
     Some(bad.message(&flag))
+}
+
+fn shard(s: &str) -> Result<ShardArg, ArgError> {
+    if s == "auto" {
+        return Ok(ShardArg::Auto);
+    }
+    Shard::parse(s)
+        .map(ShardArg::Fixed)
+        .map_err(ArgError::Shard)
 }
 
 fn strategy(s: &str) -> Result<StrategySpec, ArgError> {

@@ -1,4 +1,4 @@
-//! The `coyote` command: `list`, `test`, `replay`, `minimize`, `report`, `completions` (and the
+//! The `coyote` command: `list`, `test`, `replay`, `minimize`, `report`, `merge`, `completions` (and the
 //! hidden workers). A thin binary:
 //! it parses the arguments into the runner's typed plans (see `cli`) and calls
 //! [`coyote_runner`]; it also hosts the real-clock watch (see `clock`), which must live in the
@@ -29,7 +29,8 @@ fn host() -> Host {
 fn run(command: cli::Command) -> anyhow::Result<ExitCode> {
     Ok(match command {
         cli::Command::List(args) => coyote_runner::list(&args.plan())?,
-        cli::Command::Test(args) => coyote_runner::test(&args.plan(), host())?,
+        cli::Command::Test(args) => coyote_runner::test(&args.plan()?, host())?,
+        cli::Command::Merge(args) => coyote_runner::merge(&args.plan())?,
         cli::Command::Replay(args) => coyote_runner::replay(&args.plan(), host())?,
         cli::Command::Report(args) => {
             let out = args.output.unwrap_or_else(|| args.dir.join("report.html"));

@@ -137,6 +137,10 @@ pub struct RunRequest {
     /// (`--until-saturated` stops the workers so).
     #[serde(default)]
     pub stop_word: bool,
+    /// For an exhaustive strategy (`dfs`, `idb`): explore only this part of its space (a shard
+    /// of a run split over machines, see [`crate::shard`]). Other strategies ignore it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split: Option<crate::shard::Split>,
 }
 
 /// Where a replacement worker resumes a request whose worker crashed or hung in iteration
@@ -259,6 +263,11 @@ pub struct RunResult {
     /// Set when the request itself was bad (unknown test, bad strategy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The request's [`RunRequest::split`] as the library applied it: a library built with a
+    /// harness that predates splitting answers `None`, and the runner refuses its result
+    /// rather than count its whole space once per shard.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split: Option<crate::shard::Split>,
 }
 
 /// A request to replay a trace in-process.

@@ -9,6 +9,7 @@
 //! * [`report`]: the versioned `report.json` schema.
 //! * [`coverage`]: the versioned `coverage.json` schema.
 //! * [`saturation`]: coverage growth per iteration, merged across workers ("when to stop").
+//! * [`shard`]: shards of one run (`--shard K/N`) and what `coyote merge` needs from each.
 //! * [`exit`]: the documented exit codes.
 //! * [`versioned`]: the one reader and writer of the versioned file formats.
 //!
@@ -24,6 +25,7 @@ pub mod hash;
 pub mod report;
 pub mod rng;
 pub mod saturation;
+pub mod shard;
 pub mod strategy;
 pub mod trace;
 pub mod versioned;

@@ -3,6 +3,11 @@
 //! Invariant: bugs are deduplicated by [`BugKey`](crate::trace::BugKey); each distinct bug names
 //! its trace file, and `occurrences` counts how often it was hit. A report is read and written
 //! by [`crate::versioned`], like the trace.
+//!
+//! Versions: the major version ([`REPORT_FORMAT_VERSION`]) changes only incompatibly; additions
+//! that older readers can ignore bump [`REPORT_FORMAT_MINOR`]. Minor 1 added the shard fields
+//! (`shard`, `merged_shards`, a test's `shard`, a bug's `worker` and `order`; see
+//! `docs/sharding.md`).
 
 use crate::trace::{BugKind, Origin};
 use crate::versioned::{FormatError, Versioned};
@@ -11,6 +16,8 @@ use std::collections::BTreeMap;
 
 /// The report format version this build writes.
 pub const REPORT_FORMAT_VERSION: u32 = 1;
+/// The minor version this build writes: additions a reader of an older minor ignores.
+pub const REPORT_FORMAT_MINOR: u32 = 1;
 /// The `format` tag of a report.
 pub const REPORT_FORMAT: &str = "coyote-report";
 
@@ -21,6 +28,9 @@ pub struct Report {
     pub format: String,
     /// Always [`REPORT_FORMAT_VERSION`].
     pub format_version: u32,
+    /// [`REPORT_FORMAT_MINOR`] of the writer (0: written before minor versions existed).
+    #[serde(default)]
+    pub format_minor: u32,
     /// The coyote version that wrote it.
     pub coyote_version: String,
     /// The library tested.
@@ -34,6 +44,12 @@ pub struct Report {
     /// Whether the run was interrupted (Ctrl-C) before it finished.
     #[serde(default)]
     pub interrupted: bool,
+    /// A shard's report (`coyote test --shard K/N`): which shard, and the run it is part of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::shard::ShardRun>,
+    /// A merged report (`coyote merge`): how many shards it was merged from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_shards: Option<u32>,
     /// One entry per test run.
     pub tests: Vec<TestReport>,
 }
@@ -71,6 +87,9 @@ pub struct TestReport {
     /// How coverage grew over the iterations, and whether it stopped growing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub saturation: Option<crate::saturation::Saturation>,
+    /// In a shard's report only: what `coyote merge` needs beyond the summary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::shard::ShardTest>,
 }
 
 /// Steps per iteration.
@@ -122,6 +141,14 @@ pub struct BugSummary {
     /// Iterations that hit it, over every worker (with `--explore`, each hit counts; without,
     /// the run stops at the first).
     pub occurrences: u64,
+    /// The worker (its index in the whole run, across shards) whose iteration is the one kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker: Option<u32>,
+    /// Where that iteration falls in its worker's sequence (with `--explore`: counted from the
+    /// worker's first iteration, across a crashed worker's replacements). Bugs are numbered by
+    /// `(order, worker)`; `coyote merge` numbers them so too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<u64>,
 }
 
 /// Coverage in numbers (the counts are in `coverage.json`).
@@ -180,12 +207,15 @@ impl Report {
         Report {
             format: REPORT_FORMAT.into(),
             format_version: REPORT_FORMAT_VERSION,
+            format_minor: REPORT_FORMAT_MINOR,
             coyote_version: crate::VERSION.into(),
             library,
             library_sha256,
             seed,
             workers,
             interrupted: false,
+            shard: None,
+            merged_shards: None,
             tests: Vec::new(),
         }
     }
@@ -210,12 +240,15 @@ mod tests {
         Report {
             format: REPORT_FORMAT.into(),
             format_version: REPORT_FORMAT_VERSION,
+            format_minor: REPORT_FORMAT_MINOR,
             coyote_version: "0.1.0".into(),
             library: "target/debug/libshared_entry.so".into(),
             library_sha256: "ab".repeat(32),
             seed: 7,
             workers: 2,
             interrupted: false,
+            shard: None,
+            merged_shards: None,
             tests: vec![TestReport {
                 test: "shared_entry".into(),
                 iterations: 3,
@@ -237,6 +270,8 @@ mod tests {
                     origin: Origin::strategy("portfolio/pct:3", 99),
                     iteration: 2,
                     occurrences: 2,
+                    worker: Some(1),
+                    order: Some(2),
                 }],
                 hit_rate_by_strategy: BTreeMap::from([(
                     "portfolio/pct:3".into(),
@@ -254,6 +289,7 @@ mod tests {
                     never_entered: vec!["Coordinator::Committed".into()],
                 }),
                 saturation: None,
+                shard: None,
             }],
         }
     }
@@ -297,6 +333,39 @@ mod tests {
         let old = serde_json::to_string_pretty(&sample()).unwrap();
         assert!(!old.contains("saturation"));
         assert_eq!(Report::from_json(&old).unwrap().tests[0].saturation, None);
+    }
+
+    #[test]
+    fn the_shard_fields_are_a_minor_addition_to_version_1() {
+        let mut r = sample();
+        r.shard = Some(crate::shard::ShardRun {
+            number: 2,
+            count: 4,
+            workers_per_shard: 2,
+            iterations: 100,
+            strategy: "portfolio".into(),
+            explore: true,
+            tests: vec!["shared_entry".into()],
+            max_steps: 10_000,
+            max_fair_steps: 100_000,
+        });
+        r.tests[0].shard = Some(crate::shard::ShardTest {
+            coverage: Some(Default::default()),
+            items: vec![(3, "p:src/lib.rs:1:1".into())],
+        });
+        let json = r.to_json();
+        assert!(json.contains("\"format_version\": 1") && json.contains("\"format_minor\": 1"));
+        assert_eq!(Report::from_json(&json).unwrap(), r);
+        // A report of minor 0 (no minor, no shard fields) still reads.
+        let mut old: serde_json::Value = serde_json::from_str(&sample().to_json()).unwrap();
+        let obj = old.as_object_mut().unwrap();
+        obj.remove("format_minor");
+        let bug = &mut obj["tests"][0]["bugs"][0];
+        bug.as_object_mut().unwrap().remove("worker");
+        bug.as_object_mut().unwrap().remove("order");
+        let read = Report::from_json(&old.to_string()).unwrap();
+        assert_eq!((read.format_minor, read.shard.clone()), (0, None));
+        assert_eq!(read.tests[0].bugs[0].order, None);
     }
 
     proptest! {

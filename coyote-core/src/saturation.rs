@@ -15,7 +15,7 @@
 //! schedule is new), but are charted beside it.
 
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// The most samples a [`Saturation::curve`] holds.
 pub const MAX_CURVE: usize = 256;
@@ -177,7 +177,8 @@ pub struct Saturation {
 /// Merges the items and schedules a test's workers found into its [`Saturation`].
 #[derive(Debug, Default)]
 pub struct Growth {
-    items: HashSet<String>,
+    /// Each item, by the iteration that first found it.
+    items: HashMap<String, u64>,
     schedules: HashSet<u64>,
     total: CoverageCounts,
     last_new_at: u64,
@@ -230,10 +231,11 @@ impl Growth {
         let Some(kind) = ItemKind::of_key(key) else {
             return false;
         };
-        if self.items.contains(key) {
+        if let Some(first) = self.items.get_mut(key) {
+            *first = (*first).min(at);
             return false;
         }
-        self.items.insert(key.to_string());
+        self.items.insert(key.to_string(), at);
         self.total.count(kind);
         self.last_new_at = self.last_new_at.max(at);
         self.bucket(at).count(kind);
@@ -249,6 +251,23 @@ impl Growth {
         self.last_new_schedule_at = self.last_new_schedule_at.max(at);
         self.bucket(at).schedules += 1;
         true
+    }
+
+    /// Adds `n` schedules found in iteration `at`, counted elsewhere as distinct (a shard's, when
+    /// shards are merged: their schedules are not known one by one).
+    pub fn add_schedules(&mut self, at: u64, n: u64) {
+        self.total.schedules += n;
+        if n > 0 {
+            self.last_new_schedule_at = self.last_new_schedule_at.max(at);
+            self.bucket(at).schedules += n;
+        }
+    }
+
+    /// Every item found, with the iteration that first found it, sorted by iteration.
+    pub fn items(&self) -> Vec<(u64, String)> {
+        let mut v: Vec<(u64, String)> = self.items.iter().map(|(k, &at)| (at, k.clone())).collect();
+        v.sort();
+        v
     }
 
     /// Distinct items so far.

@@ -82,7 +82,7 @@ pub unsafe fn run(
             serde_json::from_str(text).map_err(|e| format!("bad run request: {e}"))?;
         let test = find(tests, &req.test)?;
         let spec: StrategySpec = req.strategy.parse().map_err(|e| format!("{e}"))?;
-        let mut strategy = spec.build_for_worker(req.seed, req.worker, req.bounds);
+        let mut strategy = spec.build_split(req.seed, req.worker, req.bounds, req.split);
         let run_spec = RunSpec {
             test_name: req.test.clone(),
             seed: req.seed,
@@ -111,13 +111,10 @@ pub unsafe fn run(
                 // SAFETY: as above: the second of the two counters.
                 .then(|| unsafe { &*heartbeat.add(1) }),
         });
-        Ok(runner::run(
-            &test.make,
-            strategy.as_mut(),
-            &run_spec,
-            &mut emit,
-            beat,
-        ))
+        let mut result = runner::run(&test.make, strategy.as_mut(), &run_spec, &mut emit, beat);
+        // Says the split was applied (a harness that predates it leaves this out).
+        result.split = req.split;
+        Ok(result)
     }));
     let result = settle(outcome, |error| RunResult {
         error: Some(error),

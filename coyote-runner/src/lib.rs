@@ -9,6 +9,7 @@
 //! * the library: `library` (loading a test library and calling its C ABI);
 //! * the workers: `process` (worker processes), `worker` (the worker side), `run` (shares, the
 //!   pool, crash and hang capture, settling the bugs);
+//! * `merge`: `coyote merge`, the shards of a run (`--shard K/N`) put back together;
 //! * the event stream: [`events`] (what a run emits) and `report` (its consumers: console,
 //!   progress bar, trace files, `report.json`, `coverage.json`, JUnit, the HTML report).
 //!
@@ -24,6 +25,7 @@ mod error;
 pub mod events;
 mod host;
 mod library;
+mod merge;
 mod minimize;
 mod output;
 pub mod plan;
@@ -41,6 +43,7 @@ pub use cargo::CargoError;
 pub use error::Error;
 pub use host::Host;
 pub use library::LoadError;
+pub use merge::{merge, MergePlan};
 pub use minimize::{minimize, replay_worker_main, Minimized};
 pub use output::default_out_dir;
 pub use plan::{LibSource, ListPlan, MinimizePlan, ReplayLib, ReplayPlan, TestPlan};

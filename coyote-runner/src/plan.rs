@@ -92,6 +92,9 @@ pub struct TestPlan {
     pub html: bool,
     /// Minimise each bug's trace (`<test>-<n>.min.trace` beside it).
     pub minimize: bool,
+    /// `--shard K/N`: run only this shard of the run (see [`coyote_core::shard`]); it needs
+    /// a `seed`.
+    pub shard: Option<coyote_core::shard::Shard>,
 }
 
 impl TestPlan {

@@ -26,7 +26,7 @@ fn values_are_typed_once() {
     else {
         panic!("a test command")
     };
-    let plan = t.plan();
+    let plan = t.plan().unwrap();
     assert_eq!(plan.strategy, StrategySpec::Pct(5));
     assert_eq!(plan.parallel.map(NonZeroU32::get), Some(2));
     assert_eq!(plan.timeout, Some(Duration::from_millis(1500)));
@@ -40,7 +40,7 @@ fn values_are_typed_once() {
     else {
         panic!("a test command")
     };
-    let plan = t.plan();
+    let plan = t.plan().unwrap();
     assert_eq!(plan.until_saturated.map(NonZeroU64::get), Some(500));
     assert!(plan.html && plan.counts_coverage());
     let Command::Report(r) = parse(&["report", "out"]).unwrap().command else {

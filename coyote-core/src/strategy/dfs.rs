@@ -8,6 +8,16 @@
 //! count is of schedules distinct within the bound. A scheduling decision's options are the
 //! enabled operations in id order, starting after the operation that reached it if that one
 //! yielded (`SchedulingPoint::yielded`), so the first option never spins on a yield.
+//!
+//! Split ([`Dfs::split`], a shard of a run over machines): part `K` of `N` owns the schedules
+//! whose decision prefix leads to it when the parts are dealt out down the tree: at a choice
+//! with `o` options reached by a group of `m > 1` parts, option `i` goes to part
+//! `lo + i % m` if `o >= m`, else to the `i`-th of `o` contiguous subgroups; a group of one owns
+//! its whole subtree, and a schedule that ends while its group still has several parts belongs
+//! to the group's first. Each part only takes options whose group contains it, so the parts
+//! explore disjoint subtrees, each schedule is counted by exactly one part, and their counts add
+//! up to the whole space's. A part re-runs only the schedules that end inside a shared group
+//! (the tree is too small to deal out), without counting them.
 
 use super::{IterationEnd, OpId, SchedulingPoint, Strategy};
 
@@ -15,6 +25,39 @@ use super::{IterationEnd, OpId, SchedulingPoint, Strategy};
 struct Frame {
     options: u32,
     chosen: u32,
+    /// The group of parts (of a split) that reached this choice: `lo..hi`.
+    lo: u32,
+    hi: u32,
+}
+
+/// The group of parts option `i` of `options` goes to, from group `lo..hi`.
+fn child_group(options: u32, lo: u32, hi: u32, i: u32) -> (u32, u32) {
+    let m = hi - lo;
+    if m == 1 {
+        (lo, hi)
+    } else if options >= m {
+        (lo + i % m, lo + i % m + 1)
+    } else {
+        let (i, m, o) = (u64::from(i), u64::from(m), u64::from(options));
+        (lo + (i * m / o) as u32, lo + ((i + 1) * m / o) as u32)
+    }
+}
+
+/// The first option from `from` on whose group contains part `me`.
+fn first_owned(options: u32, lo: u32, hi: u32, me: u32, from: u32) -> Option<u32> {
+    let m = hi - lo;
+    let i = if m == 1 {
+        from
+    } else if options >= m {
+        let r = me - lo;
+        from + (r + m - from % m) % m
+    } else {
+        (0..options).find(|&i| {
+            let (a, b) = child_group(options, lo, hi, i);
+            a <= me && me < b
+        })?
+    };
+    (i >= from && i < options).then_some(i)
 }
 
 /// Exhaustive depth-first search.
@@ -25,6 +68,11 @@ pub struct Dfs {
     max_depth: Option<u32>,
     done: bool,
     schedules: u64,
+    /// The part of a split this search explores, of how many (0 of 1: all).
+    part: u32,
+    parts: u32,
+    /// The group of parts the current path leads to.
+    group: (u32, u32),
 }
 
 impl Dfs {
@@ -32,8 +80,18 @@ impl Dfs {
     pub fn new(max_depth: Option<u32>) -> Self {
         Dfs {
             max_depth,
+            parts: 1,
+            group: (0, 1),
             ..Dfs::default()
         }
+    }
+
+    /// Explores only part `split.index` of `split.count` (see the module docs).
+    pub fn split(mut self, split: crate::shard::Split) -> Self {
+        self.parts = split.count.max(1);
+        self.part = split.index.min(self.parts - 1);
+        self.group = (0, self.parts);
+        self
     }
 
     fn choose(&mut self, options: u32) -> u32 {
@@ -44,7 +102,8 @@ impl Dfs {
         }
         let d = self.depth;
         self.depth += 1;
-        if d < self.stack.len() {
+        let (lo, hi) = self.group;
+        let chosen = if d < self.stack.len() {
             let frame = &mut self.stack[d];
             if frame.options != options {
                 // The program is not deterministic under the same choices; keep going with what
@@ -54,9 +113,20 @@ impl Dfs {
             }
             frame.chosen
         } else {
-            self.stack.push(Frame { options, chosen: 0 });
-            0
+            // The group contains this part, and the options' groups cover it: one is ours.
+            let chosen = first_owned(options, lo, hi, self.part, 0).unwrap_or(0);
+            self.stack.push(Frame {
+                options,
+                chosen,
+                lo,
+                hi,
+            });
+            chosen
+        };
+        if hi - lo > 1 {
+            self.group = child_group(options, lo, hi, chosen);
         }
+        chosen
     }
 }
 
@@ -70,6 +140,7 @@ impl Strategy for Dfs {
 
     fn begin_iteration(&mut self) -> bool {
         self.depth = 0;
+        self.group = (0, self.parts);
         !self.done
     }
 
@@ -95,11 +166,13 @@ impl Strategy for Dfs {
     }
 
     fn end_iteration(&mut self, _end: &IterationEnd) {
-        self.schedules += 1;
+        // A schedule belongs to the first part of the group its path ends in.
+        self.schedules += u64::from(self.group.0 == self.part);
         self.stack.truncate(self.depth);
         while let Some(top) = self.stack.last_mut() {
-            if top.chosen + 1 < top.options {
-                top.chosen += 1;
+            if let Some(next) = first_owned(top.options, top.lo, top.hi, self.part, top.chosen + 1)
+            {
+                top.chosen = next;
                 return;
             }
             self.stack.pop();
@@ -150,6 +223,34 @@ mod tests {
         assert_eq!(s.next_operation(&point(Some(3), false)), Some(1));
         assert_eq!(s.next_operation(&point(Some(3), true)), Some(4));
         assert_eq!(s.next_operation(&point(Some(4), true)), Some(1));
+    }
+
+    #[test]
+    fn split_parts_are_disjoint_and_add_up_to_the_whole_space() {
+        for (n, len, whole) in [(2, 2, 6u64), (3, 2, 90), (2, 1, 2), (4, 1, 24)] {
+            for parts in [1, 2, 3, 4, 7] {
+                let mut seen = HashSet::new();
+                let mut counted = 0;
+                for part in 0..parts {
+                    let mut s = Dfs::new(None).split(crate::shard::Split {
+                        index: part,
+                        count: parts,
+                    });
+                    let mut mine = HashSet::new();
+                    let mut runs = 0;
+                    while let Some(order) = run_once(&mut s, n, len) {
+                        mine.insert(order);
+                        runs += 1;
+                        assert!(runs < 10_000, "never exhausted");
+                    }
+                    assert!(s.exhausted());
+                    counted += s.schedules_explored().unwrap();
+                    seen.extend(mine);
+                }
+                assert_eq!(counted, whole, "{n} ops x {len}, {parts} parts");
+                assert_eq!(seen.len() as u64, whole, "every schedule is reached");
+            }
+        }
     }
 
     #[test]

@@ -25,6 +25,12 @@
 //! one delay at that point, at iteration `1 + point`, on every seed. When `idb:d` ends without a
 //! bug, no execution within `d` delays of the default has one (for a deterministic program).
 //!
+//! Split ([`IterativeDelayBounding::split`], a shard of a run over machines): part `K` of `N`
+//! owns the placements whose first delay falls on a decision `p` with `p % N == K`, and the
+//! default execution (no delay) belongs to part 0. Every extension of a placement keeps its
+//! first delay, so a part extends only its own executions; each part runs the default once to
+//! learn its decisions (counted by part 0 only). The parts' counts add up to the whole count.
+//!
 //! Invariants:
 //!
 //! * the strategy ignores its seed: two runs make the same executions;
@@ -63,6 +69,9 @@ pub struct IterativeDelayBounding {
     last: Option<OpId>,
     schedules: u64,
     done: bool,
+    /// The part of a split this search explores, of how many (0 of 1: all).
+    part: u32,
+    parts: u32,
 }
 
 impl IterativeDelayBounding {
@@ -82,7 +91,16 @@ impl IterativeDelayBounding {
             last: None,
             schedules: 0,
             done: false,
+            part: 0,
+            parts: 1,
         }
+    }
+
+    /// Explores only part `split.index` of `split.count` (see the module docs).
+    pub fn split(mut self, split: crate::shard::Split) -> Self {
+        self.parts = split.count.max(1);
+        self.part = split.index.min(self.parts - 1);
+        self
     }
 
     /// Takes the next decision: how many delays fall on it.
@@ -101,8 +119,9 @@ impl IterativeDelayBounding {
         // The level: how many delays the placement has.
         let mut k = self.points.len();
         if k > 0 {
-            // The last delay one decision later, over the same prefix.
-            let later = self.points[k - 1] + 1;
+            // The last delay one decision later, over the same prefix (a split's first delay:
+            // its part's next decision).
+            let later = self.points[k - 1] + if k == 1 { self.parts } else { 1 };
             if later < self.prev_lengths[self.prefix] {
                 self.points[k - 1] = later;
                 return true;
@@ -113,7 +132,7 @@ impl IterativeDelayBounding {
             if k > 0 && self.prefix < self.prev_lengths.len() {
                 // The first placement over the next prefix: the new delay joins its last one.
                 let q = &self.prev_points[self.prefix * (k - 1)..(self.prefix + 1) * (k - 1)];
-                let first = q.last().copied().unwrap_or(0);
+                let first = q.last().copied().unwrap_or(self.part);
                 if first < self.prev_lengths[self.prefix] {
                     self.points.clear();
                     self.points.extend_from_slice(q);
@@ -175,7 +194,8 @@ impl Strategy for IterativeDelayBounding {
         // An iteration that wrapped repeated an execution with fewer delays (and its extensions
         // would repeat that one's): it is neither counted nor extended.
         if self.applied == self.points.len() && !self.wrapped {
-            self.schedules += 1;
+            // The default execution is part 0's; every part runs it to extend it.
+            self.schedules += u64::from(!self.points.is_empty() || self.part == 0);
             if self.points.len() < self.bound as usize {
                 self.next_points.extend_from_slice(&self.points);
                 self.next_lengths.push(self.decision);
@@ -246,6 +266,37 @@ mod tests {
         // (6!/(2!2!2!) = 90) is reached.
         let (all, _) = explore(10, 3, 2);
         assert_eq!(all.into_iter().collect::<HashSet<_>>().len(), 90);
+    }
+
+    #[test]
+    fn split_parts_add_up_to_the_whole_count_with_no_schedule_twice() {
+        for (bound, n, len) in [(0, 2, 2), (1, 2, 2), (2, 3, 2), (3, 3, 2), (2, 2, 3)] {
+            let (whole, s) = explore(bound, n, len);
+            let whole_count = s.schedules_explored().unwrap();
+            for parts in [1, 2, 3, 4] {
+                let mut counted = 0;
+                let mut union = HashSet::new();
+                let mut runs = 0;
+                for part in 0..parts {
+                    let mut s = IterativeDelayBounding::new(bound).split(crate::shard::Split {
+                        index: part,
+                        count: parts,
+                    });
+                    while let Some(order) = run_once(&mut s, n, len) {
+                        union.insert(order);
+                        runs += 1;
+                    }
+                    counted += s.schedules_explored().unwrap();
+                }
+                assert_eq!(
+                    counted, whole_count,
+                    "idb:{bound}, {n}x{len}, {parts} parts"
+                );
+                assert_eq!(union, whole.iter().cloned().collect::<HashSet<_>>());
+                // Only the default execution runs once more per extra part.
+                assert_eq!(runs, whole.len() + parts as usize - 1);
+            }
+        }
     }
 
     #[test]

@@ -140,6 +140,24 @@ impl StrategySpec {
         }
     }
 
+    /// Builds the strategy for worker `worker`, exploring only part `split` of the space if it
+    /// is exhaustive (see [`crate::shard::Split`]); other strategies ignore `split`.
+    pub fn build_split(
+        &self,
+        seed: u64,
+        worker: u32,
+        bounds: Bounds,
+        split: Option<crate::shard::Split>,
+    ) -> Box<dyn Strategy> {
+        match (self, split) {
+            (&StrategySpec::Dfs(depth), Some(split)) => Box::new(Dfs::new(depth).split(split)),
+            (&StrategySpec::Idb(d), Some(split)) => {
+                Box::new(IterativeDelayBounding::new(d).split(split))
+            }
+            _ => self.build_for_worker(seed, worker, bounds),
+        }
+    }
+
     /// Whether the strategy enumerates a finite space (then iterations may end early).
     pub fn is_exhaustive(&self) -> bool {
         matches!(self, StrategySpec::Dfs(_) | StrategySpec::Idb(_))

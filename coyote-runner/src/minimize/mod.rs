@@ -45,7 +45,7 @@ fn describe(s: Size) -> String {
 }
 
 /// The default output of minimising `trace`: `<stem>.min.trace` beside it.
-fn default_out(trace: &Path) -> PathBuf {
+pub(crate) fn default_out(trace: &Path) -> PathBuf {
     let stem = trace
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())

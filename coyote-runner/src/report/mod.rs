@@ -47,6 +47,26 @@ pub(crate) fn standard(plan: &TestPlan) -> Reporter {
     r
 }
 
+/// The consumers `coyote merge` runs with: the report files, JUnit (`OUT/junit.xml`), the
+/// console and the HTML page (`OUT/report.html`). The traces are on disk already.
+pub(crate) fn merged(
+    out: &std::path::Path,
+    json: bool,
+    strategy: coyote_core::strategy::StrategySpec,
+    coverage: bool,
+) -> Reporter {
+    let bar: SharedBar = Rc::new(RefCell::new(ProgressBar::hidden()));
+    let mut r = Reporter::default();
+    r.add(files::ReportFiles::new(out, coverage));
+    r.add(junit::Junit::new(&out.join("junit.xml")));
+    r.add(console::Console::new(bar, json, strategy));
+    r.add(html::HtmlReport {
+        out: out.to_path_buf(),
+        quiet: json,
+    });
+    r
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@
 //! Invariant: a capture re-run's bug arrives as its original share's (same worker index and
 //! offset), so it sorts with the bugs of the share it re-ran.
 
-use super::explored::Explored;
+use super::explored::{Explored, Settled};
 use super::first::FirstBug;
 use super::pool::Pool;
 use super::session::Session;
@@ -59,15 +59,19 @@ impl Arrivals {
         self.first.at()
     }
 
-    /// The bugs to record, in order, with how often each occurred (see [`FirstBug::settle`]
-    /// and [`Explored::settle`]). Removes the pending files.
-    pub(super) fn settle(self, cut_short: bool) -> Vec<(Trace, u64)> {
-        let first = self.first.settle(cut_short).into_iter().map(|t| (t, 1));
-        let explored = self
-            .explored
-            .settle()
+    /// The bugs to record, in order, with how often each occurred and where its kept
+    /// occurrence falls (see [`FirstBug::settle`] and [`Explored::settle`]). Removes the
+    /// pending files.
+    pub(super) fn settle(self, cut_short: bool) -> Vec<Settled> {
+        let first = self
+            .first
+            .settle(cut_short)
             .into_iter()
-            .map(|b| (b.trace, b.occurrences));
-        first.chain(explored).collect()
+            .map(|(trace, worker)| Settled {
+                order: (trace.iteration, worker),
+                trace,
+                occurrences: 1,
+            });
+        first.chain(self.explored.settle()).collect()
     }
 }

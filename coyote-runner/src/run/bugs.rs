@@ -33,13 +33,15 @@ pub(super) struct Bugs {
 }
 
 impl Bugs {
-    /// Records a settled bug of `test`, found `occurrences` times.
+    /// Records a settled bug of `test`, found `occurrences` times, its kept occurrence at
+    /// position `order.0` of worker `order.1`'s sequence.
     pub(super) fn record(
         &mut self,
         s: &mut Session<'_>,
         test: &str,
         mut trace: Trace,
         occurrences: u64,
+        order: (u64, u32),
     ) -> Result<(), Error> {
         trace.library = Some(s.lib_ref.clone());
         trace.allow_real_clock = s.plan.allow_real_clock;
@@ -69,6 +71,8 @@ impl Bugs {
             origin: trace.origin.clone(),
             iteration: trace.iteration,
             occurrences,
+            worker: Some(order.1),
+            order: Some(order.0),
         };
         self.records.push(BugRecord {
             key,

@@ -37,6 +37,8 @@ struct Found {
 pub(super) struct Settled {
     pub(super) trace: Trace,
     pub(super) occurrences: u64,
+    /// Where the kept occurrence falls: its position in its worker's sequence, and the worker.
+    pub(super) order: (u64, u32),
 }
 
 /// The distinct bugs reported so far in a run with `--explore`.
@@ -102,6 +104,7 @@ impl Explored {
                 Settled {
                     trace: f.trace,
                     occurrences: f.occurrences,
+                    order: f.order,
                 }
             })
             .collect()

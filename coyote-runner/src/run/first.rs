@@ -81,14 +81,15 @@ impl FirstBug {
 
     /// The bugs to record, in order: those at the earliest iteration, by worker index (every
     /// pending bug, by iteration, if the run was cut short). Removes the pending files.
-    pub(super) fn settle(mut self, cut_short: bool) -> Vec<Trace> {
+    /// Each comes with its worker.
+    pub(super) fn settle(mut self, cut_short: bool) -> Vec<(Trace, u32)> {
         self.pending.sort_by_key(|p| (p.iteration, p.worker));
         let at = self.at;
         self.pending
             .into_iter()
             .filter_map(|p| {
                 let _ = std::fs::remove_file(&p.file);
-                (cut_short || Some(p.iteration) == at).then_some(p.trace)
+                (cut_short || Some(p.iteration) == at).then_some((p.trace, p.worker))
             })
             .collect()
     }
@@ -117,7 +118,7 @@ mod tests {
         let kept: Vec<_> = f
             .settle(false)
             .into_iter()
-            .map(|t| t.failure.message)
+            .map(|(t, _)| t.failure.message)
             .collect();
         assert_eq!(kept, ["a", "b"], "worker 1's, then worker 3's");
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
@@ -128,7 +129,7 @@ mod tests {
         let kept: Vec<_> = f
             .settle(true)
             .into_iter()
-            .map(|t| t.failure.message)
+            .map(|(t, _)| t.failure.message)
             .collect();
         assert_eq!(kept, ["a", "late"], "a run cut short keeps everything");
 
@@ -144,7 +145,7 @@ mod tests {
         let kept: Vec<_> = f
             .settle(false)
             .into_iter()
-            .map(|t| t.failure.message)
+            .map(|(t, _)| t.failure.message)
             .collect();
         assert_eq!(kept, ["crash"]);
         std::fs::remove_dir_all(&dir).unwrap();

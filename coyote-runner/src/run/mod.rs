@@ -101,6 +101,12 @@ pub fn test_with(plan: &TestPlan, host: Host, reporter: Reporter) -> Result<Exit
         ))
     })?;
     let workers = plan_workers(plan);
+    let shard = plan.shard.unwrap_or(coyote_core::shard::Shard::WHOLE);
+    if plan.shard.is_some() && plan.seed.is_none() {
+        return Err(Error::BadInput(
+            "--shard needs --seed: every shard of a run must use the same seed".into(),
+        ));
+    }
     let seed = plan.seed.unwrap_or_else(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -118,6 +124,8 @@ pub fn test_with(plan: &TestPlan, host: Host, reporter: Reporter) -> Result<Exit
         harness_version: listed.harness_version,
         seed,
         workers,
+        first_worker: shard.workers(workers).start,
+        total_workers: workers * shard.count,
         tmp,
         started: Instant::now(),
         interrupted: false,
@@ -139,6 +147,17 @@ pub fn test_with(plan: &TestPlan, host: Host, reporter: Reporter) -> Result<Exit
         })?;
     }
     let mut report = Report::new(lib_path.display().to_string(), sha256, seed, workers);
+    report.shard = plan.shard.map(|sh| coyote_core::shard::ShardRun {
+        number: sh.number(),
+        count: sh.count,
+        workers_per_shard: workers,
+        iterations: plan.iterations.get(),
+        strategy: plan.strategy.to_string(),
+        explore: plan.explore,
+        tests: tests.clone(),
+        max_steps: plan.max_steps.get(),
+        max_fair_steps: plan.max_fair_steps,
+    });
     for test in &tests {
         report.tests.push(test_run::run_one(&mut s, &lib, test)?);
         if s.cut_short() {
@@ -186,16 +205,18 @@ fn minimize_bugs(s: &mut Session<'_>, report: &Report) -> Result<(), Error> {
     Ok(())
 }
 
-/// Worker processes: `-j` or the cores, no more than the iterations, and one for an
-/// exhaustive strategy (it is deterministic: more would repeat its enumeration).
+/// Worker processes: `-j` or the cores, no more than the iterations (of this shard's part of
+/// them), and one for an exhaustive strategy (it is deterministic: more would repeat its
+/// enumeration; shards split its space instead).
 fn plan_workers(plan: &TestPlan) -> u32 {
     let cores = std::thread::available_parallelism()
         .map(|n| n.get() as u32)
         .unwrap_or(1);
+    let shards = plan.shard.map_or(1, |s| u64::from(s.count));
     let workers = plan
         .parallel
         .map_or(cores, |p| p.get())
-        .min(plan.iterations.get().min(u32::MAX as u64) as u32);
+        .min((plan.iterations.get() / shards).clamp(1, u32::MAX as u64) as u32);
     if plan.strategy.is_exhaustive() && workers > 1 {
         eprintln!(
             "coyote: {} is exhaustive and deterministic: running it on one worker",

@@ -80,6 +80,11 @@ impl Saturating {
         self.growth.last_new_at()
     }
 
+    /// The coverage items found, each with the iteration that first found it.
+    pub(super) fn items(&self) -> Vec<(u64, String)> {
+        self.growth.items()
+    }
+
     /// The report of a test that ran `iterations` iterations.
     pub(super) fn finish(&self, iterations: u64) -> Saturation {
         self.growth.finish(iterations, self.until, self.saturated)

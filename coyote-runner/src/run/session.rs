@@ -20,7 +20,13 @@ pub(crate) struct Session<'a> {
     /// The harness version the library was built with (recorded in captured traces).
     pub(crate) harness_version: String,
     pub(crate) seed: u64,
+    /// Worker processes of this invocation.
     pub(crate) workers: u32,
+    /// The index, in the whole run, of this invocation's first worker (not 0 for a shard
+    /// after the first: see [`coyote_core::shard`]).
+    pub(crate) first_worker: u32,
+    /// Workers of the whole run, over every shard.
+    pub(crate) total_workers: u32,
     pub(crate) tmp: PathBuf,
     pub(crate) started: Instant,
     pub(crate) interrupted: bool,

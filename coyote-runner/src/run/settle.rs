@@ -36,8 +36,8 @@ pub(super) fn finish(
 ) -> Result<TestReport, Error> {
     let test = run.test;
     let mut bugs = Bugs::default();
-    for (trace, occurrences) in run.arrivals.settle(s.cut_short()) {
-        bugs.record(s, test, trace, occurrences)?;
+    for b in run.arrivals.settle(s.cut_short()) {
+        bugs.record(s, test, b.trace, b.occurrences, b.order)?;
     }
     s.reporter.emit(RunEvent::TestFinished { test })?;
     let mut report = TestReport {
@@ -70,6 +70,13 @@ pub(super) fn finish(
             .entry(sh.spec.request.strategy.clone())
             .or_insert(0) += iterations;
         if let Some(r) = sh.result() {
+            if r.split != sh.spec.request.split {
+                return Err(Error::BadInput(format!(
+                    "{} cannot split its {} search over shards: rebuild it against this coyote's harness",
+                    s.lib_path.display(),
+                    s.plan.strategy
+                )));
+            }
             report.steps.max = report.steps.max.max(r.max_steps_seen);
             report.step_bound_hits += r.step_bound_hits;
             if exhaustive {
@@ -101,6 +108,12 @@ pub(super) fn finish(
     }
     report.coverage = coverage.as_ref().map(CoverageSummary::of);
     report.saturation = Some(run.saturation.finish(report.iterations));
+    if s.plan.shard.is_some() {
+        report.shard = Some(coyote_core::shard::ShardTest {
+            coverage: coverage.clone(),
+            items: run.saturation.items(),
+        });
+    }
     if s.plan.check_determinism {
         for b in &mut bugs.records {
             b.summary.message = check_determinism(s, lib, &b.trace, &b.summary)?;

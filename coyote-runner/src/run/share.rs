@@ -270,6 +270,7 @@ mod tests {
             resume_after: None,
             saturation: true,
             stop_word: false,
+            split: None,
         };
         Share {
             index: 0,

@@ -59,16 +59,30 @@ impl<'r, 'a> TestRun<'r, 'a> {
             iterations: plan.iterations.get(),
         })?;
         let mut pool = Pool::new();
+        // This invocation runs workers `first..first + workers` of the whole run (all of them
+        // unless it is a shard), each with the share and seed it has in the whole run.
         let iterations = plan.iterations.get();
-        let per = iterations / s.workers as u64;
-        let extra = iterations % s.workers as u64;
-        for w in 0..s.workers {
+        let total = u64::from(s.total_workers);
+        let per = iterations / total;
+        let extra = iterations % total;
+        let exhaustive = plan.strategy.is_exhaustive();
+        for w in s.first_worker..s.first_worker + s.workers {
+            // An exhaustive strategy's shard explores its part of the space (the iterations
+            // bound that part, as they bound the whole).
+            let share = if exhaustive && plan.shard.is_some() {
+                iterations
+            } else {
+                per + u64::from((w as u64) < extra)
+            };
+            if share == 0 {
+                continue;
+            }
             let request = RunRequest {
                 test: test.to_string(),
                 // Every worker gets the same name; the harness builds `portfolio` per worker.
                 strategy: plan.strategy.to_string(),
                 seed: derive_seed(s.seed, w as u64),
-                iterations: per + u64::from((w as u64) < extra),
+                iterations: share,
                 bounds: plan.bounds(),
                 step_bound_is_bug: plan.step_bound_is_bug,
                 stop_on_first_bug: !plan.explore,
@@ -85,6 +99,10 @@ impl<'r, 'a> TestRun<'r, 'a> {
                 resume_after: None,
                 saturation: true,
                 stop_word: plan.until_saturated.is_some(),
+                split: plan
+                    .shard
+                    .filter(|_| exhaustive)
+                    .map(coyote_core::shard::Split::from),
             };
             pool.spawn(Share::new(s, w, 0, request, None))?;
         }

@@ -19,6 +19,7 @@
 #   COYOTE_ITERATIONS  iterations of the whole run, over all shards (default 10000)
 #   COYOTE_SEED        the run's seed: the same seed and settings give the same merged report
 #                      (default 1)
+#   COYOTE_ARGS        more `coyote test` flags, the same for every shard (--explore --coverage)
 #   COYOTE_OUT         output folder, on a file system every node sees (default $PWD/coyote-slurm)
 #   COYOTE_BIN         the coyote binary (default: coyote on PATH)
 #   SBATCH_PARTITION, SBATCH_TIMELIMIT, SBATCH_ACCOUNT ... : sbatch's own input variables
@@ -37,7 +38,7 @@ shard() {
   local number=$((SLURM_ARRAY_TASK_ID + 1)) code=0
   "$COYOTE_BIN" test "$COYOTE_LIB" ${COYOTE_TEST:+--test "$COYOTE_TEST"} \
     --seed "$COYOTE_SEED" -i "$COYOTE_ITERATIONS" -j "$COYOTE_WORKERS" \
-    --shard auto -o "$COYOTE_OUT/shard-$number" || code=$?
+    --shard auto -o "$COYOTE_OUT/shard-$number" ${COYOTE_ARGS:-} || code=$?
   # 0: no bug, 1: a bug (its trace is in the folder). Anything else is not a result.
   exit "$code"
 }
@@ -54,7 +55,7 @@ submit() {
   case $COYOTE_LIB in /*) ;; *) COYOTE_LIB=$PWD/$COYOTE_LIB ;; esac
   case $COYOTE_OUT in /*) ;; *) COYOTE_OUT=$PWD/$COYOTE_OUT ;; esac
   export COYOTE_BIN COYOTE_LIB COYOTE_TEST COYOTE_SHARDS COYOTE_WORKERS COYOTE_ITERATIONS \
-    COYOTE_SEED COYOTE_OUT
+    COYOTE_SEED COYOTE_OUT COYOTE_ARGS
   mkdir -p "$COYOTE_OUT/logs"
   local array merge_job
   array=$(sbatch --parsable --job-name=coyote-shard --array="0-$((COYOTE_SHARDS - 1))" \

@@ -138,23 +138,19 @@ CONF
   echo "export SLURM_CONF=$SLURM_CONF"
 }
 
-stop_pid() {
-  local file=$1 pid
-  [ -f "$file" ] || return 0
-  pid=$(cat "$file")
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill "$pid" 2>/dev/null || true
-    wait_for 100 sh -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -f "$file"
-}
-
 stop() {
-  local dir=$1
+  local dir=$1 f pid pids=()
   [ -d "$dir" ] || return 0
-  stop_pid "$dir/slurmd.pid"
-  stop_pid "$dir/slurmctld.pid"
-  stop_pid "$dir/munge/munged.pid"
+  for f in "$dir/slurmd.pid" "$dir/slurmctld.pid" "$dir/munge/munged.pid"; do
+    [ -f "$f" ] || continue
+    pid=$(cat "$f")
+    rm -f "$f"
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && pids+=("$pid")
+  done
+  # Each daemon takes a second or two to save its state and exit: wait for all at once.
+  for pid in "${pids[@]}"; do
+    wait_for 100 sh -c "! kill -0 $pid" || kill -9 "$pid" 2>/dev/null || true
+  done
 }
 
 case "${1:-}" in

@@ -19,11 +19,13 @@
 #   COYOTE_ITERATIONS  iterations of the whole run, over all shards (default 10000)
 #   COYOTE_SEED        the run's seed: the same seed and settings give the same merged report
 #                      (default 1)
-#   COYOTE_ARGS        more `coyote test` flags, the same for every shard (--explore --coverage)
+#   COYOTE_ARGS        more `coyote test` flags, the same for every shard (--coverage)
 #   COYOTE_OUT         output folder, on a file system every node sees (default $PWD/coyote-slurm)
 #   COYOTE_BIN         the coyote binary (default: coyote on PATH)
 #   SBATCH_PARTITION, SBATCH_TIMELIMIT, SBATCH_ACCOUNT ... : sbatch's own input variables
 #
+# --explore: every shard runs all of its iterations, bugs or not, so the merged report is the
+# one run's to the last count; without it each shard stops at its first bug.
 # The jobs run this same file again: `shard` and `merge` are its job steps, not for direct use.
 set -euo pipefail
 
@@ -38,7 +40,7 @@ shard() {
   local number=$((SLURM_ARRAY_TASK_ID + 1)) code=0
   "$COYOTE_BIN" test "$COYOTE_LIB" ${COYOTE_TEST:+--test "$COYOTE_TEST"} \
     --seed "$COYOTE_SEED" -i "$COYOTE_ITERATIONS" -j "$COYOTE_WORKERS" \
-    --shard auto -o "$COYOTE_OUT/shard-$number" ${COYOTE_ARGS:-} || code=$?
+    --explore --shard auto -o "$COYOTE_OUT/shard-$number" ${COYOTE_ARGS:-} || code=$?
   # 0: no bug, 1: a bug (its trace is in the folder). Anything else is not a result.
   exit "$code"
 }

@@ -25,7 +25,10 @@ struct Cluster {
 impl Cluster {
     /// Starts one, or says why this machine cannot and returns `None`.
     fn start(name: &str) -> Option<Cluster> {
-        let check = Command::new(cluster_script()).arg("check").output().unwrap();
+        let check = Command::new(cluster_script())
+            .arg("check")
+            .output()
+            .unwrap();
         if !check.status.success() {
             eprintln!(
                 "SKIPPED: no local Slurm cluster here: {} (`make test` installs Debian's slurmctld, slurmd, slurm-client and munge when it can)",
@@ -129,7 +132,7 @@ fn a_slurm_job_array_of_four_shards_merges_to_the_report_of_one_run() {
     let lib = lib("account_manager");
     let work = out_dir("slurm-array-run");
     std::fs::create_dir_all(&work).unwrap();
-    let (seed, iterations, extra) = ("11", "4000", "--explore --coverage");
+    let (seed, iterations, extra) = ("11", "4000", "--coverage");
 
     // The single run: 4 workers on this machine.
     let single = work.join("single");
@@ -174,11 +177,20 @@ fn a_slurm_job_array_of_four_shards_merges_to_the_report_of_one_run() {
         let mut all = text(&o);
         for e in std::fs::read_dir(out.join("logs")).into_iter().flatten() {
             let p = e.unwrap().path();
-            all += &format!("--- {}\n{}", p.display(), std::fs::read_to_string(&p).unwrap());
+            all += &format!(
+                "--- {}\n{}",
+                p.display(),
+                std::fs::read_to_string(&p).unwrap()
+            );
         }
         all
     };
-    assert_eq!(o.status.code(), Some(1), "a bug: the merge job exits 1\n{}", logs());
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "a bug: the merge job exits 1\n{}",
+        logs()
+    );
     let t = text(&o);
     let array = t
         .lines()
@@ -193,7 +205,11 @@ fn a_slurm_job_array_of_four_shards_merges_to_the_report_of_one_run() {
         let run = shard.shard.expect("a shard's report says which shard");
         assert_eq!((run.number, run.count), (k, 4), "shard-{k}");
         let task = format!("{array}_{}", k - 1);
-        assert_eq!(job_state(&cluster, &task), "FAILED", "task {task}: exit 1, a bug");
+        assert_eq!(
+            job_state(&cluster, &task),
+            "FAILED",
+            "task {task}: exit 1, a bug"
+        );
     }
     assert_same_run(&single, &out.join("merged"));
     assert!(out.join("merged/junit.xml").is_file());

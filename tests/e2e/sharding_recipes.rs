@@ -125,6 +125,32 @@ fn the_github_actions_workflow_shards_and_merges_as_one_run() {
         &single,
     );
     assert_same_run(&single, &work.join("artifacts/coyote-merged"));
+
+    // Shards that fail (here: bad input, exit 2) fail their jobs, and the merge job still runs
+    // (`!cancelled()`), saying what is missing, instead of being skipped with no verdict.
+    let jobs = &docs[0]["jobs"];
+    assert_eq!(
+        jobs["shard"]["strategy"]["fail-fast"], false,
+        "one shard's bug cancels none"
+    );
+    let broken = [
+        ("COYOTE_ITERATIONS", ITERATIONS),
+        ("COYOTE_LIB", "dist/missing.so"),
+    ];
+    let runs = actions_emulator::run_workflow(&docs[0], &work, &broken);
+    for (job, run) in &runs {
+        if job.starts_with("shard") {
+            assert!(run.failed.is_some(), "{job}: {run:?}");
+            assert!(run.log.contains("missing.so"), "{job}: {}", run.log);
+        }
+    }
+    let merge = runs
+        .get("merge")
+        .expect("the merge job runs after failed shards");
+    assert_eq!(
+        merge.failed.as_deref(),
+        Some("merge the shards (exit 1 on a bug fails the job)")
+    );
     let _ = std::fs::remove_dir_all(&work);
 }
 
@@ -252,6 +278,17 @@ fn the_kubernetes_indexed_job_shards_and_merges_as_one_run() {
         "every shard left its marker: {}",
         text(&o)
     );
+    // Bad input is exit 2, which the podFailurePolicy turns into a failed Job, not retries.
+    assert_eq!(rule["action"], "FailJob");
+    assert_eq!(rule["onExitCodes"]["values"], serde_json::json!([2]));
+    let bad = work.join("bad");
+    let o = shard.run(&[
+        ("COYOTE_LIB", "/nonexistent/libnothing.so"),
+        ("COYOTE_RUN_DIR", s(&bad)),
+        ("JOB_COMPLETION_INDEX", "0"),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+
     let o = merger.run(&[]);
     assert_eq!(
         o.status.code(),

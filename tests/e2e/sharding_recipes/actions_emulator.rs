@@ -331,7 +331,10 @@ fn action(
                     }
                 }
             }
-            without_exec_bits(&into);
+            // A pattern that matches nothing downloads nothing, and is no error.
+            if into.exists() {
+                without_exec_bits(&into);
+            }
             Ok(String::new())
         }
         other => panic!("unsupported action: {other}"),

@@ -18,6 +18,7 @@ mod minimize;
 mod polish;
 mod regressions;
 mod reliability;
+mod sharding;
 mod sharding_recipes;
 mod slurm;
 mod step_log;

@@ -81,3 +81,30 @@ fn bad_values_are_one_line_naming_the_option() {
     let err = parse(&["test", "l.so", "-i", "many"]).unwrap_err();
     assert_eq!(arg_error_line(&err), None);
 }
+
+#[test]
+fn shards_parse_from_one_and_need_a_seed() {
+    let Command::Test(t) = parse(&["test", "l.so", "--seed", "3", "--shard", "2/4", "-o", "o"])
+        .unwrap()
+        .command
+    else {
+        panic!("a test command")
+    };
+    let plan = t.plan().unwrap();
+    assert_eq!(plan.shard, Some(Shard { index: 1, count: 4 }));
+    assert_eq!(plan.out, PathBuf::from("o"), "-o wins over shard-K-of-N");
+    assert_eq!(
+        rejected(&["test", "l.so", "--seed", "1", "--shard", "3/2"]),
+        "--shard: shard 3 of 2 does not exist: shards are numbered 1 to 2"
+    );
+    assert!(
+        parse(&["test", "l.so", "--shard", "1/2"]).is_err(),
+        "no --seed"
+    );
+    let Command::Merge(m) = parse(&["merge", "a", "b", "-o", "m"]).unwrap().command else {
+        panic!("a merge command")
+    };
+    let m = m.plan();
+    assert_eq!((m.dirs.len(), m.out), (2, PathBuf::from("m")));
+    assert!(parse(&["merge", "-o", "m"]).is_err(), "at least one folder");
+}

@@ -191,7 +191,14 @@ impl Console {
                 if t.exhausted {
                     // Only an exhaustive strategy exhausts its space.
                     let space = self.strategy.exhausted_space();
-                    line.push_str(&format!("; explored {space}: {n} schedules"));
+                    match &report.shard {
+                        // A shard explored its part; `coyote merge` says the whole.
+                        Some(sh) => line.push_str(&format!(
+                            "; explored part {} of {} of {space}: {n} schedules",
+                            sh.number, sh.count
+                        )),
+                        None => line.push_str(&format!("; explored {space}: {n} schedules")),
+                    }
                 } else {
                     line.push_str(&format!("; {n} schedules explored, space not exhausted"));
                 }

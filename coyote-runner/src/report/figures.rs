@@ -116,6 +116,8 @@ mod tests {
             origin: coyote_core::trace::Origin::Captured,
             iteration: 0,
             occurrences: 1262,
+            worker: None,
+            order: None,
         });
         assert_eq!(
             hit_rates(&t).unwrap(),

@@ -177,6 +177,8 @@ mod tests {
                 origin: trace.origin.clone(),
                 iteration: 2,
                 occurrences: 2,
+                worker: None,
+                order: None,
             }],
             ..Default::default()
         });

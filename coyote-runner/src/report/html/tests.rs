@@ -95,6 +95,8 @@ fn input() -> Input {
             origin: trace.origin.clone(),
             iteration: 3,
             occurrences: 4,
+            worker: None,
+            order: None,
         }],
         coverage: Some(CoverageSummary::default()),
         saturation: Some(g.finish(100, None, false)),

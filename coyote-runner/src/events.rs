@@ -43,6 +43,8 @@ pub enum RunEvent<'a> {
         strategy: &'a StrategySpec,
         /// The base seed.
         seed: u64,
+        /// `--shard`: the shard this invocation runs, and its first worker's index in the run.
+        shard: Option<(coyote_core::shard::Shard, u32)>,
     },
     /// The run removed the traces its tests left in the output directory in an earlier run.
     OldTracesRemoved {

@@ -359,4 +359,9 @@ fn bad_shards_and_bad_sets_of_shards_get_one_line() {
     run(&foo, "foo_bar_fixed", &plain, &["-i", "20", "-j", "1"], 0);
     assert_bad_input(&merge(&[&plain]), "is not a shard's folder");
     assert!(!merged.exists(), "a refused merge writes nothing");
+    let a3 = dir("shard-set-3", &["--shard", "3/3"]);
+    let o = coyote(&["merge", s(&a1), s(&a2), s(&a3), "-o", s(&a2)]);
+    assert_bad_input(&o, "is one of the shards' folders");
+    let o = coyote(&["merge", s(&a1), s(&a2), s(&a3), "-o", s(&merged)]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 }

@@ -153,8 +153,18 @@ pub(crate) fn read_shards(dirs: &[PathBuf]) -> Result<Vec<ShardDir>, Error> {
 /// `coyote merge`: writes the merged folder; the exit code a single run would end with.
 pub fn merge(plan: &MergePlan) -> Result<ExitCode, Error> {
     let shards = read_shards(&plan.dirs)?;
-    let merged = combine(&shards);
     let out = &plan.out;
+    let canonical = |p: &Path| std::fs::canonicalize(p).ok();
+    if let Some(same) = shards
+        .iter()
+        .find(|s| canonical(out).is_some() && canonical(&s.dir) == canonical(out))
+    {
+        return Err(Error::BadInput(format!(
+            "-o {} is one of the shards' folders: merge into another folder",
+            same.dir.display()
+        )));
+    }
+    let merged = combine(&shards);
     std::fs::create_dir_all(out).map_err(|e| {
         Error::BadInput(format!(
             "cannot create the output directory {}: {e}",

@@ -85,12 +85,20 @@ impl Consumer for Console {
                 workers,
                 strategy,
                 seed,
+                shard,
             } if !self.json => println!(
-                "coyote: testing {} ({} test{}), {iterations} iterations each, {workers} worker{}, strategy {strategy}, seed {seed}",
+                "coyote: testing {} ({} test{}), {iterations} iterations each, {workers} worker{}, strategy {strategy}, seed {seed}{}",
                 library.display(),
                 tests.len(),
                 plural(tests.len() as u64),
                 plural(workers),
+                shard.map_or(String::new(), |(sh, first)| format!(
+                    "; shard {} of {}: workers {first}..{} of {}, and their share of the iterations",
+                    sh.number(),
+                    sh.count,
+                    first + workers - 1,
+                    workers * sh.count
+                )),
             ),
             RunEvent::OldTracesRemoved { out, count } => self.plainly(&format!(
                 "coyote: removed {count} trace{} of an earlier run of these tests from {}",

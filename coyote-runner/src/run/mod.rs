@@ -139,6 +139,7 @@ pub fn test_with(plan: &TestPlan, host: Host, reporter: Reporter) -> Result<Exit
         workers,
         strategy: &plan.strategy,
         seed,
+        shard: plan.shard.map(|sh| (sh, s.first_worker)),
     })?;
     if removed > 0 {
         s.reporter.emit(RunEvent::OldTracesRemoved {

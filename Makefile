@@ -3,7 +3,7 @@ CARGO ?= cargo
 SAMPLES := -p shared-entry -p foo-bar -p account-manager -p bounded-buffer -p sctbench -p faulty -p pool-manager -p two-phase-commit -p kv-server -p coffee-machine -p actor-classics
 NEXTEST := $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo yes)
 
-.PHONY: build test lint doc unit browser demo bench bench-bugs tokio-crates clean
+.PHONY: build test lint doc unit browser slurm yaml demo bench bench-bugs tokio-crates clean
 
 build:
 	$(CARGO) build -p coyote-cli $(SAMPLES)
@@ -23,7 +23,22 @@ browser:
 	  && apt-get install -y -qq chromium >/dev/null 2>&1; }; }; } \
 	  || echo "note: chromium is not installed: the HTML report's browser test will be skipped"
 
-unit: build browser
+# The Slurm e2e test starts a one-node cluster from Debian's slurmctld, slurmd, slurm-client and
+# munge (scripts/slurm/local-cluster.sh): installed here when they are missing and can be.
+slurm:
+	@scripts/slurm/local-cluster.sh install >/dev/null 2>&1 \
+	  || echo "note: Slurm is not installed: the Slurm job-array e2e test will be skipped"
+
+# The sharding recipes' YAML (docs/sharding/*.yml, *.yaml) is parsed with PyYAML: Debian's
+# python3-yaml is installed when no python3 has it.
+yaml:
+	@python3 -c 'import yaml' 2>/dev/null || /usr/bin/python3 -c 'import yaml' 2>/dev/null \
+	  || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && { apt-get install -y -qq python3-yaml >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 \
+	  && apt-get install -y -qq python3-yaml >/dev/null 2>&1; }; }; } \
+	  || echo "note: no PyYAML: the sharding recipes' YAML parse will be skipped"
+
+unit: build browser slurm yaml
 ifeq ($(NEXTEST),yes)
 	$(CARGO) test --workspace --doc
 	$(CARGO) nextest run --workspace --no-fail-fast

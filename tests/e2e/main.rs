@@ -19,6 +19,8 @@ mod polish;
 mod regressions;
 mod reliability;
 mod sharding;
+mod sharding_recipes;
+mod slurm;
 mod step_log;
 mod strategies;
 mod tokio_dropin;

@@ -65,6 +65,14 @@ impl Executor {
         strategy: &mut dyn Strategy,
     ) -> (IterationOutcome, u32) {
         self.reset();
+        let suffix_at = match self.fair_suffix.borrow_mut().as_mut() {
+            Some(suffix) => {
+                suffix.begin_iteration(strategy);
+                suffix.from()
+            }
+            None => u32::MAX,
+        };
+        self.suffix_at.set(suffix_at);
         // SAFETY: lifetime erasure only; the pointer is cleared below, before `strategy`'s borrow
         // ends, and is only dereferenced while the iteration runs.
         let ptr = unsafe {
@@ -127,6 +135,7 @@ impl Executor {
             let strategy = unsafe { &*self.strategy.get().expect("strategy").as_ptr() };
             (strategy.needs_state_hash(), strategy.needs_accesses())
         };
+        let suffix_at = self.suffix_at.get();
         let mut last: Option<u32> = None;
         loop {
             if let Some(end) = self.ending.take() {
@@ -224,7 +233,17 @@ impl Executor {
                         yielded,
                         state_hash,
                     };
-                    match strategy.next_operation(&point) {
+                    // The fair suffix decides past its first step (one comparison; see
+                    // `FairSuffix`), the strategy before it.
+                    let next = if step >= suffix_at {
+                        self.fair_suffix
+                            .borrow_mut()
+                            .as_mut()
+                            .map(|s| s.next_operation(&point))
+                    } else {
+                        strategy.next_operation(&point)
+                    };
+                    match next {
                         Some(op) => {
                             debug_assert!(enabled.binary_search(&op).is_ok());
                             if self.recorder.decide(Decision::Schedule(op)) {

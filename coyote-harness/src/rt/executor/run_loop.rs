@@ -276,17 +276,19 @@ impl Executor {
         } else {
             None
         };
-        self.recorder.push_shown(
-            Record::Step {
-                task: chosen,
-                kind: begun.kind,
-                loc: begun.loc,
-                joins: begun.joins,
-                timer,
-                woken_by: begun.woken_by,
-            },
-            step + 1,
-        );
+        if self.recorder.keeps_log() {
+            self.recorder.push_shown(
+                Record::Step {
+                    task: chosen,
+                    kind: begun.kind,
+                    loc: begun.loc,
+                    joins: begun.joins,
+                    timer,
+                    woken_by: begun.woken_by,
+                },
+                step + 1,
+            );
+        }
         self.coverage.step_at(begun.loc);
         self.hooks.before_step(step);
         self.step.set(step + 1);

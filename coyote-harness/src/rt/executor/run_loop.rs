@@ -163,9 +163,18 @@ impl Executor {
                     }),
                     TaskState::Done | TaskState::DoneThenWoken => false,
                 };
-                for (i, t) in tasks.iter().enumerate() {
-                    if schedulable(i, t) {
-                        enabled.push(i as u32);
+                if due.is_none() {
+                    // No timer may fire (the common case): the woken tasks.
+                    for (i, t) in tasks.iter().enumerate() {
+                        if t.state == TaskState::Woken {
+                            enabled.push(i as u32);
+                        }
+                    }
+                } else {
+                    for (i, t) in tasks.iter().enumerate() {
+                        if schedulable(i, t) {
+                            enabled.push(i as u32);
+                        }
                     }
                 }
                 if enabled.is_empty() {

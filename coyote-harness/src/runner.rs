@@ -331,6 +331,7 @@ pub(crate) fn replay(
     verbose: bool,
     break_before_failure: bool,
     lenient: bool,
+    run_last: &[u32],
 ) -> coyote_core::abi::ReplayResult {
     use coyote_core::abi::ReplayResult;
     let decisions = match trace.decisions() {
@@ -344,7 +345,7 @@ pub(crate) fn replay(
     };
     let recorded = decisions.len();
     let mut strategy = if lenient {
-        coyote_core::strategy::Replay::lenient(decisions)
+        coyote_core::strategy::Replay::lenient(decisions).run_last(run_last.to_vec())
     } else {
         coyote_core::strategy::Replay::new(decisions)
     };
@@ -367,6 +368,7 @@ pub(crate) fn replay(
         deviation: strategy.deviation().map(str::to_string),
         preemptions: strategy.preemptions().to_vec(),
         tasks: ex.tasks_created(),
+        tasks_ran: ex.tasks_ran(),
         ..Default::default()
     };
     match outcome {

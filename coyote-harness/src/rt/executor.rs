@@ -322,6 +322,11 @@ impl Executor {
         self.tasks.table().len() as u32
     }
 
+    /// The tasks that took a step in the last iteration (by its step log), ascending.
+    pub(crate) fn tasks_ran(&self) -> Vec<u32> {
+        self.recorder.tasks_stepped()
+    }
+
     /// The readable log of the last iteration, long loops folded.
     pub(crate) fn log(&self) -> Vec<String> {
         self.recorder.log()

@@ -295,6 +295,22 @@ impl Recorder {
         self.push_shown(Record::Note { task, start, end }, step);
     }
 
+    /// The tasks with a step in the log, ascending (empty when no log was kept).
+    pub(crate) fn tasks_stepped(&self) -> Vec<u32> {
+        let mut tasks: Vec<u32> = self
+            .records
+            .borrow()
+            .iter()
+            .filter_map(|r| match r {
+                Record::Step { task, .. } => Some(*task),
+                _ => None,
+            })
+            .collect();
+        tasks.sort_unstable();
+        tasks.dedup();
+        tasks
+    }
+
     /// The decisions of the last iteration.
     pub(crate) fn decisions(&self) -> Ref<'_, Vec<Decision>> {
         self.decisions.borrow()

@@ -10,6 +10,10 @@ use clap::{Parser, ValueEnum};
 pub(crate) enum Only {
     /// `random` through the C ABI entry point a `coyote test -j 1` worker calls.
     CoyoteAbi,
+    /// `coyote-abi` with the saturation signal off (its cost: the difference).
+    CoyoteAbiPlain,
+    /// `coyote-abi` with coverage on as well (what `--until-saturated` turns on).
+    CoyoteAbiCoverage,
     /// `random` through `coyote_harness::check`.
     CoyoteCheck,
     /// shuttle's random scheduler, counting decisions.
@@ -27,6 +31,8 @@ impl Only {
     pub(crate) fn name(self) -> &'static str {
         match self {
             Only::CoyoteAbi => "coyote-abi",
+            Only::CoyoteAbiPlain => "coyote-abi-plain",
+            Only::CoyoteAbiCoverage => "coyote-abi-coverage",
             Only::CoyoteCheck => "coyote-check",
             Only::Shuttle => "shuttle",
             Only::ActorTest => "actor-test",
@@ -55,7 +61,8 @@ struct Cli {
     /// Skip the actor benchmarks (ping-pong, idle actors).
     #[arg(long)]
     skip_actors: bool,
-    /// Run one thing N iterations, print its time and exit: coyote-abi, coyote-check, shuttle,
+    /// Run one thing N iterations, print its time and exit: coyote-abi, coyote-abi-plain,
+    /// coyote-abi-coverage, coyote-check, shuttle,
     /// actor-test, actor-prod or tokio-mpsc.
     #[arg(long, num_args = 2, value_names = ["WHAT", "N"])]
     only: Option<Vec<String>>,
@@ -90,7 +97,7 @@ pub(crate) fn parse() -> Opts {
         };
         let what = Only::from_str(&v[0], false).unwrap_or_else(|_| {
             bad(format!(
-                "unknown --only target '{}' (coyote-abi, coyote-check, shuttle, actor-test, actor-prod, tokio-mpsc)",
+                "unknown --only target '{}' (coyote-abi, coyote-abi-plain, coyote-abi-coverage, coyote-check, shuttle, actor-test, actor-prod, tokio-mpsc)",
                 v[0]
             ))
         });

@@ -26,6 +26,7 @@ mod history;
 mod measure;
 mod net;
 mod programs;
+mod saturation;
 mod threads;
 mod tokio_dropin;
 
@@ -67,9 +68,16 @@ unsafe extern "C" fn on_event(ctx: *mut c_void, json: *const c_char, _len: usize
     }
 }
 
-/// Runs `iterations` iterations of `bench_program` with `random` through `coyote_run`; returns
-/// the scheduling steps taken. Panics on any error or bug.
+/// Runs `iterations` iterations of `bench_program` with `random` through `coyote_run` as a
+/// `coyote test` worker does (the saturation signal on, coverage off); returns the scheduling
+/// steps taken. Panics on any error or bug.
 fn coyote_abi(iterations: u64) -> Option<u64> {
+    coyote_run_with(iterations, true, false)
+}
+
+/// [`coyote_abi`] with the saturation signal (`saturation`) and coverage (`coverage`, which
+/// `--until-saturated`, `--html` and `--coverage` turn on) as given.
+pub(crate) fn coyote_run_with(iterations: u64, saturation: bool, coverage: bool) -> Option<u64> {
     let request = serde_json::json!({
         "test": "bench_program",
         "strategy": "random",
@@ -78,6 +86,8 @@ fn coyote_abi(iterations: u64) -> Option<u64> {
         "bounds": { "max_steps": 10_000, "max_fair_steps": 100_000 },
         "stop_on_first_bug": true,
         "progress_ms": 3_600_000u64,
+        "saturation": saturation,
+        "coverage": coverage,
     })
     .to_string();
     let request = CString::new(request).expect("no NUL");
@@ -282,6 +292,8 @@ fn main() {
     if let Some((what, n)) = opts.only {
         let f: fn(u64) -> Option<u64> = match what {
             args::Only::CoyoteAbi => coyote_abi,
+            args::Only::CoyoteAbiPlain => |n| coyote_run_with(n, false, false),
+            args::Only::CoyoteAbiCoverage => |n| coyote_run_with(n, true, true),
             args::Only::CoyoteCheck => coyote_check,
             args::Only::Shuttle => shuttle_counted,
             args::Only::ActorTest => actors::test_mode,
@@ -624,6 +636,7 @@ fn main() {
         );
     }
 
+    saturation::append(&mut t, per_sample, k);
     net::append(&mut t, per_sample, k);
 
     let _ = writeln!(t, "\n## Threads (`coyote_harness::std` vs shuttle)\n");

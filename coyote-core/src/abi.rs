@@ -286,6 +286,11 @@ pub struct ReplayRequest {
     /// changed since the trace, and for minimising.
     #[serde(default)]
     pub lenient: bool,
+    /// Lenient replay: tasks run last, only when no other task is enabled, where the execution
+    /// leaves the decisions (see [`crate::strategy::Replay::run_last`]); `coyote minimize`'s
+    /// way to find a failing schedule that involves fewer tasks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub run_last: Vec<u32>,
 }
 
 /// What `coyote_replay` returns.
@@ -316,6 +321,10 @@ pub struct ReplayResult {
     /// Tasks (and actors) the execution created, `main` included.
     #[serde(default)]
     pub tasks: u32,
+    /// The tasks that took at least one step before the execution ended, ascending (the tasks
+    /// the failure involves; `main` is 0).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tasks_ran: Vec<u32>,
     /// The execution reached the step bound (and the trace recorded no step-bound bug).
     #[serde(default)]
     pub hit_step_bound: bool,

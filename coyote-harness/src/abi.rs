@@ -146,6 +146,7 @@ pub unsafe fn replay(
             req.verbose,
             req.break_before_failure,
             req.lenient,
+            &req.run_last,
         ))
     }));
     let result = settle(outcome, |error| ReplayResult {

@@ -93,13 +93,14 @@ fn run_iterations(
         coverage: spec.coverage,
         ..Default::default()
     });
+    // No step log while exploring: a bug's iteration is re-run with it (see `logged_rerun`).
+    ex.set_logging(false);
     let mut result = RunResult::default();
     let mut seen = HashSet::new();
     let mut last_progress = Instant::now();
     let mut novelty = novelty::Novelty::new(spec.saturation);
     // Every strategy gets a fair suffix after `max_steps`, entered while a monitor is hot.
-    let mut strategy = FairSuffix::new(strategy, spec.bounds.max_steps, spec.seed);
-    let strategy: &mut dyn Strategy = &mut strategy;
+    ex.set_fair_suffix(Some(FairSuffix::new(spec.bounds.max_steps, spec.seed)));
     for iteration in 0..spec.iterations {
         if beat
             .and_then(|b| b.stop)
@@ -214,7 +215,9 @@ fn run_iterations(
             }
             if first {
                 result.bugs += 1;
-                let trace = build_trace(&ex, spec, &*strategy, iteration, (steps, bound), failure);
+                let mut trace =
+                    build_trace(&ex, spec, &*strategy, iteration, (steps, bound), failure);
+                logged_rerun(&ex, make, &mut trace);
                 emit(Event::Bug {
                     trace: Box::new(trace),
                 });
@@ -257,6 +260,48 @@ fn run_iterations(
     result
 }
 
+/// Fills in the step log (and its events) of `trace`, a bug's trace built by an executor that
+/// kept none: re-runs its iteration by its decisions with the log on, the coverage off (the
+/// iteration was counted when it ran). A re-run that does not end as the trace did (the
+/// program is not deterministic: replay will say so too) leaves a one-line log saying that.
+fn logged_rerun(ex: &Executor, make: MakeFuture<'_>, trace: &mut Trace) {
+    if ex.keeps_log() {
+        trace.log = ex.log();
+        trace.events = ex.events();
+        return;
+    }
+    let Ok(decisions) = trace.decisions() else {
+        return;
+    };
+    let mut replay = coyote_core::strategy::Replay::new(decisions);
+    replay.begin_iteration();
+    let coverage = ex.coverage_on();
+    ex.set_coverage_on(false);
+    ex.set_logging(true);
+    // The trace's decisions include the suffix's: the replay makes them all.
+    let suffix = ex.take_fair_suffix();
+    let (fut, entry) = make();
+    let (outcome, steps) = ex.run_iteration(fut, entry, &mut replay);
+    let same = steps == trace.steps
+        && match &outcome {
+            IterationOutcome::Bug(f) => f.dedup_key() == trace.failure.dedup_key(),
+            IterationOutcome::StepBound => trace.failure.kind == BugKind::StepBound,
+            IterationOutcome::Diverged(_) => trace.failure.kind == BugKind::Uncontrolled,
+            IterationOutcome::Completed => false,
+        };
+    if same {
+        trace.log = ex.log();
+        trace.events = ex.events();
+    } else {
+        trace.log = vec![format!(
+            "(no step log: re-running this iteration by its decisions to record its log ended otherwise, at step {steps}; the program is not deterministic under coyote, and `coyote replay` will name where it diverges)"
+        )];
+    }
+    ex.set_logging(false);
+    ex.set_coverage_on(coverage);
+    ex.set_fair_suffix(suffix);
+}
+
 fn build_trace(
     ex: &Executor,
     spec: &RunSpec,
@@ -270,8 +315,6 @@ fn build_trace(
     Trace {
         harness_version: crate::VERSION.into(),
         steps,
-        log: ex.log(),
-        events: ex.events(),
         liveness_threshold: ex.liveness_threshold(),
         fair_from: ex.fair_since(),
         ..Trace::new(
@@ -296,6 +339,7 @@ pub(crate) fn replay(
     verbose: bool,
     break_before_failure: bool,
     lenient: bool,
+    run_last: &[u32],
 ) -> coyote_core::abi::ReplayResult {
     use coyote_core::abi::ReplayResult;
     let decisions = match trace.decisions() {
@@ -309,7 +353,7 @@ pub(crate) fn replay(
     };
     let recorded = decisions.len();
     let mut strategy = if lenient {
-        coyote_core::strategy::Replay::lenient(decisions)
+        coyote_core::strategy::Replay::lenient(decisions).run_last(run_last.to_vec())
     } else {
         coyote_core::strategy::Replay::new(decisions)
     };
@@ -331,6 +375,7 @@ pub(crate) fn replay(
         deviation: strategy.deviation().map(str::to_string),
         preemptions: strategy.preemptions().to_vec(),
         tasks: ex.tasks_created(),
+        tasks_ran: ex.tasks_ran(),
         ..Default::default()
     };
     match outcome {

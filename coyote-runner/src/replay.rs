@@ -125,6 +125,7 @@ fn replay_trace(
         verbose: plan.verbose && !quiet,
         break_before_failure: plan.break_before_failure,
         lenient,
+        run_last: Vec::new(),
     })?;
     if let Some(e) = result.error {
         return Err(Error::BadInput(e));

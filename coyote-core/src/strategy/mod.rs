@@ -17,7 +17,7 @@
 //!   [`Dfs`] (`dfs[:depth]`), [`Dpor`] (`dpor[:preemptions]`), and the default [`Portfolio`] (`portfolio`), which runs two
 //!   deterministic probes and then rotates through `pct`, `fair-pct`, `delay-bounding` and `pos`;
 //! * [`Replay`] follows a recorded trace;
-//! * [`FairSuffix`] wraps any of them with a uniform random walk after `--max-steps`, so that
+//! * [`FairSuffix`] adds to any of them a uniform random walk after `--max-steps`, so that
 //!   every strategy can report a liveness bug (see its docs).
 //!
 //! A strategy answers declared choices from a [`DataSource`] (the random strategies: their

@@ -9,7 +9,7 @@
 //!   that gained or lost a scheduling point still gets the same random choices). A scheduling
 //!   decision that fits (its task is enabled) is followed; one that does not is replaced by the
 //!   non-preemptive choice (the running task if it is still enabled, else the lowest enabled
-//!   one), and the first such place is kept as [`Replay::deviation`]; a choice that does not fit
+//!   one, passing over those [`Replay::run_last`] names while another is enabled), and the first such place is kept as [`Replay::deviation`]; a choice that does not fit
 //!   (another kind, out of bounds) is `false` or `0`. Past the end of a stream the execution
 //!   goes on non-preemptively, with `false` and `0`. A lenient replay never stops an iteration.
 //!
@@ -36,6 +36,8 @@ pub struct Replay {
     asked: usize,
     deviation: Option<String>,
     preemptions: Vec<Preemption>,
+    /// Lenient: tasks the non-preemptive choice avoids while another is enabled, ascending.
+    last: Vec<OpId>,
 }
 
 /// A preemption a lenient replay made: at the execution's `index`-th scheduling decision (its
@@ -64,7 +66,20 @@ impl Replay {
             asked: 0,
             deviation: None,
             preemptions: Vec::new(),
+            last: Vec::new(),
         }
+    }
+
+    /// A lenient replay whose non-preemptive choice, when the running task cannot go on, takes
+    /// the lowest enabled task not in `tasks` (one in `tasks` only when no other is enabled);
+    /// recorded decisions still fit as before. With the recorded decisions of the tasks taken
+    /// out, the execution runs those tasks only when nothing else can run: `coyote minimize`
+    /// looks so for a failing schedule that involves fewer tasks.
+    pub fn run_last(mut self, mut tasks: Vec<OpId>) -> Self {
+        tasks.sort_unstable();
+        tasks.dedup();
+        self.last = tasks;
+        self
     }
 
     /// Follows `decisions` where they fit, and completes non-preemptively (see the module docs).
@@ -94,7 +109,14 @@ impl Replay {
     fn lenient_operation(&mut self, point: &SchedulingPoint<'_>) -> OpId {
         let index = self.scheduled;
         self.scheduled += 1;
-        let fallback = point.current.unwrap_or(point.enabled[0]);
+        let fallback = point.current.unwrap_or_else(|| {
+            point
+                .enabled
+                .iter()
+                .copied()
+                .find(|t| self.last.binary_search(t).is_err())
+                .unwrap_or(point.enabled[0])
+        });
         let op = match self.decisions.get(self.cursor).copied() {
             None => fallback,
             Some(d) => {

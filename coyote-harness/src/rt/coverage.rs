@@ -16,14 +16,39 @@ use coyote_core::saturation::{item_key, ItemKind};
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::panic::Location;
+
+/// Hashes an address (a `Location`'s, unique per call site, so no attacker picks the keys):
+/// a multiply by the golden ratio, its high half folded into the low one (the table indexes by
+/// the low bits, and addresses are aligned).
+#[derive(Default)]
+pub(crate) struct AddrHasher(u64);
+
+impl Hasher for AddrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    #[inline]
+    fn write_usize(&mut self, v: usize) {
+        let h = (v as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = h ^ (h >> 32);
+    }
+}
 
 /// See the module docs.
 #[derive(Default)]
 pub(crate) struct Coverage {
     on: Cell<bool>,
-    /// Steps by the address of their location (one `Location` per call site).
-    points: RefCell<HashMap<usize, (&'static Location<'static>, u64)>>,
+    /// Steps by the address of their location (one `Location` per call site), hashed by
+    /// [`AddrHasher`]: a step of a run with coverage on pays a multiply, not SipHash.
+    points:
+        RefCell<HashMap<usize, (&'static Location<'static>, u64), BuildHasherDefault<AddrHasher>>>,
     activity: activity::Activities,
     /// Monitor states seen, `Monitor::State` (for saturation; not in `coverage.json`).
     monitor_states: RefCell<HashSet<String>>,

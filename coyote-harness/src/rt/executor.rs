@@ -39,7 +39,7 @@ use super::panics;
 use super::recorder::Recorder;
 use super::tasks::Tasks;
 use super::threads::Threads;
-use coyote_core::strategy::{Access, OpId, Strategy};
+use coyote_core::strategy::{Access, FairSuffix, OpId, Strategy};
 use coyote_core::trace::{Decision, Failure};
 use std::cell::{Cell, RefCell};
 use std::ptr::NonNull;
@@ -175,6 +175,11 @@ pub(crate) struct Executor {
     /// The step this iteration entered its fair suffix, if it did.
     suffix_from: Cell<Option<u32>>,
     strategy: Cell<Option<NonNull<dyn Strategy>>>,
+    /// The fair suffix of an exploring run (`set_fair_suffix`), which decides from step
+    /// `suffix_at` of an iteration on instead of the strategy.
+    fair_suffix: RefCell<Option<FairSuffix>>,
+    /// This iteration's first step decided by the fair suffix (`u32::MAX`: none).
+    suffix_at: Cell<u32>,
     ending: Ending,
     /// The schedulable tasks at this step (reused).
     enabled: RefCell<Vec<OpId>>,
@@ -214,6 +219,8 @@ impl Executor {
             fair_from: Cell::new(0),
             suffix_from: Cell::new(None),
             strategy: Cell::new(None),
+            fair_suffix: RefCell::new(None),
+            suffix_at: Cell::new(u32::MAX),
             ending: Ending::default(),
             enabled: RefCell::new(Vec::with_capacity(16)),
             accesses: RefCell::new(Vec::with_capacity(16)),
@@ -239,6 +246,37 @@ impl Executor {
         self.coverage.set_on(config.coverage);
         self.monitors.set_threshold(config.liveness_threshold);
         self.fair_from.set(config.fair_from);
+    }
+
+    /// The fair suffix of the next iterations (see [`FairSuffix`]); `None`: the strategy
+    /// decides every step.
+    pub(crate) fn set_fair_suffix(&self, suffix: Option<FairSuffix>) {
+        *self.fair_suffix.borrow_mut() = suffix;
+    }
+
+    /// Takes the fair suffix out (to run an iteration without it).
+    pub(crate) fn take_fair_suffix(&self) -> Option<FairSuffix> {
+        self.fair_suffix.borrow_mut().take()
+    }
+
+    /// Whether the next iterations keep their step log (on by default; see `Recorder`).
+    pub(crate) fn set_logging(&self, on: bool) {
+        self.recorder.set_logging(on);
+    }
+
+    /// Whether this iteration keeps its step log (logging on, verbose, or a line sink).
+    pub(crate) fn keeps_log(&self) -> bool {
+        self.recorder.keeps_log()
+    }
+
+    /// Whether coverage is counted.
+    pub(crate) fn coverage_on(&self) -> bool {
+        self.coverage.is_on()
+    }
+
+    /// Counts coverage from now on, or not.
+    pub(crate) fn set_coverage_on(&self, on: bool) {
+        self.coverage.set_on(on);
     }
 
     /// The bounds of the next iterations: a fair strategy's (`fair_suffix: None`) run to
@@ -316,6 +354,11 @@ impl Executor {
     /// Tasks (and actors) the last iteration created, `main` included.
     pub(crate) fn tasks_created(&self) -> u32 {
         self.tasks.table().len() as u32
+    }
+
+    /// The tasks that took a step in the last iteration (by its step log), ascending.
+    pub(crate) fn tasks_ran(&self) -> Vec<u32> {
+        self.recorder.tasks_stepped()
     }
 
     /// The readable log of the last iteration, long loops folded.

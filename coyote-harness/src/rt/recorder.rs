@@ -10,7 +10,11 @@
 //! * recording allocates nothing once the buffers have grown: records are `Copy`, a note's text
 //!   goes into one reused buffer and is formatted outside any borrow (it may format user types);
 //! * in verbose mode steps and notes are printed as they are recorded, with the step they belong
-//!   to (spawns, choices and monitor changes only in the log, as ever).
+//!   to (spawns, choices and monitor changes only in the log, as ever);
+//! * the step log is kept only when wanted ([`Recorder::set_logging`], on by default, or
+//!   verbose, or a line sink set): exploration turns it off and re-runs a failing iteration
+//!   with it on to write its trace (see `runner`), so a step that nobody will read costs no
+//!   record. Decisions are always kept.
 
 mod events;
 mod fold;
@@ -103,6 +107,10 @@ pub(crate) struct Recorder {
     verbose: Cell<bool>,
     /// Verbose, or a line sink set: lines are formatted as they are recorded.
     show: Cell<bool>,
+    /// The step log is wanted (`set_logging`).
+    logging: Cell<bool>,
+    /// `logging || show`: records are kept.
+    keep: Cell<bool>,
     /// The task that last took each exclusive object (a mutex, a write lock) this iteration,
     /// by the object's identity (its `Access::object`).
     holders: RefCell<Vec<(u64, u32)>>,
@@ -119,6 +127,8 @@ impl Recorder {
             limit: Cell::new(None),
             verbose: Cell::new(false),
             show: Cell::new(false),
+            logging: Cell::new(true),
+            keep: Cell::new(true),
             holders: RefCell::new(Vec::with_capacity(16)),
         }
     }
@@ -134,6 +144,20 @@ impl Recorder {
     pub(crate) fn set_verbose(&self, verbose: bool) {
         self.verbose.set(verbose);
         self.show.set(verbose || self.lines.get().is_some());
+        self.keep.set(self.logging.get() || self.show.get());
+    }
+
+    /// Whether the next iterations keep their step log (on by default); verbose mode and a
+    /// line sink keep it whatever this says.
+    pub(crate) fn set_logging(&self, on: bool) {
+        self.logging.set(on);
+        self.keep.set(on || self.show.get());
+    }
+
+    /// Whether this iteration's step log is kept.
+    #[inline]
+    pub(crate) fn keeps_log(&self) -> bool {
+        self.keep.get()
     }
 
     pub(crate) fn set_limit(&self, limit: Option<u32>) {
@@ -167,6 +191,7 @@ impl Recorder {
         self.lines.set(sink);
         self.show
             .set(self.verbose.get() || self.lines.get().is_some());
+        self.keep.set(self.logging.get() || self.show.get());
     }
 
     /// Whether the decisions made so far reach the limit.
@@ -208,7 +233,7 @@ impl Recorder {
     /// exclusive kinds.
     #[inline]
     pub(crate) fn outcome(&self, task: u32, kind: OpKind, object: u64, blocked: bool, woke: bool) {
-        if kind.outcome().is_none() {
+        if !self.keep.get() || kind.outcome().is_none() {
             return;
         }
         let mut holder = NO_TASK;
@@ -234,6 +259,9 @@ impl Recorder {
     /// Adds `record` to the log, and prints it in verbose mode as a line of step `step`.
     #[inline]
     pub(crate) fn push_shown(&self, record: Record, step: u32) {
+        if !self.keep.get() {
+            return;
+        }
         self.records.borrow_mut().push(record);
         if self.show.get() {
             self.show_line(&record, step);
@@ -256,12 +284,31 @@ impl Recorder {
 
     /// Adds a line of text to the log, in `task`.
     pub(crate) fn note(&self, task: u32, step: u32, text: std::fmt::Arguments<'_>) {
+        if !self.keep.get() {
+            return;
+        }
         let mut notes = std::mem::take(&mut *self.notes.borrow_mut());
         let start = notes.len() as u32;
         let _ = std::fmt::Write::write_fmt(&mut notes, text);
         let end = notes.len() as u32;
         *self.notes.borrow_mut() = notes;
         self.push_shown(Record::Note { task, start, end }, step);
+    }
+
+    /// The tasks with a step in the log, ascending (empty when no log was kept).
+    pub(crate) fn tasks_stepped(&self) -> Vec<u32> {
+        let mut tasks: Vec<u32> = self
+            .records
+            .borrow()
+            .iter()
+            .filter_map(|r| match r {
+                Record::Step { task, .. } => Some(*task),
+                _ => None,
+            })
+            .collect();
+        tasks.sort_unstable();
+        tasks.dedup();
+        tasks
     }
 
     /// The decisions of the last iteration.

@@ -205,3 +205,71 @@ fn step_events_name_the_task_that_released_a_lock() {
     }
     assert!(handed_over > 0, "some seed blocks main on the lock");
 }
+
+/// A lost update: two tasks read under the lock, yield, then write what they read plus one.
+fn lost_update() -> (
+    Pin<Box<dyn Future<Output = ()>>>,
+    &'static Location<'static>,
+) {
+    let fut = async {
+        let m = std::sync::Arc::new(crate::sync::Mutex::new(0));
+        let tasks: Vec<_> = (0..2)
+            .map(|_| {
+                let m = m.clone();
+                crate::task::spawn(async move {
+                    let v = *m.lock().await;
+                    crate::task::yield_now().await;
+                    *m.lock().await = v + 1;
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(*m.lock().await, 2, "lost update");
+    };
+    (Box::pin(fut), Location::caller())
+}
+
+/// Exploring keeps no step log; a bug's trace still has the full log (its iteration re-run
+/// with the log on), the same log a replay of the trace prints, and the coverage counts the
+/// iteration once.
+#[test]
+fn an_explored_bugs_trace_has_the_log_its_replay_prints() {
+    let spec = RunSpec {
+        test_name: "t".into(),
+        seed: 3,
+        iterations: 200,
+        bounds: Bounds::default(),
+        step_bound_is_bug: false,
+        stop_on_first_bug: true,
+        progress_every: Duration::from_secs(3600),
+        capture_from: None,
+        coverage: true,
+        resume_after: None,
+        saturation: false,
+        until_saturated: None,
+    };
+    let mut traces = Vec::new();
+    let mut emit = |e: Event| {
+        if let Event::Bug { trace } = e {
+            traces.push(*trace);
+        }
+    };
+    let mut strategy = coyote_core::strategy::RandomWalk::new(3);
+    let result = run(&lost_update, &mut strategy, &spec, &mut emit, None);
+    let trace = traces.pop().expect("the lost update is found");
+    assert!(trace.log.len() > 5, "{:#?}", trace.log);
+    assert!(
+        trace.log.iter().any(|l| l.contains("mutex.lock")),
+        "{:#?}",
+        trace.log
+    );
+    assert_eq!(trace.events.len(), trace.log.len());
+    let replayed = replay(&lost_update, &trace, false, false, false, &[]);
+    assert!(replayed.reproduced, "{replayed:?}");
+    assert_eq!(replayed.log, trace.log);
+    let coverage = result.coverage.expect("coverage on");
+    let steps: u64 = coverage.points.values().sum();
+    assert_eq!(steps, result.total_steps, "the re-run is not counted");
+}

@@ -1,7 +1,8 @@
-//! `coyote minimize TRACE`: a trace with fewer preemptions, steps and decisions that fails the
-//! same way (the same [`BugKey`](coyote_core::trace::BugKey)), by delta debugging over its
-//! decisions ([`search`]), each batch of candidates replayed in parallel by worker processes
-//! ([`workers`]). `coyote test --minimize` runs it on every bug it finds.
+//! `coyote minimize TRACE`: a trace with fewer preemptions, tasks involved, steps and
+//! decisions that fails the same way (the same [`BugKey`](coyote_core::trace::BugKey)), by
+//! delta debugging over its decisions ([`search`]), each batch of candidates replayed in
+//! parallel by worker processes ([`workers`]). `coyote test --minimize` runs it on every bug
+//! it finds.
 //!
 //! Invariants: every candidate replays leniently and counts only if it reproduced the recorded
 //! bug; the result is then replayed strictly once more and written only if that reproduces the
@@ -19,7 +20,7 @@ use crate::Error;
 use coyote_core::abi::{ReplayRequest, ReplayResult, Verdict};
 use coyote_core::exit::ExitCode;
 use coyote_core::trace::{encode_decisions, BugKind, Decision, Trace};
-use search::{Run, Size};
+use search::{Candidate, Run, Size};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use workers::Workers;
@@ -36,11 +37,12 @@ pub struct Minimized {
 fn describe(s: Size) -> String {
     let n = |k: usize, one: &str| format!("{k} {one}{}", if k == 1 { "" } else { "s" });
     format!(
-        "{}, {}, {}, {}",
+        "{}, {}, {}, {} of {} ran",
         n(s.steps as usize, "step"),
         n(s.decisions, "decision"),
         n(s.preemptions, "preemption"),
-        n(s.tasks as usize, "task")
+        s.tasks,
+        n(s.created as usize, "task")
     )
 }
 
@@ -62,6 +64,7 @@ fn request(trace: &Trace, decisions: &[Decision], lenient: bool) -> ReplayReques
         verbose: false,
         break_before_failure: false,
         lenient,
+        run_last: Vec::new(),
     }
 }
 
@@ -72,12 +75,15 @@ fn check_request(trace: &Trace, run: &Run) -> ReplayRequest {
     req
 }
 
-fn as_run(r: &ReplayResult) -> Option<Run> {
+/// The run of a replay that reproduced the bug, the candidate's `last` kept.
+fn as_run(r: &ReplayResult, last: &[u32]) -> Option<Run> {
     (r.verdict() == Verdict::Reproduced).then(|| Run {
         decisions: coyote_core::trace::decode_decisions(&r.decisions).unwrap_or_default(),
         preemptions: r.preemptions.clone(),
         steps: r.steps,
         tasks: r.tasks,
+        ran: r.tasks_ran.clone(),
+        last: last.to_vec(),
     })
 }
 
@@ -103,7 +109,7 @@ pub(crate) fn minimize_file(
     let mut pool = Workers::new(lib, parallel, timeout);
     let original = trace.decisions()?;
     let first = pool.eval(&[request(&trace, &original, true)])?;
-    let first = first[0].as_ref().and_then(as_run).ok_or_else(|| {
+    let first = first[0].as_ref().and_then(|r| as_run(r, &[])).ok_or_else(|| {
         Error::BadInput(format!(
             "{} does not reproduce its failure against {}: nothing to minimise (coyote replay says why)",
             path.display(),
@@ -111,12 +117,19 @@ pub(crate) fn minimize_file(
         ))
     })?;
     let before = Size::of(&first);
-    let mut eval = |cands: &[Vec<Decision>]| -> Result<Vec<Option<Run>>, Error> {
-        let reqs: Vec<_> = cands.iter().map(|c| request(&trace, c, true)).collect();
+    let mut eval = |cands: &[Candidate]| -> Result<Vec<Option<Run>>, Error> {
+        let reqs: Vec<_> = cands
+            .iter()
+            .map(|c| ReplayRequest {
+                run_last: c.last.clone(),
+                ..request(&trace, &c.decisions, true)
+            })
+            .collect();
         Ok(pool
             .eval(&reqs)?
             .iter()
-            .map(|r| r.as_ref().and_then(as_run))
+            .zip(cands)
+            .map(|(r, c)| r.as_ref().and_then(|r| as_run(r, &c.last)))
             .collect())
     };
     let best = search::minimize(first.clone(), &mut eval, parallel.max(2))?;

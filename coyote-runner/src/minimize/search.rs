@@ -1,5 +1,6 @@
 //! The search of `coyote minimize`: delta debugging over a failing execution's decisions, for
-//! fewer preemptions first, then fewer steps and decisions.
+//! fewer preemptions first, then fewer tasks involved (tasks that take a step before the
+//! failure), then fewer steps and decisions.
 //!
 //! Candidates replay leniently (see `coyote_core::strategy::Replay::lenient`): their scheduling
 //! decisions are a guide followed where they fit, the rest runs without preemptions, and the
@@ -17,7 +18,11 @@
 //!   runs without preemptions but for one task switch at one decision (the many bugs that need
 //!   a single preemption are found this way whatever the original interleaving was); while
 //!   more than two are left, every schedule with two switches, the first at one of the
-//!   preemptions left.
+//!   preemptions left;
+//! * fewer tasks: for each task but `main` that ran, the schedule without its decisions and
+//!   with it run last (`Replay::run_last`: only when no other task can run), so a failure that
+//!   does not need it happens before it runs. Spawns are the program's, so a task is never
+//!   removed, only left out of the failing schedule (it may still be created).
 //!
 //! Invariants: a candidate is accepted only if its execution reproduced the same bug (the
 //! evaluator's judgement), its [`Size::key`] is smaller than the best so far (so the search
@@ -30,6 +35,13 @@ use crate::Error;
 use coyote_core::strategy::Preemption;
 use coyote_core::trace::Decision;
 
+/// A schedule to try: decisions to follow, and tasks to run last where they leave off.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Candidate {
+    pub(crate) decisions: Vec<Decision>,
+    pub(crate) last: Vec<u32>,
+}
+
 /// A candidate's execution that reproduced the bug.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Run {
@@ -41,6 +53,10 @@ pub(crate) struct Run {
     pub(crate) steps: u32,
     /// Tasks it created.
     pub(crate) tasks: u32,
+    /// Tasks that took a step, ascending.
+    pub(crate) ran: Vec<u32>,
+    /// The tasks its candidate ran last (kept for the candidates made from it).
+    pub(crate) last: Vec<u32>,
 }
 
 /// The sizes `coyote minimize` prints.
@@ -49,7 +65,10 @@ pub(crate) struct Size {
     pub(crate) steps: u32,
     pub(crate) decisions: usize,
     pub(crate) preemptions: usize,
-    pub(crate) tasks: u32,
+    /// Tasks that took a step.
+    pub(crate) tasks: usize,
+    /// Tasks created.
+    pub(crate) created: u32,
 }
 
 impl Size {
@@ -58,18 +77,51 @@ impl Size {
             steps: run.steps,
             decisions: run.decisions.len(),
             preemptions: run.preemptions.len(),
-            tasks: run.tasks,
+            tasks: run.ran.len(),
+            created: run.tasks,
         }
     }
 
-    /// What the search makes smaller: preemptions, then steps, then decisions, then tasks.
-    fn key(&self) -> (usize, u32, usize, u32) {
-        (self.preemptions, self.steps, self.decisions, self.tasks)
+    /// What the search makes smaller: preemptions, then tasks that ran, then steps, then
+    /// decisions.
+    fn key(&self) -> (usize, usize, u32, usize) {
+        (self.preemptions, self.tasks, self.steps, self.decisions)
     }
 }
 
-/// Evaluates a batch of candidate decision lists: for each, its run if it reproduced the bug.
-pub(crate) type Eval<'a> = dyn FnMut(&[Vec<Decision>]) -> Result<Vec<Option<Run>>, Error> + 'a;
+/// Evaluates a batch of candidates: for each, its run if it reproduced the bug.
+pub(crate) type Eval<'a> = dyn FnMut(&[Candidate]) -> Result<Vec<Option<Run>>, Error> + 'a;
+
+/// A candidate of `decisions` that runs last what `best` ran last.
+fn cand(best: &Run, decisions: Vec<Decision>) -> Candidate {
+    Candidate {
+        decisions,
+        last: best.last.clone(),
+    }
+}
+
+/// For each task but `main` that `best` ran (and does not run last already): `best` without
+/// its decisions, with it run last (see the module docs).
+fn fewer_tasks(best: &Run) -> Vec<Candidate> {
+    let s = schedules(best);
+    best.ran
+        .iter()
+        .copied()
+        .filter(|&t| t != 0 && !best.last.contains(&t))
+        .map(|t| {
+            let d = s
+                .iter()
+                .map(|&d| if d == Decision::Schedule(t) { ANY } else { d })
+                .collect();
+            let mut last = best.last.clone();
+            last.push(t);
+            Candidate {
+                decisions: with_choices(best, d),
+                last,
+            }
+        })
+        .collect()
+}
 
 /// The best of a batch that beats `best`, if any (the first on a tie).
 fn pick(best: &Run, runs: Vec<Option<Run>>) -> Option<(usize, Run)> {
@@ -96,7 +148,7 @@ fn pick(best: &Run, runs: Vec<Option<Run>>) -> Option<(usize, Run)> {
 
 /// Every schedule with two task switches whose first is one of `best`'s preemptions, as
 /// candidates (at most [`SCRATCH_LIMIT`]).
-fn two_preemptions(best: &Run) -> Vec<Vec<Decision>> {
+fn two_preemptions(best: &Run) -> Vec<Candidate> {
     let s = schedules(best);
     let tasks = tasks_of(&s);
     let mut out = Vec::new();
@@ -107,7 +159,7 @@ fn two_preemptions(best: &Run) -> Vec<Vec<Decision>> {
                 d.push(s[p.index]);
                 d.resize(at, ANY);
                 d.push(Decision::Schedule(t));
-                out.push(with_choices(best, d));
+                out.push(cand(best, with_choices(best, d)));
                 if out.len() == SCRATCH_LIMIT {
                     return out;
                 }
@@ -140,9 +192,9 @@ fn truncate(mut best: Run, eval: &mut Eval<'_>, width: usize) -> Result<Run, Err
             break;
         }
         let s = schedules(&best);
-        let cands: Vec<Vec<Decision>> = points
+        let cands: Vec<Candidate> = points
             .iter()
-            .map(|&p| with_choices(&best, s[..p].to_vec()))
+            .map(|&p| cand(&best, with_choices(&best, s[..p].to_vec())))
             .collect();
         match pick(&best, eval(&cands)?) {
             Some((i, run)) => {
@@ -226,7 +278,7 @@ fn tasks_of(s: &[Decision]) -> Vec<u32> {
 }
 
 /// Every schedule with a single task switch (see the module docs), as candidates.
-fn one_preemption(best: &Run) -> Vec<Vec<Decision>> {
+fn one_preemption(best: &Run) -> Vec<Candidate> {
     let s = schedules(best);
     let tasks = tasks_of(&s);
     let mut out = Vec::new();
@@ -234,7 +286,7 @@ fn one_preemption(best: &Run) -> Vec<Vec<Decision>> {
         for &t in &tasks {
             let mut d = vec![ANY; at];
             d.push(Decision::Schedule(t));
-            out.push(with_choices(best, d));
+            out.push(cand(best, with_choices(best, d)));
             if out.len() == SCRATCH_LIMIT {
                 return out;
             }
@@ -253,9 +305,10 @@ fn remove_preemptions(mut best: Run, eval: &mut Eval<'_>) -> Result<Run, Error> 
         // Each chunk twice: the running task goes on in place of each preemption, or the
         // preempting decision is dropped (the later decisions move up one, which realigns them
         // when the running task's extra step used up the choice).
-        let cands: Vec<Vec<Decision>> = ps
+        let cands: Vec<Candidate> = ps
             .chunks(size)
             .flat_map(|c| [without(&best, c), dropped(&best, c)])
+            .map(|d| cand(&best, d))
             .collect();
         match pick(&best, eval(&cands)?) {
             Some((_, run)) => {
@@ -269,8 +322,8 @@ fn remove_preemptions(mut best: Run, eval: &mut Eval<'_>) -> Result<Run, Error> 
     Ok(best)
 }
 
-/// Minimises `start` (a run that reproduced the bug): truncation and preemption removal until
-/// neither helps.
+/// Minimises `start` (a run that reproduced the bug): truncation, preemption removal and
+/// fewer tasks until none helps.
 pub(crate) fn minimize(start: Run, eval: &mut Eval<'_>, width: usize) -> Result<Run, Error> {
     let mut best = start;
     loop {
@@ -284,6 +337,11 @@ pub(crate) fn minimize(start: Run, eval: &mut Eval<'_>, width: usize) -> Result<
         }
         if best.preemptions.len() > 2 {
             if let Some((_, run)) = pick(&best, eval(&two_preemptions(&best))?) {
+                best = run;
+            }
+        }
+        if best.ran.len() > 1 {
+            if let Some((_, run)) = pick(&best, eval(&fewer_tasks(&best))?) {
                 best = run;
             }
         }
@@ -322,12 +380,84 @@ mod tests {
                 running: ops[i - 1],
             })
             .collect();
+        let mut ran = ops.clone();
+        ran.sort_unstable();
+        ran.dedup();
         ops[..5].contains(&2).then_some(Run {
             decisions,
             preemptions,
             steps: 10,
             tasks: 3,
+            ran,
+            last: Vec::new(),
         })
+    }
+
+    /// A toy without preemptions: tasks 0 to 3 of two steps each, each running to its end;
+    /// when one ends, the guide picks the next (if it names an unfinished task), else the lowest
+    /// unfinished one not run last, else the lowest. It fails at task 3's first step.
+    fn serial(c: &Candidate) -> Option<Run> {
+        let mut left = [2u32; 4];
+        let mut guide = c.decisions.iter();
+        let (mut decisions, mut ran, mut steps) = (Vec::new(), Vec::new(), 0);
+        let mut current: Option<u32> = None;
+        loop {
+            let t = match current.filter(|&t| left[t as usize] > 0) {
+                Some(t) => t,
+                None => {
+                    let open: Vec<u32> = (0..4).filter(|&t| left[t as usize] > 0).collect();
+                    let lowest = open
+                        .iter()
+                        .copied()
+                        .find(|t| !c.last.contains(t))
+                        .or(open.first().copied())?;
+                    let t = match guide.next() {
+                        Some(Decision::Schedule(g)) if open.contains(g) => *g,
+                        _ => lowest,
+                    };
+                    decisions.push(Decision::Schedule(t));
+                    t
+                }
+            };
+            steps += 1;
+            if !ran.contains(&t) {
+                ran.push(t);
+            }
+            if t == 3 {
+                ran.sort_unstable();
+                return Some(Run {
+                    decisions,
+                    preemptions: Vec::new(),
+                    steps,
+                    tasks: 4,
+                    ran,
+                    last: c.last.clone(),
+                });
+            }
+            left[t as usize] -= 1;
+            current = Some(t);
+        }
+    }
+
+    #[test]
+    fn leaves_out_the_tasks_the_failure_does_not_need() {
+        let start = Candidate {
+            decisions: [0, 1, 2, 3].into_iter().map(Decision::Schedule).collect(),
+            last: Vec::new(),
+        };
+        let first = serial(&start).unwrap();
+        assert_eq!(first.ran, [0, 1, 2, 3]);
+        let mut eval = |cands: &[Candidate]| Ok(cands.iter().map(serial).collect());
+        let best = minimize(first, &mut eval, 4).unwrap();
+        assert_eq!(best.ran, [0, 3], "{best:?}");
+        assert!(best.steps < 7, "{best:?}");
+        // The result's own decisions reproduce it without being told what to run last.
+        let again = serial(&Candidate {
+            decisions: best.decisions.clone(),
+            last: Vec::new(),
+        })
+        .unwrap();
+        assert_eq!(again.ran, best.ran);
     }
 
     #[test]
@@ -339,9 +469,9 @@ mod tests {
         let first = run(&start).unwrap();
         assert_eq!(first.preemptions.len(), 9);
         let mut batches = 0;
-        let mut eval = |cands: &[Vec<Decision>]| {
+        let mut eval = |cands: &[Candidate]| {
             batches += 1;
-            Ok(cands.iter().map(|c| run(c)).collect())
+            Ok(cands.iter().map(|c| run(&c.decisions)).collect())
         };
         let best = minimize(first, &mut eval, 4).unwrap();
         assert!(run(&best.decisions).is_some(), "still fails");
@@ -363,7 +493,8 @@ mod tests {
         };
         let start: Vec<Decision> = (0..10).map(|i| Decision::Schedule([0, 2][i % 2])).collect();
         let first = alternating(&start).unwrap();
-        let mut eval = |cands: &[Vec<Decision>]| Ok(cands.iter().map(|c| alternating(c)).collect());
+        let mut eval =
+            |cands: &[Candidate]| Ok(cands.iter().map(|c| alternating(&c.decisions)).collect());
         let best = minimize(first.clone(), &mut eval, 3).unwrap();
         assert_eq!(best, first);
     }

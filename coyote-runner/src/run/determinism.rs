@@ -32,6 +32,7 @@ pub(super) fn check_determinism(
             verbose: false,
             break_before_failure: false,
             lenient: false,
+            run_last: Vec::new(),
         });
         outcomes.push(match r {
             Ok(r) if r.reproduced && r.divergence.is_none() => "same".to_string(),

@@ -7,7 +7,7 @@
 
 use super::{Executor, HaltPayload, CUT};
 use crate::rt::recorder::{ChoiceOf, Record};
-use coyote_core::strategy::Strategy;
+use coyote_core::strategy::{FairSuffix, Strategy};
 use coyote_core::trace::Decision;
 use std::panic::Location;
 
@@ -17,6 +17,7 @@ impl Executor {
         self.choose(
             loc,
             |strategy, step| strategy.next_bool(step),
+            FairSuffix::next_bool,
             Decision::Bool,
             ChoiceOf::Random,
         )
@@ -30,15 +31,18 @@ impl Executor {
         of: ChoiceOf,
     ) -> u64 {
         let ask = |strategy: &mut dyn Strategy, step| strategy.next_int(bound, step);
-        self.choose(loc, ask, Decision::Int, of)
+        let fair = |suffix: &mut FairSuffix| suffix.next_int(bound);
+        self.choose(loc, ask, fair, Decision::Int, of)
     }
 
-    /// Asks the strategy for a choice's value; records it as `decision(value)`, or stops the
-    /// iteration here when the strategy has none (or the decision limit is reached).
+    /// Asks the strategy (or, past its first step, the fair suffix: `fair`) for a choice's
+    /// value; records it as `decision(value)`, or stops the iteration here when the strategy
+    /// has none (or the decision limit is reached).
     fn choose<T: Copy>(
         &self,
         loc: &'static Location<'static>,
         ask: impl FnOnce(&mut dyn Strategy, u32) -> Option<T>,
+        fair: impl FnOnce(&mut FairSuffix) -> T,
         decision: fn(T) -> Decision,
         of: ChoiceOf,
     ) -> T {
@@ -46,7 +50,12 @@ impl Executor {
         // SAFETY: the strategy pointer is set for the whole iteration, and the executor loop does
         // not hold a reference to it while the task (and so this call) runs.
         let strategy = unsafe { &mut *self.strategy.get().expect("strategy set").as_ptr() };
-        match ask(strategy, step) {
+        let value = if step >= self.suffix_at.get() {
+            self.fair_suffix.borrow_mut().as_mut().map(fair)
+        } else {
+            ask(strategy, step)
+        };
+        match value {
             Some(value) => {
                 if self.record_choice(decision(value), loc, of) {
                     // At the decision limit: stop here, before the code after the choice.

@@ -42,6 +42,9 @@ impl Executor {
     /// `blocked`, or got past (after waking, if `woke`).
     #[inline]
     pub(crate) fn outcome(&self, kind: OpKind, access: Access, blocked: bool, woke: bool) {
+        if !self.recorder.keeps_log() {
+            return;
+        }
         self.recorder
             .outcome(self.tasks.current(), kind, access.object, blocked, woke);
     }

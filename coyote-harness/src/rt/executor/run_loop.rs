@@ -65,6 +65,14 @@ impl Executor {
         strategy: &mut dyn Strategy,
     ) -> (IterationOutcome, u32) {
         self.reset();
+        let suffix_at = match self.fair_suffix.borrow_mut().as_mut() {
+            Some(suffix) => {
+                suffix.begin_iteration(strategy);
+                suffix.from()
+            }
+            None => u32::MAX,
+        };
+        self.suffix_at.set(suffix_at);
         // SAFETY: lifetime erasure only; the pointer is cleared below, before `strategy`'s borrow
         // ends, and is only dereferenced while the iteration runs.
         let ptr = unsafe {
@@ -137,6 +145,7 @@ impl Executor {
                 strategy.needs_steps(),
             )
         };
+        let suffix_at = self.suffix_at.get();
         let mut last: Option<u32> = None;
         loop {
             if let Some(end) = self.ending.take() {
@@ -164,9 +173,18 @@ impl Executor {
                     }),
                     TaskState::Done | TaskState::DoneThenWoken => false,
                 };
-                for (i, t) in tasks.iter().enumerate() {
-                    if schedulable(i, t) {
-                        enabled.push(i as u32);
+                if due.is_none() {
+                    // No timer may fire (the common case): the woken tasks.
+                    for (i, t) in tasks.iter().enumerate() {
+                        if t.state == TaskState::Woken {
+                            enabled.push(i as u32);
+                        }
+                    }
+                } else {
+                    for (i, t) in tasks.iter().enumerate() {
+                        if schedulable(i, t) {
+                            enabled.push(i as u32);
+                        }
                     }
                 }
                 if enabled.is_empty() {
@@ -236,7 +254,17 @@ impl Executor {
                         yielded,
                         state_hash,
                     };
-                    match strategy.next_operation(&point) {
+                    // The fair suffix decides past its first step (one comparison; see
+                    // `FairSuffix`), the strategy before it.
+                    let next = if step >= suffix_at {
+                        self.fair_suffix
+                            .borrow_mut()
+                            .as_mut()
+                            .map(|s| s.next_operation(&point))
+                    } else {
+                        strategy.next_operation(&point)
+                    };
+                    match next {
                         Some(op) => {
                             debug_assert!(enabled.binary_search(&op).is_ok());
                             if self.recorder.decide(Decision::Schedule(op)) {
@@ -262,7 +290,8 @@ impl Executor {
     #[inline]
     fn begin_step(&self, chosen: u32, wants_steps: bool) -> &'static Location<'static> {
         let step = self.step.get();
-        if wants_steps {
+        // The fair suffix's steps are its own, not the strategy's.
+        if wants_steps && step < self.suffix_at.get() {
             self.show_step(chosen);
         }
         let begun = self.tasks.begin(chosen);
@@ -272,17 +301,19 @@ impl Executor {
         } else {
             None
         };
-        self.recorder.push_shown(
-            Record::Step {
-                task: chosen,
-                kind: begun.kind,
-                loc: begun.loc,
-                joins: begun.joins,
-                timer,
-                woken_by: begun.woken_by,
-            },
-            step + 1,
-        );
+        if self.recorder.keeps_log() {
+            self.recorder.push_shown(
+                Record::Step {
+                    task: chosen,
+                    kind: begun.kind,
+                    loc: begun.loc,
+                    joins: begun.joins,
+                    timer,
+                    woken_by: begun.woken_by,
+                },
+                step + 1,
+            );
+        }
         self.coverage.step_at(begun.loc);
         self.hooks.before_step(step);
         self.step.set(step + 1);

@@ -252,8 +252,7 @@ impl<F: Future> Future for Timeout<F> {
                 // scheduling point before an operation has not been polled into that
                 // operation yet, so a due deadline waits for its next poll (a ready lock or a
                 // full oneshot under `timeout(Duration::ZERO, ..)` is `Ok`, as in tokio).
-                if with_executor(|ex| ex.deferred_at_point() && ex.now() >= *deadline)
-                    == Some(true)
+                if with_executor(|ex| ex.deferred_at_point() && ex.now() >= *deadline) == Some(true)
                 {
                     return Poll::Pending;
                 }

@@ -23,9 +23,15 @@ fn on_tokio_with_time<F: Future>(future: F) -> F::Output {
 async fn ready_operations_under_a_zero_timeout() {
     let zero = Duration::ZERO;
     let m = Mutex::new(1);
-    assert_eq!(*time::timeout(zero, m.lock()).await.expect("a free lock"), 1);
+    assert_eq!(
+        *time::timeout(zero, m.lock()).await.expect("a free lock"),
+        1
+    );
     let sem = Semaphore::new(1);
-    assert!(time::timeout(zero, sem.acquire()).await.is_ok(), "a free permit");
+    assert!(
+        time::timeout(zero, sem.acquire()).await.is_ok(),
+        "a free permit"
+    );
     let (tx, rx) = oneshot::channel();
     tx.send(7).unwrap();
     assert_eq!(time::timeout(zero, rx).await, Ok(Ok(7)), "a full oneshot");

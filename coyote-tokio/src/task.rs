@@ -5,7 +5,7 @@
 //! one thread), and `block_in_place(f)` runs `f` at once, as one atomic step.
 
 pub use coyote_harness::task::{
-    spawn, spawn_blocking, yield_now, AbortHandle, JoinError, JoinHandle, JoinSet,
+    id, spawn, spawn_blocking, try_id, yield_now, AbortHandle, Id, JoinError, JoinHandle, JoinSet,
 };
 pub use tokio::task::{futures, unconstrained, LocalKey, Unconstrained};
 

@@ -1,5 +1,5 @@
 //! Tasks: a mirror of `tokio::task` (`spawn`, `spawn_blocking`, `JoinHandle`, `AbortHandle`,
-//! `JoinSet`, `yield_now`; plus
+//! `JoinSet`, `yield_now`, `Id`; plus
 //! `join_all`, `select`, `when_any`).
 //!
 //! In test mode a spawned task is a controlled operation: it runs only when the strategy picks
@@ -21,9 +21,11 @@
 //! ```
 
 mod combinators;
+mod id;
 mod join_set;
 
 pub use combinators::{join_all, select, when_any, Either, JoinAll, Select, WhenAny};
+pub use id::{id, try_id, Id};
 pub use join_set::{JoinNext, JoinSet};
 
 use crate::rt::{in_test, reads, with_executor, writes, OpKind, TaskBody, YieldPoint};
@@ -191,6 +193,14 @@ impl<T> JoinHandle<T> {
             Inner::Controlled { id, generation, .. } => controlled_is_finished(*id, *generation),
         }
     }
+
+    /// The task's [`Id`]; mirrors `tokio::task::JoinHandle::id`.
+    pub fn id(&self) -> Id {
+        match &self.inner {
+            Inner::Tokio(h) => Id::tokio(h.id()),
+            Inner::Controlled { id, .. } => Id::controlled(*id),
+        }
+    }
 }
 
 /// Aborts controlled task `id` if it belongs to the running iteration (`generation`).
@@ -235,6 +245,14 @@ impl AbortHandle {
         match &self.inner {
             AbortInner::Tokio(h) => h.is_finished(),
             AbortInner::Controlled { id, generation } => controlled_is_finished(*id, *generation),
+        }
+    }
+
+    /// The task's [`Id`]; mirrors `tokio::task::AbortHandle::id`.
+    pub fn id(&self) -> Id {
+        match &self.inner {
+            AbortInner::Tokio(h) => Id::tokio(h.id()),
+            AbortInner::Controlled { id, .. } => Id::controlled(*id),
         }
     }
 }
@@ -285,9 +303,10 @@ impl<T: 'static> Future for JoinHandle<T> {
                     ex.poll_join(*id, cx.waker(), loc)
                 });
                 match polled {
-                    None | Some(Poll::Ready(None)) => {
-                        Poll::Ready(Err(JoinError { cancelled: true }))
-                    }
+                    None | Some(Poll::Ready(None)) => Poll::Ready(Err(JoinError {
+                        cancelled: true,
+                        id: Id::controlled(*id),
+                    })),
                     Some(Poll::Pending) => Poll::Pending,
                     Some(Poll::Ready(Some(out))) => Poll::Ready(Ok(*out
                         .downcast::<T>()
@@ -302,6 +321,7 @@ impl<T: 'static> Future for JoinHandle<T> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JoinError {
     cancelled: bool,
+    id: Id,
 }
 
 impl JoinError {
@@ -313,6 +333,11 @@ impl JoinError {
     /// Whether the task panicked (production mode only; in tests a panic is a bug).
     pub fn is_panic(&self) -> bool {
         !self.cancelled
+    }
+
+    /// The [`Id`] of the task that did not finish; mirrors `tokio::task::JoinError::id`.
+    pub fn id(&self) -> Id {
+        self.id
     }
 }
 
@@ -332,6 +357,7 @@ impl From<tokio::task::JoinError> for JoinError {
     fn from(e: tokio::task::JoinError) -> Self {
         JoinError {
             cancelled: e.is_cancelled(),
+            id: Id::tokio(e.id()),
         }
     }
 }

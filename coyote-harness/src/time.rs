@@ -248,6 +248,14 @@ impl<F: Future> Future for Timeout<F> {
                 if let Poll::Ready(v) = inner.poll(cx) {
                     return Poll::Ready(Ok(v));
                 }
+                // As tokio, the future first, then the deadline: a future that stopped at the
+                // scheduling point before an operation has not been polled into that
+                // operation yet, so a due deadline waits for its next poll (a ready lock or a
+                // full oneshot under `timeout(Duration::ZERO, ..)` is `Ok`, as in tokio).
+                if with_executor(|ex| ex.deferred_at_point() && ex.now() >= *deadline) == Some(true)
+                {
+                    return Poll::Pending;
+                }
                 match poll_deadline(*deadline, None) {
                     Poll::Ready(()) => Poll::Ready(Err(Elapsed(()))),
                     Poll::Pending => Poll::Pending,

@@ -7,7 +7,7 @@
 //! atomic, a `Handle::block_on`) are then scheduling points (see `coyote_harness::thread`).
 
 pub use coyote_harness::task::{
-    spawn, spawn_blocking, yield_now, AbortHandle, JoinError, JoinHandle, JoinSet,
+    id, spawn, spawn_blocking, try_id, yield_now, AbortHandle, Id, JoinError, JoinHandle, JoinSet,
 };
 pub use tokio::task::{futures, unconstrained, LocalKey, Unconstrained};
 

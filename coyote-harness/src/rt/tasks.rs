@@ -196,6 +196,16 @@ impl Tasks {
         });
     }
 
+    /// Whether the running task, in this poll, stopped at the scheduling point before an
+    /// operation (not a bare yield) and woke itself for it: it runs again with no time passing
+    /// (a `timeout` polls its future again before it looks at its deadline).
+    #[inline]
+    pub(crate) fn deferred_at_point(&self) -> bool {
+        self.with_current(|t| {
+            t.state == TaskState::Woken && t.pause == Pause::Point && t.kind != OpKind::Yield
+        })
+    }
+
     /// The running task waits on `kind` at `loc` (a timer), touching what it touched.
     #[inline]
     pub(crate) fn waits_for(&self, kind: OpKind, loc: &'static Location<'static>) {

@@ -12,7 +12,7 @@
 //! however many tasks the set holds; dropping the set aborts the tasks still in it, as tokio's
 //! does.
 
-use super::{spawn, AbortHandle, AbortInner, JoinError, JoinHandle};
+use super::{spawn, AbortHandle, AbortInner, Id, JoinError, JoinHandle};
 use crate::rt::{in_test, with_executor, OpKind, YieldPoint};
 use std::collections::VecDeque;
 use std::fmt;
@@ -144,6 +144,18 @@ impl<T: Send + 'static> JoinSet<T> {
         self.join_next_at(Location::caller())
     }
 
+    /// [`JoinSet::join_next`], with the [`Id`] of the task that finished; mirrors
+    /// `tokio::task::JoinSet::join_next_with_id`. A scheduling point (when the set is not
+    /// empty).
+    #[track_caller]
+    pub fn join_next_with_id(
+        &mut self,
+    ) -> impl Future<Output = Option<Result<(Id, T), JoinError>>> + '_ {
+        let loc = Location::caller();
+        let mut point = None;
+        std::future::poll_fn(move |cx| poll_join_next(self, &mut point, loc, cx))
+    }
+
     /// [`JoinSet::join_next`], its scheduling point attributed to `loc`.
     fn join_next_at(&mut self, loc: &'static Location<'static>) -> JoinNext<'_, T> {
         JoinNext {
@@ -199,44 +211,54 @@ impl<T: 'static> Future for JoinNext<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let loc = this.loc;
-        let (tasks, finished) = match &mut this.set.inner {
-            Inner::Tokio(set) => {
-                return set
-                    .poll_join_next(cx)
-                    .map(|r| r.map(|r| r.map_err(JoinError::from)))
-            }
-            Inner::Controlled {
-                tasks, finished, ..
-            } => (tasks, finished),
-        };
-        if tasks.is_empty() {
-            return Poll::Ready(None);
-        }
-        let point = this
-            .point
-            .get_or_insert_with(|| YieldPoint::new(OpKind::JoinSetJoinNext, loc));
-        if Pin::new(point).poll(cx).is_pending() {
-            return Poll::Pending;
-        }
-        // The earliest finished task; else any that ended without finishing (aborted).
-        let first = lock(finished).pop_front();
-        let (from, to) = match first.and_then(|key| tasks.iter().position(|(k, _)| *k == key)) {
-            Some(i) => (i, i + 1),
-            None => (0, tasks.len()),
-        };
-        for i in from..to {
-            let handle = &mut tasks[i].1;
-            handle.skip_join_point();
-            if let Poll::Ready(out) = Pin::new(handle).poll(cx) {
-                tasks.remove(i);
-                return Poll::Ready(Some(out));
-            }
-        }
-        // Every handle polled above registered this task to be woken when its task ends.
-        with_executor(|ex| ex.join_site(loc));
-        Poll::Pending
+        poll_join_next(this.set, &mut this.point, this.loc, cx)
+            .map(|next| next.map(|r| r.map(|(_, v)| v)))
     }
+}
+
+/// Polls for the next task of `set` to finish, with its id; `point` is the scheduling point
+/// before the join, once begun.
+fn poll_join_next<T: 'static>(
+    set: &mut JoinSet<T>,
+    point: &mut Option<YieldPoint>,
+    loc: &'static Location<'static>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Result<(Id, T), JoinError>>> {
+    let (tasks, finished) = match &mut set.inner {
+        Inner::Tokio(set) => {
+            return set
+                .poll_join_next_with_id(cx)
+                .map(|r| r.map(|r| r.map(|(id, v)| (Id::tokio(id), v)).map_err(JoinError::from)))
+        }
+        Inner::Controlled {
+            tasks, finished, ..
+        } => (tasks, finished),
+    };
+    if tasks.is_empty() {
+        return Poll::Ready(None);
+    }
+    let point = point.get_or_insert_with(|| YieldPoint::new(OpKind::JoinSetJoinNext, loc));
+    if Pin::new(point).poll(cx).is_pending() {
+        return Poll::Pending;
+    }
+    // The earliest finished task; else any that ended without finishing (aborted).
+    let first = lock(finished).pop_front();
+    let (from, to) = match first.and_then(|key| tasks.iter().position(|(k, _)| *k == key)) {
+        Some(i) => (i, i + 1),
+        None => (0, tasks.len()),
+    };
+    for i in from..to {
+        let handle = &mut tasks[i].1;
+        handle.skip_join_point();
+        let id = handle.id();
+        if let Poll::Ready(out) = Pin::new(handle).poll(cx) {
+            tasks.remove(i);
+            return Poll::Ready(Some(out.map(|v| (id, v))));
+        }
+    }
+    // Every handle polled above registered this task to be woken when its task ends.
+    with_executor(|ex| ex.join_site(loc));
+    Poll::Pending
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -32,6 +32,13 @@ impl Executor {
         self.tasks.pause_at(kind, loc, access, Pause::Point);
     }
 
+    /// Whether the running task stopped, in this poll, at the scheduling point before an
+    /// operation (see `Tasks::deferred_at_point`).
+    #[inline]
+    pub(crate) fn deferred_at_point(&self) -> bool {
+        self.tasks.deferred_at_point()
+    }
+
     /// The running task waits on a primitive for `kind` at `loc`.
     #[inline]
     pub(crate) fn blocked_on(&self, kind: OpKind, loc: &'static Location<'static>, access: Access) {

@@ -280,14 +280,13 @@ fn logged_rerun(ex: &Executor, make: MakeFuture<'_>, trace: &mut Trace) {
     ex.set_logging(true);
     // The trace's decisions include the suffix's: the replay makes them all.
     let suffix = ex.take_fair_suffix();
-    let (fut, entry) = make();
-    let (outcome, steps) = ex.run_iteration(fut, entry, &mut replay);
+    let (outcome, steps) = restart::run_restartable(ex, make, &mut replay, &mut || {});
     let same = steps == trace.steps
         && match &outcome {
             IterationOutcome::Bug(f) => f.dedup_key() == trace.failure.dedup_key(),
             IterationOutcome::StepBound => trace.failure.kind == BugKind::StepBound,
             IterationOutcome::Diverged(_) => trace.failure.kind == BugKind::Uncontrolled,
-            IterationOutcome::Completed => false,
+            IterationOutcome::Completed | IterationOutcome::Restart => false,
         };
     if same {
         trace.log = ex.log();

@@ -336,6 +336,12 @@ mod tests {
         assert!(g.add_schedule(8, 42));
         assert!(!g.add_schedule(9, 42));
         assert_eq!(g.total().items(), 3);
+        let items: Vec<u64> = g.items().into_iter().map(|(at, _)| at).collect();
+        assert_eq!(
+            items,
+            [1, 2, 7],
+            "each item at the iteration that first found it"
+        );
         assert!(!g.saturated(10, 5));
         assert!(g.saturated(12, 5));
         let s = g.finish(20, Some(5), true);
@@ -347,6 +353,17 @@ mod tests {
         assert!(s.curve.windows(2).all(
             |w| w[0].iteration <= w[1].iteration && w[0].counts.items() <= w[1].counts.items()
         ));
+    }
+
+    #[test]
+    fn counted_schedules_add_to_the_total_and_the_curve() {
+        let mut g = Growth::new();
+        g.add_schedules(4, 10);
+        g.add_schedules(9, 0);
+        g.add_schedules(8, 5);
+        let s = g.finish(10, None, false);
+        assert_eq!((s.total.schedules, s.last_new_schedule_at), (15, 8));
+        assert_eq!(s.curve.last().unwrap().counts.schedules, 15);
     }
 
     #[test]

@@ -70,22 +70,47 @@ impl FormatError {
     }
 }
 
+/// The header of a versioned file, read without building the rest (its other fields are
+/// skipped): a non-string `format` or non-number `format_version` reads as absent.
+#[derive(serde::Deserialize)]
+struct Header {
+    #[serde(default, deserialize_with = "lenient")]
+    format: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    format_version: Option<u64>,
+}
+
+fn lenient<'de, D, V>(d: D) -> Result<Option<V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    V: DeserializeOwned,
+{
+    let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+    Ok(serde_json::from_value(v).ok())
+}
+
 /// Parses `text` as a `T`: the header first, then the fields.
 pub fn from_json<T: Versioned>(text: &str) -> Result<T, FormatError> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| FormatError::NotJson {
-            noun: T::NOUN,
-            message: e.to_string(),
-        })?;
+    let not_json = |e: serde_json::Error| FormatError::NotJson {
+        noun: T::NOUN,
+        message: e.to_string(),
+    };
     let wrong = || FormatError::WrongFormat {
         noun: T::NOUN,
         format: T::FORMAT,
     };
-    let obj = value.as_object().ok_or_else(wrong)?;
-    if obj.get("format").and_then(|f| f.as_str()) != Some(T::FORMAT) {
+    let header: Header = match serde_json::from_str(text) {
+        Ok(h) => h,
+        // Not an object (or not JSON at all: say which).
+        Err(_) => {
+            serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(not_json)?;
+            return Err(wrong());
+        }
+    };
+    if header.format.as_deref() != Some(T::FORMAT) {
         return Err(wrong());
     }
-    match obj.get("format_version").and_then(|v| v.as_u64()) {
+    match header.format_version {
         Some(v) if v == u64::from(T::VERSION) => {}
         Some(found) => {
             return Err(FormatError::UnsupportedVersion {
@@ -96,7 +121,7 @@ pub fn from_json<T: Versioned>(text: &str) -> Result<T, FormatError> {
         }
         None => return Err(FormatError::invalid::<T>("format_version is missing")),
     }
-    serde_json::from_value(value).map_err(|e| FormatError::invalid::<T>(e.to_string()))
+    serde_json::from_str(text).map_err(|e| FormatError::invalid::<T>(e.to_string()))
 }
 
 /// `value` as pretty JSON, the way every file is written.

@@ -14,6 +14,17 @@ use std::path::{Path, PathBuf};
 /// Writes `contents` to `path` atomically: a temporary file beside it (created as `File::create`
 /// would, mode 0666 less the umask), synced, then renamed.
 pub(crate) fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    write_replacing(path, contents, true)
+}
+
+/// As [`write_atomic`], but not synced to disk before the rename: for files that can be made
+/// again from others (`coyote merge`'s copies of the shards' traces), where a sync per file
+/// would cost more than the rest of the work.
+pub(crate) fn write_atomic_unsynced(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    write_replacing(path, contents, false)
+}
+
+fn write_replacing(path: &Path, contents: &[u8], sync: bool) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let dir = path
         .parent()
@@ -26,7 +37,9 @@ pub(crate) fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> 
         .permissions(std::fs::Permissions::from_mode(0o666))
         .tempfile_in(dir)?;
     tmp.write_all(contents)?;
-    tmp.as_file().sync_all()?;
+    if sync {
+        tmp.as_file().sync_all()?;
+    }
     tmp.persist(path).map(drop).map_err(|e| e.error)
 }
 

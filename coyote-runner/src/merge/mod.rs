@@ -102,10 +102,21 @@ fn differences(a: &ShardDir, b: &ShardDir) -> Option<(&'static str, String, Stri
 
 /// Reads and checks the shards: every shard of one run, each once; sorted by number.
 pub(crate) fn read_shards(dirs: &[PathBuf]) -> Result<Vec<ShardDir>, Error> {
-    let mut shards = dirs
-        .iter()
-        .map(|d| read_shard(d))
-        .collect::<Result<Vec<_>, _>>()?;
+    // Parsing the reports is most of a merge's work: spread it over the cores.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(dirs.len().max(1));
+    let chunk = dirs.len().div_ceil(threads).max(1);
+    let mut shards = std::thread::scope(|scope| {
+        let parts: Vec<_> = dirs
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|d| read_shard(d)).collect::<Vec<_>>()))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().expect("reading a report does not panic"))
+            .collect::<Result<Vec<_>, _>>()
+    })?;
     let first = shards
         .first()
         .ok_or_else(|| Error::BadInput("coyote merge needs at least one shard folder".into()))?;
@@ -189,7 +200,7 @@ pub fn merge(plan: &MergePlan) -> Result<ExitCode, Error> {
                 .map_err(|e| Error::BadInput(format!("cannot read {}: {e}", from.display())))?;
             let trace = Trace::from_json(&String::from_utf8_lossy(&bytes))
                 .map_err(|e| Error::BadInput(format!("{}: {e}", from.display())))?;
-            output::write_atomic(&path, &bytes)
+            output::write_atomic_unsynced(&path, &bytes)
                 .map_err(Error::io(format!("cannot write {}", path.display())))?;
             let min_from = crate::minimize::default_out(&from);
             if min_from.exists() {

@@ -93,7 +93,7 @@ impl Consumer for Console {
                 plural(tests.len() as u64),
                 plural(workers),
                 shard.map_or(String::new(), |(sh, first)| format!(
-                    "; shard {} of {}: workers {first}..{} of {}, and their share of the iterations",
+                    "; shard {} of {} (workers {first} to {} of the run's {})",
                     sh.number(),
                     sh.count,
                     first + workers - 1,

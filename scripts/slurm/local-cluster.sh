@@ -78,6 +78,13 @@ logs() {
 
 node_idle() { [ "$(sinfo -h -N -o %t 2>/dev/null)" = idle ]; }
 
+# A start that failed: the daemons' logs, then whatever it had started is stopped.
+fail() {
+  logs "$1"
+  stop "$1"
+  die "$2"
+}
+
 start() {
   local dir=$1 why port host node
   why=$(check) || die "cannot start: $why"
@@ -90,7 +97,7 @@ start() {
   chmod 400 "$dir/munge/munge.key"
   munged -f --socket="$dir/munge/socket" --key-file="$dir/munge/munge.key" \
     --log-file="$dir/log/munged.log" --pid-file="$dir/munge/munged.pid" \
-    --seed-file="$dir/munge/munged.seed" || { logs "$dir"; die "munged did not start"; }
+    --seed-file="$dir/munge/munged.seed" || fail "$dir" "munged did not start"
   port=$(free_ports)
   host=$(hostname -s)
   node=coyote-node
@@ -131,10 +138,10 @@ NodeName=$node NodeHostname=$host NodeAddr=127.0.0.1 $hw State=UNKNOWN
 PartitionName=coyote Nodes=$node Default=YES MaxTime=INFINITE State=UP
 CONF
   export SLURM_CONF=$dir/slurm.conf
-  slurmctld -f "$SLURM_CONF" -i || { logs "$dir"; die "slurmctld did not start"; }
-  wait_for 100 scontrol ping || { logs "$dir"; die "slurmctld does not answer"; }
-  slurmd -f "$SLURM_CONF" -N "$node" || { logs "$dir"; die "slurmd did not start"; }
-  wait_for 300 node_idle || { sinfo -N >&2 || true; logs "$dir"; die "the node did not become idle"; }
+  slurmctld -f "$SLURM_CONF" -i || fail "$dir" "slurmctld did not start"
+  wait_for 100 scontrol ping || fail "$dir" "slurmctld does not answer"
+  slurmd -f "$SLURM_CONF" -N "$node" || fail "$dir" "slurmd did not start"
+  wait_for 300 node_idle || { sinfo -N >&2 || true; fail "$dir" "the node did not become idle"; }
   echo "export SLURM_CONF=$SLURM_CONF"
 }
 

@@ -41,9 +41,6 @@ pub(crate) struct Task {
     woken_by: u64,
     /// The simulated network host the task runs on (`net::sim`; inherited from its spawner).
     host: u32,
-    /// Virtual time moved forward (a timer fired) while this task was woken and not chosen;
-    /// until it runs, time moves no further (see `run_loop::firing_limit`).
-    pub(crate) overtaken: bool,
     join_waker: Option<Waker>,
     output: Option<Box<dyn Any>>,
 }
@@ -160,7 +157,6 @@ impl Tasks {
                 spawned_at: loc,
                 woken_by: NOBODY,
                 host,
-                overtaken: false,
                 join_waker: None,
                 output: None,
             });
@@ -351,24 +347,12 @@ impl Tasks {
         let woken = t.state == TaskState::Woken;
         t.state = TaskState::Waiting;
         t.access = Access::NONE;
-        t.overtaken = false;
         Begun {
             kind: t.kind,
             loc: t.loc,
             joins: t.joins,
             woken,
             woken_by: if woken { t.woken_by } else { NOBODY },
-        }
-    }
-
-    /// Virtual time moved forward: every woken task (the chosen one is no longer woken) was
-    /// overtaken by it.
-    #[cold]
-    pub(crate) fn overtake_woken(&self) {
-        for t in self.table.borrow_mut().iter_mut() {
-            if t.state == TaskState::Woken {
-                t.overtaken = true;
-            }
         }
     }
 

@@ -253,12 +253,7 @@ impl Executor {
         let begun = self.tasks.begin(chosen);
         // Chosen for its timer (not woken): it fires, moving virtual time forward if needed.
         let timer = if self.clock.any_pending() {
-            let before = self.clock.now();
-            let fired = self.clock.chosen(chosen, !begun.woken);
-            if fired.is_some_and(|now| now > before) {
-                self.tasks.overtake_woken();
-            }
-            fired
+            self.clock.chosen(chosen, !begun.woken)
         } else {
             None
         };
@@ -345,11 +340,7 @@ impl Executor {
 /// The latest deadline a timer may fire at now, given the task table and its `timers`: the
 /// earliest deadline of a live task's timer, or now if that is earlier (every due timer
 /// may fire). `None` when no timer may fire: none is pending, or `always` is false and no
-/// task is woken (only timers are left; see the executor's docs), or a woken task was overtaken
-/// by a timer already: virtual time moves past a runnable task at most once before it runs (a
-/// timeout may still fire before the reply it guards, but an `interval` cannot tick on forever
-/// while another task is ready, which would make every execution run to `--max-steps` and
-/// `dfs` never finish).
+/// task is woken (only timers are left; see the executor's docs).
 #[inline]
 fn firing_limit(
     now: Duration,
@@ -362,8 +353,6 @@ fn firing_limit(
     for (t, d) in tasks.iter().zip(timers) {
         match t.state {
             TaskState::Done | TaskState::DoneThenWoken => continue,
-            // Time moved past this runnable task once: it runs before time moves again.
-            TaskState::Woken if t.overtaken => return None,
             TaskState::Woken => woken = true,
             TaskState::Waiting => {}
         }

@@ -92,7 +92,7 @@ impl Recorder {
                     return format!(
                         "step {step:>4}  {:<8} {:<16} spawned at {}",
                         name(task),
-                        format!("join task {joins}"),
+                        format!("join {}", name(joins)),
                         fmt_loc(loc)
                     );
                 }
@@ -130,7 +130,7 @@ impl Recorder {
             Record::Spawn { parent, child, loc } => format!(
                 "           {:<8} {:<16} at {}",
                 name(parent),
-                format!("spawn task {child}"),
+                format!("spawn {}", name(child)),
                 fmt_loc(loc)
             ),
             Record::Monitor {

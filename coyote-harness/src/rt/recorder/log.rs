@@ -55,9 +55,12 @@ impl Recorder {
     }
 
     pub(super) fn format_record(&self, r: &Record, step: u32) -> String {
+        let threads = self.threads.borrow();
         let name = |t: u32| {
             if t == 0 {
                 "main".to_string()
+            } else if threads.contains(&t) {
+                format!("thread {t}")
             } else {
                 format!("task {t}")
             }
@@ -89,7 +92,7 @@ impl Recorder {
                     return format!(
                         "step {step:>4}  {:<8} {:<16} spawned at {}",
                         name(task),
-                        format!("join task {joins}"),
+                        format!("join {}", name(joins)),
                         fmt_loc(loc)
                     );
                 }
@@ -127,7 +130,7 @@ impl Recorder {
             Record::Spawn { parent, child, loc } => format!(
                 "           {:<8} {:<16} at {}",
                 name(parent),
-                format!("spawn task {child}"),
+                format!("spawn {}", name(child)),
                 fmt_loc(loc)
             ),
             Record::Monitor {

@@ -19,6 +19,7 @@ mod polish;
 mod regressions;
 mod reliability;
 mod step_log;
+mod std_samples;
 mod strategies;
 mod tokio_dropin;
 mod uncontrolled_tokio;
@@ -72,6 +73,10 @@ fn built() {
                 "coffee-machine",
                 "-p",
                 "actor-classics",
+                "-p",
+                "thread-pool",
+                "-p",
+                "treiber-stack",
             ])
             .status()
             .expect("cargo runs");

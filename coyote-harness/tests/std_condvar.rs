@@ -81,7 +81,10 @@ fn two_waiters_are_woken_by_notify_all_or_two_notify_one_calls() {
 #[test]
 fn one_notify_one_for_two_waiters_leaves_one_waiting_forever() {
     let msg = bug_found_by_both("deadlock", || two_waiters(|cv| cv.notify_one()));
-    assert!(msg.contains("waits on notify.notified at coyote-harness/tests/std_condvar.rs:25"), "{msg}");
+    assert!(
+        msg.contains("waits on notify.notified at coyote-harness/tests/std_condvar.rs:25"),
+        "{msg}"
+    );
 }
 
 /// shuttle `notify_one_order`: with two threads waiting, `notify_one` may wake either (std
@@ -193,7 +196,10 @@ fn waiting_with_if_instead_of_while_is_caught() {
     let msg = std_support::bug_in(coyote_harness::Config::new(), || {
         producer_consumer(false, false, 2)
     });
-    assert!(msg.contains("nothing to get") || msg.contains("no space to put"), "{msg}");
+    assert!(
+        msg.contains("nothing to get") || msg.contains("no space to put"),
+        "{msg}"
+    );
 }
 
 /// shuttle `producer_consumer_broken2` (OSTEP 30.10: one condvar for both conditions). Verdict:
@@ -231,7 +237,10 @@ fn a_spurious_wake_up_is_explored_so_an_unlooped_wait_is_caught() {
         drop(ready);
         t.join().unwrap();
     });
-    assert!(msg.contains("spurious wake-up"), "the spurious wake-up is logged: {msg}");
+    assert!(
+        msg.contains("spurious wake-up"),
+        "the spurious wake-up is logged: {msg}"
+    );
     every_schedule(|| {
         let p = pair();
         let q = p.clone();
@@ -334,9 +343,8 @@ fn in_production_it_is_a_std_condvar() {
     assert!(*g);
     drop(g);
     t.join().unwrap();
-    let (g, r) = p
-        .1
-        .wait_timeout(p.0.lock().unwrap(), Duration::from_millis(1))
-        .unwrap();
+    let (g, r) =
+        p.1.wait_timeout(p.0.lock().unwrap(), Duration::from_millis(1))
+            .unwrap();
     assert!(r.timed_out() && *g);
 }

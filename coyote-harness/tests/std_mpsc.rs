@@ -77,7 +77,10 @@ fn a_send_to_a_dropped_receiver_gives_the_message_back() {
         assert_eq!(tx.send(5).unwrap_err().0, 5);
         let (stx, srx) = mpsc::sync_channel(1);
         drop(srx);
-        assert!(matches!(stx.try_send(1), Err(TrySendError::Disconnected(1))));
+        assert!(matches!(
+            stx.try_send(1),
+            Err(TrySendError::Disconnected(1))
+        ));
     });
 }
 

@@ -220,4 +220,3 @@ fn in_production_it_is_a_std_mutex() {
     .join();
     assert!(lock.lock().is_err());
 }
-

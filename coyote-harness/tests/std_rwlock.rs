@@ -55,7 +55,10 @@ fn read_and_write_locks_in_opposite_orders_deadlock() {
         }
         t.join().unwrap();
     });
-    assert!(msg.contains("rwlock.read") && msg.contains("rwlock.write"), "{msg}");
+    assert!(
+        msg.contains("rwlock.read") && msg.contains("rwlock.write"),
+        "{msg}"
+    );
 }
 
 /// shuttle `rwlock_two_writers` (a loom bug it found), loom `rwlock_read_two_write_one`.

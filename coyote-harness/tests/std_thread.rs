@@ -97,15 +97,18 @@ fn a_park_nobody_unparks_is_a_deadlock() {
 /// the other thread run are cut at the step bound, so that space is not finite).
 #[test]
 fn a_yielding_spin_loop_lets_the_other_thread_finish() {
-    coyote_harness::check(std_support::as_test(|| {
-        let done = Arc::new(AtomicBool::new(false));
-        let d = done.clone();
-        let h = thread::spawn(move || d.store(true, Ordering::SeqCst));
-        while !done.load(Ordering::SeqCst) {
-            thread::yield_now();
-        }
-        h.join().unwrap();
-    }), coyote_harness::Config::new());
+    coyote_harness::check(
+        std_support::as_test(|| {
+            let done = Arc::new(AtomicBool::new(false));
+            let d = done.clone();
+            let h = thread::spawn(move || d.store(true, Ordering::SeqCst));
+            while !done.load(Ordering::SeqCst) {
+                thread::yield_now();
+            }
+            h.join().unwrap();
+        }),
+        coyote_harness::Config::new(),
+    );
 }
 
 /// shuttle `panic.rs`: a panic in a thread comes back from its join; an unjoined panic is the

@@ -57,7 +57,10 @@ where
     F: Fn() + Clone + 'static,
 {
     let portfolio = bug_in(Config::new(), body);
-    assert!(portfolio.contains(expect), "the portfolio found another bug: {portfolio}");
+    assert!(
+        portfolio.contains(expect),
+        "the portfolio found another bug: {portfolio}"
+    );
     portfolio
 }
 
@@ -97,7 +100,9 @@ where
 }
 
 /// A future of the body, for APIs that take a test function.
-pub fn as_test<F: Fn() + Clone + 'static>(body: F) -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = ()>>> {
+pub fn as_test<F: Fn() + Clone + 'static>(
+    body: F,
+) -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = ()>>> {
     move || {
         let body = body.clone();
         Box::pin(async move { body() })

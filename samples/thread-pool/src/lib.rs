@@ -68,7 +68,12 @@ impl Pool {
 
     /// Queues `job` and wakes a worker.
     pub fn execute(&self, job: impl FnOnce() + Send + 'static) {
-        self.shared.queue.lock().unwrap().jobs.push_back(Box::new(job));
+        self.shared
+            .queue
+            .lock()
+            .unwrap()
+            .jobs
+            .push_back(Box::new(job));
         self.shared.work.notify_one();
     }
 
@@ -105,7 +110,11 @@ fn worker(shared: &Shared, fixed: bool) {
 
 /// Two workers, four jobs, then shutdown: every job must have run.
 fn run(fixed: bool) {
-    let pool = if fixed { Pool::new_fixed(2) } else { Pool::new(2) };
+    let pool = if fixed {
+        Pool::new_fixed(2)
+    } else {
+        Pool::new(2)
+    };
     let done = Arc::new(AtomicUsize::new(0));
     for _ in 0..4 {
         let done = done.clone();

@@ -36,7 +36,9 @@ impl BarrierWaitResult {
 
 impl std::fmt::Debug for Barrier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Barrier").field("n", &self.n).finish_non_exhaustive()
+        f.debug_struct("Barrier")
+            .field("n", &self.n)
+            .finish_non_exhaustive()
     }
 }
 
@@ -72,9 +74,13 @@ impl Barrier {
             }
             s.1
         };
-        block_until_now(OpKind::BarrierWait, writes(self), loc, &self.waiters, || {
-            (st().1 != round).then_some(())
-        });
+        block_until_now(
+            OpKind::BarrierWait,
+            writes(self),
+            loc,
+            &self.waiters,
+            || (st().1 != round).then_some(()),
+        );
         BarrierWaitResult(false)
     }
 }

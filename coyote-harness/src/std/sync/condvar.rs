@@ -115,7 +115,8 @@ impl Condvar {
         if !in_test() {
             return std_wait(guard, |g| self.std.wait(g));
         }
-        self.controlled_wait(guard, None, true, Location::caller()).0
+        self.controlled_wait(guard, None, true, Location::caller())
+            .0
     }
 
     /// Waits while `condition` holds of the value (checked first, and after every wake-up);
@@ -328,16 +329,17 @@ impl Condvar {
 fn pair<G>(r: LockResult<G>, timed_out: bool) -> LockResult<(G, WaitTimeoutResult)> {
     match r {
         Ok(g) => Ok((g, WaitTimeoutResult(timed_out))),
-        Err(e) => Err(PoisonError::new((e.into_inner(), WaitTimeoutResult(timed_out)))),
+        Err(e) => Err(PoisonError::new((
+            e.into_inner(),
+            WaitTimeoutResult(timed_out),
+        ))),
     }
 }
 
 /// A production wait: std's on the std guard inside ours.
 fn std_wait<'a, T>(
     mut guard: MutexGuard<'a, T>,
-    wait: impl FnOnce(
-        std::sync::MutexGuard<'a, T>,
-    ) -> LockResult<std::sync::MutexGuard<'a, T>>,
+    wait: impl FnOnce(std::sync::MutexGuard<'a, T>) -> LockResult<std::sync::MutexGuard<'a, T>>,
 ) -> LockResult<MutexGuard<'a, T>> {
     let mutex = guard.lock;
     let inner = guard.inner.take().expect("a held guard");

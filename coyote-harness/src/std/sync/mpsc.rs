@@ -164,7 +164,13 @@ impl<T> Chan<T> {
             r
         };
         let r = match timeout {
-            None => Ok(block_until(OpKind::MpscRecv, self.id, loc, &self.receivers, attempt)),
+            None => Ok(block_until(
+                OpKind::MpscRecv,
+                self.id,
+                loc,
+                &self.receivers,
+                attempt,
+            )),
             Some(d) => block_on_current(Controlled::new(
                 crate::time::timeout(d, Until::new(&self.receivers, attempt)),
                 OpKind::MpscRecv,

@@ -78,20 +78,26 @@ impl Gate {
     ) -> Entry {
         let access = writes(object);
         sync_point(OpKind::OnceCellGetOrInit, access, loc);
-        block_until_now(OpKind::OnceCellGetOrInit, access, loc, &self.waiters, || {
-            let mut s = self.phase();
-            match s.0 {
-                Phase::Complete => Some(Entry::Done),
-                Phase::Running => None,
-                Phase::Poisoned if !retry_poisoned => {
-                    panic!("Once instance has previously been poisoned")
+        block_until_now(
+            OpKind::OnceCellGetOrInit,
+            access,
+            loc,
+            &self.waiters,
+            || {
+                let mut s = self.phase();
+                match s.0 {
+                    Phase::Complete => Some(Entry::Done),
+                    Phase::Running => None,
+                    Phase::Poisoned if !retry_poisoned => {
+                        panic!("Once instance has previously been poisoned")
+                    }
+                    was => {
+                        s.0 = Phase::Running;
+                        Some(Entry::Run(was))
+                    }
                 }
-                was => {
-                    s.0 = Phase::Running;
-                    Some(Entry::Run(was))
-                }
-            }
-        })
+            },
+        )
     }
 
     /// The initialisation ended: `Complete`, or back to `to` (a panic: `Poisoned` for a
@@ -188,12 +194,7 @@ impl Once {
         self.gate.is_completed()
     }
 
-    fn controlled(
-        &self,
-        loc: &'static Location<'static>,
-        force: bool,
-        f: impl FnOnce(&OnceState),
-    ) {
+    fn controlled(&self, loc: &'static Location<'static>, force: bool, f: impl FnOnce(&OnceState)) {
         if let Entry::Run(was) = self.gate.enter(self, loc, force) {
             let on_panic = OnPanic(&self.gate, Phase::Poisoned);
             f(&OnceState {

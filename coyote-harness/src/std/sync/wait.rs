@@ -95,7 +95,12 @@ pub(crate) fn block_until<T>(
     list: &WaitList,
     attempt: impl FnMut() -> Option<T> + Unpin,
 ) -> T {
-    block_on_current(Controlled::new(Until::new(list, attempt), kind, loc, access))
+    block_on_current(Controlled::new(
+        Until::new(list, attempt),
+        kind,
+        loc,
+        access,
+    ))
 }
 
 /// As [`block_until`] without the scheduling point first (the caller made one).

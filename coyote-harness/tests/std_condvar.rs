@@ -4,7 +4,6 @@
 
 mod std_support;
 
-use coyote_harness::std::sync::atomic::{AtomicUsize, Ordering};
 use coyote_harness::std::sync::{Arc, Condvar, Mutex};
 use coyote_harness::std::thread;
 use std::time::Duration;

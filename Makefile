@@ -1,6 +1,6 @@
 # coyote-rs: `make test` is what CI runs (.ci/run); `make demo` shows the whole loop on a sample.
 CARGO ?= cargo
-SAMPLES := -p shared-entry -p foo-bar -p account-manager -p bounded-buffer -p sctbench -p faulty -p pool-manager -p two-phase-commit -p kv-server -p coffee-machine -p actor-classics
+SAMPLES := -p shared-entry -p foo-bar -p account-manager -p bounded-buffer -p sctbench -p faulty -p pool-manager -p two-phase-commit -p kv-server -p coffee-machine -p actor-classics -p thread-pool -p treiber-stack
 NEXTEST := $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo yes)
 
 .PHONY: build test lint doc unit browser slurm yaml demo bench bench-bugs tokio-crates clean

@@ -4,7 +4,6 @@
 
 mod std_support;
 
-use coyote_harness::std::sync::atomic::{AtomicUsize, Ordering};
 use coyote_harness::std::sync::{Arc, Condvar, Mutex};
 use coyote_harness::std::thread;
 use std::time::Duration;
@@ -82,61 +81,56 @@ fn two_waiters_are_woken_by_notify_all_or_two_notify_one_calls() {
 fn one_notify_one_for_two_waiters_leaves_one_waiting_forever() {
     let msg = bug_found_by_both("deadlock", || two_waiters(|cv| cv.notify_one()));
     assert!(
-        msg.contains("waits on notify.notified at coyote-harness/tests/std_condvar.rs:25"),
+        msg.contains("waits on notify.notified at coyote-harness/tests/std_condvar.rs:"),
         "{msg}"
     );
 }
 
 /// shuttle `notify_one_order`: with two threads waiting, `notify_one` may wake either (std
-/// promises no order; loom always wakes the first, so this passes there). Verdict: the
-/// schedule where the second waiter is woken must be found.
+/// promises no order; loom always wakes the first, so this passes there). A second condvar
+/// sequences the threads so that thread 1 surely waits first. Verdict: the schedule where the
+/// second waiter is woken must be found.
 #[test]
 fn notify_one_may_wake_the_waiter_that_came_second() {
+    #[derive(Default)]
+    struct S {
+        queued: usize,
+        go: bool,
+        woken: usize,
+    }
     bug_found("the second waiter was woken", || {
-        let state = Arc::new((Mutex::new(0u8), Condvar::new()));
-        let queued = Arc::new(AtomicUsize::new(0));
-        let spawn = |me: u8| {
-            let (state, queued) = (state.clone(), queued.clone());
+        let state = Arc::new((Mutex::new(S::default()), Condvar::new(), Condvar::new()));
+        let spawn = |me: usize| {
+            let state = state.clone();
             thread::spawn(move || {
-                let (lock, cv) = &*state;
-                let mut g = lock.lock().unwrap();
-                // Wait in turn: thread 1 queues first, then thread 2.
-                while queued.load(Ordering::SeqCst) != usize::from(me - 1) {
-                    g = cv.wait(g).unwrap();
+                let (lock, cv, seq) = &*state;
+                let mut g = seq
+                    .wait_while(lock.lock().unwrap(), |s| s.queued != me - 1)
+                    .unwrap();
+                g.queued += 1;
+                seq.notify_all();
+                let mut g = cv.wait_while(g, |s| !s.go).unwrap();
+                if g.woken == 0 {
+                    g.woken = me;
                 }
-                queued.fetch_add(1, Ordering::SeqCst);
-                cv.notify_all();
-                while *g == 0 {
-                    g = cv.wait(g).unwrap();
-                }
-                if *g == 1 {
-                    *g = me + 10;
-                }
+                seq.notify_all();
             })
         };
         let ts = [spawn(1), spawn(2)];
-        let (lock, cv) = &*state;
-        let mut g = lock.lock().unwrap();
-        while queued.load(Ordering::SeqCst) != 2 {
-            g = cv.wait(g).unwrap();
-        }
-        *g = 1;
+        let (lock, cv, seq) = &*state;
+        let mut g = seq
+            .wait_while(lock.lock().unwrap(), |s| s.queued != 2)
+            .unwrap();
+        g.go = true;
         cv.notify_one();
         drop(g);
-        let woken = loop {
-            let g = lock.lock().unwrap();
-            if *g != 1 {
-                break *g;
-            }
-            drop(g);
-            thread::yield_now();
-        };
-        assert_ne!(woken, 12, "the second waiter was woken");
-        *lock.lock().unwrap() = 3;
+        let first = seq.wait_while(lock.lock().unwrap(), |s| s.woken == 0);
+        let first = first.unwrap().woken;
         cv.notify_all();
         for t in ts {
             t.join().unwrap();
         }
+        assert_ne!(first, 2, "the second waiter was woken");
     });
 }
 

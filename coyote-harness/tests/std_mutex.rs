@@ -220,3 +220,28 @@ fn in_production_it_is_a_std_mutex() {
     .join();
     assert!(lock.lock().is_err());
 }
+
+/// A destructor that takes a lock runs while a blocked thread is unwound at the end of an
+/// iteration that failed elsewhere: the failure is reported as itself (no crash, no hang).
+#[test]
+fn a_destructor_that_locks_during_teardown_leaves_the_report_intact() {
+    struct Unregister(Arc<Mutex<Vec<u32>>>);
+    impl Drop for Unregister {
+        fn drop(&mut self) {
+            if let Ok(mut v) = self.0.lock() {
+                v.push(1);
+            }
+        }
+    }
+    bug_found("boom while the thread waits", || {
+        let reg = Arc::new(Mutex::new(Vec::new()));
+        let r = reg.clone();
+        let _held = reg.lock().unwrap();
+        let _t = thread::spawn(move || {
+            let _u = Unregister(r.clone());
+            let _g = r.lock().unwrap();
+        });
+        thread::yield_now();
+        panic!("boom while the thread waits");
+    });
+}

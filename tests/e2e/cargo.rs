@@ -110,9 +110,10 @@ fn choosing_a_package_goes_wrong_with_one_clear_line() {
     let at_root = |args: &[&str]| coyote_in(&root(), &target_dir, args);
     assert_bad_input(
         &at_root(&["list"]),
-        "no library given and this workspace has 11 cdylib packages (shared-entry, foo-bar, \
+        "no library given and this workspace has 13 cdylib packages (shared-entry, foo-bar, \
          account-manager, bounded-buffer, sctbench, faulty, pool-manager, two-phase-commit, \
-         kv-server, coffee-machine, actor-classics): pick one with --package NAME",
+         kv-server, coffee-machine, actor-classics, thread-pool, treiber-stack): pick one with \
+         --package NAME",
     );
     assert_bad_input(
         &at_root(&["test", "-p", "foo_bar"]),

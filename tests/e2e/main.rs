@@ -21,6 +21,7 @@ mod reliability;
 mod sharding;
 mod sharding_recipes;
 mod slurm;
+mod std_samples;
 mod step_log;
 mod strategies;
 mod tokio_dropin;
@@ -75,6 +76,10 @@ fn built() {
                 "coffee-machine",
                 "-p",
                 "actor-classics",
+                "-p",
+                "thread-pool",
+                "-p",
+                "treiber-stack",
             ])
             .status()
             .expect("cargo runs");

@@ -266,11 +266,14 @@ impl Condvar {
         mutex.released();
         drop(guard);
 
-        let may_be_spurious = spurious_ok && {
+        // While unwinding a wait cannot suspend: it returns as a spurious wake-up would.
+        let unwinding = std::thread::panicking();
+        let may_be_spurious = !unwinding && spurious_ok && {
             let st = self.st();
             st.last_spurious != Some((thread, st.notifications))
         };
-        let spurious = may_be_spurious && with_executor(|ex| ex.choose_bool(loc)).unwrap_or(false);
+        let spurious = unwinding
+            || may_be_spurious && with_executor(|ex| ex.choose_bool(loc)).unwrap_or(false);
         let timed_out = if spurious {
             with_executor(|ex| ex.note(format_args!("condvar: spurious wake-up")));
             let mut st = self.st();

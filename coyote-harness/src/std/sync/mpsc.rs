@@ -147,7 +147,7 @@ impl<T> Chan<T> {
         loc: &'static Location<'static>,
     ) -> Result<T, RecvTimeoutError> {
         let mut waiting = false;
-        let attempt = || {
+        let mut attempt = || {
             let r = self.attempt();
             let mut st = self.st();
             match (&r, waiting) {
@@ -164,6 +164,10 @@ impl<T> Chan<T> {
             r
         };
         let r = match timeout {
+            Some(_) if std::thread::panicking() => match attempt() {
+                Some(r) => Ok(r),
+                None => Err(()),
+            },
             None => Ok(block_until(
                 OpKind::MpscRecv,
                 self.id,
@@ -176,7 +180,8 @@ impl<T> Chan<T> {
                 OpKind::MpscRecv,
                 loc,
                 self.id,
-            )),
+            ))
+            .map_err(|_| ()),
         };
         match r {
             Ok(Ok(v)) => Ok(v),

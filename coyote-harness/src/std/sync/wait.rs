@@ -93,14 +93,31 @@ pub(crate) fn block_until<T>(
     access: Access,
     loc: &'static Location<'static>,
     list: &WaitList,
-    attempt: impl FnMut() -> Option<T> + Unpin,
+    mut attempt: impl FnMut() -> Option<T> + Unpin,
 ) -> T {
+    if std::thread::panicking() {
+        return while_unwinding(attempt);
+    }
     block_on_current(Controlled::new(
-        Until::new(list, attempt),
+        Until::new(list, &mut attempt),
         kind,
         loc,
         access,
     ))
+}
+
+/// An operation in a destructor that runs while its thread unwinds (its own panic, or the end
+/// of an iteration that failed elsewhere): no scheduling point and no suspension (a coroutine
+/// cannot suspend while it is unwound); it retries until the primitive is free, which it is
+/// unless a thread that never runs again holds it (then the worker's hang watch reports it).
+#[cold]
+fn while_unwinding<T>(mut attempt: impl FnMut() -> Option<T>) -> T {
+    loop {
+        if let Some(v) = attempt() {
+            return v;
+        }
+        std::thread::yield_now();
+    }
 }
 
 /// As [`block_until`] without the scheduling point first (the caller made one).
@@ -109,10 +126,13 @@ pub(crate) fn block_until_now<T>(
     access: Access,
     loc: &'static Location<'static>,
     list: &WaitList,
-    attempt: impl FnMut() -> Option<T> + Unpin,
+    mut attempt: impl FnMut() -> Option<T> + Unpin,
 ) -> T {
+    if std::thread::panicking() {
+        return while_unwinding(attempt);
+    }
     block_on_current(Controlled::blocking(
-        Until::new(list, attempt),
+        Until::new(list, &mut attempt),
         kind,
         loc,
         access,

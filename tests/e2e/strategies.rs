@@ -1,4 +1,4 @@
-//! Strategies through the CLI: `dfs` exhausts the space and says so, the portfolio's probes,
+//! Strategies through the CLI: `dfs` and `dpor` exhaust the space and say so, the portfolio's probes,
 //! `idb`, `pos`, and the portfolio on every SCTBench program.
 
 use crate::*;
@@ -27,6 +27,39 @@ fn foo_bar_dfs_explores_the_derived_space() {
     );
     let (o, t) = dfs(&lib("foo_bar"), "foo_bar", &out);
     assert_eq!(o.status.code(), Some(1), "{t}");
+}
+
+/// `--strategy dpor` through the real binary: Foo/Bar's fixed variant is exhausted in fewer
+/// schedules than dfs's 2688 and the summary says so; the planted bug is found and replays.
+#[test]
+fn dpor_exhausts_foo_bar_in_fewer_schedules_and_finds_the_bug() {
+    let out = out_dir("dpor");
+    let foo_bar = lib("foo_bar");
+    let run = |test: &str| {
+        let o = coyote_test(
+            &foo_bar,
+            test,
+            &out,
+            &["--strategy", "dpor", "-i", "1000000"],
+        );
+        let t = text(&o);
+        (o, t)
+    };
+    let (o, t) = run("foo_bar_fixed");
+    assert_eq!(o.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains("explored every schedule up to the order of independent steps: "),
+        "{t}"
+    );
+    let r = report(&out);
+    assert!(r.tests[0].exhausted);
+    let n = r.tests[0].schedules_explored.unwrap();
+    assert!(n < 2688 / 4, "{n} schedules: {t}");
+    let (o, t) = run("foo_bar");
+    assert_eq!(o.status.code(), Some(1), "{t}");
+    let r = coyote(&["replay", s(&out.join("foo_bar-1.trace"))]);
+    assert_eq!(r.status.code(), Some(1), "{}", text(&r));
+    assert!(text(&r).contains("reproduced the recorded failure"));
 }
 
 /// Worker 0's first two iterations are the newest-first sweep and round robin: they find these

@@ -47,7 +47,17 @@ fn dependent(a: &Step, b: &Step) -> bool {
 /// Whether `op`'s step with `access` depends on `b` (a step of another operation): they race
 /// on an object, or one joins the other (reads its completion, which any step may bring).
 fn next_dependent(op: OpId, access: Access, b: &Step) -> bool {
-    access.races(b.access) || access.completion() == Some(b.op) || b.access.completion() == Some(op)
+    access.races(b.access)
+        || (opaque(access) && opaque(b.access))
+        || access.completion() == Some(b.op)
+        || b.access.completion() == Some(op)
+}
+
+/// Whether a step declares no shared object of its own (a task's start, a yield, a sleep, a
+/// join): the code it runs may touch state shared outside the harness's primitives (a
+/// `std::sync::Mutex`, a `RefCell`), so such steps are taken to depend on each other.
+pub(crate) fn opaque(access: Access) -> bool {
+    access.object == 0 || access.completion().is_some()
 }
 
 impl Trace {
@@ -89,6 +99,7 @@ impl Trace {
             final_of[e.step.op as usize] = k;
         }
         let mut timers: Vec<usize> = Vec::new();
+        let mut opaques: Vec<usize> = Vec::new();
         let mut pairs: Vec<(usize, usize)> = Vec::new();
         for j in 0..n {
             let e = &self.events[j];
@@ -117,6 +128,9 @@ impl Trace {
                 (0..j).collect()
             } else {
                 let mut v = timers.clone();
+                if opaque(e.step.access) {
+                    v.extend(&opaques);
+                }
                 if e.step.access.object != 0 {
                     v.extend(by_object.get(&e.step.access.object).into_iter().flatten());
                 }
@@ -129,6 +143,7 @@ impl Trace {
                     v.extend(final_of.get(t as usize).filter(|&&f| f < j));
                 }
                 v.sort_unstable();
+                v.dedup();
                 v
             };
             while let Some(i) = candidates.pop() {
@@ -144,6 +159,9 @@ impl Trace {
             c[e.step.op as usize] = e.local + 1;
             clocks.push(c);
             last_of[e.step.op as usize] = Some(j);
+            if opaque(e.step.access) {
+                opaques.push(j);
+            }
             if e.step.timer {
                 timers.push(j);
             } else if e.step.access.object != 0 {

@@ -5,8 +5,9 @@
 //! wake-ups (the step that woke an operation precedes its next step, so an operation blocked on
 //! a lock or a channel is ordered after the step that released it), creation (the step that
 //! spawned an operation precedes its first), and dependence (two steps that touch the same
-//! object, one writing it; a join and the last step of the operation it joins; a timer firing depends on every step, as the clock decides which
-//! timer may fire). A *race* `i ⋖ j` is a dependent pair of steps of different operations with
+//! object, one writing it; a join and the last step of the operation it joins; two steps that
+//! declare no object, whose code may touch state shared outside the primitives; a timer
+//! firing and every step, as the clock decides which timer may fire). A *race* `i ⋖ j` is a dependent pair of steps of different operations with
 //! no other happens-before path from `i` to `j`: only then may the two run the other way round.
 //!
 //! Invariant: [`Trace::races`] is a function of the recorded steps and the enabled sets alone.

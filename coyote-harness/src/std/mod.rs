@@ -3,7 +3,7 @@
 //!
 //! Each item is the `std` item in production (the choice is made at run time: is a controlled
 //! executor active on this thread?) and a controlled one in tests, whose blocking calls and
-//! atomic accesses are scheduling points. See [`thread`](crate::thread) and [`sync`].
+//! atomic accesses are scheduling points. See [`thread`] and [`sync`].
 
 pub mod sync;
 

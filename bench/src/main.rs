@@ -26,6 +26,7 @@ mod history;
 mod measure;
 mod net;
 mod programs;
+mod threads;
 mod tokio_dropin;
 
 use measure::{calibrate, median, range, time, Sample};
@@ -269,7 +270,8 @@ fn main() {
         std::env::args().nth(2),
         std::env::args().nth(3),
     ) {
-        if let (Some(f), Ok(n)) = (tokio_dropin::by_name(&what), n.parse::<u64>()) {
+        let f = tokio_dropin::by_name(&what).or_else(|| threads::by_name(&what));
+        if let (Some(f), Ok(n)) = (f, n.parse::<u64>()) {
             let t = std::time::Instant::now();
             f(n);
             println!("{what}: {n} runs in {:.3} s", t.elapsed().as_secs_f64());
@@ -410,6 +412,11 @@ fn main() {
         for line in tokio_dropin::measure(2 * k + 1) {
             eprintln!("{line}");
         }
+    }
+    eprintln!("threads: coyote_harness::std vs shuttle (random) ...");
+    let threads_lines = threads::measure(per_sample, k);
+    for line in &threads_lines {
+        eprintln!("{line}");
     }
     let actors_section = opts.actors.then(|| actors::section(per_sample, k));
     let load_after = loadavg();
@@ -618,6 +625,17 @@ fn main() {
     }
 
     net::append(&mut t, per_sample, k);
+
+    let _ = writeln!(t, "\n## Threads (`coyote_harness::std` vs shuttle)\n");
+    let _ = writeln!(
+        t,
+        "The 8 x 4 program with threads: each takes a spin lock on an `AtomicBool` (`swap`, `yield_now` between tries), increments with a load and a store, releases, yields; `random`, one worker. The second row is one scheduling step of a thread that only yields, against an async task that only yields: the difference is one coroutine switch (resume and suspend).\n"
+    );
+    let _ = writeln!(t, "| program | coyote | shuttle / async | ratio |");
+    let _ = writeln!(t, "| --- | ---: | ---: | --- |");
+    for line in &threads_lines {
+        let _ = writeln!(t, "{line}");
+    }
 
     if let Some(section) = actors_section {
         t.push_str(&section);

@@ -50,9 +50,11 @@
 //! notified, channel send and receive). At each one the strategy picks the next enabled task.
 //! Every controlled operation records its caller's source line for logs and coverage, and what
 //! it is about to touch (a lock writes its mutex, a channel operation writes its channel), so the
-//! race-aware strategy `pos` can reorder exactly the operations that race. State your tasks share
-//! outside the harness's primitives (an atomic, a `std` mutex held briefly, a cell) becomes visible
-//! the same way: await [`task::yield_read`] or [`task::yield_write`] on it right before the access.
+//! race-aware strategy `pos` can reorder exactly the operations that race. Threads and atomics
+//! of [`std`] (`coyote_harness::std::{thread, sync}`) are controlled the same way: every join,
+//! `park`, blocking call and atomic access is a scheduling point. Other state your tasks share
+//! outside the harness's primitives (a cell, a raw pointer) becomes visible the same way: await
+//! [`task::yield_read`] or [`task::yield_write`] on it right before the access.
 //!
 //! ## What coyote does not control
 //!
@@ -60,7 +62,8 @@
 //! real clock (`std::time::Instant::now`, `SystemTime::now`), sleeps on it
 //! (`std::thread::sleep`) or starts an OS thread (`std::thread::spawn`) is reported as an
 //! `uncontrolled` bug at the line that did it, because a schedule that depends on them cannot be
-//! replayed; use [`time`] and [`task::spawn`], which are tokio's in production. (`coyote test
+//! replayed; use [`time`], [`task::spawn`] and [`thread::spawn`], which are tokio's and std's in
+//! production. (`coyote test
 //! --allow-real-clock` lets clock reads through, for log timestamps.) A task waiting on a thread
 //! coyote does not control is reported when nothing controlled can run, also under `cargo test`.
 //!
@@ -71,6 +74,8 @@
 //! * [`time`]: `sleep`, `timeout`, `interval`, `now`: virtual in tests.
 //! * [`sync`]: `Mutex`, `RwLock`, `Semaphore` (with their owned guards and permits), `Notify`,
 //!   `Barrier`, `OnceCell`, `mpsc`, `oneshot`, `watch`, `broadcast`.
+//! * [`thread`] and [`std`]: controlled threads (`spawn`, `scope`, `park`, `thread_local!`) and
+//!   `std::sync`'s mirrors (atomics first), std's own in production.
 //! * [`random`]: declared non-determinism, explored by the strategy.
 //! * [`select!`]: `tokio::select!`, with which of several ready branches wins explored by the
 //!   strategy and recorded in the trace (plain `tokio::select!` draws it from tokio's own

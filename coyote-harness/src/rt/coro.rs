@@ -105,6 +105,16 @@ impl Coro {
     }
 }
 
+impl Future for Coro {
+    type Output = ();
+
+    /// Resumes the coroutine (its own context holds the task's waker, so `cx` is not used).
+    #[inline]
+    fn poll(self: std::pin::Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        self.get_mut().resume()
+    }
+}
+
 /// Puts back the coroutine that was running before a resume (none, in the run loop).
 struct Restore(Running);
 

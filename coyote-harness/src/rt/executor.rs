@@ -191,8 +191,8 @@ pub(crate) struct Executor {
     /// Every task runs on a coroutine (set for the rest of the run by the first scheduling point
     /// an async task reached off one; see `rt::coro`).
     coroutines: Cell<bool>,
-    /// A task's body is being polled (a point off a coroutine can restart the iteration).
-    polling: Cell<bool>,
+    /// The iteration is being torn down (no point can restart it any more).
+    tearing_down: Cell<bool>,
     /// The iteration's controlled threads: panics awaiting a join, park tokens, thread-locals.
     threads: Threads,
     tasks: Tasks,
@@ -221,7 +221,7 @@ impl Executor {
             foreign_wakes_at_start: Cell::new(0),
             tokio_site: RefCell::new(None),
             coroutines: Cell::new(false),
-            polling: Cell::new(false),
+            tearing_down: Cell::new(false),
             threads: Threads::default(),
             tasks: Tasks::new(),
             clock: Clock::new(),

@@ -106,6 +106,8 @@ pub(crate) struct Recorder {
     /// The task that last took each exclusive object (a mutex, a write lock) this iteration,
     /// by the object's identity (its `Access::object`).
     holders: RefCell<Vec<(u64, u32)>>,
+    /// The tasks that are controlled threads (named `thread N` in the log).
+    threads: RefCell<Vec<u32>>,
 }
 
 impl Recorder {
@@ -120,6 +122,7 @@ impl Recorder {
             verbose: Cell::new(false),
             show: Cell::new(false),
             holders: RefCell::new(Vec::with_capacity(16)),
+            threads: RefCell::new(Vec::new()),
         }
     }
 
@@ -129,6 +132,12 @@ impl Recorder {
         self.records.borrow_mut().clear();
         self.notes.borrow_mut().clear();
         self.holders.borrow_mut().clear();
+        self.threads.borrow_mut().clear();
+    }
+
+    /// Task `task` is a controlled thread: the log names it `thread N`.
+    pub(crate) fn mark_thread(&self, task: u32) {
+        self.threads.borrow_mut().push(task);
     }
 
     pub(crate) fn set_verbose(&self, verbose: bool) {

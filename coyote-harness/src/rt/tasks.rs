@@ -43,8 +43,6 @@ pub(crate) struct Task {
     host: u32,
     join_waker: Option<Waker>,
     output: Option<Box<dyn Any>>,
-    /// A controlled thread's name (`thread::Builder::name`), if it is a thread.
-    thread: Option<ThreadName>,
 }
 
 /// A controlled thread's name, if it was given one.
@@ -105,6 +103,8 @@ pub(crate) struct Tasks {
     table: RefCell<Vec<Task>>,
     bodies: RefCell<Vec<Option<TaskBody>>>,
     current: Cell<u32>,
+    /// The controlled threads and their names, if named (off the hot table: reports only).
+    threads: RefCell<Vec<(u32, ThreadName)>>,
     /// The running task aborted itself: it is cancelled when its poll returns `Pending` (at
     /// its next `.await` that waits), as tokio cancels a running task.
     self_abort: Cell<bool>,
@@ -116,6 +116,7 @@ impl Tasks {
             table: RefCell::new(Vec::with_capacity(16)),
             bodies: RefCell::new(Vec::with_capacity(16)),
             current: Cell::new(0),
+            threads: RefCell::new(Vec::new()),
             self_abort: Cell::new(false),
         }
     }
@@ -124,6 +125,7 @@ impl Tasks {
     pub(crate) fn reset(&self) {
         self.table.borrow_mut().clear();
         self.bodies.borrow_mut().clear();
+        self.threads.borrow_mut().clear();
         self.current.set(0);
         self.self_abort.set(false);
     }
@@ -164,7 +166,6 @@ impl Tasks {
                 host,
                 join_waker: None,
                 output: None,
-                thread: None,
             });
             (table.len() - 1) as u32
         };
@@ -283,17 +284,12 @@ impl Tasks {
 
     /// Marks `task` as a controlled thread named `name`.
     pub(crate) fn set_thread(&self, task: u32, name: ThreadName) {
-        if let Some(t) = self.table.borrow_mut().get_mut(task as usize) {
-            t.thread = Some(name);
-        }
+        self.threads.borrow_mut().push((task, name));
     }
 
     /// Whether `task` is a controlled thread.
     pub(crate) fn is_thread(&self, task: u32) -> bool {
-        self.table
-            .borrow()
-            .get(task as usize)
-            .is_some_and(|t| t.thread.is_some())
+        self.threads.borrow().iter().any(|(t, _)| *t == task)
     }
 
     /// The name of `task` if it is a named thread (`main` for task 0).
@@ -301,10 +297,16 @@ impl Tasks {
         if task == 0 {
             return Some("main".into());
         }
-        self.table
+        self.thread(task).flatten()
+    }
+
+    /// `Some(name)` if `task` is a thread.
+    fn thread(&self, task: u32) -> Option<ThreadName> {
+        self.threads
             .borrow()
-            .get(task as usize)
-            .and_then(|t| t.thread.clone().flatten())
+            .iter()
+            .find(|(t, _)| *t == task)
+            .map(|(_, n)| n.clone())
     }
 
     /// The simulated network host `task` runs on (0, the default host, if there is no such task).
@@ -444,23 +446,23 @@ impl Tasks {
     /// How reports name task `id` (`main`, or `task 3 (spawned at file:line:col)`).
     pub(crate) fn label(&self, id: u32) -> String {
         match self.table.borrow().get(id as usize) {
-            Some(t) => label_of(id, t),
+            Some(t) => self.label_of(id, t),
             None => format!("task {id}"),
         }
     }
-}
 
-/// How reports name task `id`, which is `t`.
-pub(crate) fn label_of(id: u32, t: &Task) -> String {
-    if id == 0 {
-        "main".into()
-    } else if let Some(name) = &t.thread {
-        match name {
-            Some(n) => format!("thread {id} '{n}' (spawned at {})", fmt_loc(t.spawned_at)),
-            None => format!("thread {id} (spawned at {})", fmt_loc(t.spawned_at)),
+    /// How reports name task `id`, which is `t`.
+    pub(crate) fn label_of(&self, id: u32, t: &Task) -> String {
+        if id == 0 {
+            "main".into()
+        } else if let Some(name) = self.thread(id) {
+            match name {
+                Some(n) => format!("thread {id} '{n}' (spawned at {})", fmt_loc(t.spawned_at)),
+                None => format!("thread {id} (spawned at {})", fmt_loc(t.spawned_at)),
+            }
+        } else {
+            format!("task {id} (spawned at {})", fmt_loc(t.spawned_at))
         }
-    } else {
-        format!("task {id} (spawned at {})", fmt_loc(t.spawned_at))
     }
 }
 

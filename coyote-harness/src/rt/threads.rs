@@ -43,13 +43,14 @@ pub(crate) type Remains = Vec<Box<dyn Any>>;
 
 impl Threads {
     /// Forgets the iteration's threads; returns the thread-local values to drop.
-    pub(crate) fn reset(&self) -> Remains {
-        self.recs.borrow_mut().clear();
-        self.locals
-            .borrow_mut()
-            .drain(..)
-            .map(|l| l.value)
-            .collect()
+    #[inline]
+    pub(crate) fn reset(&self) -> Option<Remains> {
+        let mut recs = self.recs.borrow_mut();
+        if !recs.is_empty() {
+            recs.clear();
+        }
+        let mut locals = self.locals.borrow_mut();
+        (!locals.is_empty()).then(|| locals.drain(..).map(|l| l.value).collect())
     }
 
     fn with<R>(&self, task: u32, f: impl FnOnce(&mut Rec) -> R) -> R {

@@ -7,7 +7,7 @@
 
 use super::Executor;
 use crate::rt::op::OpKind;
-use crate::rt::tasks::{fmt_loc, label_of, Pause, Task};
+use crate::rt::tasks::{fmt_loc, Pause, Task};
 use coyote_core::trace::{BugKind, Failure};
 
 /// OS threads in this process (Linux: /proc/self/status), 0 if unknown.
@@ -31,7 +31,9 @@ impl Executor {
             .map(|(i, t)| {
                 let what = if t.pause == Pause::Blocked && t.kind == OpKind::Join {
                     match tasks.get(t.joins as usize) {
-                        Some(joined) => format!("waits to join {}", label_of(t.joins, joined)),
+                        Some(joined) => {
+                            format!("waits to join {}", self.tasks.label_of(t.joins, joined))
+                        }
                         None => format!("waits to join several tasks at {}", fmt_loc(t.loc)),
                     }
                 } else if t.pause == Pause::Blocked {
@@ -46,7 +48,7 @@ impl Executor {
                 // The log's closing lines: where each task is parked.
                 self.recorder
                     .note(i as u32, self.step.get(), format_args!("parked: {what}"));
-                format!("{} {}", label_of(i as u32, t), what)
+                format!("{} {}", self.tasks.label_of(i as u32, t), what)
             })
             .collect();
         let main = &tasks[0];

@@ -91,7 +91,8 @@ impl Executor {
 
     fn reset(&self) {
         self.tasks.reset();
-        drop(self.threads.reset());
+        // (The thread table was emptied by the last teardown.)
+        self.tearing_down.set(false);
         self.clock.reset();
         self.recorder.reset();
         self.ending.reset();
@@ -104,6 +105,7 @@ impl Executor {
     }
 
     fn teardown(&self) {
+        self.tearing_down.set(true);
         // Dropped outside any borrow: their destructors may wake or even spawn.
         let (bodies, outputs) = self.tasks.take_remains();
         // Later tasks first: a scoped thread borrows from the thread that spawned it.
@@ -313,9 +315,7 @@ impl Executor {
         let waker = task_waker(self.generation.get(), id);
         let mut cx = Context::from_waker(&waker);
         self.hooks.arm();
-        self.polling.set(true);
         let polled = catch_unwind(AssertUnwindSafe(|| body.poll(&mut cx)));
-        self.polling.set(false);
         if coop::spent_in_poll() {
             self.ending.fail(|| self.real_tokio_failure(id, resumed_at));
         }

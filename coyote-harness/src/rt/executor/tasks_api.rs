@@ -13,20 +13,27 @@ use std::panic::Location;
 use std::task::{Poll, Waker};
 
 impl Executor {
-    /// Adds a task; it is woken and starts at the next scheduling point that picks it.
+    /// Adds a task; it is woken and starts at the next scheduling point that picks it. In a
+    /// run on coroutines (see `request_coroutines`) its body runs on one.
     #[inline]
     pub(crate) fn spawn(&self, body: TaskBody, loc: &'static Location<'static>) -> u32 {
         let body = match body {
             TaskBody::Future(f) if self.coroutines.get() => {
                 let id = self.tasks.table().len() as u32;
-                TaskBody::Coro(crate::rt::coro::Coro::new(
+                TaskBody::Future(Box::pin(crate::rt::coro::Coro::new(
                     self.generation.get(),
                     id,
                     Box::new(move || crate::rt::coro::block_on_current(f)),
-                ))
+                )))
             }
             body => body,
         };
+        self.spawn_as_is(body, loc)
+    }
+
+    /// [`Executor::spawn`] of a body that is on a coroutine already (a thread's).
+    #[inline]
+    pub(crate) fn spawn_as_is(&self, body: TaskBody, loc: &'static Location<'static>) -> u32 {
         let id = self.tasks.spawn(body, loc);
         self.clock.add_task();
         if id > 0 {

@@ -22,7 +22,8 @@ impl Executor {
     ) -> u32 {
         let id = self.tasks.table().len() as u32;
         let coro = Coro::new(self.generation.get(), id, body);
-        let spawned = self.spawn(TaskBody::Coro(coro), loc);
+        self.recorder.mark_thread(id);
+        let spawned = self.spawn_as_is(TaskBody::Future(Box::pin(coro)), loc);
         debug_assert_eq!(spawned, id);
         self.tasks.set_thread(id, name);
         id
@@ -111,12 +112,13 @@ impl Executor {
         drop(remains);
     }
 
-    /// A scheduling point was reached off a coroutine: from now on every task of this run is
-    /// spawned on one, and if a task's poll is running (it cannot suspend mid-poll) the
-    /// iteration is restarted at once (see [`super::IterationOutcome::Restart`]).
+    /// A scheduling point was reached off a coroutine (in a task's poll, or a drop of the run
+    /// loop's; it cannot suspend there): from now on every task of this run is spawned on one,
+    /// and the iteration is restarted at once (see [`super::IterationOutcome::Restart`]); the
+    /// unwind this starts is caught around the poll or the drop. Nothing at teardown.
     #[cold]
     pub(crate) fn request_coroutines(&self) {
-        if !self.polling.get() || self.coroutines.get() {
+        if self.tearing_down.get() || self.coroutines.get() {
             return;
         }
         self.coroutines.set(true);

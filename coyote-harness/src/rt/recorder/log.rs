@@ -55,9 +55,12 @@ impl Recorder {
     }
 
     pub(super) fn format_record(&self, r: &Record, step: u32) -> String {
+        let threads = self.threads.borrow();
         let name = |t: u32| {
             if t == 0 {
                 "main".to_string()
+            } else if threads.contains(&t) {
+                format!("thread {t}")
             } else {
                 format!("task {t}")
             }

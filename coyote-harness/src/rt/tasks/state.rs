@@ -11,14 +11,13 @@ use std::task::{Context, Poll};
 
 pub(crate) type LocalBoxFuture = Pin<Box<dyn Future<Output = ()>>>;
 
-/// What a task runs. The run loop only polls a body and drops it; a new kind of task (a
-/// coroutine-backed OS thread) is a new variant here, resumed by `poll`.
+/// What a task runs. The run loop only polls a body and drops it.
 pub(crate) enum TaskBody {
     /// An async task: `main`, `task::spawn`, an actor's handler loop.
+    /// Also a body on its own stack (a controlled thread, or an async task once the test
+    /// needs coroutines): a [`Coro`](super::super::coro::Coro) is a future whose poll resumes
+    /// it, so the hot path has one kind of body.
     Future(LocalBoxFuture),
-    /// A body on its own stack: a controlled thread, or an async task once the test needs
-    /// coroutines (see `rt::coro`).
-    Coro(super::super::coro::Coro),
 }
 
 impl TaskBody {
@@ -27,7 +26,6 @@ impl TaskBody {
     pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         match self {
             TaskBody::Future(f) => f.as_mut().poll(cx),
-            TaskBody::Coro(c) => c.resume(),
         }
     }
 }

@@ -1,0 +1,161 @@
+//! Threads: the 8 x 4 lock-increment program written with threads and a spin lock on atomics,
+//! coyote (`coyote_harness::std`) against shuttle's `check_random` (`shuttle::thread`,
+//! `shuttle::sync::atomic`); and the cost of one coroutine switch (a thread's step against an
+//! async task's).
+//!
+//! Both sides run the same program: 8 threads, each 4 x (take the spin lock, `swap` until free
+//! with `yield_now` between tries; increment a counter with a load and a store; release; yield);
+//! main joins them and checks the count. Random strategy, one worker thread.
+
+use crate::programs::{ROUNDS, TASKS};
+use std::time::{Duration, Instant};
+
+const YIELDS: u64 = 1000;
+
+/// The program on coyote's `std` mirror (test mode under `check`).
+async fn coyote_threads() {
+    use coyote_harness::std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
+    use coyote_harness::std::thread;
+    use std::sync::Arc;
+    let lock = Arc::new(AtomicBool::new(false));
+    let counter = Arc::new(AtomicU64::new(0));
+    let hs: Vec<_> = (0..TASKS)
+        .map(|_| {
+            let (lock, counter) = (lock.clone(), counter.clone());
+            thread::spawn(move || {
+                for _ in 0..ROUNDS {
+                    while lock.swap(true, SeqCst) {
+                        thread::yield_now();
+                    }
+                    let v = counter.load(SeqCst);
+                    counter.store(v + 1, SeqCst);
+                    lock.store(false, SeqCst);
+                    thread::yield_now();
+                }
+            })
+        })
+        .collect();
+    for h in hs {
+        h.join().unwrap();
+    }
+    assert_eq!(counter.load(SeqCst), (TASKS * ROUNDS) as u64);
+}
+
+/// The same program on shuttle.
+fn shuttle_threads() {
+    use shuttle::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
+    use shuttle::thread;
+    use std::sync::Arc;
+    let lock = Arc::new(AtomicBool::new(false));
+    let counter = Arc::new(AtomicU64::new(0));
+    let hs: Vec<_> = (0..TASKS)
+        .map(|_| {
+            let (lock, counter) = (lock.clone(), counter.clone());
+            thread::spawn(move || {
+                for _ in 0..ROUNDS {
+                    while lock.swap(true, SeqCst) {
+                        thread::yield_now();
+                    }
+                    let v = counter.load(SeqCst);
+                    counter.store(v + 1, SeqCst);
+                    lock.store(false, SeqCst);
+                    thread::yield_now();
+                }
+            })
+        })
+        .collect();
+    for h in hs {
+        h.join().unwrap();
+    }
+    assert_eq!(counter.load(SeqCst), (TASKS * ROUNDS) as u64);
+}
+
+/// One thread yields `YIELDS` times: every step resumes and suspends its coroutine.
+async fn thread_yields() {
+    use coyote_harness::std::thread;
+    thread::spawn(|| {
+        for _ in 0..YIELDS {
+            thread::yield_now();
+        }
+    })
+    .join()
+    .unwrap();
+}
+
+/// One async task yields `YIELDS` times: the same steps, polled as a future.
+async fn task_yields() {
+    coyote_harness::task::spawn(async {
+        for _ in 0..YIELDS {
+            coyote_harness::task::yield_now().await;
+        }
+    })
+    .await
+    .unwrap();
+}
+
+fn check<F: std::future::Future<Output = ()> + 'static>(n: u64, test: fn() -> F) {
+    coyote_harness::check(
+        test,
+        coyote_harness::Config::new()
+            .iterations(n)
+            .strategy("random")
+            .seed(1)
+            .max_steps(100_000),
+    );
+}
+
+/// Which program `--only` runs (N iterations).
+pub(crate) fn by_name(name: &str) -> Option<fn(u64)> {
+    Some(match name {
+        "coyote-threads" => |n| check(n, coyote_threads),
+        "shuttle-threads" => |n| shuttle::check_random(shuttle_threads, n as usize),
+        "thread-yields" => |n| check(n, thread_yields),
+        "task-yields" => |n| check(n, task_yields),
+        _ => return None,
+    })
+}
+
+fn per_iter(n: u64, f: fn(u64)) -> Duration {
+    let t = Instant::now();
+    f(n);
+    t.elapsed() / n as u32
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Interleaved medians of `samples` samples of ~`per_sample` each: the table lines.
+pub(crate) fn measure(per_sample: Duration, samples: usize) -> Vec<String> {
+    let pair = |a: &str, b: &str| {
+        let (fa, fb) = (by_name(a).unwrap(), by_name(b).unwrap());
+        // Calibrate each to about `per_sample`.
+        let na = (per_sample.as_secs_f64() / per_iter(20, fa).as_secs_f64().max(1e-9)) as u64;
+        let nb = (per_sample.as_secs_f64() / per_iter(20, fb).as_secs_f64().max(1e-9)) as u64;
+        let (mut da, mut db) = (Vec::new(), Vec::new());
+        for _ in 0..samples.max(3) {
+            da.push(per_iter(na.max(1), fa));
+            db.push(per_iter(nb.max(1), fb));
+        }
+        (median(da), median(db))
+    };
+    let (coyote, shuttle) = pair("coyote-threads", "shuttle-threads");
+    let (thread, task) = pair("thread-yields", "task-yields");
+    let steps = YIELDS as f64;
+    let ns = |d: Duration| d.as_secs_f64() * 1e9;
+    vec![
+        format!(
+            "| 8 threads x 4 spin-lock increments, `random` | {:.0} it/s | {:.0} it/s | {:.2}x |",
+            1.0 / coyote.as_secs_f64(),
+            1.0 / shuttle.as_secs_f64(),
+            shuttle.as_secs_f64() / coyote.as_secs_f64()
+        ),
+        format!(
+            "| one step: a thread's yield / an async task's yield | {:.1} ns | {:.1} ns | coroutine switch (resume + suspend): {:.1} ns |",
+            ns(thread) / steps,
+            ns(task) / steps,
+            (ns(thread) - ns(task)) / steps
+        ),
+    ]
+}

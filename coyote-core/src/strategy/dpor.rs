@@ -93,7 +93,7 @@ impl Dpor {
     }
 
     fn within(&self, node: &Sched, op: OpId) -> bool {
-        self.bound.is_none_or(|b| node.cost(op) <= b)
+        self.bound.map_or(true, |b| node.cost(op) <= b)
     }
 
     /// A new step node at the end of the path; returns the operation it takes.

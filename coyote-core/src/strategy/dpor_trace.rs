@@ -5,8 +5,9 @@
 //! wake-ups (the step that woke an operation precedes its next step, so an operation blocked on
 //! a lock or a channel is ordered after the step that released it), creation (the step that
 //! spawned an operation precedes its first), and dependence (two steps that touch the same
-//! object, one writing it; a join and the last step of the operation it joins; a timer firing depends on every step, as the clock decides which
-//! timer may fire). A *race* `i ⋖ j` is a dependent pair of steps of different operations with
+//! object, one writing it; a join and the last step of the operation it joins; two steps that
+//! declare no object, whose code may touch state shared outside the primitives; a timer
+//! firing and every step, as the clock decides which timer may fire). A *race* `i ⋖ j` is a dependent pair of steps of different operations with
 //! no other happens-before path from `i` to `j`: only then may the two run the other way round.
 //!
 //! Invariant: [`Trace::races`] is a function of the recorded steps and the enabled sets alone.
@@ -47,7 +48,17 @@ fn dependent(a: &Step, b: &Step) -> bool {
 /// Whether `op`'s step with `access` depends on `b` (a step of another operation): they race
 /// on an object, or one joins the other (reads its completion, which any step may bring).
 fn next_dependent(op: OpId, access: Access, b: &Step) -> bool {
-    access.races(b.access) || access.completion() == Some(b.op) || b.access.completion() == Some(op)
+    access.races(b.access)
+        || (opaque(access) && opaque(b.access))
+        || access.completion() == Some(b.op)
+        || b.access.completion() == Some(op)
+}
+
+/// Whether a step declares no shared object of its own (a task's start, a yield, a sleep, a
+/// join): the code it runs may touch state shared outside the harness's primitives (a
+/// `std::sync::Mutex`, a `RefCell`), so such steps are taken to depend on each other.
+pub(crate) fn opaque(access: Access) -> bool {
+    access.object == 0 || access.completion().is_some()
 }
 
 impl Trace {
@@ -89,6 +100,7 @@ impl Trace {
             final_of[e.step.op as usize] = k;
         }
         let mut timers: Vec<usize> = Vec::new();
+        let mut opaques: Vec<usize> = Vec::new();
         let mut pairs: Vec<(usize, usize)> = Vec::new();
         for j in 0..n {
             let e = &self.events[j];
@@ -117,6 +129,9 @@ impl Trace {
                 (0..j).collect()
             } else {
                 let mut v = timers.clone();
+                if opaque(e.step.access) {
+                    v.extend(&opaques);
+                }
                 if e.step.access.object != 0 {
                     v.extend(by_object.get(&e.step.access.object).into_iter().flatten());
                 }
@@ -129,6 +144,7 @@ impl Trace {
                     v.extend(final_of.get(t as usize).filter(|&&f| f < j));
                 }
                 v.sort_unstable();
+                v.dedup();
                 v
             };
             while let Some(i) = candidates.pop() {
@@ -144,6 +160,9 @@ impl Trace {
             c[e.step.op as usize] = e.local + 1;
             clocks.push(c);
             last_of[e.step.op as usize] = Some(j);
+            if opaque(e.step.access) {
+                opaques.push(j);
+            }
             if e.step.timer {
                 timers.push(j);
             } else if e.step.access.object != 0 {

@@ -324,7 +324,9 @@ fn build_trace(
 /// or `lenient`ly (the decisions followed where they fit, then completed non-preemptively; see
 /// [`coyote_core::strategy::Replay::lenient`]), for a program that changed since the trace and
 /// for minimising. A lenient replay never diverges: it ends normally (the failure is fixed),
-/// with the recorded failure, or with another.
+/// with the recorded failure, or with another. A lenient one runs `run_last` last where it
+/// leaves the decisions ([`coyote_core::strategy::Replay::run_last`]); the result has the
+/// step log only `with_log`.
 pub(crate) fn replay(
     make: MakeFuture<'_>,
     trace: &Trace,
@@ -332,6 +334,7 @@ pub(crate) fn replay(
     break_before_failure: bool,
     lenient: bool,
     run_last: &[u32],
+    with_log: bool,
 ) -> coyote_core::abi::ReplayResult {
     use coyote_core::abi::ReplayResult;
     let decisions = match trace.decisions() {
@@ -363,7 +366,7 @@ pub(crate) fn replay(
     let (outcome, steps) = ex.run_iteration(fut, entry, &mut strategy);
     let mut result = ReplayResult {
         steps,
-        log: ex.log(),
+        log: if with_log { ex.log() } else { Vec::new() },
         decisions: coyote_core::trace::encode_decisions(&ex.decisions()),
         deviation: strategy.deviation().map(str::to_string),
         preemptions: strategy.preemptions().to_vec(),

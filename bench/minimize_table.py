@@ -28,6 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 COYOTE = ROOT / "target" / "debug" / "coyote"
 SEED = "1"
+# A minimisation still running after this long is reported as such (a liveness trace of
+# 20,000 steps replays each of its thousands of candidates in full).
+MINIMIZE_SECS = 180
 
 
 def samples():
@@ -39,7 +42,10 @@ def samples():
 
 
 def run(args, timeout=900):
-    p = subprocess.run([str(COYOTE)] + args, capture_output=True, text=True, timeout=timeout)
+    try:
+        p = subprocess.run([str(COYOTE)] + args, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, f"not done within {timeout} s"
     return p.returncode, p.stdout + p.stderr
 
 
@@ -90,7 +96,7 @@ def main():
             kind = original["failure"]["kind"]
             small = out / "small.trace"
             started = time.time()
-            code, text = run(["minimize", str(trace), "-o", str(small), "-j", "2"])
+            code, text = run(["minimize", str(trace), "-o", str(small), "-j", "2"], MINIMIZE_SECS)
             secs = time.time() - started
             if code != 0:
                 rows.append((lib_name, test, kind, f"not minimised: {text.strip().splitlines()[-1][:90]}"))

@@ -291,6 +291,10 @@ pub struct ReplayRequest {
     /// way to find a failing schedule that involves fewer tasks.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub run_last: Vec<u32>,
+    /// Leave the step log out of the result (`coyote minimize`'s candidates, thousands of
+    /// replays of which only the last one's log is kept).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub skip_log: bool,
 }
 
 /// What `coyote_replay` returns.

@@ -147,6 +147,7 @@ pub unsafe fn replay(
             req.break_before_failure,
             req.lenient,
             &req.run_last,
+            !req.skip_log,
         ))
     }));
     let result = settle(outcome, |error| ReplayResult {

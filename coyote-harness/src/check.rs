@@ -277,7 +277,7 @@ pub fn check_registered(name: &str, make: crate::runner::MakeTest) {
         let trace = PathBuf::from(trace);
         let parsed = Trace::read(&trace).unwrap_or_else(|e| panic!("coyote replay: {e}"));
         if parsed.test == name {
-            let result = runner::replay(&make, &parsed, true, false, false, &[]);
+            let result = runner::replay(&make, &parsed, true, false, false, &[], true);
             if let Some(d) = result.divergence {
                 panic!("coyote replay diverged: {d}");
             }
@@ -422,7 +422,7 @@ where
 {
     let trace = Trace::read(trace).unwrap_or_else(|e| panic!("coyote replay: {e}"));
     let make = || (with_monitors(&test, monitors), entry);
-    let result = runner::replay(&make, &trace, true, false, false, &[]);
+    let result = runner::replay(&make, &trace, true, false, false, &[], true);
     if let Some(d) = result.divergence {
         panic!("coyote replay diverged: {d}");
     }

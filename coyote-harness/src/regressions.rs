@@ -55,7 +55,7 @@ pub(crate) fn replay_all(
     for path in traces_in(dir) {
         let trace = Trace::read(&path)
             .unwrap_or_else(|e| panic!("coyote check: regression {}: {e}", path.display()));
-        let result = runner::replay(make, &trace, false, false, true, &[]);
+        let result = runner::replay(make, &trace, false, false, true, &[], true);
         let how = match result.verdict() {
             Verdict::Fixed | Verdict::Diverged(_) => continue,
             Verdict::Reproduced => "fails again",

@@ -331,7 +331,9 @@ fn build_trace(
 /// or `lenient`ly (the decisions followed where they fit, then completed non-preemptively; see
 /// [`coyote_core::strategy::Replay::lenient`]), for a program that changed since the trace and
 /// for minimising. A lenient replay never diverges: it ends normally (the failure is fixed),
-/// with the recorded failure, or with another.
+/// with the recorded failure, or with another. A lenient one runs `run_last` last where it
+/// leaves the decisions ([`coyote_core::strategy::Replay::run_last`]); the result has the
+/// step log only `with_log`.
 pub(crate) fn replay(
     make: MakeFuture<'_>,
     trace: &Trace,
@@ -339,6 +341,7 @@ pub(crate) fn replay(
     break_before_failure: bool,
     lenient: bool,
     run_last: &[u32],
+    with_log: bool,
 ) -> coyote_core::abi::ReplayResult {
     use coyote_core::abi::ReplayResult;
     let decisions = match trace.decisions() {
@@ -369,7 +372,7 @@ pub(crate) fn replay(
     let (outcome, steps) = restart::run_restartable(&ex, make, &mut strategy, &mut || {});
     let mut result = ReplayResult {
         steps,
-        log: ex.log(),
+        log: if with_log { ex.log() } else { Vec::new() },
         decisions: coyote_core::trace::encode_decisions(&ex.decisions()),
         deviation: strategy.deviation().map(str::to_string),
         preemptions: strategy.preemptions().to_vec(),

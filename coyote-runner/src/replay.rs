@@ -126,6 +126,7 @@ fn replay_trace(
         break_before_failure: plan.break_before_failure,
         lenient,
         run_last: Vec::new(),
+        skip_log: false,
     })?;
     if let Some(e) = result.error {
         return Err(Error::BadInput(e));

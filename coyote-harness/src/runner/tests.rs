@@ -266,7 +266,7 @@ fn an_explored_bugs_trace_has_the_log_its_replay_prints() {
         trace.log
     );
     assert_eq!(trace.events.len(), trace.log.len());
-    let replayed = replay(&lost_update, &trace, false, false, false, &[]);
+    let replayed = replay(&lost_update, &trace, false, false, false, &[], true);
     assert!(replayed.reproduced, "{replayed:?}");
     assert_eq!(replayed.log, trace.log);
     let coverage = result.coverage.expect("coverage on");

@@ -65,6 +65,8 @@ fn request(trace: &Trace, decisions: &[Decision], lenient: bool) -> ReplayReques
         break_before_failure: false,
         lenient,
         run_last: Vec::new(),
+        // Only the check's log goes into the minimised trace.
+        skip_log: lenient,
     }
 }
 

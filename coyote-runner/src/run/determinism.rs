@@ -33,6 +33,7 @@ pub(super) fn check_determinism(
             break_before_failure: false,
             lenient: false,
             run_last: Vec::new(),
+            skip_log: false,
         });
         outcomes.push(match r {
             Ok(r) if r.reproduced && r.divergence.is_none() => "same".to_string(),

@@ -71,7 +71,7 @@ impl<E: Send + std::fmt::Debug + 'static> Inbox<E> {
 
     /// The first deferred envelope accepted, taken out.
     #[inline]
-    fn from_deferred(
+    fn take_deferred(
         &mut self,
         mailbox: &Mailbox<E>,
         halts: bool,
@@ -127,7 +127,7 @@ impl<E: Send + std::fmt::Debug + 'static> Inbox<E> {
         if wait.until_orphaned {
             mailbox.timers.handled();
         }
-        if let Some(d) = self.from_deferred(mailbox, true, &mut wanted) {
+        if let Some(d) = self.take_deferred(mailbox, true, &mut wanted) {
             return d;
         }
         if wait.or_idle {
@@ -182,7 +182,7 @@ impl<E: Send + std::fmt::Debug + 'static> Inbox<E> {
         mailbox: &Mailbox<E>,
         mut wanted: impl FnMut(&E) -> bool,
     ) -> Option<E> {
-        if let Some(Dequeued::Event(e)) = self.from_deferred(mailbox, false, &mut wanted) {
+        if let Some(Dequeued::Event(e)) = self.take_deferred(mailbox, false, &mut wanted) {
             return Some(e);
         }
         loop {

@@ -62,6 +62,7 @@
 mod address;
 mod context;
 mod dispatch;
+mod inbox;
 mod machine;
 mod mailbox;
 mod timer;
@@ -115,9 +116,10 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     let loc = Location::caller();
-    let mailbox = Arc::new(Mailbox::new(short_name::<T>()));
+    let (mailbox, inbox) = Mailbox::new(short_name::<T>());
+    let mailbox = Arc::new(mailbox);
     let address = ActorRef::new(&mailbox);
-    let handle = task::spawn(body(Context::new(mailbox.clone(), loc)));
+    let handle = task::spawn(body(Context::new(mailbox.clone(), inbox, loc)));
     mailbox.set_task(handle.controlled_id());
     address
 }
@@ -136,10 +138,12 @@ async fn run<A: Actor>(mut actor: A, mut ctx: Context<A::Event>) {
         or_idle: false,
     };
     while !ctx.is_halting() {
-        match mailbox.next(ctx.loc, wait, |_| true).await {
+        match ctx.next(wait, |_| true).await {
             Dequeued::Event(event) => {
-                note(format_args!("{} handles {event:?}", mailbox.label()));
-                count(mailbox.name, Activity::Handled, &event);
+                if mailbox.is_test() {
+                    note(format_args!("{} handles {event:?}", mailbox.label()));
+                    count(mailbox.name, Activity::Handled, &event);
+                }
                 actor.handle(&mut ctx, event).await;
             }
             Dequeued::Halt => {

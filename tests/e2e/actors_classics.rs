@@ -128,3 +128,22 @@ fn the_lost_wakeup_is_a_liveness_bug_and_the_conditional_sleep_fixes_it() {
     assert!(trace.steps > 3000, "{}", trace.steps);
     passes("actor_classics", "process_scheduler_fixed", "2000", &LIVE);
 }
+
+#[test]
+fn raft_with_a_double_vote_elects_two_leaders_in_one_term_and_one_vote_per_term_fixes_it() {
+    // The portfolio (the default strategy) finds it within 10,000 iterations.
+    let (trace, _, log) = found_and_replayed(
+        "actor_classics",
+        "raft_double_vote",
+        &["--seed", "1", "-i", "10000"],
+        BugKind::Assertion,
+        "two leaders in term",
+    );
+    assert!(
+        trace.failure.message.contains("Server("),
+        "{}",
+        trace.failure
+    );
+    assert!(log.contains("handles Vote {"), "{log}");
+    passes("actor_classics", "raft_fixed", "5000", &[]);
+}

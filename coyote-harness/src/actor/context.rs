@@ -9,7 +9,8 @@
 //!   [`ActorRef`] is gone stops even though its context lives on.
 
 use super::address::{ActorId, ActorRef};
-use super::mailbox::{count, note, Mailbox};
+use super::inbox::Inbox;
+use super::mailbox::{count, note, Dequeued, Mailbox, Wait};
 use super::timer::{Make as TimerEvent, TimerId, Timers};
 use crate::rt::Activity;
 use std::fmt;
@@ -21,15 +22,22 @@ use std::time::Duration;
 /// An actor's view of itself, passed to its handlers.
 pub struct Context<E> {
     pub(crate) mailbox: Arc<Mailbox<E>>,
+    /// The receiving end of the inbox in production (`None` in tests, where the mailbox queues).
+    inbox: Option<Inbox<E>>,
     /// Where the actor was created: its dequeues are logged there.
     pub(crate) loc: &'static Location<'static>,
     halt: bool,
 }
 
 impl<E: Send + fmt::Debug + 'static> Context<E> {
-    pub(crate) fn new(mailbox: Arc<Mailbox<E>>, loc: &'static Location<'static>) -> Self {
+    pub(crate) fn new(
+        mailbox: Arc<Mailbox<E>>,
+        inbox: Option<Inbox<E>>,
+        loc: &'static Location<'static>,
+    ) -> Self {
         Context {
             mailbox,
+            inbox,
             loc,
             halt: false,
         }
@@ -66,7 +74,13 @@ impl<E: Send + fmt::Debug + 'static> Context<E> {
     ) -> impl Future<Output = E> + Send + 'a {
         let loc = Location::caller();
         async move {
-            let event = self.mailbox.receive(loc, wanted).await;
+            let event = match &mut self.inbox {
+                None => self.mailbox.receive(loc, wanted).await,
+                Some(inbox) => match inbox.receive(&self.mailbox, wanted).await {
+                    Some(event) => event,
+                    None => std::future::pending().await,
+                },
+            };
             note(format_args!("{} receives {event:?}", self.mailbox.label()));
             event
         }
@@ -122,7 +136,10 @@ impl<E: Send + fmt::Debug + 'static> Context<E> {
     /// Ends the actor (it halted, or `orphaned`: no address is left): stops its timers, drops
     /// its queued events, logs it.
     pub(crate) fn finish(&mut self, orphaned: bool) {
-        let dropped = self.mailbox.halt();
+        let mut dropped = self.mailbox.halt();
+        if let Some(inbox) = &mut self.inbox {
+            dropped.extend(inbox.drain());
+        }
         for event in &dropped {
             count(self.mailbox.name, Activity::Dropped, event);
         }
@@ -138,6 +155,24 @@ impl<E: Send + fmt::Debug + 'static> Context<E> {
                 "{} {how}, dropping {n} queued event(s)",
                 self.mailbox.label()
             )),
+        }
+    }
+}
+
+impl<E: Send + fmt::Debug + 'static> Context<E> {
+    /// The run loop's dequeue (see `Mailbox::next`, and `Inbox::next` in production).
+    pub(crate) async fn next(&mut self, wait: Wait, wanted: impl FnMut(&E) -> bool) -> Dequeued<E> {
+        match &mut self.inbox {
+            None => self.mailbox.next(self.loc, wait, wanted).await,
+            Some(inbox) => inbox.next(&self.mailbox, wait, wanted).await,
+        }
+    }
+
+    /// Puts `event` back at the front of the inbox (a raised event its state defers).
+    pub(crate) fn requeue_front(&mut self, event: E) {
+        match &mut self.inbox {
+            None => self.mailbox.requeue_front(event),
+            Some(inbox) => inbox.requeue_front(event),
         }
     }
 }

@@ -102,7 +102,7 @@ impl<M: StateMachine> Machine<M> {
             let wanted = move |e: &M::Event| {
                 lookup::<M>(stack, stack.len(), e).map_or(true, |(_, h)| h != Handling::Defer)
             };
-            match self.mailbox.next(self.ctx.loc, wait, wanted).await {
+            match self.ctx.next(wait, wanted).await {
                 Dequeued::Event(event) => self.dispatch(event, "").await,
                 Dequeued::Halt => self.halt_event().await,
                 Dequeued::Idle => self.default(default.expect("asked for idle")).await,
@@ -138,7 +138,7 @@ impl<M: StateMachine> Machine<M> {
                     note(format_args!(
                         "{label} defers {raised}{event:?} in {current:?}"
                     ));
-                    self.mailbox.requeue_front(event);
+                    self.ctx.requeue_front(event);
                     return;
                 }
                 Some((i, _)) => {

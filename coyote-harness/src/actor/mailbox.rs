@@ -18,9 +18,12 @@
 //!   stops once its inbox is empty (nothing could ever reach it again);
 //! * after the actor halts, its queued events and every later send are dropped (logged, and
 //!   counted as dropped for `--coverage`);
+//! * in production the queue and waker are not used: events go down a tokio channel whose
+//!   receiver the actor's task owns (see `inbox`), and a "changed" is a wake-up sent on it;
 //! * `id` is the actor's id: its task's id in tests (deterministic, so a replay shows the same
 //!   ids), a process-wide counter in production; it is set before any address is handed out.
 
+use super::inbox::Inbox;
 use super::timer::{Sent, Timers};
 use crate::rt::{in_test, with_executor, writes, Activity, Controlled, OpKind, YieldPoint};
 use std::collections::VecDeque;
@@ -31,12 +34,15 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context as TaskContext, Poll, Waker};
+use tokio::sync::mpsc::{error::SendError, UnboundedSender};
 
 /// What an inbox holds: a user event (with who sent it, for the timers), or the built-in halt
 /// event.
 pub(crate) enum Envelope<E> {
     Event(E, Sent),
     Halt,
+    /// Production only: the last address went (see `inbox`).
+    Wake,
 }
 
 /// An envelope taken out of the inbox (the timers told).
@@ -74,8 +80,10 @@ pub(crate) struct Mailbox<E> {
     /// The actor's type name, for the log.
     pub(crate) name: &'static str,
     id: AtomicU64,
-    /// Each event with the timer (or tick's handler) that sent it, if one did.
+    /// Each event with the timer (or tick's handler) that sent it, if one did (test mode).
     queue: Mutex<VecDeque<Envelope<E>>>,
+    /// In production, the inbox is this channel instead (its receiver is the actor's `Inbox`).
+    tx: Option<UnboundedSender<Envelope<E>>>,
     /// The actor's timers (see `timer`).
     pub(crate) timers: Timers<E>,
     halted: AtomicBool,
@@ -89,6 +97,10 @@ pub(crate) struct Mailbox<E> {
 impl<E> Mailbox<E> {
     /// Something the waiting actor must look at happened: wake it.
     pub(crate) fn changed(&self) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(Envelope::Wake);
+            return;
+        }
         self.version.fetch_add(1, Ordering::AcqRel);
         let waiter = self.waiter.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(waker) = waiter {
@@ -117,20 +129,45 @@ impl<E> Mailbox<E> {
 }
 
 impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
-    pub(crate) fn new(name: &'static str) -> Self {
-        Mailbox {
+    /// A mailbox, and in production the actor's side of its inbox.
+    pub(crate) fn new(name: &'static str) -> (Self, Option<Inbox<E>>) {
+        let test = in_test();
+        let (tx, inbox) = if test {
+            (None, None)
+        } else {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            (Some(tx), Some(Inbox::new(rx)))
+        };
+        let mailbox = Mailbox {
             name,
-            id: AtomicU64::new(if in_test() {
+            id: AtomicU64::new(if test {
                 0
             } else {
                 NEXT_ID.fetch_add(1, Ordering::Relaxed)
             }),
             queue: Mutex::new(VecDeque::new()),
+            tx,
             timers: Timers::new(),
             halted: AtomicBool::new(false),
             senders: AtomicUsize::new(0),
             version: AtomicU64::new(0),
             waiter: Mutex::new(None),
+        };
+        (mailbox, inbox)
+    }
+
+    /// Queues `env`: on the production channel (dropped if the actor ended), else in `queue`.
+    fn push(&self, env: Envelope<E>) {
+        match &self.tx {
+            Some(tx) => {
+                if let Err(SendError(Envelope::Event(_, sent))) = tx.send(env) {
+                    sent.dropped();
+                }
+            }
+            None => {
+                self.queue().push_back(env);
+                self.changed();
+            }
         }
     }
 
@@ -143,7 +180,21 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
 
     /// Puts `event` in the inbox (or drops it if the actor halted) and wakes the actor.
     pub(crate) fn deliver(&self, event: E) {
+        if let Some(tx) = &self.tx {
+            // Production: no step log, no coverage, and no tick is held (real time paces it).
+            if self.is_halted() {
+                return;
+            }
+            let _ = tx.send(Envelope::Event(event, Sent::default()));
+            return;
+        }
         self.deliver_from(event, Sent::by_running_task());
+    }
+
+    /// Whether this inbox belongs to a controlled test (else to a production actor).
+    #[inline]
+    pub(crate) fn is_test(&self) -> bool {
+        self.tx.is_none()
     }
 
     /// [`deliver`](Self::deliver) of an event `sent` by a timer, or by a tick's handler.
@@ -155,8 +206,7 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
             return;
         }
         note(format_args!("send {event:?} to {}", self.label()));
-        self.queue().push_back(Envelope::Event(event, sent));
-        self.changed();
+        self.push(Envelope::Event(event, sent));
     }
 
     /// Queues the built-in halt event (nothing if the actor halted already).
@@ -166,8 +216,7 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
             return;
         }
         note(format_args!("send HaltEvent to {}", self.label()));
-        self.queue().push_back(Envelope::Halt);
-        self.changed();
+        self.push(Envelope::Halt);
     }
 
     /// Puts `event` back at the front of the inbox (a raised event its state defers).
@@ -188,6 +237,7 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
             let at = queue.iter().position(|env| match env {
                 Envelope::Event(e, _) => wanted(e),
                 Envelope::Halt => halts,
+                Envelope::Wake => false,
             })?;
             queue.remove(at)?
         };
@@ -197,6 +247,7 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
                 Taken::Event(e)
             }
             Envelope::Halt => Taken::Halt,
+            Envelope::Wake => unreachable!("only the production channel carries wake-ups"),
         })
     }
 
@@ -298,7 +349,7 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
                     sent.dropped();
                     Some(e)
                 }
-                Envelope::Halt => None,
+                Envelope::Halt | Envelope::Wake => None,
             })
             .collect()
     }

@@ -36,6 +36,7 @@ use serve::spawn_server;
 use std::cell::RefCell;
 use std::fmt;
 use std::panic::Location;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
@@ -164,6 +165,9 @@ struct Table<E> {
 /// An actor's timers; lives in its mailbox (the inbox tags events with their timer).
 pub(crate) struct Timers<E> {
     table: Mutex<Table<E>>,
+    /// Set by the first `start`: until then the table is known empty, and the per-event
+    /// bookkeeping (`taken`, `handled`, `any_live`, `current`) skips its lock.
+    used: AtomicBool,
 }
 
 impl<E: Send + fmt::Debug + 'static> Timers<E> {
@@ -178,7 +182,14 @@ impl<E: Send + fmt::Debug + 'static> Timers<E> {
                 me: None,
                 closed: false,
             }),
+            used: AtomicBool::new(false),
         }
+    }
+
+    /// Whether a timer was ever started (see `used`).
+    #[inline]
+    pub(crate) fn used(&self) -> bool {
+        self.used.load(Ordering::Acquire)
     }
 
     fn table(&self) -> MutexGuard<'_, Table<E>> {
@@ -188,11 +199,14 @@ impl<E: Send + fmt::Debug + 'static> Timers<E> {
 
     /// Whether some timer may still send (it keeps the actor alive without addresses).
     pub(crate) fn any_live(&self) -> bool {
-        !self.table().timers.is_empty()
+        self.used() && !self.table().timers.is_empty()
     }
 
     /// The timer of the event last taken from the inbox.
     pub(crate) fn current(&self) -> Option<TimerId> {
+        if !self.used() {
+            return None;
+        }
         self.table().current
     }
 
@@ -209,6 +223,7 @@ impl<E: Send + fmt::Debug + 'static> Timers<E> {
         let this = &mailbox.timers;
         let id = {
             let mut t = this.table();
+            this.used.store(true, Ordering::Release);
             let id = TimerId(t.next_id);
             t.next_id += 1;
             t.timers.push(Timer {
@@ -246,11 +261,23 @@ impl<E: Send + fmt::Debug + 'static> Timers<E> {
     /// The inbox gave the actor an event `sent` by one of its timers, by a handler of another
     /// actor's tick, or neither: the first makes that tick the one being handled (until
     /// [`handled`](Self::handled)); the second releases what it held of that timer.
+    #[inline]
     pub(crate) fn taken(&self, sent: Sent) {
+        if sent.origin.is_none() && !self.used() {
+            return;
+        }
+        self.taken_slow(sent);
+    }
+
+    fn taken_slow(&self, sent: Sent) {
         if let Some(origin) = sent.origin {
             if let Some(sink) = origin.sink.upgrade() {
                 sink.release(origin.id);
             }
+        }
+        if !self.used() {
+            // No timer ever: `current` is `None` and no event names one.
+            return;
         }
         let mut t = self.table();
         t.current = sent.timer;
@@ -280,7 +307,14 @@ impl<E: Send + fmt::Debug + 'static> Timers<E> {
 
     /// The actor's handler returned (it asks its inbox for the next event): a tick it handled
     /// releases its timer.
+    #[inline]
     pub(crate) fn handled(&self) {
+        if self.used() {
+            self.handled_slow();
+        }
+    }
+
+    fn handled_slow(&self) {
         let Some(id) = self.table().handling.take() else {
             return;
         };

@@ -175,3 +175,36 @@ fn popping_the_last_state_is_a_bug_in_the_machine() {
         "{msg}"
     );
 }
+
+#[test]
+fn the_door_machine_runs_the_same_on_tokio() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let trail = Arc::new(std::sync::Mutex::new(Vec::new()));
+    rt.block_on(async {
+        let door = actor::create_machine(DoorMachine {
+            trail: trail.clone(),
+        });
+        use DoorEvent::*;
+        for e in [
+            Open, Lock, Knock, Close, Knock, Trip, Knock, Reset, Unlock, Stop, Open,
+        ] {
+            door.send(e).await;
+        }
+        while !door.is_halted() {
+            tokio::task::yield_now().await;
+        }
+    });
+    // The same trail as under test: the deferred Lock waits for Closed, Knock is ignored when
+    // locked, the alarm is pushed and popped, the Open after Stop is dropped.
+    assert_eq!(
+        trail.lock().unwrap().join(", "),
+        "enter Closed, Open in Closed, exit Closed, enter Opened, \
+         Knock in Opened, Close in Opened, exit Opened, enter Closed, \
+         Lock in Closed, exit Closed, enter Locked, \
+         Trip in Locked, enter Alarm, Knock in Alarm, Reset in Alarm, exit Alarm, \
+         Unlock in Locked, exit Locked, enter Closed, Stop in Closed"
+    );
+}

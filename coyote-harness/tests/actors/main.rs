@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod machines;
+mod production;
 mod timers;
 
 use common::{bug_report, dfs};

@@ -6,10 +6,13 @@
 //! * [`mod@replicating_storage`]: periodic sync and repair timers; a replaced node inherits its
 //!   predecessor's log length and is never repaired (liveness); the fixed model must pass;
 //! * [`mod@process_scheduler`]: the lost wakeup between a test and a sleep (liveness, with a clock
-//!   interrupt that ticks for ever).
+//!   interrupt that ticks for ever);
+//! * [`raft`]: Raft's leader election; a server votes twice in one term, so one term gets two
+//!   leaders (safety).
 
 pub mod failure_detector;
 pub mod process_scheduler;
+pub mod raft;
 pub mod replicating_storage;
 
 use failure_detector::Variant;
@@ -49,6 +52,16 @@ pub async fn process_scheduler_fixed() {
     process_scheduler::scenario(true).await
 }
 
+/// Raft's election with a server that votes twice in one term.
+pub async fn raft_double_vote() {
+    raft::scenario(false).await
+}
+
+/// Raft's election, one vote per term.
+pub async fn raft_fixed() {
+    raft::scenario(true).await
+}
+
 coyote_harness::export_tests!(
     failure_detector_stale_timeout,
     failure_detector_lost_suspect,
@@ -56,5 +69,7 @@ coyote_harness::export_tests!(
     replicating_storage,
     replicating_storage_fixed,
     process_scheduler,
-    process_scheduler_fixed
+    process_scheduler_fixed,
+    raft_double_vote,
+    raft_fixed
 );

@@ -1,0 +1,217 @@
+//! The production inbox: the receiving end of an actor's inbox outside tests, owned by the
+//! actor's own task (in its [`Context`](super::Context)), over a tokio unbounded `mpsc` channel.
+//!
+//! Only the actor takes from its inbox, so the events it defers (skipped by a filter) stay in a
+//! queue of its own, `deferred`, instead of a shared one scanned under a lock: a send is one
+//! push on the channel (lock-free, with tokio's waker), a dequeue one pop when nothing is
+//! deferred.
+//!
+//! Invariants:
+//!
+//! * every event in `deferred` was sent before every event still in the channel, so "the first
+//!   queued event the filter accepts" is the first in `deferred`, else the first in the channel
+//!   (an event the filter skips joins the end of `deferred`, keeping the order);
+//! * [`Envelope::Wake`] carries no event: the mailbox sends one when its last address goes, so a
+//!   waiting actor looks at whether it is orphaned. An actor is orphaned when no address is left,
+//!   no timer is live and nothing accepted is queued; nothing can then be sent to it, so the
+//!   check drains the channel without waiting;
+//! * the timers learn who sent every event taken (as in test mode), and only when some timer was
+//!   started (`Timers` skips the bookkeeping otherwise);
+//! * after [`drain`](Inbox::drain) the channel is closed: later sends fail and are dropped.
+
+use super::mailbox::{Dequeued, Envelope, Mailbox, Wait};
+use super::timer::Sent;
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
+use tokio::sync::mpsc::{error::TryRecvError, UnboundedReceiver};
+
+/// The actor's side of its production inbox.
+pub(crate) struct Inbox<E> {
+    rx: UnboundedReceiver<Envelope<E>>,
+    /// Events taken out of the channel that no filter accepted yet, in send order.
+    deferred: VecDeque<Envelope<E>>,
+}
+
+/// What to do with one envelope a dequeue found.
+enum Found<E> {
+    Take(Dequeued<E>),
+    Skip(Envelope<E>),
+    Wake,
+}
+
+impl<E: Send + std::fmt::Debug + 'static> Inbox<E> {
+    pub(crate) fn new(rx: UnboundedReceiver<Envelope<E>>) -> Self {
+        Inbox {
+            rx,
+            deferred: VecDeque::new(),
+        }
+    }
+
+    /// Sorts `env`: accepted (taken, the timers told), skipped, or a wake-up.
+    fn sort(
+        mailbox: &Mailbox<E>,
+        env: Envelope<E>,
+        halts: bool,
+        wanted: &mut impl FnMut(&E) -> bool,
+    ) -> Found<E> {
+        match env {
+            Envelope::Event(e, sent) => {
+                if wanted(&e) {
+                    mailbox.timers.taken(sent);
+                    Found::Take(Dequeued::Event(e))
+                } else {
+                    Found::Skip(Envelope::Event(e, sent))
+                }
+            }
+            Envelope::Halt if halts => Found::Take(Dequeued::Halt),
+            Envelope::Halt => Found::Skip(Envelope::Halt),
+            Envelope::Wake => Found::Wake,
+        }
+    }
+
+    /// The first deferred envelope accepted, taken out.
+    #[inline]
+    fn take_deferred(
+        &mut self,
+        mailbox: &Mailbox<E>,
+        halts: bool,
+        wanted: &mut impl FnMut(&E) -> bool,
+    ) -> Option<Dequeued<E>> {
+        if self.deferred.is_empty() {
+            return None;
+        }
+        let at = self.deferred.iter().position(|env| match env {
+            Envelope::Event(e, _) => wanted(e),
+            Envelope::Halt => halts,
+            Envelope::Wake => false,
+        })?;
+        match Self::sort(mailbox, self.deferred.remove(at)?, halts, wanted) {
+            Found::Take(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// Takes what the channel holds without waiting: the first envelope accepted, or `None`
+    /// once it is empty (the skipped ones deferred).
+    fn try_take(
+        &mut self,
+        mailbox: &Mailbox<E>,
+        halts: bool,
+        wanted: &mut impl FnMut(&E) -> bool,
+    ) -> Option<Dequeued<E>> {
+        loop {
+            let env = match self.rx.try_recv() {
+                Ok(env) => env,
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => return None,
+            };
+            match Self::sort(mailbox, env, halts, wanted) {
+                Found::Take(d) => return Some(d),
+                Found::Skip(env) => self.deferred.push_back(env),
+                Found::Wake => {}
+            }
+        }
+    }
+
+    /// Whether nothing could ever send to the actor again (no address, no live timer).
+    fn unreachable(mailbox: &Mailbox<E>) -> bool {
+        mailbox.senders.load(Ordering::Acquire) == 0 && !mailbox.timers.any_live()
+    }
+
+    /// The run loop's dequeue, as `Mailbox::next` in tests (without the scheduling points).
+    pub(crate) async fn next(
+        &mut self,
+        mailbox: &Mailbox<E>,
+        wait: Wait,
+        mut wanted: impl FnMut(&E) -> bool,
+    ) -> Dequeued<E> {
+        if wait.until_orphaned {
+            mailbox.timers.handled();
+        }
+        if let Some(d) = self.take_deferred(mailbox, true, &mut wanted) {
+            return d;
+        }
+        if wait.or_idle {
+            if let Some(d) = self.try_take(mailbox, true, &mut wanted) {
+                return d;
+            }
+            // A default handler runs in a loop: let other tokio tasks run.
+            tokio::task::yield_now().await;
+            return Dequeued::Idle;
+        }
+        if wait.until_orphaned && mailbox.senders.load(Ordering::Acquire) == 0 {
+            if let Some(d) = self.orphan_check(mailbox, &mut wanted) {
+                return d;
+            }
+        }
+        loop {
+            let Some(env) = self.rx.recv().await else {
+                // The mailbox holds a sender for as long as the actor runs.
+                return Dequeued::Orphaned;
+            };
+            match Self::sort(mailbox, env, true, &mut wanted) {
+                Found::Take(d) => return d,
+                Found::Skip(env) => self.deferred.push_back(env),
+                Found::Wake if wait.until_orphaned => {
+                    if let Some(d) = self.orphan_check(mailbox, &mut wanted) {
+                        return d;
+                    }
+                }
+                Found::Wake => {}
+            }
+        }
+    }
+
+    /// If nothing can reach the actor any more: what is queued and accepted, else `Orphaned`.
+    fn orphan_check(
+        &mut self,
+        mailbox: &Mailbox<E>,
+        wanted: &mut impl FnMut(&E) -> bool,
+    ) -> Option<Dequeued<E>> {
+        if !Self::unreachable(mailbox) {
+            return None;
+        }
+        Some(
+            self.try_take(mailbox, true, wanted)
+                .unwrap_or(Dequeued::Orphaned),
+        )
+    }
+
+    /// `Context::receive`'s dequeue: the first event `wanted` accepts (the halt event stays).
+    pub(crate) async fn receive(
+        &mut self,
+        mailbox: &Mailbox<E>,
+        mut wanted: impl FnMut(&E) -> bool,
+    ) -> Option<E> {
+        if let Some(Dequeued::Event(e)) = self.take_deferred(mailbox, false, &mut wanted) {
+            return Some(e);
+        }
+        loop {
+            let env = self.rx.recv().await?;
+            match Self::sort(mailbox, env, false, &mut wanted) {
+                Found::Take(Dequeued::Event(e)) => return Some(e),
+                Found::Take(_) | Found::Wake => {}
+                Found::Skip(env) => self.deferred.push_back(env),
+            }
+        }
+    }
+
+    /// Puts `event` back first (a raised event its state defers).
+    pub(crate) fn requeue_front(&mut self, event: E) {
+        self.deferred
+            .push_front(Envelope::Event(event, Sent::default()));
+    }
+
+    /// Closes the channel and takes every queued event out, for the caller to drop.
+    pub(crate) fn drain(&mut self) -> Vec<E> {
+        self.rx.close();
+        let mut out = Vec::new();
+        let channel = std::iter::from_fn(|| self.rx.try_recv().ok()).collect::<Vec<_>>();
+        for env in self.deferred.drain(..).chain(channel) {
+            if let Envelope::Event(e, sent) = env {
+                sent.dropped();
+                out.push(e);
+            }
+        }
+        out
+    }
+}

@@ -352,6 +352,7 @@ mod tests {
         r.tests[0].shard = Some(crate::shard::ShardTest {
             coverage: Some(Default::default()),
             items: vec![(3, "p:src/lib.rs:1:1".into())],
+            schedules: vec![(3, u64::MAX)],
         });
         let json = r.to_json();
         assert!(json.contains("\"format_version\": 1") && json.contains("\"format_minor\": 1"));

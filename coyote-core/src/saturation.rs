@@ -15,7 +15,7 @@
 //! schedule is new), but are charted beside it.
 
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// The most samples a [`Saturation::curve`] holds.
 pub const MAX_CURVE: usize = 256;
@@ -179,7 +179,8 @@ pub struct Saturation {
 pub struct Growth {
     /// Each item, by the iteration that first found it.
     items: HashMap<String, u64>,
-    schedules: HashSet<u64>,
+    /// Each distinct schedule's hash, by the iteration that first found it.
+    schedules: HashMap<u64, u64>,
     total: CoverageCounts,
     last_new_at: u64,
     last_new_schedule_at: u64,
@@ -244,9 +245,14 @@ impl Growth {
 
     /// Adds the schedule `hash` found in iteration `at`; whether it was new to the test.
     pub fn add_schedule(&mut self, at: u64, hash: u64) -> bool {
-        if self.schedules.len() >= MAX_SCHEDULES || !self.schedules.insert(hash) {
+        if let Some(first) = self.schedules.get_mut(&hash) {
+            *first = (*first).min(at);
             return false;
         }
+        if self.schedules.len() >= MAX_SCHEDULES {
+            return false;
+        }
+        self.schedules.insert(hash, at);
         self.total.schedules += 1;
         self.last_new_schedule_at = self.last_new_schedule_at.max(at);
         self.bucket(at).schedules += 1;
@@ -267,6 +273,15 @@ impl Growth {
     pub fn items(&self) -> Vec<(u64, String)> {
         let mut v: Vec<(u64, String)> = self.items.iter().map(|(k, &at)| (at, k.clone())).collect();
         v.sort();
+        v
+    }
+
+    /// Every distinct schedule's hash, with the iteration that first found it, sorted by
+    /// iteration (what a shard keeps for the merge, which counts a schedule two shards both
+    /// ran once, as one run counts it across its workers).
+    pub fn schedules(&self) -> Vec<(u64, u64)> {
+        let mut v: Vec<(u64, u64)> = self.schedules.iter().map(|(&h, &at)| (at, h)).collect();
+        v.sort_unstable();
         v
     }
 
@@ -353,6 +368,16 @@ mod tests {
         assert!(s.curve.windows(2).all(
             |w| w[0].iteration <= w[1].iteration && w[0].counts.items() <= w[1].counts.items()
         ));
+    }
+
+    #[test]
+    fn a_schedule_counts_once_at_the_iteration_that_first_ran_it() {
+        let mut g = Growth::new();
+        assert!(g.add_schedule(9, 0xab));
+        assert!(!g.add_schedule(4, 0xab), "a repeat is not new");
+        assert!(g.add_schedule(6, 0xcd));
+        assert_eq!(g.schedules(), [(4, 0xab), (6, 0xcd)]);
+        assert_eq!(g.total().schedules, 2);
     }
 
     #[test]

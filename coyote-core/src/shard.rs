@@ -223,7 +223,8 @@ impl ShardRun {
 
 /// What a shard's report keeps per test beyond the summary, for the merge
 /// (`TestReport::shard`): the test's coverage counts (the summary alone cannot be summed) and
-/// the coverage items it found, each with the shard's iteration count when it was found.
+/// the coverage items and distinct schedules it found, each with the shard's iteration count
+/// when it was found.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ShardTest {
     /// The test's coverage, when the run counted it.
@@ -233,6 +234,40 @@ pub struct ShardTest {
     /// first found them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<(u64, String)>,
+    /// Distinct schedules ([`crate::saturation::schedule_hash`]), each as the shard's
+    /// iteration that first ran it and its hash, sorted by iteration: the merge counts a
+    /// schedule two shards both ran once. In JSON one string, `at:hash` pairs (the hash in
+    /// hex) separated by spaces, about 20 bytes per schedule.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "packed")]
+    pub schedules: Vec<(u64, u64)>,
+}
+
+/// [`ShardTest::schedules`] as one string: `at:hash at:hash ...`, the hash in hex.
+mod packed {
+    use serde::{de::Error as _, Deserialize, Deserializer, Serializer};
+    use std::fmt::Write as _;
+
+    pub(super) fn serialize<S: Serializer>(v: &[(u64, u64)], s: S) -> Result<S::Ok, S::Error> {
+        let mut out = String::with_capacity(v.len() * 20);
+        for (i, (at, hash)) in v.iter().enumerate() {
+            let sep = if i == 0 { "" } else { " " };
+            let _ = write!(out, "{sep}{at}:{hash:x}");
+        }
+        s.serialize_str(&out)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Vec<(u64, u64)>, D::Error> {
+        let text = String::deserialize(d)?;
+        text.split_ascii_whitespace()
+            .map(|pair| {
+                let (at, hash) = pair.split_once(':')?;
+                Some((at.parse().ok()?, u64::from_str_radix(hash, 16).ok()?))
+            })
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| D::Error::custom("a shard's schedules are not `at:hash` pairs"))
+    }
 }
 
 #[cfg(test)]

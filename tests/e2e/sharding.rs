@@ -120,6 +120,9 @@ fn n_shards_merged_are_one_run_with_n_times_the_workers() {
         // Coverage items are counted once across shards, as across workers.
         let items = |r: &Report| r.tests[0].saturation.as_ref().unwrap().total.items();
         assert_eq!(items(&one), items(&all));
+        // Distinct schedules too: one two shards both ran counts once (by its hash).
+        let schedules = |r: &Report| r.tests[0].saturation.as_ref().unwrap().total.schedules;
+        assert_eq!(schedules(&one), schedules(&all), "N = {n}");
         // What CI reads: the summary names the merged traces; JUnit and HTML are there.
         assert!(
             t.contains(&format!(

@@ -14,7 +14,9 @@
 //! * coverage: the shards' counts summed (each shard's report keeps its test's counts);
 //! * saturation: the shards' coverage items, each placed where the run would have found it
 //!   (a shard's iteration count times the number of shards: the shards advance side by side),
-//!   counted once; the schedules are the sum of each shard's distinct schedules.
+//!   counted once; the schedules likewise, by their hashes (a schedule two shards both ran
+//!   counts once, as one run counts it across its workers; shards written before the hashes
+//!   were kept add their distinct counts).
 //!
 //! Invariant: a pure function of the shards' reports (sorted by shard number), so merging the
 //! same folders always gives the same report.
@@ -159,7 +161,23 @@ fn saturation(
     for (at, key) in items {
         g.add_item(at, key);
     }
-    for s in &sats {
+    let mut schedules: Vec<(u64, u64)> = parts
+        .iter()
+        .filter_map(|(_, p)| p.shard.as_ref())
+        .flat_map(|s| s.schedules.iter().map(|&(at, h)| (at * count, h)))
+        .collect();
+    schedules.sort_unstable();
+    for (at, hash) in schedules {
+        g.add_schedule(at, hash);
+    }
+    for (_, p) in parts {
+        let (Some(s), false) = (
+            p.saturation.as_ref(),
+            p.shard.as_ref().is_some_and(|s| !s.schedules.is_empty()),
+        ) else {
+            continue;
+        };
+        // An older shard's report: only its distinct counts are known.
         let mut before = 0;
         for sample in &s.curve {
             let n = sample.counts.schedules.saturating_sub(before);

@@ -85,6 +85,11 @@ impl Saturating {
         self.growth.items()
     }
 
+    /// The distinct schedules found, each with the iteration that first ran it.
+    pub(super) fn schedules(&self) -> Vec<(u64, u64)> {
+        self.growth.schedules()
+    }
+
     /// The report of a test that ran `iterations` iterations.
     pub(super) fn finish(&self, iterations: u64) -> Saturation {
         self.growth.finish(iterations, self.until, self.saturated)

@@ -112,6 +112,7 @@ pub(super) fn finish(
         report.shard = Some(coyote_core::shard::ShardTest {
             coverage: coverage.clone(),
             items: run.saturation.items(),
+            schedules: run.saturation.schedules(),
         });
     }
     if s.plan.check_determinism {

@@ -341,7 +341,11 @@ impl TestArgs {
             ),
         };
         let out = match (self.out, shard) {
-            (Some(out), _) => out,
+            (Some(out), Some(s)) => {
+                refuse_another_shards_folder(&out, s)?;
+                out
+            }
+            (Some(out), None) => out,
             (None, Some(s)) => coyote_runner::default_out_dir().join(s.dir_name()),
             (None, None) => coyote_runner::default_out_dir(),
         };
@@ -480,3 +484,29 @@ fn seconds(s: &str) -> Result<Duration, Box<dyn std::error::Error + Send + Sync>
 
 #[cfg(test)]
 mod tests;
+
+/// A shard given `-o DIR` must not write over another shard's output there (shards of one run
+/// started on one machine with the same `-o` would silently keep only the last one's bugs).
+fn refuse_another_shards_folder(
+    out: &std::path::Path,
+    s: Shard,
+) -> Result<(), coyote_runner::Error> {
+    let Ok(text) = std::fs::read_to_string(out.join("report.json")) else {
+        return Ok(());
+    };
+    let Some(other) = coyote_core::report::Report::from_json(&text)
+        .ok()
+        .and_then(|r| r.shard)
+        .map(|r| r.shard())
+    else {
+        return Ok(());
+    };
+    if other == s {
+        return Ok(());
+    }
+    Err(coyote_runner::Error::BadInput(format!(
+        "{} holds the output of shard {other}: give each shard its own -o folder (without -o, shard {s} writes {})",
+        out.display(),
+        coyote_runner::default_out_dir().join(s.dir_name()).display()
+    )))
+}

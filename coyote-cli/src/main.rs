@@ -90,10 +90,24 @@ fn main() {
             } else {
                 "coyote: error: "
             };
-            eprintln!("{prefix}{}", one_line(&format!("{err:#}")));
+            eprintln!("{prefix}{}", one_line(&chain(&err)));
             std::process::exit(code.code());
         }
     }
+}
+
+/// The error and its causes, `: `-separated, leaving out a cause its message already quotes
+/// (`cannot read trace t: No such file` is not followed by `: No such file` again).
+fn chain(err: &anyhow::Error) -> String {
+    let mut text = err.to_string();
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }
 
 fn one_line(s: &str) -> String {

@@ -367,4 +367,17 @@ fn bad_shards_and_bad_sets_of_shards_get_one_line() {
     assert_bad_input(&o, "is one of the shards' folders");
     let o = coyote(&["merge", s(&a1), s(&a2), s(&a3), "-o", s(&merged)]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // Two shards given one -o folder on one machine: the second is refused, the first's
+    // output is kept.
+    let o = coyote_test(
+        &foo,
+        "foo_bar_fixed",
+        &a1,
+        &["--seed", "9", "-i", "20", "-j", "1", "--shard", "2/3"],
+    );
+    assert_bad_input(
+        &o,
+        "holds the output of shard 1/3: give each shard its own -o folder",
+    );
+    assert_eq!(report(&a1).shard.map(|s| s.number), Some(1));
 }

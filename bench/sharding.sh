@@ -82,6 +82,9 @@ for k in range(1, 1001):
     for i in range(20):
         cov["points"][f"src/generated.rs:{k}:{i}"] = k + i
     t["shard"]["items"] = t["shard"].get("items", []) + [[i + 1, f"p:src/generated.rs:{k}:{i}"] for i in range(20)]
+    # Every shard's schedules distinct from every other's (the merge's worst case: none repeat).
+    pairs = [p.split(":") for p in t["shard"].get("schedules", "").split()]
+    t["shard"]["schedules"] = " ".join(f"{at}:{int(h, 16) ^ (k * 0x9E3779B97F4A7C15 % 2**64):x}" for at, h in pairs)
     d = os.path.join(work, "many", f"shard-{k}-of-1000")
     os.makedirs(d)
     json.dump(r, open(os.path.join(d, "report.json"), "w"), indent=2)
@@ -99,5 +102,5 @@ python3 -c "
 import json,sys
 r=json.load(open(sys.argv[1]))
 t=r['tests'][0]
-print(f\"    merged: {r['merged_shards']} shards, {t['iterations']} iterations, {len(t['bugs'])} distinct bugs, {t['coverage']['points']} coverage points\")
+print(f\"    merged: {r['merged_shards']} shards, {t['iterations']} iterations, {len(t['bugs'])} distinct bugs, {t['coverage']['points']} coverage points, {t['saturation']['total']['schedules']} distinct schedules\")
 " "$work/merged/report.json"

@@ -26,6 +26,7 @@
 
 mod choices;
 mod diagnostics;
+mod real_tokio;
 mod resources;
 mod run_loop;
 mod tasks_api;

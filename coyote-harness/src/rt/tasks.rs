@@ -41,6 +41,9 @@ pub(crate) struct Task {
     woken_by: u64,
     /// The simulated network host the task runs on (`net::sim`; inherited from its spawner).
     host: u32,
+    /// Its last poll returned `Pending` on a future coyote does not control (no scheduling
+    /// point, no controlled wait); cleared by its next wake or step.
+    off_control: bool,
     join_waker: Option<Waker>,
     output: Option<Box<dyn Any>>,
 }
@@ -164,6 +167,7 @@ impl Tasks {
                 spawned_at: loc,
                 woken_by: NOBODY,
                 host,
+                off_control: false,
                 join_waker: None,
                 output: None,
             });
@@ -281,15 +285,48 @@ impl Tasks {
         Poll::Pending
     }
 
-    /// Wakes `task` (nothing if there is no such task), in step `step`.
+    /// Wakes `task` (nothing if there is no such task), in step `step`. Returns whether it
+    /// waited on a future coyote does not control ([`Tasks::paused_off_control`]).
     #[inline]
-    pub(crate) fn wake(&self, task: u32, step: u32) {
+    pub(crate) fn wake(&self, task: u32, step: u32) -> bool {
         if let Some(t) = self.table.borrow_mut().get_mut(task as usize) {
             if t.state == TaskState::Waiting {
                 t.woken_by = woken_by(self.current.get(), step);
             }
             t.state = t.state.woken();
+            return std::mem::take(&mut t.off_control);
         }
+        false
+    }
+
+    /// After a poll of `id` that returned `Pending`: whether it waits on a future coyote does
+    /// not control. A controlled wait marks the task blocked, a scheduling point wakes it, and
+    /// [`Tasks::begin`] set it to neither, so a task still waiting at a point waits on
+    /// something else (the real tokio crate's `Notify`, a channel of another crate, a hand-made
+    /// future). Remembered until its next wake or step.
+    #[inline]
+    pub(crate) fn paused_off_control(&self, id: u32) -> bool {
+        let mut table = self.table.borrow_mut();
+        let t = &mut table[id as usize];
+        t.off_control = t.state == TaskState::Waiting && t.pause == Pause::Point;
+        t.off_control
+    }
+
+    /// The tasks that wait on a future coyote does not control (see
+    /// [`Tasks::paused_off_control`]) and are not controlled threads.
+    pub(crate) fn off_control(&self) -> Vec<u32> {
+        let threads = self.threads.borrow();
+        self.table
+            .borrow()
+            .iter()
+            .enumerate()
+            .filter(|(i, t)| {
+                t.off_control
+                    && t.state == TaskState::Waiting
+                    && !threads.iter().any(|(th, _)| *th == *i as u32)
+            })
+            .map(|(i, _)| i as u32)
+            .collect()
     }
 
     /// Marks `task` as a controlled thread named `name`.
@@ -381,7 +418,8 @@ impl Tasks {
     }
 
     /// `chosen` starts a step: it is `Waiting` until woken again, and what it touches next is
-    /// unknown until its next scheduling point.
+    /// unknown until its next scheduling point; it is not blocked on anything (until a
+    /// controlled wait says so; see [`Tasks::paused_off_control`]).
     #[inline]
     pub(crate) fn begin(&self, chosen: u32) -> Begun {
         let mut table = self.table.borrow_mut();
@@ -389,6 +427,8 @@ impl Tasks {
         let woken = t.state == TaskState::Woken;
         t.state = TaskState::Waiting;
         t.access = Access::NONE;
+        t.pause = Pause::Point;
+        t.off_control = false;
         Begun {
             kind: t.kind,
             loc: t.loc,

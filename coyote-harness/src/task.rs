@@ -367,7 +367,8 @@ impl From<tokio::task::JoinError> for JoinError {
 #[track_caller]
 #[inline]
 pub fn yield_now() -> impl Future<Output = ()> + Send {
-    let point = in_test().then(|| YieldPoint::new(OpKind::Yield, Location::caller()));
+    let loc = Location::caller();
+    let point = in_test().then(|| YieldPoint::new(OpKind::Yield, loc));
     YieldNow {
         point,
         tokio: tokio::task::yield_now(),

@@ -27,8 +27,8 @@
 //!
 //! Invariants: outside a scope nothing here changes tokio's budget (production code keeps it
 //! as tokio sets it); every harness primitive polls its tokio futures with
-//! [`poll_unbudgeted`] in test mode ([`Controlled`](super::Controlled) does); `Notify`, `watch`, `broadcast` and `Barrier::wait` never take budget in tokio, so their
-//! direct use is *not* seen (docs/tokio-semantics.md lists this).
+//! [`poll_unbudgeted`] in test mode ([`Controlled`](super::Controlled) does); `Notify`, `watch`, `broadcast` and `Barrier::wait` never take budget in tokio: their
+//! waits are seen another way (`executor/real_tokio.rs`, through [`tokio_caller`]).
 
 use coyote_core::backtrace;
 use futures_util::task::noop_waker_ref;

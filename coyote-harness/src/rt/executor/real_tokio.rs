@@ -11,14 +11,21 @@
 //!   ours that tokio drops with it names the tokio future it waited on.
 //!
 //! Invariants: nothing here runs on the hot path but the budget check; a backtrace is taken
-//! only for a wake of a task waiting off control (or a drop in the probe), and a wake or drop
-//! from the harness's or the drop-in's own primitives (they wrap tokio's) is never reported.
+//! only for a wake of a task waiting off control (or a drop in the probe), once per pair of
+//! locations (waiter's, waker's) found not to be tokio's (kept for the executor's life, so a
+//! pair that once woke without tokio and later through it is missed); a wake or drop from the
+//! harness's or the drop-in's own primitives (they wrap tokio's) is never reported.
 
 use super::Executor;
 use crate::rt::coop;
 use crate::rt::waker;
 use coyote_core::trace::{BugKind, Failure};
 use std::panic::{catch_unwind, AssertUnwindSafe, Location};
+
+/// How many (waiter, waker) locations of wakes not from tokio are remembered: a program that
+/// waits on futures of other crates (a hand-made one, `futures::channel`) pays one backtrace per
+/// pair of places, not one per wake.
+const MAX_CLEAN_WAKES: usize = 256;
 
 /// The hint of every report of the real tokio crate used in a test.
 pub(super) const USE_THE_DROP_IN: &str = "use the drop-in, `tokio = { package = \"coyote-tokio\", ... }` in Cargo.toml, whose tokio paths are controlled in tests and are tokio in production (or coyote_harness::task, time and sync)";
@@ -66,11 +73,27 @@ impl Executor {
         if self.tearing_down.get() {
             return;
         }
+        let by = self.tasks.current();
+        let key = {
+            let table = self.tasks.table();
+            let loc = |t: u32| {
+                table
+                    .get(t as usize)
+                    .map_or(0, |t| t.loc as *const Location<'static> as usize)
+            };
+            (loc(task), loc(by))
+        };
+        if self.clean_wakes.borrow().contains(&key) {
+            return;
+        }
         let stack = std::backtrace::Backtrace::force_capture().to_string();
         let Some((tokio_fn, site)) = coop::tokio_caller(&stack) else {
+            let mut clean = self.clean_wakes.borrow_mut();
+            if clean.len() < MAX_CLEAN_WAKES {
+                clean.push(key);
+            }
             return;
         };
-        let by = self.tasks.current();
         self.ending.fail(|| {
             let (location, at) = match site {
                 Some(s) if s.starts_with("in ") => (None, format!(" ({s})")),

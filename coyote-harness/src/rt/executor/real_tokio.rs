@@ -119,7 +119,10 @@ impl Executor {
         for id in self.tasks.off_control() {
             let body = self.tasks.take_body(id);
             let probe = waker::Probe::start();
+            // As at teardown: what the drop wakes or reaches is not looked at.
+            self.tearing_down.set(true);
             let _ = catch_unwind(AssertUnwindSafe(move || drop(body)));
+            self.tearing_down.set(false);
             if let Some(tokio_type) = probe.finish() {
                 let t = &self.tasks.table()[id as usize];
                 let (kind, loc) = (t.kind, t.loc);

@@ -365,13 +365,35 @@ impl From<tokio::task::JoinError> for JoinError {
 /// Yields to the scheduler: a scheduling point in tests, `tokio::task::yield_now` in production
 /// (which defers the wake-up until tokio has polled I/O and timers).
 #[track_caller]
+#[inline]
 pub fn yield_now() -> impl Future<Output = ()> + Send {
     let loc = Location::caller();
     let point = in_test().then(|| YieldPoint::new(OpKind::Yield, loc));
-    async move {
-        match point {
-            Some(point) => point.await,
-            None => tokio::task::yield_now().await,
+    YieldNow {
+        point,
+        tokio: tokio::task::yield_now(),
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// [`yield_now`]'s future: the scheduling point in tests, tokio's future (polled directly,
+    /// no wrapping state machine) in production.
+    struct YieldNow<F> {
+        point: Option<YieldPoint>,
+        #[pin]
+        tokio: F,
+    }
+}
+
+impl<F: Future<Output = ()>> Future for YieldNow<F> {
+    type Output = ();
+
+    #[inline(always)]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.project();
+        match this.point {
+            None => this.tokio.poll(cx),
+            Some(point) => Pin::new(point).poll(cx),
         }
     }
 }

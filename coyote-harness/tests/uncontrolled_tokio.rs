@@ -109,3 +109,206 @@ fn the_harness_primitives_and_tokio_macros_are_not_reported() {
         Config::new().iterations(200),
     );
 }
+
+/// Asserts `msg` reports the real tokio crate as an `uncontrolled` bug with the drop-in's
+/// hint, not the clock and not a deadlock.
+fn assert_real_tokio(msg: &str) {
+    assert!(msg.contains("uncontrolled"), "{msg}");
+    assert!(msg.contains("real tokio crate"), "{msg}");
+    assert!(
+        msg.contains("coyote-tokio"),
+        "the hint names the drop-in: {msg}"
+    );
+    assert!(!msg.contains("clock"), "tokio, not the clock: {msg}");
+    assert!(!msg.contains("): deadlock:"), "{msg}");
+}
+
+/// The user's line `code` is on, as reports print it.
+fn at(code: &str) -> String {
+    format!("tests/uncontrolled_tokio.rs:{}:", line_of(code))
+}
+
+/// A real `tokio::sync::Notify` takes no budget: its wait is seen as a task that returned
+/// `Pending` on nothing coyote controls, and its wake as coming from inside tokio, at the
+/// line that notified.
+#[test]
+fn a_real_tokio_notify_is_reported_at_the_line_that_notified() {
+    let msg = bug_report(Config::new().iterations(100), || async {
+        let n = Arc::new(tokio::sync::Notify::new());
+        let n2 = n.clone();
+        let t = task::spawn(async move {
+            n2.notify_one(); // the notifier
+        });
+        n.notified().await;
+        t.await.unwrap();
+    });
+    assert_real_tokio(&msg);
+    assert!(
+        msg.contains("tokio::sync::notify::Notify::notify_one"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains(&at("n2.notify_one(); // the notifier")),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_real_tokio_watch_is_reported_at_the_line_that_sent() {
+    let msg = bug_report(Config::new().iterations(100), || async {
+        let (tx, mut rx) = tokio::sync::watch::channel(0);
+        let t = task::spawn(async move {
+            tx.send(1).unwrap(); // the watch sender
+        });
+        rx.changed().await.unwrap();
+        assert_eq!(*rx.borrow(), 1);
+        t.await.unwrap();
+    });
+    assert_real_tokio(&msg);
+    assert!(
+        msg.contains(&at("tx.send(1).unwrap(); // the watch sender")),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_real_tokio_broadcast_is_reported_at_the_line_that_sent() {
+    let msg = bug_report(Config::new().iterations(100), || async {
+        let (tx, mut rx) = tokio::sync::broadcast::channel(4);
+        let t = task::spawn(async move {
+            tx.send(1).unwrap(); // the broadcast sender
+        });
+        let _ = rx.recv().await;
+        t.await.unwrap();
+    });
+    assert_real_tokio(&msg);
+    assert!(
+        msg.contains(&at("tx.send(1).unwrap(); // the broadcast sender")),
+        "{msg}"
+    );
+}
+
+/// `tokio::sync::Barrier` waits on a `watch` inside tokio: the wake comes from tokio's
+/// barrier, at the line of the last task to arrive.
+#[test]
+fn a_real_tokio_barrier_is_reported() {
+    let msg = bug_report(Config::new().iterations(100), || async {
+        let b = Arc::new(tokio::sync::Barrier::new(2));
+        let b2 = b.clone();
+        let t = task::spawn(async move {
+            b2.wait().await;
+        });
+        b.wait().await;
+        t.await.unwrap();
+    });
+    assert_real_tokio(&msg);
+}
+
+/// A wait on a real tokio primitive that nothing can wake is the real tokio crate, named,
+/// not a deadlock of controlled operations.
+#[test]
+fn a_real_tokio_notify_never_notified_is_reported_as_tokio() {
+    let msg = bug_report(Config::new().iterations(10), || async {
+        let n = tokio::sync::Notify::new();
+        task::yield_now().await; // before the wait
+        n.notified().await;
+    });
+    assert_real_tokio(&msg);
+    assert!(msg.contains("tokio::sync::notify::Notified"), "{msg}");
+    assert!(
+        msg.contains(&at("task::yield_now().await; // before the wait")),
+        "{msg}"
+    );
+}
+
+/// The primitives that count tokio's budget, each in a controlled test with two tasks: never
+/// "0 bugs".
+#[test]
+fn real_tokio_oneshot_rwlock_semaphore_and_mutex_are_reported() {
+    let oneshot = bug_report(Config::new().iterations(100), || async {
+        let (tx, rx) = tokio::sync::oneshot::channel::<u32>();
+        let t = task::spawn(async move {
+            tx.send(1).unwrap();
+        });
+        assert_eq!(rx.await.unwrap(), 1);
+        t.await.unwrap();
+    });
+    assert_real_tokio(&oneshot);
+    let rwlock = bug_report(Config::new().iterations(100), || async {
+        let l = Arc::new(tokio::sync::RwLock::new(0));
+        let l2 = l.clone();
+        let t = task::spawn(async move {
+            *l2.write().await += 1;
+        });
+        let v = *l.read().await;
+        assert!(v <= 1);
+        t.await.unwrap();
+    });
+    assert_real_tokio(&rwlock);
+    let semaphore = bug_report(Config::new().iterations(100), || async {
+        let s = Arc::new(tokio::sync::Semaphore::new(1));
+        let s2 = s.clone();
+        let t = task::spawn(async move {
+            let _p = s2.acquire().await.unwrap();
+        });
+        drop(s.acquire().await.unwrap());
+        t.await.unwrap();
+    });
+    assert_real_tokio(&semaphore);
+    let mutex = bug_report(Config::new().iterations(100), || async {
+        let m = Arc::new(tokio::sync::Mutex::new(0));
+        let m2 = m.clone();
+        let t = task::spawn(async move {
+            *m2.lock().await += 1;
+        });
+        *m.lock().await += 1;
+        t.await.unwrap();
+    });
+    assert_real_tokio(&mutex);
+}
+
+/// `tokio::net` needs tokio's reactor: reported as the real tokio crate, not a panic.
+#[test]
+fn a_real_tokio_tcp_listener_is_reported() {
+    let msg = bug_report(Config::new().iterations(10), || async {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await;
+        drop(l);
+    });
+    assert_real_tokio(&msg);
+}
+
+/// A future of another crate that coyote does not control, woken by a controlled task, is not
+/// taken for tokio (a hand-made one here): no false report.
+#[test]
+fn a_hand_made_future_woken_by_a_controlled_task_is_not_reported() {
+    use std::sync::Mutex;
+    use std::task::{Poll, Waker};
+    check(
+        || async {
+            let slot: Arc<Mutex<(bool, Option<Waker>)>> = Arc::new(Mutex::new((false, None)));
+            let s2 = slot.clone();
+            let t = task::spawn(async move {
+                let w = {
+                    let mut s = s2.lock().unwrap();
+                    s.0 = true;
+                    s.1.take()
+                };
+                if let Some(w) = w {
+                    w.wake();
+                }
+            });
+            std::future::poll_fn(|cx| {
+                let mut s = slot.lock().unwrap();
+                if s.0 {
+                    Poll::Ready(())
+                } else {
+                    s.1 = Some(cx.waker().clone());
+                    Poll::Pending
+                }
+            })
+            .await;
+            t.await.unwrap();
+        },
+        Config::new().iterations(100),
+    );
+}

@@ -27,8 +27,8 @@
 //!
 //! Invariants: outside a scope nothing here changes tokio's budget (production code keeps it
 //! as tokio sets it); every harness primitive polls its tokio futures with
-//! [`poll_unbudgeted`] in test mode ([`Controlled`](super::Controlled) does); `Notify`, `watch`, `broadcast` and `Barrier::wait` never take budget in tokio, so their
-//! direct use is *not* seen (docs/tokio-semantics.md lists this).
+//! [`poll_unbudgeted`] in test mode ([`Controlled`](super::Controlled) does); `Notify`, `watch`, `broadcast` and `Barrier::wait` never take budget in tokio: their
+//! waits are seen another way (`executor/real_tokio.rs`, through [`tokio_caller`]).
 
 use coyote_core::backtrace;
 use futures_util::task::noop_waker_ref;
@@ -190,9 +190,79 @@ pub(crate) fn call_site(stack: &str) -> Option<String> {
     backtrace::first_user_frame(&frames[first..])
 }
 
+/// Where user code called into tokio, in a backtrace taken in a waker function (a wake, or a
+/// waker dropped, by a real tokio primitive): the outermost tokio function of the innermost run
+/// of tokio frames (the drop glue of a tokio type counts), and the user frame past it as
+/// `file:line:col` (`in symbol` without debug info; `None` past drop glue, which has no line of
+/// the user's). `None` when the first frame past the standard library and the harness is not
+/// tokio's, or when the harness or the drop-in called tokio (their own use, through their
+/// primitives), or when no user frame follows.
+pub(crate) fn tokio_caller(stack: &str) -> Option<(String, Option<String>)> {
+    let frames = backtrace::frames(stack);
+    let mut i = frames.iter().position(|f| {
+        let (s, _) = normalized(f.symbol);
+        !is_std(s) && !is_ours(s)
+    })?;
+    let (first, _) = normalized(frames[i].symbol);
+    if !first.starts_with("tokio::") {
+        return None;
+    }
+    let mut outer = first;
+    while i < frames.len() {
+        let (s, glue) = normalized(frames[i].symbol);
+        i += 1;
+        if s.starts_with("tokio::") {
+            outer = s;
+        } else if is_ours(s) {
+            return None;
+        } else if is_std(s) || (!glue && frames[i - 1].is_library()) {
+            continue;
+        } else {
+            let site = match (glue, frames[i - 1].at) {
+                (true, _) => None,
+                (false, Some(at)) => Some(at.trim_start_matches("./").to_string()),
+                (false, None) => Some(format!("in {s}")),
+            };
+            let outer = if glue {
+                outer.strip_suffix('>').unwrap_or(outer)
+            } else {
+                outer
+            };
+            return Some((outer.to_string(), site));
+        }
+    }
+    None
+}
+
+/// A frame's symbol without a leading `<` or drop glue around it, and whether it was drop glue.
+fn normalized(symbol: &str) -> (&str, bool) {
+    let s = symbol.trim_start_matches('<');
+    match s.strip_prefix("core::ptr::drop_in_place<") {
+        Some(inner) => (inner.trim_start_matches('<'), true),
+        None => (s, false),
+    }
+}
+
+fn is_std(s: &str) -> bool {
+    [
+        "std::",
+        "core::",
+        "alloc::",
+        "futures_util::",
+        "futures_core::",
+        "__",
+    ]
+    .iter()
+    .any(|p| s.starts_with(p))
+}
+
+fn is_ours(s: &str) -> bool {
+    s.starts_with("coyote_harness::") || s.starts_with("coyote_tokio::")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::call_site;
+    use super::{call_site, tokio_caller};
     use std::future::Future;
 
     #[test]
@@ -203,6 +273,36 @@ mod tests {
         // A wake from the user's own code (no tokio frame above it) names nothing.
         let own = "   0: coyote_harness::rt::waker::wake\n   1: app::f::{{closure}}\n             at ./src/lib.rs:3:1\n   2: tokio::task::local::LocalSet::run_until\n   3: app::g\n             at ./src/lib.rs:9:1\n";
         assert_eq!(call_site(own), None);
+    }
+
+    #[test]
+    fn tokio_caller_names_the_tokio_function_and_the_users_line_not_the_harness() {
+        let notify = "   0: std::backtrace::Backtrace::force_capture\n   1: coyote_harness::rt::executor::Executor::woken_off_control\n             at ./coyote-harness/src/rt/x.rs:1:1\n   2: core::task::wake::Waker::wake\n             at /rustc/abc/library/core/src/task/wake.rs:1:1\n   3: tokio::util::wake_list::WakeList::wake_all\n             at /root/.cargo/registry/src/x/tokio-1.54.1/src/util/wake_list.rs:1:1\n   4: tokio::sync::notify::Notify::notify_one\n             at /root/.cargo/registry/src/x/tokio-1.54.1/src/sync/notify.rs:1:1\n   5: app::notifier::{{closure}}\n             at ./src/lib.rs:7:11\n   6: coyote_harness::rt::executor::Executor::poll_task\n";
+        assert_eq!(
+            tokio_caller(notify),
+            Some((
+                "tokio::sync::notify::Notify::notify_one".to_string(),
+                Some("src/lib.rs:7:11".to_string())
+            ))
+        );
+        // The harness's own Notify wraps tokio's: its wakes are no report.
+        let harness = notify.replace(
+            "app::notifier",
+            "coyote_harness::sync::notify::Notify::notify_one",
+        );
+        assert_eq!(tokio_caller(&harness), None);
+        // A wake from the user's own code, or from futures, names nothing.
+        let own = "   0: std::backtrace::Backtrace::force_capture\n   1: core::task::wake::Waker::wake\n   2: app::f\n             at ./src/lib.rs:3:1\n";
+        assert_eq!(tokio_caller(own), None);
+        // A waker dropped with a tokio future: its drop glue counts as tokio's; the user's
+        // future is dropped by the harness, past drop glue with no user line.
+        let dropped = "   0: std::backtrace::Backtrace::force_capture\n   1: core::ptr::drop_in_place<core::task::wake::Waker>\n   2: core::ptr::drop_in_place<tokio::sync::notify::Notified>\n             at /rustc/abc/library/core/src/ptr/mod.rs:1:1\n   3: core::ptr::drop_in_place<app::f::{{closure}}>\n             at /rustc/abc/library/core/src/ptr/mod.rs:1:1\n   4: coyote_harness::rt::executor::Executor::probe\n";
+        assert_eq!(
+            tokio_caller(dropped),
+            Some(("tokio::sync::notify::Notified".to_string(), None))
+        );
+        let harness_drop = dropped.replace("app::f", "coyote_harness::rt::point::Controlled<X>");
+        assert_eq!(tokio_caller(&harness_drop), None);
     }
 
     #[test]

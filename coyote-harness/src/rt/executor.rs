@@ -26,6 +26,7 @@
 
 mod choices;
 mod diagnostics;
+mod real_tokio;
 mod resources;
 mod run_loop;
 mod tasks_api;
@@ -193,6 +194,9 @@ pub(crate) struct Executor {
     /// Where user code first used the real tokio crate in this iteration, if a wake inside a
     /// tokio operation showed it (see `coop`).
     tokio_site: RefCell<Option<String>>,
+    /// Wakes of tasks waiting off control found not to come from tokio, by (waiter, waker)
+    /// location: not looked at again (see `real_tokio`).
+    clean_wakes: RefCell<Vec<(usize, usize)>>,
     /// Every task runs on a coroutine (set for the rest of the run by the first scheduling point
     /// an async task reached off one; see `rt::coro`).
     coroutines: Cell<bool>,
@@ -227,6 +231,7 @@ impl Executor {
             threads_at_start: diagnostics::os_threads(),
             foreign_wakes_at_start: Cell::new(0),
             tokio_site: RefCell::new(None),
+            clean_wakes: RefCell::new(Vec::new()),
             coroutines: Cell::new(false),
             tearing_down: Cell::new(false),
             threads: Threads::default(),

@@ -164,17 +164,28 @@ impl<F> Controlled<F> {
 impl<F: Future> Future for Controlled<F> {
     type Output = F::Output;
 
-    #[inline]
+    // Inlined whole into the caller's state machine, so production pays one thread-local read
+    // and the primitive's own poll, no call of its own (`bench/RESULTS.md`, the drop-in's cost).
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        if !in_test() {
+            return self.project().inner.poll(cx);
+        }
+        self.poll_controlled(cx)
+    }
+}
+
+impl<F: Future> Controlled<F> {
+    /// Test mode's poll: the scheduling point, then the primitive, blocking the task while it
+    /// is not ready.
+    #[inline]
+    fn poll_controlled(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
         if !*this.yielded {
             *this.yielded = true;
             if yield_here(*this.kind, this.loc, *this.access, cx) {
                 return Poll::Pending;
             }
-        }
-        if !in_test() {
-            return this.inner.poll(cx);
         }
         // The harness's own use of tokio takes none of the task's budget (see `coop`).
         match coop::poll_unbudgeted(this.inner, cx) {

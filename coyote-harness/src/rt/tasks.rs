@@ -19,6 +19,7 @@ use std::cell::{Cell, Ref, RefCell};
 use std::panic::Location;
 use std::task::{Poll, Waker};
 
+mod names;
 mod state;
 
 pub(crate) use state::{LocalBoxFuture, Pause, TaskBody, TaskState};
@@ -41,6 +42,9 @@ pub(crate) struct Task {
     woken_by: u64,
     /// The simulated network host the task runs on (`net::sim`; inherited from its spawner).
     host: u32,
+    /// Its last poll returned `Pending` on a future coyote does not control (no scheduling
+    /// point, no controlled wait); cleared by its next wake or step.
+    off_control: bool,
     join_waker: Option<Waker>,
     output: Option<Box<dyn Any>>,
 }
@@ -164,6 +168,7 @@ impl Tasks {
                 spawned_at: loc,
                 woken_by: NOBODY,
                 host,
+                off_control: false,
                 join_waker: None,
                 output: None,
             });
@@ -281,42 +286,48 @@ impl Tasks {
         Poll::Pending
     }
 
-    /// Wakes `task` (nothing if there is no such task), in step `step`.
+    /// Wakes `task` (nothing if there is no such task), in step `step`. Returns whether it
+    /// waited on a future coyote does not control ([`Tasks::paused_off_control`]).
     #[inline]
-    pub(crate) fn wake(&self, task: u32, step: u32) {
+    pub(crate) fn wake(&self, task: u32, step: u32) -> bool {
         if let Some(t) = self.table.borrow_mut().get_mut(task as usize) {
             if t.state == TaskState::Waiting {
                 t.woken_by = woken_by(self.current.get(), step);
             }
             t.state = t.state.woken();
+            return std::mem::take(&mut t.off_control);
         }
+        false
     }
 
-    /// Marks `task` as a controlled thread named `name`.
-    pub(crate) fn set_thread(&self, task: u32, name: ThreadName) {
-        self.threads.borrow_mut().push((task, name));
+    /// After a poll of `id` that returned `Pending`: whether it waits on a future coyote does
+    /// not control. A controlled wait marks the task blocked, a scheduling point wakes it, and
+    /// [`Tasks::begin`] set it to neither, so a task still waiting at a point waits on
+    /// something else (the real tokio crate's `Notify`, a channel of another crate, a hand-made
+    /// future). Remembered until its next wake or step.
+    #[inline]
+    pub(crate) fn paused_off_control(&self, id: u32) -> bool {
+        let mut table = self.table.borrow_mut();
+        let t = &mut table[id as usize];
+        t.off_control = t.state == TaskState::Waiting && t.pause == Pause::Point;
+        t.off_control
     }
 
-    /// Whether `task` is a controlled thread.
-    pub(crate) fn is_thread(&self, task: u32) -> bool {
-        self.threads.borrow().iter().any(|(t, _)| *t == task)
-    }
-
-    /// The name of `task` if it is a named thread (`main` for task 0).
-    pub(crate) fn thread_name(&self, task: u32) -> Option<std::sync::Arc<str>> {
-        if task == 0 {
-            return Some("main".into());
-        }
-        self.thread(task).flatten()
-    }
-
-    /// `Some(name)` if `task` is a thread.
-    fn thread(&self, task: u32) -> Option<ThreadName> {
-        self.threads
+    /// The tasks that wait on a future coyote does not control (see
+    /// [`Tasks::paused_off_control`]) and are not controlled threads.
+    pub(crate) fn off_control(&self) -> Vec<u32> {
+        let threads = self.threads.borrow();
+        self.table
             .borrow()
             .iter()
-            .find(|(t, _)| *t == task)
-            .map(|(_, n)| n.clone())
+            .enumerate()
+            .filter(|(i, t)| {
+                t.off_control
+                    && t.state == TaskState::Waiting
+                    && !threads.iter().any(|(th, _)| *th == *i as u32)
+            })
+            .map(|(i, _)| i as u32)
+            .collect()
     }
 
     /// The simulated network host `task` runs on (0, the default host, if there is no such task).
@@ -381,7 +392,8 @@ impl Tasks {
     }
 
     /// `chosen` starts a step: it is `Waiting` until woken again, and what it touches next is
-    /// unknown until its next scheduling point.
+    /// unknown until its next scheduling point; it is not blocked on anything (until a
+    /// controlled wait says so; see [`Tasks::paused_off_control`]).
     #[inline]
     pub(crate) fn begin(&self, chosen: u32) -> Begun {
         let mut table = self.table.borrow_mut();
@@ -389,6 +401,8 @@ impl Tasks {
         let woken = t.state == TaskState::Woken;
         t.state = TaskState::Waiting;
         t.access = Access::NONE;
+        t.pause = Pause::Point;
+        t.off_control = false;
         Begun {
             kind: t.kind,
             loc: t.loc,
@@ -451,28 +465,6 @@ impl Tasks {
             }
         }
         h
-    }
-
-    /// How reports name task `id` (`main`, or `task 3 (spawned at file:line:col)`).
-    pub(crate) fn label(&self, id: u32) -> String {
-        match self.table.borrow().get(id as usize) {
-            Some(t) => self.label_of(id, t),
-            None => format!("task {id}"),
-        }
-    }
-
-    /// How reports name task `id`, which is `t`.
-    pub(crate) fn label_of(&self, id: u32, t: &Task) -> String {
-        if id == 0 {
-            "main".into()
-        } else if let Some(name) = self.thread(id) {
-            match name {
-                Some(n) => format!("thread {id} '{n}' (spawned at {})", fmt_loc(t.spawned_at)),
-                None => format!("thread {id} (spawned at {})", fmt_loc(t.spawned_at)),
-            }
-        } else {
-            format!("task {id} (spawned at {})", fmt_loc(t.spawned_at))
-        }
     }
 }
 

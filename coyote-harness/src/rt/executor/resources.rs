@@ -67,7 +67,9 @@ impl Executor {
             // itself: from inside tokio (a second budgeted operation), at the user's line.
             self.note_tokio_site();
         }
-        self.tasks.wake(task, self.step.get());
+        if self.tasks.wake(task, self.step.get()) {
+            self.woken_off_control(task);
+        }
         true
     }
 

@@ -7,6 +7,7 @@
 //! iteration's failure, and bodies are dropped outside any borrow of the task table. The loop
 //! decides on task states only: what a task's body is (see [`TaskBody`]) is not its concern.
 
+use super::real_tokio::USE_THE_DROP_IN;
 use super::{Executor, IterationOutcome, CUT};
 use crate::rt::context::Installed;
 use crate::rt::coop;
@@ -23,40 +24,7 @@ use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-/// The hint of every report of the real tokio crate used in a test.
-const USE_THE_DROP_IN: &str = "use the drop-in, `tokio = { package = \"coyote-tokio\", ... }` in Cargo.toml, whose tokio paths are controlled in tests and are tokio in production (or coyote_harness::task, time and sync)";
-
 impl Executor {
-    /// The failure of task `id`, which used a real tokio operation in the step that resumed
-    /// it at `resumed_at` (its budget was spent; see `coop`).
-    #[cold]
-    fn real_tokio_failure(&self, id: u32, resumed_at: &'static Location<'static>) -> Failure {
-        let site = self
-            .tokio_site
-            .borrow_mut()
-            .take()
-            .filter(|s| !s.is_empty());
-        let (location, place) = match site {
-            Some(s) if s.starts_with("in ") => (None, format!(" ({s})")),
-            Some(s) => (Some(s), String::new()),
-            None => (
-                None,
-                format!(
-                    " in the code it ran from {}",
-                    crate::rt::tasks::fmt_loc(resumed_at)
-                ),
-            ),
-        };
-        Failure {
-            kind: BugKind::Uncontrolled,
-            message: format!(
-                "the test used the real tokio crate inside a controlled task{place}: an operation of tokio::sync (Mutex, RwLock, Semaphore, mpsc, oneshot) or another tokio future that counts tokio's cooperative budget; coyote does not control it, so its operations are no scheduling points and the bugs between them go unfound; {USE_THE_DROP_IN}"
-            ),
-            task: Some(self.task_label(id)),
-            location,
-        }
-    }
-
     /// Runs one iteration of `main` under `strategy`. Returns the outcome and the steps taken.
     pub(crate) fn run_iteration(
         &self,
@@ -189,7 +157,9 @@ impl Executor {
                 }
                 if enabled.is_empty() {
                     return if !main_done {
-                        IterationOutcome::Bug(self.deadlock(&tasks))
+                        // Outside every borrow: the probe drops task bodies (user code).
+                        drop((tasks, timers, enabled));
+                        IterationOutcome::Bug(self.stuck())
                     } else if let Some(panic) = self.threads.take_unjoined_panic() {
                         IterationOutcome::Bug(panic)
                     } else if self.monitors.any_hot() {
@@ -357,7 +327,12 @@ impl Executor {
         // in tokio); one that finished in the same poll finished.
         let self_aborted = self.tasks.take_self_abort();
         match polled {
-            Ok(Poll::Pending) if !self_aborted => self.tasks.put_body(id, body),
+            Ok(Poll::Pending) if !self_aborted => {
+                self.tasks.put_body(id, body);
+                // Waiting on a future coyote does not control: whoever wakes it is looked at
+                // (see `real_tokio`).
+                self.tasks.paused_off_control(id);
+            }
             Ok(Poll::Pending) => {
                 let _ = catch_unwind(AssertUnwindSafe(move || drop(body)));
                 let joiner = self.tasks.finish(id);

@@ -110,7 +110,5 @@ pub async fn threads_safestack() {
             })
         })
         .collect();
-    for t in threads {
-        t.join().unwrap();
-    }
+    super::join_all(threads);
 }

@@ -198,7 +198,7 @@ pub(crate) fn section(reps: usize) -> String {
     }
     let _ = writeln!(
         t,
-        "\nGoal (issue 28): fewer schedules than loom on every program: {}; at least 3x faster to exhaust on every program: {} (smallest time ratio {min_ratio:.1}x).",
+        "\nGoal (issue 28): fewer schedules than loom on every program: {}; at least 3x faster to exhaust on every program: {} (smallest time ratio {min_ratio:.1}x).\n",
         if fewer { "met" } else { "not met" },
         if faster { "met" } else { "not met" },
     );

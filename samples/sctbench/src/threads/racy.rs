@@ -68,7 +68,7 @@ fn twostage(t_threads: usize, r_threads: usize, fixed: bool) {
         let v = v.clone();
         pool.push(thread::spawn(move || {
             let (data1_lock, data2_lock, data1) = (&v.0, &v.1, &v.2);
-            let g1 = lock(&data1_lock);
+            let g1 = lock(data1_lock);
             data1.store(1, Relaxed);
             let held = if fixed {
                 Some(g1)
@@ -76,7 +76,7 @@ fn twostage(t_threads: usize, r_threads: usize, fixed: bool) {
                 drop(g1);
                 None
             };
-            let mut data2 = lock(&data2_lock);
+            let mut data2 = lock(data2_lock);
             *data2 = data1.load(Relaxed) + 1;
             drop(data2);
             drop(held);
@@ -86,7 +86,7 @@ fn twostage(t_threads: usize, r_threads: usize, fixed: bool) {
         let v = v.clone();
         pool.push(thread::spawn(move || {
             let (data1_lock, data2_lock, data1) = (&v.0, &v.1, &v.2);
-            let g1 = lock(&data1_lock);
+            let g1 = lock(data1_lock);
             if data1.load(Relaxed) == 0 {
                 return;
             }
@@ -94,7 +94,7 @@ fn twostage(t_threads: usize, r_threads: usize, fixed: bool) {
             if !fixed {
                 drop(g1);
             }
-            let t2 = *lock(&data2_lock);
+            let t2 = *lock(data2_lock);
             assert!(
                 t2 == t1 + 1,
                 "twostage: reader saw data1 = {t1} but data2 = {t2}"
@@ -123,7 +123,7 @@ fn wronglock(num1: usize, num2: usize, fixed: bool) {
         let v = v.clone();
         pool.push(thread::spawn(move || {
             let (data_lock, data_value) = (&v.0, &v.2);
-            let _g = lock(&data_lock);
+            let _g = lock(data_lock);
             let x = data_value.load(Relaxed);
             data_value.store(data_value.load(Relaxed) + 1, Relaxed);
             let now = data_value.load(Relaxed);

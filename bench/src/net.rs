@@ -72,6 +72,9 @@ fn sim_whole(n: u64) -> Option<u64> {
     None
 }
 
+/// A transport's name and its timed run (iterations -> steps).
+type Transport = (&'static str, fn(u64) -> Option<u64>);
+
 fn msgs_per_sec(s: &Sample) -> f64 {
     s.per_sec() * MESSAGES as f64
 }
@@ -81,7 +84,7 @@ fn msgs_per_sec(s: &Sample) -> f64 {
 pub(crate) fn append(t: &mut String, per_sample: Duration, k: usize) {
     eprintln!("simulated network (test mode): echo over net::TcpStream ...");
     let probe = Duration::from_millis(150);
-    let runs: [(&str, fn(u64) -> Option<u64>); 2] = [
+    let runs: [Transport; 2] = [
         (
             "simulated `TcpStream` (partial reads/writes explored)",
             sim_partial,

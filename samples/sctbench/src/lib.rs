@@ -134,6 +134,8 @@ coyote_harness::export_tests!(
     threads_carter01_fixed,
     threads_stack,
     threads_stack_fixed,
+    threads_queue,
+    threads_queue_fixed,
     threads_reorder_3,
     threads_reorder_3_fixed,
     threads_reorder_10,

@@ -16,6 +16,7 @@
 //! | `threads_lazy01` | bug (ordering, assertion) | none |
 //! | `threads_carter01` | bug (deadlock) | `threads_carter01_fixed` |
 //! | `threads_stack` | bug (ordering, assertion) | `threads_stack_fixed` |
+//! | `threads_queue` | bug (ordering, assertion) | `threads_queue_fixed` |
 //! | `threads_reorder_3`, `threads_reorder_10`, `threads_reorder_20` | bug (atomicity, assertion) | `threads_reorder_3_fixed`, `threads_reorder_10_fixed` |
 //! | `threads_twostage` | bug (atomicity, assertion) | `threads_twostage_fixed` |
 //! | `threads_wronglock`, `threads_wronglock_3` | bug (wrong lock, assertion) | `threads_wronglock_fixed` |
@@ -26,6 +27,7 @@
 
 mod fib_bench;
 mod locked;
+mod queue;
 mod racy;
 mod safestack;
 
@@ -34,6 +36,7 @@ pub use locked::{
     threads_account, threads_account_fixed, threads_carter01, threads_carter01_fixed,
     threads_lazy01, threads_stack, threads_stack_fixed,
 };
+pub use queue::{threads_queue, threads_queue_fixed};
 pub use racy::{
     threads_reorder_10, threads_reorder_10_fixed, threads_reorder_20, threads_reorder_3,
     threads_reorder_3_fixed, threads_twostage, threads_twostage_fixed, threads_wronglock,
@@ -74,6 +77,8 @@ pub static THREAD_PROGRAMS: &[(&str, bool)] = &[
     ("threads_carter01_fixed", false),
     ("threads_stack", true),
     ("threads_stack_fixed", false),
+    ("threads_queue", true),
+    ("threads_queue_fixed", false),
     ("threads_reorder_3", true),
     ("threads_reorder_3_fixed", false),
     ("threads_reorder_10", true),

@@ -31,7 +31,7 @@
 //! | [`stringbuffer()`] | CB | atomicity (assertion) | [`stringbuffer_fixed()`] |
 //! | [`work_steal_queue()`] | CHESS | lost/duplicated item (assertion) | [`work_steal_queue_fixed()`] |
 //! | [`safestack()`] | misc | ABA (assertion); random needs ~10^5 iterations | none |
-//! | [`fib_bench()`] | CS (SV-COMP) | deep interleaving (assertion); beyond 10,000 iterations | [`fib_bench_fixed()`] |
+//! | [`fib_bench()`] | CS (SV-COMP) | deep interleaving (assertion); beyond 10,000 iterations of the randomized strategies, found by the portfolio's write hand-over probe | [`fib_bench_fixed()`] |
 //!
 //! [`PROGRAMS`] lists them for benchmarks (`bench-bugs/` runs every strategy on each).
 //!

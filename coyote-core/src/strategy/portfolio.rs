@@ -1,6 +1,6 @@
 //! `portfolio`, the default strategy: every worker rotates through a fixed list of strategies,
-//! one iteration each, starting at a different member; workers 0 and 1 first run two
-//! deterministic probes each.
+//! one iteration each, starting at a different member; workers 0 and 1 first run
+//! deterministic probes (two each, worker 1 a third: the write hand-over).
 //!
 //! No single strategy is best on every program (SCTBench: PCT with a small depth finds most
 //! bugs, delay bounding and partial-order sampling find some the others are slow on), so a

@@ -1,4 +1,4 @@
-//! The probes: four deterministic schedules that pass the turn round the operations in id
+//! The probes: five deterministic schedules that pass the turn round the operations in id
 //! order, run by the portfolio as the first iterations of workers 0 and 1.
 //!
 //! Algorithm: at every scheduling point where a choice exists, either the operation whose turn

@@ -23,6 +23,7 @@
 mod actors;
 mod args;
 mod history;
+mod loom_vs;
 mod measure;
 mod net;
 mod programs;
@@ -42,7 +43,14 @@ use std::time::Duration;
 
 // Generates `coyote_run`, `coyote_free`, ... in this binary: the exact code path of a
 // `coyote test -j 1` worker, called directly (no dlopen, one FFI call per run).
-coyote_harness::export_tests!(bench_program);
+coyote_harness::export_tests!(
+    bench_program,
+    loom_vs::on_coyote::lv_fetch_add_3,
+    loom_vs::on_coyote::lv_fetch_add_2x2,
+    loom_vs::on_coyote::lv_mutex_counter_3,
+    loom_vs::on_coyote::lv_message_passing,
+    loom_vs::on_coyote::lv_treiber_push_3,
+);
 
 const SEED: u64 = 1;
 
@@ -280,7 +288,9 @@ fn main() {
         std::env::args().nth(2),
         std::env::args().nth(3),
     ) {
-        let f = tokio_dropin::by_name(&what).or_else(|| threads::by_name(&what));
+        let f = tokio_dropin::by_name(&what)
+            .or_else(|| threads::by_name(&what))
+            .or_else(|| loom_vs::by_name(&what));
         if let (Some(f), Ok(n)) = (f, n.parse::<u64>()) {
             let t = std::time::Instant::now();
             f(n);
@@ -430,6 +440,8 @@ fn main() {
     for line in &threads_lines {
         eprintln!("{line}");
     }
+    eprintln!("coyote dpor vs loom, each to exhaustion ...");
+    let loom_section = loom_vs::section(k);
     let actors_section = opts.actors.then(|| actors::section(per_sample, k));
     let load_after = loadavg();
 
@@ -650,6 +662,7 @@ fn main() {
         let _ = writeln!(t, "{line}");
     }
 
+    t.push_str(&loom_section);
     if let Some(section) = actors_section {
         t.push_str(&section);
     }

@@ -6,31 +6,32 @@
 //! * a simulated `TcpStream` (every read and write a scheduling point, partial reads and writes
 //!   explored: the default),
 //! * the same with partial I/O off (`net::sim::partial_io(false)`): scheduling points only,
-//! * an in-memory `tokio::io::duplex` pair (no scheduling point in a read or write: the
-//!   baseline of the same program without the simulation),
 //!
 //! in interleaved samples of the same run. The figure is messages per second (round trips).
+//! An in-memory `tokio::io::duplex` pair was the third row until the harness began reporting
+//! the real tokio crate inside a controlled test as a bug (its pipe spends tokio's coop budget):
+//! it cannot run under `check` any more, so the baseline is the run without partial I/O.
 
 use crate::measure::{calibrate, median, range, time, Sample};
 use coyote_harness::net::{sim, TcpListener, TcpStream};
 use coyote_harness::{check, task, Config};
 use std::fmt::Write as _;
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Round trips per iteration.
 pub(crate) const MESSAGES: usize = 100;
 /// Bytes per message.
 pub(crate) const MESSAGE_BYTES: usize = 64;
 
-async fn serve<S: AsyncRead + AsyncWrite + Unpin>(mut s: S) {
+async fn serve(mut s: TcpStream) {
     let mut buf = [0u8; MESSAGE_BYTES];
     while s.read_exact(&mut buf).await.is_ok() {
         s.write_all(&buf).await.unwrap();
     }
 }
 
-async fn client<S: AsyncRead + AsyncWrite + Unpin>(mut c: S) {
+async fn client(mut c: TcpStream) {
     let mut msg = [0u8; MESSAGE_BYTES];
     let mut back = [0u8; MESSAGE_BYTES];
     for i in 0..MESSAGES {
@@ -53,13 +54,6 @@ async fn over_sim(partial: bool) {
     server.await.unwrap();
 }
 
-async fn over_duplex() {
-    let (a, b) = tokio::io::duplex(64 * 1024);
-    let server = task::spawn(serve(b));
-    client(a).await;
-    server.await.unwrap();
-}
-
 fn config(iterations: u64) -> Config {
     Config::new()
         .iterations(iterations)
@@ -78,10 +72,8 @@ fn sim_whole(n: u64) -> Option<u64> {
     None
 }
 
-fn duplex(n: u64) -> Option<u64> {
-    check(over_duplex, config(n));
-    None
-}
+/// A transport's name and its timed run (iterations -> steps).
+type Transport = (&'static str, fn(u64) -> Option<u64>);
 
 fn msgs_per_sec(s: &Sample) -> f64 {
     s.per_sec() * MESSAGES as f64
@@ -90,15 +82,14 @@ fn msgs_per_sec(s: &Sample) -> f64 {
 /// Measures the three transports in `k` interleaved samples of about `per_sample` each and
 /// appends the section to `t`.
 pub(crate) fn append(t: &mut String, per_sample: Duration, k: usize) {
-    eprintln!("simulated network (test mode): echo over net::TcpStream vs tokio::io::duplex ...");
+    eprintln!("simulated network (test mode): echo over net::TcpStream ...");
     let probe = Duration::from_millis(150);
-    let runs: [(&str, fn(u64) -> Option<u64>); 3] = [
+    let runs: [Transport; 2] = [
         (
             "simulated `TcpStream` (partial reads/writes explored)",
             sim_partial,
         ),
         ("simulated `TcpStream`, `sim::partial_io(false)`", sim_whole),
-        ("`tokio::io::duplex` pair (no network simulation)", duplex),
     ];
     let ns: Vec<u64> = runs
         .iter()
@@ -125,7 +116,7 @@ pub(crate) fn append(t: &mut String, per_sample: Duration, k: usize) {
     );
     let _ = writeln!(
         t,
-        "| transport | messages/s (median) | min..max | messages per CPU-s | iterations/s | vs duplex |"
+        "| transport | messages/s (median) | min..max | messages per CPU-s | iterations/s | vs `partial_io(false)` |"
     );
     let _ = writeln!(t, "|---|---:|---:|---:|---:|---:|");
     for (i, (name, _)) in runs.iter().enumerate() {
@@ -144,12 +135,12 @@ pub(crate) fn append(t: &mut String, per_sample: Duration, k: usize) {
             crate::fmt_rate(hi),
             crate::fmt_rate(cpu),
             crate::fmt_rate(rates[i] / MESSAGES as f64),
-            rates[i] / rates[2]
+            rates[i] / rates[1]
         );
         eprintln!("  {name}: {} messages/s", crate::fmt_rate(rates[i]));
     }
     let _ = writeln!(
         t,
-        "\nOver the simulated network every read and write is a scheduling point (and, by default, a declared choice of how many bytes move), so the strategy interleaves the client and the server at every message; over `duplex` the same reads and writes are not controlled and the two tasks meet only when one waits for the other.\n"
+        "\nOver the simulated network every read and write is a scheduling point (and, by default, a declared choice of how many bytes move), so the strategy interleaves the client and the server at every message; with `partial_io(false)` each read and write moves the whole buffer, so the difference is the cost of the declared partial-I/O choices. (The `tokio::io::duplex` baseline of earlier runs cannot run in a controlled test since the harness reports the real tokio crate there.)\n"
     );
 }

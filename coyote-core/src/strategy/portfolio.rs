@@ -1,6 +1,6 @@
 //! `portfolio`, the default strategy: every worker rotates through a fixed list of strategies,
-//! one iteration each, starting at a different member; workers 0 and 1 first run two
-//! deterministic probes each.
+//! one iteration each, starting at a different member; workers 0 and 1 first run
+//! deterministic probes (two each, worker 1 a third: the write hand-over).
 //!
 //! No single strategy is best on every program (SCTBench: PCT with a small depth finds most
 //! bugs, delay bounding and partial-order sampling find some the others are slow on), so a
@@ -68,14 +68,15 @@ const SCHEDULE: [usize; 8] = [0, 1, 2, 3, 3, 2, 1, 3];
 
 /// The probes each worker runs first, in order, by worker index (workers beyond the list run
 /// none).
-const PROBES: [[(Order, Turns); 2]; 2] = [
-    [
+const PROBES: [&[(Order, Turns)]; 2] = [
+    &[
         (Order::NewestFirst, Turns::Growing),
         (Order::NewestFirst, Turns::One),
     ],
-    [
+    &[
         (Order::OldestFirst, Turns::Growing),
         (Order::OldestFirst, Turns::One),
+        (Order::OldestFirst, Turns::UntilWrite),
     ],
 ];
 
@@ -114,6 +115,7 @@ impl Portfolio {
             members,
             probes: PROBES
                 .get(worker as usize)
+                .copied()
                 .into_iter()
                 .flatten()
                 .rev()
@@ -250,7 +252,11 @@ mod tests {
             let mut p = Portfolio::for_worker(1, worker, Bounds::default());
             let probes: &[&str] = match worker {
                 0 => &["sweep:newest-first", "round-robin:newest-first"],
-                1 => &["sweep:oldest-first", "round-robin:oldest-first"],
+                1 => &[
+                    "sweep:oldest-first",
+                    "round-robin:oldest-first",
+                    "write-turns:oldest-first",
+                ],
                 _ => &[],
             };
             for probe in probes {
@@ -295,6 +301,9 @@ mod tests {
             run_once(&mut p, 2, 20).unwrap();
             assert_eq!(p.name(), "portfolio/sweep:oldest-first");
             run_once(&mut p, 2, 3).unwrap();
+            // The write hand-over teaches no length either.
+            run_once(&mut p, 2, 20).unwrap();
+            assert_eq!(p.name(), "portfolio/write-turns:oldest-first");
             let order = run_once(&mut p, 2, 3).unwrap();
             assert_eq!(p.name(), "portfolio/fair-pct:5");
             assert_eq!(switches(&order), 5, "seed {seed}: {order:?}");
@@ -358,6 +367,7 @@ mod tests {
                 bug: false,
                 hit_bound: true,
             });
+            run_once(&mut p, 2, 3).unwrap(); // the write hand-over (teaches nothing)
             let order = run_once(&mut p, 2, 3).unwrap();
             assert_eq!(p.name(), "portfolio/fair-pct:5");
             alternated += usize::from(switches(&order) == 5);

@@ -1,4 +1,4 @@
-//! The probes: four deterministic schedules that pass the turn round the operations in id
+//! The probes: five deterministic schedules that pass the turn round the operations in id
 //! order, run by the portfolio as the first iterations of workers 0 and 1.
 //!
 //! Algorithm: at every scheduling point where a choice exists, either the operation whose turn
@@ -10,7 +10,14 @@
 //!   the most interleaved schedule there is;
 //! * [`Turns::Growing`], the *sweep*: turns last 1, 2, ..., [`SWEEP_CYCLE`] decisions, then
 //!   1, 2, ... again (a turn ends early when its operation blocks or finishes), so the schedule
-//!   goes from fine interleaving to runs of a few steps ahead of the others, and back.
+//!   goes from fine interleaving to runs of a few steps ahead of the others, and back;
+//! * [`Turns::UntilWrite`], the *write hand-over*: a turn lasts until its operation's step
+//!   declared a write (an atomic store or read-modify-write, a lock, a send, a
+//!   `task::yield_write`), or it yields on purpose, blocks or finishes; and the root operation (id 0, the test's
+//!   body) gets the turn only when no other is enabled. Threads that update shared state in
+//!   turn (`t1: i += j`, `t2: j += i`) strictly alternate their updates, with the body's checks
+//!   after them: the schedule of SV-COMP's `fib_bench`, which no randomized member reaches
+//!   (samples/sctbench/README.md).
 //!
 //! Declared random choices take their first value (`false`, `0`).
 //!
@@ -54,6 +61,9 @@ pub(crate) enum Turns {
     /// Turns last up to 1, 2, ..., [`SWEEP_CYCLE`] decisions, then start again at 1 (the
     /// sweep).
     Growing,
+    /// A turn ends after a step that declared a write; the root operation runs last (the write
+    /// hand-over).
+    UntilWrite,
 }
 
 /// The longest turn of a sweep, after which its turns start again at one decision.
@@ -72,6 +82,8 @@ pub(crate) struct RoundRobin {
     used: u32,
     /// Whether the one iteration has begun.
     ran: bool,
+    /// Whether the step last chosen declared a write (for [`Turns::UntilWrite`]).
+    wrote: bool,
 }
 
 impl RoundRobin {
@@ -84,6 +96,7 @@ impl RoundRobin {
             turn: 0,
             used: 0,
             ran: false,
+            wrote: false,
         }
     }
 
@@ -95,6 +108,42 @@ impl RoundRobin {
     pub(crate) fn teaches_length(&self) -> bool {
         self.turns == Turns::One
     }
+
+    /// [`Turns::UntilWrite`]'s choice: the operation whose turn it is, unless its last step
+    /// wrote, it yielded on purpose, or it cannot run; then the next enabled one in order, the root (id 0) only when no
+    /// other operation is enabled.
+    fn write_turn(&mut self, point: &SchedulingPoint<'_>) -> OpId {
+        let enabled = point.enabled;
+        let at = match self.last.and_then(|l| enabled.binary_search(&l).ok()) {
+            Some(at) if !self.wrote && !point.yielded => at,
+            _ => {
+                self.turn += 1;
+                // Candidates: every enabled operation but the root, unless it is alone.
+                let others = if enabled[0] == 0 && enabled.len() > 1 {
+                    1
+                } else {
+                    0
+                };
+                let pool = &enabled[others..];
+                let n = pool.len();
+                let next = match (self.order, self.last) {
+                    (Order::NewestFirst, None) => n - 1,
+                    (Order::NewestFirst, Some(last)) => {
+                        (pool.partition_point(|op| *op < last) + n - 1) % n
+                    }
+                    (Order::OldestFirst, None) => 0,
+                    (Order::OldestFirst, Some(last)) => pool.partition_point(|op| *op <= last) % n,
+                };
+                others + next
+            }
+        };
+        self.wrote = point
+            .accesses
+            .get(at)
+            .is_some_and(|a| a.write && a.object != 0);
+        self.last = Some(enabled[at]);
+        enabled[at]
+    }
 }
 
 impl Strategy for RoundRobin {
@@ -102,6 +151,7 @@ impl Strategy for RoundRobin {
         let turns = match self.turns {
             Turns::One => "round-robin",
             Turns::Growing => "sweep",
+            Turns::UntilWrite => "write-turns",
         };
         let order = match self.order {
             Order::NewestFirst => "newest-first",
@@ -114,11 +164,19 @@ impl Strategy for RoundRobin {
         self.last = None;
         self.turn = 0;
         self.used = 0;
+        self.wrote = false;
         !std::mem::replace(&mut self.ran, true)
+    }
+
+    fn needs_accesses(&self) -> bool {
+        self.turns == Turns::UntilWrite
     }
 
     fn next_operation(&mut self, point: &SchedulingPoint<'_>) -> Option<OpId> {
         let enabled = point.enabled;
+        if self.turns == Turns::UntilWrite {
+            return Some(self.write_turn(point));
+        }
         let n = enabled.len();
         if let (Turns::Growing, Some(last)) = (self.turns, self.last) {
             // The turn goes on while it has decisions left and its operation can run.
@@ -159,6 +217,7 @@ impl Strategy for RoundRobin {
 mod tests {
     use super::*;
     use crate::strategy::testing::run_once;
+    use crate::strategy::Access;
 
     #[test]
     fn switches_at_every_decision_then_is_done() {
@@ -170,6 +229,55 @@ mod tests {
         assert_eq!(run_once(&mut s, 3, 2).unwrap(), vec![2, 1, 0, 2, 1, 0]);
         assert_eq!(run_once(&mut s, 3, 2), None, "one iteration only");
         assert!(s.teaches_length());
+    }
+
+    #[test]
+    fn the_write_hand_over_passes_after_each_write_and_runs_the_root_last() {
+        // Op 0 (the root) reads twice; ops 1 and 2 each do (read, read, write) twice, all on
+        // object 7. Each op keeps the turn until its write, then passes it; the root runs once
+        // no other op is enabled.
+        let read = Access {
+            object: 7,
+            write: false,
+        };
+        let write = Access {
+            object: 7,
+            write: true,
+        };
+        let worker = [read, read, write, read, read, write];
+        let mut scripts = [vec![read, read], worker.to_vec(), worker.to_vec()];
+        let mut s = RoundRobin::new(Order::OldestFirst, Turns::UntilWrite);
+        assert!(s.needs_accesses() && !s.teaches_length());
+        assert_eq!(s.name(), "write-turns:oldest-first");
+        assert!(s.begin_iteration());
+        let mut order = Vec::new();
+        for step in 0.. {
+            let enabled: Vec<OpId> = (0..3)
+                .filter(|&op| !scripts[op as usize].is_empty())
+                .collect();
+            if enabled.is_empty() {
+                break;
+            }
+            let accesses: Vec<Access> = enabled.iter().map(|&op| scripts[op as usize][0]).collect();
+            let op = if enabled.len() == 1 {
+                enabled[0]
+            } else {
+                let point = SchedulingPoint {
+                    enabled: &enabled,
+                    accesses: &accesses,
+                    current: order.last().copied(),
+                    yielded: false,
+                    step,
+                    state_hash: 0,
+                };
+                s.next_operation(&point).unwrap()
+            };
+            scripts[op as usize].remove(0);
+            order.push(op);
+        }
+        assert_eq!(order, [1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2, 0, 0]);
+        s.end_iteration(&IterationEnd::default());
+        assert!(!s.begin_iteration(), "one iteration only");
     }
 
     #[test]

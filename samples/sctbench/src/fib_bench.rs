@@ -12,7 +12,9 @@
 //! search needs far more than 10,000 schedules. Measured in `bench-bugs` (20 seeds, 10,000
 //! iterations): only `rl` found it, for 1 seed of 20 (iteration 2258); every other strategy
 //! and shuttle found it for none. With seeds 1 to 3 and 200,000 iterations, nothing found it.
-//! **The unit test is ignored**: the program is kept as a depth stress test for the benchmark.
+//! **The unit test is ignored**. The default portfolio finds it with `-j 2`: worker 1's write
+//! hand-over probe (each task keeps the turn until it writes, the body runs last) is exactly
+//! this schedule (e2e `std_samples::the_default_portfolio_finds_fib_bench_...`).
 //!
 //! `fib_bench_fixed` is SV-COMP's `fib_bench_true`: it checks `i > 144 || j > 144`, which no
 //! schedule reaches.

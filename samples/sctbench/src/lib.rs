@@ -31,7 +31,7 @@
 //! | [`stringbuffer()`] | CB | atomicity (assertion) | [`stringbuffer_fixed()`] |
 //! | [`work_steal_queue()`] | CHESS | lost/duplicated item (assertion) | [`work_steal_queue_fixed()`] |
 //! | [`safestack()`] | misc | ABA (assertion); random needs ~10^5 iterations | none |
-//! | [`fib_bench()`] | CS (SV-COMP) | deep interleaving (assertion); beyond 10,000 iterations | [`fib_bench_fixed()`] |
+//! | [`fib_bench()`] | CS (SV-COMP) | deep interleaving (assertion); beyond 10,000 iterations of the randomized strategies, found by the portfolio's write hand-over probe | [`fib_bench_fixed()`] |
 //!
 //! [`PROGRAMS`] lists them for benchmarks (`bench-bugs/` runs every strategy on each).
 //!
@@ -40,6 +40,7 @@
 //! [`sync::Notify`]: coyote_harness::sync::Notify
 
 pub mod shared;
+pub mod threads;
 
 pub mod account;
 pub mod bluetooth_driver;
@@ -74,6 +75,7 @@ pub use safestack::safestack;
 pub use shared::Shared;
 pub use stack::{stack, stack_fixed};
 pub use stringbuffer::{stringbuffer, stringbuffer_fixed};
+pub use threads::*;
 pub use token_ring::{token_ring, token_ring_fixed};
 pub use twostage::{twostage, twostage_100, twostage_100_fixed, twostage_fixed};
 pub use work_steal_queue::{work_steal_queue, work_steal_queue_fixed};
@@ -125,6 +127,28 @@ coyote_harness::export_tests!(
     wronglock_3_fixed,
     work_steal_queue,
     work_steal_queue_fixed,
+    threads_account,
+    threads_account_fixed,
+    threads_lazy01,
+    threads_carter01,
+    threads_carter01_fixed,
+    threads_stack,
+    threads_stack_fixed,
+    threads_queue,
+    threads_queue_fixed,
+    threads_reorder_3,
+    threads_reorder_3_fixed,
+    threads_reorder_10,
+    threads_reorder_10_fixed,
+    threads_reorder_20,
+    threads_twostage,
+    threads_twostage_fixed,
+    threads_wronglock,
+    threads_wronglock_fixed,
+    threads_wronglock_3,
+    threads_safestack,
+    threads_fib_bench,
+    threads_fib_bench_fixed,
 );
 
 /// A test's future, boxed so that programs fit in one table.

@@ -18,7 +18,9 @@
 //! Profiling modes (run one thing, print its time, exit; e.g. under
 //! `valgrind --tool=callgrind`): `--only coyote-abi N`, `--only coyote-check N`,
 //! `--only shuttle N`, and the actor ones (`actors.rs`): `--only actor-test N`,
-//! `--only actor-prod N`, `--only tokio-mpsc N`.
+//! `--only actor-prod N`, `--only tokio-mpsc N`, and the thread ones (`threads.rs`):
+//! `--only coyote-mutex N`, `--only shuttle-mutex N`, `--only coyote-threads N`,
+//! `--only shuttle-threads N`, `--only thread-yields N`, `--only task-yields N`.
 
 mod actors;
 mod args;
@@ -642,7 +644,7 @@ fn main() {
     let _ = writeln!(t, "\n## Threads (`coyote_harness::std` vs shuttle)\n");
     let _ = writeln!(
         t,
-        "The 8 x 4 program with threads: each takes a spin lock on an `AtomicBool` (`swap`, `yield_now` between tries), increments with a load and a store, releases, yields; `random`, one worker. The second row is one scheduling step of a thread that only yields, against an async task that only yields: the difference is one coroutine switch (resume and suspend).\n"
+        "The 8 x 4 program with threads, twice: each thread 4 x {{ lock, increment, unlock, yield }}, with a std `Mutex<u64>` (coyote's `coyote_harness::std::sync::Mutex`, shuttle's `shuttle::sync::Mutex`), then with a spin lock on an `AtomicBool` (`swap`, `yield_now` between tries; the increment a load and a store); `random`, one worker. The second row is one scheduling step of a thread that only yields, against an async task that only yields: the difference is one coroutine switch (resume and suspend).\n"
     );
     let _ = writeln!(t, "| program | coyote | shuttle / async | ratio |");
     let _ = writeln!(t, "| --- | ---: | ---: | --- |");

@@ -1,18 +1,64 @@
-//! Threads: the 8 x 4 lock-increment program written with threads and a spin lock on atomics,
-//! coyote (`coyote_harness::std`) against shuttle's `check_random` (`shuttle::thread`,
-//! `shuttle::sync::atomic`); and the cost of one coroutine switch (a thread's step against an
-//! async task's).
+//! Threads: the 8 x 4 lock-increment program written with threads, twice (a std mutex; a spin
+//! lock on atomics), coyote (`coyote_harness::std`) against shuttle's `check_random`
+//! (`shuttle::thread`, `shuttle::sync`); and the cost of one coroutine switch (a thread's step
+//! against an async task's).
 //!
-//! Both sides run the same program: 8 threads, each 4 x (take the spin lock, `swap` until free
-//! with `yield_now` between tries; increment a counter with a load and a store; release; yield);
-//! main joins them and checks the count. Random strategy, one worker thread.
+//! Both sides run the same programs: 8 threads, each 4 x (lock; increment; unlock; yield), main
+//! joins them and checks the count. The mutex program locks a `Mutex<u64>` (`lock().unwrap()`,
+//! the guard dropped before the yield); the spin-lock program takes an `AtomicBool` with `swap`
+//! until free (`yield_now` between tries) and increments an atomic with a load and a store.
+//! Random strategy, one worker thread.
 
 use crate::programs::{ROUNDS, TASKS};
 use std::time::{Duration, Instant};
 
 const YIELDS: u64 = 1000;
 
-/// The program on coyote's `std` mirror (test mode under `check`).
+/// The mutex program on coyote's `std` mirror (test mode under `check`).
+async fn coyote_mutex() {
+    use coyote_harness::std::sync::{Arc, Mutex};
+    use coyote_harness::std::thread;
+    let counter = Arc::new(Mutex::new(0u64));
+    let hs: Vec<_> = (0..TASKS)
+        .map(|_| {
+            let counter = counter.clone();
+            thread::spawn(move || {
+                for _ in 0..ROUNDS {
+                    *counter.lock().unwrap() += 1;
+                    thread::yield_now();
+                }
+            })
+        })
+        .collect();
+    for h in hs {
+        h.join().unwrap();
+    }
+    assert_eq!(*counter.lock().unwrap(), (TASKS * ROUNDS) as u64);
+}
+
+/// The same program on shuttle.
+fn shuttle_mutex() {
+    use shuttle::sync::{Arc, Mutex};
+    use shuttle::thread;
+    let counter = Arc::new(Mutex::new(0u64));
+    let hs: Vec<_> = (0..TASKS)
+        .map(|_| {
+            let counter = counter.clone();
+            thread::spawn(move || {
+                for _ in 0..ROUNDS {
+                    *counter.lock().unwrap() += 1;
+                    thread::yield_now();
+                }
+            })
+        })
+        .collect();
+    for h in hs {
+        h.join().unwrap();
+    }
+    assert_eq!(*counter.lock().unwrap(), (TASKS * ROUNDS) as u64);
+}
+
+/// The spin-lock program on coyote's `std` mirror (test mode under `check`).
 async fn coyote_threads() {
     use coyote_harness::std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
     use coyote_harness::std::thread;
@@ -41,7 +87,7 @@ async fn coyote_threads() {
     assert_eq!(counter.load(SeqCst), (TASKS * ROUNDS) as u64);
 }
 
-/// The same program on shuttle.
+/// The same spin-lock program on shuttle.
 fn shuttle_threads() {
     use shuttle::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
     use shuttle::thread;
@@ -107,6 +153,8 @@ fn check<F: std::future::Future<Output = ()> + 'static>(n: u64, test: fn() -> F)
 /// Which program `--only` runs (N iterations).
 pub(crate) fn by_name(name: &str) -> Option<fn(u64)> {
     Some(match name {
+        "coyote-mutex" => |n| check(n, coyote_mutex),
+        "shuttle-mutex" => |n| shuttle::check_random(shuttle_mutex, n as usize),
         "coyote-threads" => |n| check(n, coyote_threads),
         "shuttle-threads" => |n| shuttle::check_random(shuttle_threads, n as usize),
         "thread-yields" => |n| check(n, thread_yields),
@@ -140,17 +188,22 @@ pub(crate) fn measure(per_sample: Duration, samples: usize) -> Vec<String> {
         }
         (median(da), median(db))
     };
+    let (mutex, shuttle_mutex) = pair("coyote-mutex", "shuttle-mutex");
     let (coyote, shuttle) = pair("coyote-threads", "shuttle-threads");
     let (thread, task) = pair("thread-yields", "task-yields");
     let steps = YIELDS as f64;
     let ns = |d: Duration| d.as_secs_f64() * 1e9;
-    vec![
+    let row = |what: &str, coyote: Duration, shuttle: Duration| {
         format!(
-            "| 8 threads x 4 spin-lock increments, `random` | {:.0} it/s | {:.0} it/s | {:.2}x |",
+            "| 8 threads x 4 {what} increments, `random` | {:.0} it/s | {:.0} it/s | {:.2}x |",
             1.0 / coyote.as_secs_f64(),
             1.0 / shuttle.as_secs_f64(),
             shuttle.as_secs_f64() / coyote.as_secs_f64()
-        ),
+        )
+    };
+    vec![
+        row("std-mutex", mutex, shuttle_mutex),
+        row("spin-lock", coyote, shuttle),
         format!(
             "| one step: a thread's yield / an async task's yield | {:.1} ns | {:.1} ns | coroutine switch (resume + suspend): {:.1} ns |",
             ns(thread) / steps,

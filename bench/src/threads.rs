@@ -10,7 +10,7 @@
 //! Random strategy, one worker thread.
 
 use crate::programs::{ROUNDS, TASKS};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const YIELDS: u64 = 1000;
 
@@ -163,10 +163,15 @@ pub(crate) fn by_name(name: &str) -> Option<fn(u64)> {
     })
 }
 
-fn per_iter(n: u64, f: fn(u64)) -> Duration {
-    let t = Instant::now();
-    f(n);
-    t.elapsed() / n as u32
+/// Wall and calling-thread CPU time per iteration of `n` iterations of `f` (coyote and shuttle
+/// both run every iteration on the calling thread, so CPU time is the figure other load on a
+/// shared machine disturbs least).
+fn per_iter(n: u64, f: fn(u64)) -> (Duration, Duration) {
+    let s = crate::measure::time(n, |n| {
+        f(n);
+        None
+    });
+    (s.wall / n as u32, s.cpu / n as u32)
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -174,41 +179,56 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
+/// Medians of one program's samples: wall and CPU per iteration.
+#[derive(Clone, Copy)]
+struct Per {
+    wall: Duration,
+    cpu: Duration,
+}
+
 /// Interleaved medians of `samples` samples of ~`per_sample` each: the table lines.
 pub(crate) fn measure(per_sample: Duration, samples: usize) -> Vec<String> {
     let pair = |a: &str, b: &str| {
         let (fa, fb) = (by_name(a).unwrap(), by_name(b).unwrap());
         // Calibrate each to about `per_sample`.
-        let na = (per_sample.as_secs_f64() / per_iter(20, fa).as_secs_f64().max(1e-9)) as u64;
-        let nb = (per_sample.as_secs_f64() / per_iter(20, fb).as_secs_f64().max(1e-9)) as u64;
+        let na = (per_sample.as_secs_f64() / per_iter(20, fa).0.as_secs_f64().max(1e-9)) as u64;
+        let nb = (per_sample.as_secs_f64() / per_iter(20, fb).0.as_secs_f64().max(1e-9)) as u64;
         let (mut da, mut db) = (Vec::new(), Vec::new());
         for _ in 0..samples.max(3) {
             da.push(per_iter(na.max(1), fa));
             db.push(per_iter(nb.max(1), fb));
         }
-        (median(da), median(db))
+        let per = |v: Vec<(Duration, Duration)>| Per {
+            wall: median(v.iter().map(|x| x.0).collect()),
+            cpu: median(v.iter().map(|x| x.1).collect()),
+        };
+        (per(da), per(db))
     };
     let (mutex, shuttle_mutex) = pair("coyote-mutex", "shuttle-mutex");
     let (coyote, shuttle) = pair("coyote-threads", "shuttle-threads");
     let (thread, task) = pair("thread-yields", "task-yields");
     let steps = YIELDS as f64;
     let ns = |d: Duration| d.as_secs_f64() * 1e9;
-    let row = |what: &str, coyote: Duration, shuttle: Duration| {
+    let rate = |d: Duration| 1.0 / d.as_secs_f64().max(1e-12);
+    let row = |what: &str, c: Per, s: Per| {
         format!(
-            "| 8 threads x 4 {what} increments, `random` | {:.0} it/s | {:.0} it/s | {:.2}x |",
-            1.0 / coyote.as_secs_f64(),
-            1.0 / shuttle.as_secs_f64(),
-            shuttle.as_secs_f64() / coyote.as_secs_f64()
+            "| 8 threads x 4 {what} increments, `random` | {:.0} it/s ({:.0} it/s CPU) | {:.0} it/s ({:.0} it/s CPU) | {:.2}x ({:.2}x CPU) |",
+            rate(c.wall),
+            rate(c.cpu),
+            rate(s.wall),
+            rate(s.cpu),
+            s.wall.as_secs_f64() / c.wall.as_secs_f64(),
+            s.cpu.as_secs_f64() / c.cpu.as_secs_f64().max(1e-12),
         )
     };
     vec![
         row("std-mutex", mutex, shuttle_mutex),
         row("spin-lock", coyote, shuttle),
         format!(
-            "| one step: a thread's yield / an async task's yield | {:.1} ns | {:.1} ns | coroutine switch (resume + suspend): {:.1} ns |",
-            ns(thread) / steps,
-            ns(task) / steps,
-            (ns(thread) - ns(task)) / steps
+            "| one step: a thread's yield / an async task's yield (CPU) | {:.1} ns | {:.1} ns | coroutine switch (resume + suspend): {:.1} ns |",
+            ns(thread.cpu) / steps,
+            ns(task.cpu) / steps,
+            (ns(thread.cpu) - ns(task.cpu)) / steps
         ),
     ]
 }

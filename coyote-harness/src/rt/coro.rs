@@ -21,6 +21,12 @@
 //! lost. In production (no executor) `sync_point` does nothing and `block_on_current` parks the
 //! OS thread until the future's waker fires.
 //!
+//! A switch costs little in instructions but much in return mispredictions: the CPU predicts a
+//! `ret` from the calls it saw, and across a switch every frame returned through on the other
+//! stack is mispredicted. So the resume is inlined into the run loop (a coroutine's body is its
+//! own [`TaskBody`](super::tasks::TaskBody) variant, not a boxed future) and the suspension of
+//! a [`sync_point`] into its caller, with the bookkeeping out of line (a balanced call).
+//!
 //! Invariants: [`CURRENT`] is set exactly while a coroutine runs (restored when it suspends,
 //! returns or panics, by a guard) and points at that coroutine's yielder and its context, which
 //! live on the coroutine's own stack; a coroutine's context holds its task's waker, fixed for
@@ -93,8 +99,9 @@ impl Coro {
     }
 
     /// Runs the coroutine to its next suspension (`Pending`) or its end (`Ready`); a panic in
-    /// it propagates to the caller (and the coroutine is done).
-    #[inline]
+    /// it propagates to the caller (and the coroutine is done). Inlined into the run loop, so
+    /// that no frame lies between it and the switch (see the module docs).
+    #[inline(always)]
     pub(crate) fn resume(&mut self) -> Poll<()> {
         let co = self.co.as_mut().expect("a live coroutine");
         let _restore = Restore(CURRENT.with(|c| c.replace(NONE)));
@@ -102,16 +109,6 @@ impl Coro {
             CoroutineResult::Yield(()) => Poll::Pending,
             CoroutineResult::Return(()) => Poll::Ready(()),
         }
-    }
-}
-
-impl Future for Coro {
-    type Output = ();
-
-    /// Resumes the coroutine (its own context holds the task's waker, so `cx` is not used).
-    #[inline]
-    fn poll(self: std::pin::Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
-        self.get_mut().resume()
     }
 }
 
@@ -146,7 +143,7 @@ pub(crate) fn on_coroutine() -> bool {
 }
 
 /// Suspends the running coroutine; returns when it is resumed.
-#[inline]
+#[inline(always)]
 fn suspend(running: Running) {
     // SAFETY: `running` was read from `CURRENT` while this coroutine runs: its yielder and
     // context live on this coroutine's stack, which outlives this call.
@@ -212,19 +209,33 @@ impl std::task::Wake for Unparker {
 
 /// A scheduling point in synchronous code before the caller does `kind` at `loc`, touching
 /// `access` (see the module docs). Nothing in production, nor while a coroutine is unwound.
-#[inline]
+///
+/// On a coroutine this is the point of `block_on_current(YieldPoint)` without the future: the
+/// task declares the point and wakes itself ([`declare_point`], out of line), then suspends
+/// right here, inlined into the caller, so that no frame of the harness lies between the
+/// caller's code and the switch (see the module docs).
+#[inline(always)]
 pub(crate) fn sync_point(kind: OpKind, access: Access, loc: &'static Location<'static>) {
     if !super::in_test() {
         return;
     }
-    if on_coroutine() {
-        if std::thread::panicking() {
-            return;
-        }
-        block_on_current(YieldPoint::with_access(kind, loc, access));
-    } else {
+    let running = CURRENT.with(|c| c.get());
+    if running.yielder.is_null() {
         off_coroutine_point();
+    } else if declare_point(kind, access, loc) {
+        suspend(running);
     }
+}
+
+/// The running task, on a coroutine, stops at a point before `kind` at `loc` touching `access`
+/// and wakes itself (what a [`YieldPoint`]'s first poll does); false while it is unwound or
+/// with no executor (nothing to suspend for).
+#[inline(never)]
+fn declare_point(kind: OpKind, access: Access, loc: &'static Location<'static>) -> bool {
+    if std::thread::panicking() {
+        return false;
+    }
+    with_executor(|ex| ex.point_and_wake_current(kind, loc, access)).is_some()
 }
 
 /// A point reached off a coroutine in test mode: asks for coroutines (restarting the iteration)

@@ -20,7 +20,7 @@ impl Executor {
         let body = match body {
             TaskBody::Future(f) if self.coroutines.get() => {
                 let id = self.tasks.table().len() as u32;
-                TaskBody::Coro(Box::new(crate::rt::coro::Coro::new(
+                TaskBody::Future(Box::pin(crate::rt::coro::Coro::new(
                     self.generation.get(),
                     id,
                     Box::new(move || crate::rt::coro::block_on_current(f)),

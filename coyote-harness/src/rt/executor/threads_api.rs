@@ -23,7 +23,7 @@ impl Executor {
         let id = self.tasks.table().len() as u32;
         let coro = Coro::new(self.generation.get(), id, body);
         self.recorder.mark_thread(id);
-        let spawned = self.spawn_as_is(TaskBody::Coro(Box::new(coro)), loc);
+        let spawned = self.spawn_as_is(TaskBody::Future(Box::pin(coro)), loc);
         debug_assert_eq!(spawned, id);
         self.tasks.set_thread(id, name);
         id

@@ -5,7 +5,6 @@
 //! for the state hash); the state hash's bits of a state are fixed, since learning strategies key
 //! their decisions by them.
 
-use crate::rt::coro::Coro;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -15,10 +14,10 @@ pub(crate) type LocalBoxFuture = Pin<Box<dyn Future<Output = ()>>>;
 /// What a task runs. The run loop only polls a body and drops it.
 pub(crate) enum TaskBody {
     /// An async task: `main`, `task::spawn`, an actor's handler loop.
+    /// Also a body on its own stack (a controlled thread, or an async task once the test
+    /// needs coroutines): a [`Coro`](super::super::coro::Coro) is a future whose poll resumes
+    /// it, so the hot path has one kind of body.
     Future(LocalBoxFuture),
-    /// A body on its own stack: a controlled thread, or an async task once the test needs
-    /// coroutines. Its poll resumes it, inlined into the run loop (see `coro`'s docs).
-    Coro(Box<Coro>),
 }
 
 impl TaskBody {
@@ -27,7 +26,6 @@ impl TaskBody {
     pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         match self {
             TaskBody::Future(f) => f.as_mut().poll(cx),
-            TaskBody::Coro(c) => c.resume(),
         }
     }
 }

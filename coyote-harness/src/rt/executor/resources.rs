@@ -42,8 +42,12 @@ impl Executor {
         loc: &'static Location<'static>,
         access: Access,
     ) {
-        self.at_scheduling_point(kind, loc, access);
-        self.wake(self.generation.get(), self.tasks.current());
+        // `wake`'s checks for the running task (its generation is this one's).
+        if coop::empty() {
+            self.note_tokio_site();
+        }
+        self.tasks
+            .pause_and_wake_current(kind, loc, access, self.step.get());
     }
 
     /// Whether the running task stopped, in this poll, at the scheduling point before an

@@ -165,6 +165,7 @@ fn suspend(running: Running) {
 /// Drives `f` to completion from synchronous code: on a coroutine, each `Pending` suspends it
 /// until the task's waker fires (an ordinary scheduling point). See the module docs for the
 /// other cases.
+#[inline]
 #[track_caller]
 pub(crate) fn block_on_current<F: Future>(f: F) -> F::Output {
     let mut f = pin!(f);

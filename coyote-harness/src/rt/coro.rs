@@ -25,7 +25,8 @@
 //! from the calls it saw, and across a switch every frame returned through on the other stack
 //! is mispredicted. So the suspension of a [`sync_point`] is inlined into its caller (an atomic
 //! access, `yield_now`), with the bookkeeping out of line (a balanced call): resuming returns
-//! straight into user code. (On the run loop's side the resume is one frame, `Coro::poll`,
+//! straight into user code; `block_on_current` is `#[inline]` for the same reason (a
+//! `Mutex::lock` is inlined down to it). (On the run loop's side the resume is one frame, `Coro::poll`,
 //! under the boxed future's virtual call; inlining it into the run loop as a second kind of
 //! body measured no faster and cost the async path instructions.)
 //!

@@ -18,7 +18,9 @@
 //! Profiling modes (run one thing, print its time, exit; e.g. under
 //! `valgrind --tool=callgrind`): `--only coyote-abi N`, `--only coyote-check N`,
 //! `--only shuttle N`, and the actor ones (`actors.rs`): `--only actor-test N`,
-//! `--only actor-prod N`, `--only tokio-mpsc N`.
+//! `--only actor-prod N`, `--only tokio-mpsc N`, and the thread ones (`threads.rs`):
+//! `--only coyote-mutex N`, `--only shuttle-mutex N`, `--only coyote-threads N`,
+//! `--only shuttle-threads N`, `--only thread-yields N`, `--only task-yields N`.
 
 mod actors;
 mod args;
@@ -292,9 +294,17 @@ fn main() {
             .or_else(|| threads::by_name(&what))
             .or_else(|| loom_vs::by_name(&what));
         if let (Some(f), Ok(n)) = (f, n.parse::<u64>()) {
-            let t = std::time::Instant::now();
-            f(n);
-            println!("{what}: {n} runs in {:.3} s", t.elapsed().as_secs_f64());
+            let s = time(n, |n| {
+                f(n);
+                None
+            });
+            println!(
+                "{what}: {n} runs in {:.3} s ({:.3} s thread CPU): {} it/s, {} it/s CPU",
+                s.wall.as_secs_f64(),
+                s.cpu.as_secs_f64(),
+                fmt_rate(s.per_sec()),
+                fmt_rate(s.per_cpu_sec())
+            );
             return;
         }
     }
@@ -654,7 +664,7 @@ fn main() {
     let _ = writeln!(t, "\n## Threads (`coyote_harness::std` vs shuttle)\n");
     let _ = writeln!(
         t,
-        "The 8 x 4 program with threads: each takes a spin lock on an `AtomicBool` (`swap`, `yield_now` between tries), increments with a load and a store, releases, yields; `random`, one worker. The second row is one scheduling step of a thread that only yields, against an async task that only yields: the difference is one coroutine switch (resume and suspend).\n"
+        "The 8 x 4 program with threads, twice: each thread 4 x {{ lock, increment, unlock, yield }}, with a std `Mutex<u64>` (coyote's `coyote_harness::std::sync::Mutex`, shuttle's `shuttle::sync::Mutex`), then with a spin lock on an `AtomicBool` (`swap`, `yield_now` between tries; the increment a load and a store); `random`, one worker. The second row is one scheduling step of a thread that only yields, against an async task that only yields: the difference is one coroutine switch (resume and suspend). Wall-clock rates, with the calling thread's CPU time in parentheses (both systems run every iteration on the calling thread, so CPU time is what other load on the machine disturbs least); the step row is CPU time.\n"
     );
     let _ = writeln!(t, "| program | coyote | shuttle / async | ratio |");
     let _ = writeln!(t, "| --- | ---: | ---: | --- |");

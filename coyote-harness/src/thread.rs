@@ -396,6 +396,7 @@ pub fn park_timeout(dur: Duration) {
 }
 
 /// Lets the other threads run; mirrors `std::thread::yield_now` (a scheduling point in tests).
+#[inline]
 #[track_caller]
 pub fn yield_now() {
     if in_test() {

@@ -20,6 +20,7 @@ use std::panic::Location;
 use std::task::{Poll, Waker};
 
 mod names;
+mod pause;
 mod state;
 
 pub(crate) use state::{LocalBoxFuture, Pause, TaskBody, TaskState};
@@ -182,54 +183,6 @@ impl Tasks {
     #[inline]
     fn with_current<R>(&self, f: impl FnOnce(&mut Task) -> R) -> R {
         f(&mut self.table.borrow_mut()[self.current.get() as usize])
-    }
-
-    /// The running task stops at a scheduling point (`pause`) before doing `kind` at `loc`.
-    #[inline]
-    pub(crate) fn pause_at(
-        &self,
-        kind: OpKind,
-        loc: &'static Location<'static>,
-        access: Access,
-        pause: Pause,
-    ) {
-        self.with_current(|t| {
-            t.kind = kind;
-            t.loc = loc;
-            t.access = access;
-            t.pause = pause;
-        });
-    }
-
-    /// Whether the running task, in this poll, stopped at the scheduling point before an
-    /// operation (not a bare yield) and woke itself for it: it runs again with no time passing
-    /// (a `timeout` polls its future again before it looks at its deadline).
-    #[inline]
-    pub(crate) fn deferred_at_point(&self) -> bool {
-        self.with_current(|t| {
-            t.state == TaskState::Woken && t.pause == Pause::Point && t.kind != OpKind::Yield
-        })
-    }
-
-    /// The running task waits on `kind` at `loc` (a timer), touching what it touched.
-    #[inline]
-    pub(crate) fn waits_for(&self, kind: OpKind, loc: &'static Location<'static>) {
-        self.with_current(|t| {
-            t.kind = kind;
-            t.loc = loc;
-            t.pause = Pause::Blocked;
-        });
-    }
-
-    /// `task` (not the running one) waits on `kind` at `loc`: what the log shows when its timer
-    /// fires (an actor's timer task, re-armed by the actor).
-    #[inline]
-    pub(crate) fn task_waits_for(&self, task: u32, kind: OpKind, loc: &'static Location<'static>) {
-        if let Some(t) = self.table.borrow_mut().get_mut(task as usize) {
-            t.kind = kind;
-            t.loc = loc;
-            t.pause = Pause::Blocked;
-        }
     }
 
     /// The scheduling point before the running task joins `task` (`None`: a handle of an

@@ -32,6 +32,24 @@ impl Executor {
         self.tasks.pause_at(kind, loc, access, Pause::Point);
     }
 
+    /// The running task reached a scheduling point before doing `kind` at `loc`, and wakes
+    /// itself (as its waker would: a [`YieldPoint`](crate::rt::YieldPoint) without the future,
+    /// for a point on a coroutine).
+    #[inline]
+    pub(crate) fn point_and_wake_current(
+        &self,
+        kind: OpKind,
+        loc: &'static Location<'static>,
+        access: Access,
+    ) {
+        // `wake`'s checks for the running task (its generation is this one's).
+        if coop::empty() {
+            self.note_tokio_site();
+        }
+        self.tasks
+            .pause_and_wake_current(kind, loc, access, self.step.get());
+    }
+
     /// Whether the running task stopped, in this poll, at the scheduling point before an
     /// operation (see `Tasks::deferred_at_point`).
     #[inline]

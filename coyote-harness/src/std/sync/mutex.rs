@@ -60,6 +60,7 @@ impl<T> Mutex<T> {
 impl<T: ?Sized> Mutex<T> {
     /// Locks the mutex, blocking until it is free. A scheduling point in tests; `Err` (with the
     /// guard) if a thread panicked while holding it.
+    #[inline]
     #[track_caller]
     pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
         if !in_test() {
@@ -69,6 +70,7 @@ impl<T: ?Sized> Mutex<T> {
     }
 
     /// The test-mode [`Mutex::lock`], attributed to `loc`.
+    #[inline]
     pub(super) fn lock_at(&self, loc: &'static Location<'static>) -> LockResult<MutexGuard<'_, T>> {
         block_until(
             OpKind::MutexLock,

@@ -87,7 +87,9 @@ impl<T, F: FnMut() -> Option<T> + Unpin> Future for Until<'_, F> {
 }
 
 /// A scheduling point before `kind` on `access` at `loc`, then `attempt` until it succeeds,
-/// blocked on `list` between attempts (see the module docs). Test mode only.
+/// blocked on `list` between attempts (see the module docs). Test mode only. Inlined, as
+/// `block_on_current` is, so that a resumed thread returns into its caller's code (see `coro`).
+#[inline]
 pub(crate) fn block_until<T>(
     kind: OpKind,
     access: Access,

@@ -114,12 +114,6 @@ impl OpKind {
         }
     }
 
-    /// Whether one task at a time gets past this kind (a mutex, a write lock): the step log
-    /// names who took it last when another blocks.
-    pub(crate) const fn is_exclusive(self) -> bool {
-        matches!(self, OpKind::MutexLock | OpKind::RwLockWrite)
-    }
-
     /// The kind's name in the step log and deadlock reports.
     pub(crate) const fn label(self) -> &'static str {
         match self {

@@ -256,7 +256,8 @@ impl Executor {
     #[inline]
     pub(crate) fn permits_left(&self, left: usize) {
         if self.recorder.keeps_log() {
-            self.recorder.set_left(left.min(u32::MAX as usize - 1) as u32);
+            self.recorder
+                .set_left(left.min(u32::MAX as usize - 1) as u32);
         }
     }
 

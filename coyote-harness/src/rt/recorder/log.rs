@@ -154,7 +154,11 @@ impl Recorder {
                 loc,
                 permits,
                 left,
-            } => format!("           {:<8} {}", name(task), release_text(kind, loc, permits, left)),
+            } => format!(
+                "           {:<8} {}",
+                name(task),
+                release_text(kind, loc, permits, left)
+            ),
             Record::Note { task, start, end } => format!(
                 "           {:<8} {}",
                 name(task),

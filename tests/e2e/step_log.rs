@@ -83,26 +83,26 @@ fn an_early_permit_release_is_in_the_log_before_the_failure() {
     let trace = Trace::read(&pool_trace("log-pool")).unwrap();
     assert_eq!(trace.failure.kind, BugKind::Panic);
     let log = &trace.log;
-    let text = log.join("\n");
+    let all = log.join("\n");
     let at = |needle: &str| log.iter().position(|l| l.contains(needle));
     let release = at("release permit   taken at samples/pool-manager/src/connections.rs:")
-        .unwrap_or_else(|| panic!("no permit release in:\n{text}"));
+        .unwrap_or_else(|| panic!("no permit release in:\n{all}"));
     // The release says what is left: the waiting client gets the only permit at once.
-    assert!(log[release].ends_with(" left)"), "{text}");
+    assert!(log[release].ends_with(" left)"), "{all}");
     // Blocked, the other client was told who holds the permit.
     assert!(
-        text.contains("-> blocked on semaphore.acquire: held by task "),
-        "{text}"
+        all.contains("-> blocked on semaphore.acquire: held by task "),
+        "{all}"
     );
     // After the release, the other client takes the permit and then the (empty) idle list.
     let woke = at("-> woke: acquired (0 left)").expect("the waiting client wakes");
-    assert!(woke > release, "{text}");
+    assert!(woke > release, "{all}");
     assert!(
         log[release..].iter().any(|l| l.contains("mutex.lock")),
-        "{text}"
+        "{all}"
     );
     // A mutex's guard is released as a sub-line too.
-    assert!(text.contains("release mutex    taken at "), "{text}");
+    assert!(all.contains("release mutex    taken at "), "{all}");
     // And `--verbose` prints them as well.
     let verbose = text(&coyote(&[
         "replay",

@@ -22,7 +22,7 @@ fn deadlocked(main: impl std::future::Future<Output = ()> + 'static) -> String {
 fn a_blocked_lock_names_its_current_holder_and_each_release_is_a_sub_line() {
     let this = file!();
     let first = line!() + 5;
-    let again = line!() + 8;
+    let again = line!() + 10;
     let log = deadlocked(async {
         let m = Arc::new(Mutex::new(()));
         let m1 = m.clone();

@@ -59,7 +59,7 @@ impl<T: ?Sized> Mutex<T> {
         loc: &'static Location<'static>,
     ) -> impl Future<Output = MutexGuard<'_, T>> + '_ {
         let lock = Controlled::new(self.inner.lock(), OpKind::MutexLock, loc, writes(self));
-        async move { MutexGuard::new(lock.await, object_id(self), loc) }
+        Guarded::new(lock, move |g| MutexGuard::new(g, object_id(self), loc))
     }
 
     /// Locks the mutex if it is free. Not a scheduling point.
@@ -157,7 +157,7 @@ impl<T: ?Sized> RwLock<T> {
         loc: &'static Location<'static>,
     ) -> impl Future<Output = RwLockReadGuard<'_, T>> + '_ {
         let read = Controlled::new(self.inner.read(), OpKind::RwLockRead, loc, reads(self));
-        async move { RwLockReadGuard::new(read.await, object_id(self), loc) }
+        Guarded::new(read, move |g| RwLockReadGuard::new(g, object_id(self), loc))
     }
 
     /// Exclusive access. A scheduling point.
@@ -171,7 +171,9 @@ impl<T: ?Sized> RwLock<T> {
         loc: &'static Location<'static>,
     ) -> impl Future<Output = RwLockWriteGuard<'_, T>> + '_ {
         let write = Controlled::new(self.inner.write(), OpKind::RwLockWrite, loc, writes(self));
-        async move { RwLockWriteGuard::new(write.await, object_id(self), loc) }
+        Guarded::new(write, move |g| {
+            RwLockWriteGuard::new(g, object_id(self), loc)
+        })
     }
 
     /// Shared access if available now. Not a scheduling point.
@@ -277,7 +279,9 @@ impl Semaphore {
             sem: &self.inner,
         };
         let acquire = Controlled::new(counted, KIND, loc, writes(self));
-        async move { acquire.await.map(|p| self.permit(p, loc)) }
+        Guarded::new(acquire, move |r: Result<_, AcquireError>| {
+            r.map(|p| self.permit(p, loc))
+        })
     }
 
     fn permit<'a>(
@@ -403,5 +407,37 @@ impl<F: Future> Future for Counted<'_, F> {
         let r = this.inner.poll(cx);
         crate::rt::held::permits_left(this.sem.available_permits());
         r
+    }
+}
+
+pin_project! {
+    /// An acquire whose output (tokio's guard or permit) `map` makes into ours, in place (an
+    /// `async` block would copy the acquiring future into its state when first polled).
+    struct Guarded<F, M> {
+        #[pin]
+        inner: F,
+        map: Option<M>,
+    }
+}
+
+impl<F, M> Guarded<F, M> {
+    fn new(inner: F, map: M) -> Self {
+        Guarded {
+            inner,
+            map: Some(map),
+        }
+    }
+}
+
+impl<F: Future, M: FnOnce(F::Output) -> O, O> Future for Guarded<F, M> {
+    type Output = O;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<O> {
+        let this = self.project();
+        match this.inner.poll(cx) {
+            Poll::Ready(v) => Poll::Ready((this.map.take().expect("polled after it completed"))(v)),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }

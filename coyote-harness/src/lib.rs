@@ -96,6 +96,8 @@ mod rt;
 #[cfg(test)]
 mod rt_tests;
 mod runner;
+#[cfg(test)]
+mod step_log_tests;
 
 pub mod net;
 pub mod random;

@@ -17,7 +17,7 @@ use std::sync::Arc;
 /// Passes the turn round the enabled tasks at every decision, and records every access it was
 /// shown, by task.
 #[derive(Default)]
-struct Recorder {
+pub(crate) struct Recorder {
     seen: Vec<(OpId, Access)>,
     turn: usize,
 }
@@ -134,7 +134,9 @@ fn yield_read_and_write_name_the_object_and_a_channels_ends_share_one() {
 }
 
 /// Runs `main` under the turn-passing recorder; returns the outcome and the step log.
-fn run_logged(main: impl Future<Output = ()> + 'static) -> (IterationOutcome, Vec<String>) {
+pub(crate) fn run_logged(
+    main: impl Future<Output = ()> + 'static,
+) -> (IterationOutcome, Vec<String>) {
     let ex = Executor::new();
     ex.set_config(ExecConfig {
         max_steps: 1000,

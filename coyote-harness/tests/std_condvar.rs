@@ -81,7 +81,7 @@ fn two_waiters_are_woken_by_notify_all_or_two_notify_one_calls() {
 fn one_notify_one_for_two_waiters_leaves_one_waiting_forever() {
     let msg = bug_found_by_both("deadlock", || two_waiters(|cv| cv.notify_one()));
     assert!(
-        msg.contains("waits on notify.notified at coyote-harness/tests/std_condvar.rs:"),
+        msg.contains("waits on condvar.wait at coyote-harness/tests/std_condvar.rs:"),
         "{msg}"
     );
 }
@@ -232,7 +232,7 @@ fn a_spurious_wake_up_is_explored_so_an_unlooped_wait_is_caught() {
         t.join().unwrap();
     });
     assert!(
-        msg.contains("spurious wake-up"),
+        msg.contains("-> woke spuriously"),
         "the spurious wake-up is logged: {msg}"
     );
     every_schedule(|| {

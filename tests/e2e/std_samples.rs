@@ -38,8 +38,15 @@ fn the_thread_pools_lost_job_is_found_replayed_and_fixed() {
         "jobs ran: every worker quit early",
     );
     // The replay shows the workers' condvar waits and the wake-up that let one quit.
-    assert!(log.contains("notify.notified"), "{log}");
-    assert!(log.contains("condvar: spurious wake-up"), "{log}");
+    // Each condvar operation by its kind, how each wait ended, and the mutex it released.
+    assert!(log.contains("condvar.wait"), "{log}");
+    assert!(log.contains("condvar.notify_one"), "{log}");
+    assert!(log.contains("condvar.notify_all"), "{log}");
+    assert!(log.contains("-> woke spuriously"), "{log}");
+    assert!(
+        log.contains("release mutex    taken at samples/thread-pool/src/lib.rs:"),
+        "{log}"
+    );
     passes("thread_pool", "thread_pool_fixed");
 }
 

@@ -43,6 +43,15 @@ pub(crate) enum OpKind {
     NotifyNotified,
     /// `Notify::notify_one`, `notify_last`, `notify_waiters` (points only on coroutines).
     NotifyNotify,
+    /// `Condvar::wait` and its timed and `_while` forms (std mirror).
+    CondvarWait,
+    /// The wait of `Condvar::wait_timeout` and `wait_timeout_while` (its outcome is logged by
+    /// the condvar: notified or timed out).
+    CondvarWaitTimeout,
+    /// `Condvar::notify_one`.
+    CondvarNotifyOne,
+    /// `Condvar::notify_all`.
+    CondvarNotifyAll,
     /// `Barrier::wait`.
     BarrierWait,
     /// `OnceCell::get_or_init`.
@@ -106,18 +115,12 @@ impl OpKind {
             | OpKind::SemaphoreAcquire => Some("acquired"),
             OpKind::MpscRecv | OpKind::OneshotRecv | OpKind::BroadcastRecv => Some("received"),
             OpKind::MpscSend => Some("sent"),
-            OpKind::NotifyNotified => Some("notified"),
+            OpKind::NotifyNotified | OpKind::CondvarWait => Some("notified"),
             OpKind::BarrierWait => Some("passed the barrier"),
             OpKind::WatchChanged | OpKind::WatchWaitFor => Some("saw the change"),
             OpKind::ThreadPark => Some("unparked"),
             _ => None,
         }
-    }
-
-    /// Whether one task at a time gets past this kind (a mutex, a write lock): the step log
-    /// names who took it last when another blocks.
-    pub(crate) const fn is_exclusive(self) -> bool {
-        matches!(self, OpKind::MutexLock | OpKind::RwLockWrite)
     }
 
     /// The kind's name in the step log and deadlock reports.
@@ -140,6 +143,10 @@ impl OpKind {
             OpKind::SemaphoreAcquire => "semaphore.acquire",
             OpKind::NotifyNotified => "notify.notified",
             OpKind::NotifyNotify => "notify.notify",
+            OpKind::CondvarWait => "condvar.wait",
+            OpKind::CondvarWaitTimeout => "condvar.wait_timeout",
+            OpKind::CondvarNotifyOne => "condvar.notify_one",
+            OpKind::CondvarNotifyAll => "condvar.notify_all",
             OpKind::BarrierWait => "barrier.wait",
             OpKind::OnceCellGetOrInit => "once_cell.get_or_init",
             OpKind::SetOnceWait => "set_once.wait",
@@ -200,6 +207,10 @@ mod tests {
             OpKind::SemaphoreAcquire,
             OpKind::NotifyNotified,
             OpKind::NotifyNotify,
+            OpKind::CondvarWait,
+            OpKind::CondvarWaitTimeout,
+            OpKind::CondvarNotifyOne,
+            OpKind::CondvarNotifyAll,
             OpKind::BarrierWait,
             OpKind::OnceCellGetOrInit,
             OpKind::SetOnceWait,

@@ -18,7 +18,10 @@
 
 mod events;
 mod fold;
+mod holders;
 mod log;
+
+pub(crate) use holders::Taken;
 
 use super::monitors::Temperature;
 use super::op::OpKind;
@@ -76,19 +79,33 @@ pub(crate) enum Record {
     /// A line of text for the log ([`Recorder::note`]): `notes[start..end]`.
     Note { task: u32, start: u32, end: u32 },
     /// What a step's operation did ([`Recorder::outcome`]): it got what it waited for (after
-    /// waking, if `woke`), or it blocked, on an object last taken by `holder` (`NO_TASK`: none
-    /// known).
+    /// waking, if `woke`), or it blocked, on an object held by `holder` and `more` other tasks
+    /// (`NO_TASK`: by none known); a semaphore's permits `left` after it (`NO_COUNT`: not a
+    /// semaphore).
     Outcome {
         task: u32,
         kind: OpKind,
         blocked: bool,
         woke: bool,
         holder: u32,
+        more: u16,
+        left: u32,
+    },
+    /// `task` released a guard or permits taken by a `kind` operation at `loc` (`permits` of
+    /// them and `left` free after, for a semaphore; `NO_COUNT` otherwise).
+    Release {
+        task: u32,
+        kind: OpKind,
+        loc: &'static Location<'static>,
+        permits: u32,
+        left: u32,
     },
 }
 
 /// No task (an [`Record::Outcome`]'s unknown holder).
 pub(crate) const NO_TASK: u32 = u32::MAX;
+/// No count (an [`Record::Outcome`] or [`Record::Release`] that is not a semaphore's).
+pub(crate) const NO_COUNT: u32 = u32::MAX;
 
 type DecisionSink = NonNull<dyn FnMut(Decision)>;
 type LineSink = NonNull<dyn FnMut(&str)>;
@@ -111,9 +128,12 @@ pub(crate) struct Recorder {
     logging: Cell<bool>,
     /// `logging || show`: records are kept.
     keep: Cell<bool>,
-    /// The task that last took each exclusive object (a mutex, a write lock) this iteration,
-    /// by the object's identity (its `Access::object`).
+    /// The tasks holding each lock or semaphore now (one entry per guard or permit held, by
+    /// the object's identity, its `Access::object`), kept only with the log (see [`holders`]).
     holders: RefCell<Vec<(u64, u32)>>,
+    /// A semaphore's free permits, as its acquire saw them in the poll whose outcome is about
+    /// to be recorded (`NO_COUNT`: none), taken by [`Recorder::outcome`].
+    left: Cell<u32>,
     /// The tasks that are controlled threads (named `thread N` in the log).
     threads: RefCell<Vec<u32>>,
 }
@@ -132,6 +152,7 @@ impl Recorder {
             logging: Cell::new(true),
             keep: Cell::new(true),
             holders: RefCell::new(Vec::with_capacity(16)),
+            left: Cell::new(NO_COUNT),
             threads: RefCell::new(Vec::new()),
         }
     }
@@ -142,6 +163,7 @@ impl Recorder {
         self.records.borrow_mut().clear();
         self.notes.borrow_mut().clear();
         self.holders.borrow_mut().clear();
+        self.left.set(NO_COUNT);
         self.threads.borrow_mut().clear();
     }
 
@@ -238,30 +260,27 @@ impl Recorder {
 
     /// Records what the step of `task` doing `kind` on `object` came to: it got it (after
     /// waking if `woke`), or it `blocked`. Only kinds whose outcome tells something are kept
-    /// ([`OpKind::outcome`]); a blocked one names the task that last took the object, for
-    /// exclusive kinds.
+    /// ([`OpKind::outcome`]); a blocked one names the tasks that hold the object now (those
+    /// whose guards or permits are not released yet), and a semaphore's the permits left.
     #[inline]
     pub(crate) fn outcome(&self, task: u32, kind: OpKind, object: u64, blocked: bool, woke: bool) {
+        let left = self.left.replace(NO_COUNT);
         if !self.keep.get() || kind.outcome().is_none() {
             return;
         }
-        let mut holder = NO_TASK;
-        if kind.is_exclusive() && object != 0 {
-            let mut holders = self.holders.borrow_mut();
-            let at = holders.iter().position(|&(o, _)| o == object);
-            match (blocked, at) {
-                (true, Some(i)) => holder = holders[i].1,
-                (false, Some(i)) => holders[i].1 = task,
-                (false, None) => holders.push((object, task)),
-                (true, None) => {}
-            }
-        }
+        let (holder, more) = if blocked {
+            self.holders_of(object)
+        } else {
+            (NO_TASK, 0)
+        };
         self.push(Record::Outcome {
             task,
             kind,
             blocked,
             woke,
             holder,
+            more,
+            left,
         });
     }
 

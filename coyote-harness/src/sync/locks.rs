@@ -1,18 +1,23 @@
-//! `Mutex`, `RwLock` and `Semaphore` over tokio's.
+//! `Mutex`, `RwLock` and `Semaphore` over tokio's, handing out the guards of [`guards`]
+//! (tokio's, with their release in the step log).
+//!
+//! [`guards`]: super::guards
 
+use super::guards::{MutexGuard, RwLockReadGuard, RwLockWriteGuard, SemaphorePermit};
 use super::owned::{
     self, OwnedMutexGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, OwnedSemaphorePermit,
 };
+use crate::rt::point::object_id;
 use crate::rt::{reads, writes, Controlled, OpKind};
+use pin_project_lite::pin_project;
 use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
+use std::pin::Pin;
 use std::sync::Arc;
-use tokio::sync::{
-    AcquireError, MutexGuard, RwLockReadGuard, RwLockWriteGuard, SemaphorePermit, TryAcquireError,
-    TryLockError,
-};
+use std::task::{Context, Poll};
+use tokio::sync::{AcquireError, TryAcquireError, TryLockError};
 
 /// An async mutex; mirrors `tokio::sync::Mutex`.
 pub struct Mutex<T: ?Sized> {
@@ -52,13 +57,18 @@ impl<T: ?Sized> Mutex<T> {
     fn lock_at(
         &self,
         loc: &'static Location<'static>,
-    ) -> Controlled<impl Future<Output = MutexGuard<'_, T>> + '_> {
-        Controlled::new(self.inner.lock(), OpKind::MutexLock, loc, writes(self))
+    ) -> impl Future<Output = MutexGuard<'_, T>> + '_ {
+        let lock = Controlled::new(self.inner.lock(), OpKind::MutexLock, loc, writes(self));
+        Guarded::new(lock, move |g| MutexGuard::new(g, object_id(self), loc))
     }
 
     /// Locks the mutex if it is free. Not a scheduling point.
+    #[track_caller]
     pub fn try_lock(&self) -> Result<MutexGuard<'_, T>, TryLockError> {
-        self.inner.try_lock()
+        let loc = Location::caller();
+        self.inner
+            .try_lock()
+            .map(|g| MutexGuard::new(g, object_id(self), loc))
     }
 
     /// The value, through a unique reference (no locking needed).
@@ -91,8 +101,14 @@ impl<T: ?Sized + 'static> Mutex<T> {
     }
 
     /// [`Mutex::try_lock`] for a mutex behind an `Arc`. Not a scheduling point.
+    #[track_caller]
     pub fn try_lock_owned(self: Arc<Self>) -> Result<OwnedMutexGuard<T>, TryLockError> {
-        owned::try_acquire(self, |m| m.inner.try_lock())
+        let loc = Location::caller();
+        owned::try_acquire(self, move |m| {
+            m.inner
+                .try_lock()
+                .map(|g| MutexGuard::new(g, object_id(m), loc))
+        })
     }
 }
 
@@ -139,8 +155,9 @@ impl<T: ?Sized> RwLock<T> {
     fn read_at(
         &self,
         loc: &'static Location<'static>,
-    ) -> Controlled<impl Future<Output = RwLockReadGuard<'_, T>> + '_> {
-        Controlled::new(self.inner.read(), OpKind::RwLockRead, loc, reads(self))
+    ) -> impl Future<Output = RwLockReadGuard<'_, T>> + '_ {
+        let read = Controlled::new(self.inner.read(), OpKind::RwLockRead, loc, reads(self));
+        Guarded::new(read, move |g| RwLockReadGuard::new(g, object_id(self), loc))
     }
 
     /// Exclusive access. A scheduling point.
@@ -152,18 +169,29 @@ impl<T: ?Sized> RwLock<T> {
     fn write_at(
         &self,
         loc: &'static Location<'static>,
-    ) -> Controlled<impl Future<Output = RwLockWriteGuard<'_, T>> + '_> {
-        Controlled::new(self.inner.write(), OpKind::RwLockWrite, loc, writes(self))
+    ) -> impl Future<Output = RwLockWriteGuard<'_, T>> + '_ {
+        let write = Controlled::new(self.inner.write(), OpKind::RwLockWrite, loc, writes(self));
+        Guarded::new(write, move |g| {
+            RwLockWriteGuard::new(g, object_id(self), loc)
+        })
     }
 
     /// Shared access if available now. Not a scheduling point.
+    #[track_caller]
     pub fn try_read(&self) -> Result<RwLockReadGuard<'_, T>, TryLockError> {
-        self.inner.try_read()
+        let loc = Location::caller();
+        self.inner
+            .try_read()
+            .map(|g| RwLockReadGuard::new(g, object_id(self), loc))
     }
 
     /// Exclusive access if available now. Not a scheduling point.
+    #[track_caller]
     pub fn try_write(&self) -> Result<RwLockWriteGuard<'_, T>, TryLockError> {
-        self.inner.try_write()
+        let loc = Location::caller();
+        self.inner
+            .try_write()
+            .map(|g| RwLockWriteGuard::new(g, object_id(self), loc))
     }
 
     /// The value, through a unique reference.
@@ -244,9 +272,24 @@ impl Semaphore {
         &self,
         n: u32,
         loc: &'static Location<'static>,
-    ) -> Controlled<impl Future<Output = Result<SemaphorePermit<'_>, AcquireError>> + '_> {
+    ) -> impl Future<Output = Result<SemaphorePermit<'_>, AcquireError>> + '_ {
         const KIND: OpKind = OpKind::SemaphoreAcquire;
-        Controlled::new(self.inner.acquire_many(n), KIND, loc, writes(self))
+        let counted = Counted {
+            inner: self.inner.acquire_many(n),
+            sem: &self.inner,
+        };
+        let acquire = Controlled::new(counted, KIND, loc, writes(self));
+        Guarded::new(acquire, move |r: Result<_, AcquireError>| {
+            r.map(|p| self.permit(p, loc))
+        })
+    }
+
+    fn permit<'a>(
+        &'a self,
+        p: tokio::sync::SemaphorePermit<'a>,
+        loc: &'static Location<'static>,
+    ) -> SemaphorePermit<'a> {
+        SemaphorePermit::new(p, &self.inner, object_id(self), loc)
     }
 
     /// [`Semaphore::acquire`] for a semaphore behind an `Arc`: the permit holds a clone of it,
@@ -276,27 +319,39 @@ impl Semaphore {
     }
 
     /// [`Semaphore::try_acquire`] for a semaphore behind an `Arc`. Not a scheduling point.
+    #[track_caller]
     pub fn try_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, TryAcquireError> {
-        owned::try_acquire(self, |s| s.inner.try_acquire())
+        let loc = Location::caller();
+        owned::try_acquire(self, move |s| {
+            s.inner.try_acquire().map(|p| s.permit(p, loc))
+        })
     }
 
     /// [`Semaphore::try_acquire_many`] for a semaphore behind an `Arc`. Not a scheduling point.
+    #[track_caller]
     pub fn try_acquire_many_owned(
         self: Arc<Self>,
         n: u32,
     ) -> Result<OwnedSemaphorePermit, TryAcquireError> {
-        owned::try_acquire(self, |s| s.inner.try_acquire_many(n))
+        let loc = Location::caller();
+        owned::try_acquire(self, move |s| {
+            s.inner.try_acquire_many(n).map(|p| s.permit(p, loc))
+        })
     }
 
     /// Takes one permit if one is free. Not a scheduling point.
+    #[track_caller]
     pub fn try_acquire(&self) -> Result<SemaphorePermit<'_>, TryAcquireError> {
-        self.inner.try_acquire()
+        let loc = Location::caller();
+        self.inner.try_acquire().map(|p| self.permit(p, loc))
     }
 
     /// Takes `n` permits if that many are free (and no one waits before). Not a scheduling
     /// point.
+    #[track_caller]
     pub fn try_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, TryAcquireError> {
-        self.inner.try_acquire_many(n)
+        let loc = Location::caller();
+        self.inner.try_acquire_many(n).map(|p| self.permit(p, loc))
     }
 
     /// Removes up to `n` free permits for good; returns how many were removed. Not a
@@ -331,5 +386,58 @@ async fn infallible<T>(f: impl Future<Output = Result<T, Infallible>>) -> T {
     match f.await {
         Ok(v) => v,
         Err(never) => match never {},
+    }
+}
+
+pin_project! {
+    /// A semaphore's acquire that tells the step log the permits left each time it is polled
+    /// (after taking them, or while it waits), for the outcome line that follows the poll.
+    struct Counted<'a, F> {
+        #[pin]
+        inner: F,
+        sem: &'a tokio::sync::Semaphore,
+    }
+}
+
+impl<F: Future> Future for Counted<'_, F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let r = this.inner.poll(cx);
+        crate::rt::held::permits_left(this.sem.available_permits());
+        r
+    }
+}
+
+pin_project! {
+    /// An acquire whose output (tokio's guard or permit) `map` makes into ours, in place (an
+    /// `async` block would copy the acquiring future into its state when first polled).
+    struct Guarded<F, M> {
+        #[pin]
+        inner: F,
+        map: Option<M>,
+    }
+}
+
+impl<F, M> Guarded<F, M> {
+    fn new(inner: F, map: M) -> Self {
+        Guarded {
+            inner,
+            map: Some(map),
+        }
+    }
+}
+
+impl<F: Future, M: FnOnce(F::Output) -> O, O> Future for Guarded<F, M> {
+    type Output = O;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<O> {
+        let this = self.project();
+        match this.inner.poll(cx) {
+            Poll::Ready(v) => Poll::Ready((this.map.take().expect("polled after it completed"))(v)),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }

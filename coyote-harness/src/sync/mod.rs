@@ -24,6 +24,7 @@
 
 mod barrier;
 pub mod broadcast;
+mod guards;
 mod locks;
 pub mod mpsc;
 mod notify;
@@ -37,6 +38,7 @@ use coyote_core::strategy::Access;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use barrier::{Barrier, BarrierWaitResult};
+pub use guards::{MutexGuard, RwLockReadGuard, RwLockWriteGuard, SemaphorePermit};
 pub use locks::{Mutex, RwLock, Semaphore};
 pub use notify::{Notified, Notify, OwnedNotified};
 pub use once_cell::{OnceCell, SetError};
@@ -44,10 +46,7 @@ pub use owned::{
     Owned, OwnedMutexGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, OwnedSemaphorePermit,
 };
 pub use set_once::{SetOnce, SetOnceError};
-pub use tokio::sync::{
-    AcquireError, MutexGuard, RwLockReadGuard, RwLockWriteGuard, SemaphorePermit, TryAcquireError,
-    TryLockError,
-};
+pub use tokio::sync::{AcquireError, TryAcquireError, TryLockError};
 
 /// A fresh channel identity, as the access its waiting operations make (`write`: an `mpsc`
 /// receive takes a message another receive would get; a `watch` or `broadcast` wait only

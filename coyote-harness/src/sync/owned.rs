@@ -12,11 +12,11 @@
 //! (the same scheduling point, kind and caller line).
 
 use super::{Mutex, RwLock, Semaphore};
+use super::{MutexGuard, RwLockReadGuard, RwLockWriteGuard, SemaphorePermit};
 use std::fmt;
 use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
-use tokio::sync::{MutexGuard, RwLockReadGuard, RwLockWriteGuard, SemaphorePermit};
 
 /// A guard or permit that owns an `Arc` of its lock; see the aliases [`OwnedMutexGuard`],
 /// [`OwnedRwLockReadGuard`], [`OwnedRwLockWriteGuard`] and [`OwnedSemaphorePermit`].
@@ -121,6 +121,23 @@ impl OwnedSemaphorePermit {
         let Owned { guard, lock } = self;
         guard.forget();
         drop(lock);
+    }
+
+    /// Adds `other`'s permits to this one (both of one semaphore); mirrors
+    /// `tokio::sync::OwnedSemaphorePermit::merge`.
+    pub fn merge(&mut self, other: Self) {
+        let Owned { guard, lock } = other;
+        self.guard.merge(guard);
+        drop(lock);
+    }
+
+    /// Splits `n` permits off into a new permit (`None` if this holds fewer); mirrors
+    /// `tokio::sync::OwnedSemaphorePermit::split`.
+    pub fn split(&mut self, n: usize) -> Option<Self> {
+        Some(Owned {
+            guard: self.guard.split(n)?,
+            lock: self.lock.clone(),
+        })
     }
 }
 

@@ -5,11 +5,14 @@
 //! it finds.
 //!
 //! Invariants: every candidate replays leniently and counts only if it reproduced the recorded
-//! bug; the result is then replayed strictly once more and written only if that reproduces the
-//! same bug at the same step, so a minimised trace never fails differently from its original
-//! (else the original is kept and the command says so); crash and hang traces are refused
-//! (each candidate would take its worker down or wait out a timeout).
+//! bug; the result is then replayed strictly once more, in a fresh worker process (as `coyote
+//! replay` will run it: no state left by the candidates' replays), and written only if that
+//! reproduces the same bug (the same `BugKey`) at the same step, so a minimised trace never
+//! fails differently from its original (else the original is written unchanged and the command
+//! says so); crash and hang traces are refused (each candidate would take its worker down or
+//! wait out a timeout).
 
+mod candidates;
 mod search;
 mod workers;
 
@@ -134,37 +137,47 @@ pub(crate) fn minimize_file(
             .map(|(r, c)| r.as_ref().and_then(|r| as_run(r, &c.last)))
             .collect())
     };
-    let best = search::minimize(first.clone(), &mut eval, parallel.max(2))?;
-    // The check that matters: a strict replay of the result fails the same way, at its step.
-    let check = pool.eval(&[check_request(&trace, &best)])?;
-    let (best, result) = match check.into_iter().next().flatten() {
-        Some(r) if r.verdict() == Verdict::Reproduced && r.steps == best.steps => (best, r),
-        _ => {
-            let r = pool.eval(&[check_request(&trace, &first)])?;
-            let r =
-                r.into_iter().next().flatten().ok_or_else(|| {
-                    Error::Internal("the original trace no longer replays".into())
-                })?;
-            (first, r)
-        }
-    };
-    let after = Size::of(&best);
-    let minimized = Trace {
-        decisions: encode_decisions(&best.decisions),
-        steps: best.steps,
-        log: result.log,
-        failure: result.failure.unwrap_or(trace.failure.clone()),
-        ..trace.clone()
-    };
+    let best = search::minimize(first, &mut eval, parallel.max(2))?;
+    let pool_evaluated = pool.evaluated;
+    drop(pool);
+    // The check that matters: a strict replay of the result, in a fresh process as `coyote
+    // replay` runs it (not in a worker that replayed hundreds of candidates before), fails the
+    // same way at its step. Else the original trace is written unchanged.
+    let mut fresh = Workers::new(lib, 1, timeout);
+    let check = fresh.eval(&[check_request(&trace, &best)])?;
+    let checked = check
+        .into_iter()
+        .next()
+        .flatten()
+        .filter(|r| same_bug(&trace, r, best.steps));
+    let evaluated = pool_evaluated + fresh.evaluated;
     let out = out.map_or_else(|| default_out(path), Path::to_path_buf);
+    let (after, minimized, kept) = match checked {
+        Some(result) => (
+            Size::of(&best),
+            Trace {
+                decisions: encode_decisions(&best.decisions),
+                steps: best.steps,
+                log: result.log,
+                failure: result.failure.unwrap_or(trace.failure.clone()),
+                ..trace.clone()
+            },
+            "",
+        ),
+        None => (
+            before,
+            trace.clone(),
+            "; the minimised trace did not replay to the same bug in a fresh process, so the original is kept",
+        ),
+    };
     crate::output::write_atomic(&out, minimized.to_json().as_bytes())
         .map_err(Error::io(format!("cannot write {}", out.display())))?;
     Ok(Minimized {
         summary: format!(
-            "before: {}; after: {} ({} candidates replayed in {:.1}s on {} worker{})",
+            "before: {}; after: {} ({} candidates replayed in {:.1}s on {} worker{}){kept}",
             describe(before),
             describe(after),
-            pool.evaluated,
+            evaluated,
             started.elapsed().as_secs_f64(),
             parallel,
             if parallel == 1 { "" } else { "s" }
@@ -173,6 +186,17 @@ pub(crate) fn minimize_file(
     })
 }
 
+/// Whether the strict replay `r` failed with `trace`'s bug (the same [`BugKey`]), at step
+/// `steps`, without diverging.
+///
+/// [`BugKey`]: coyote_core::trace::BugKey
+fn same_bug(trace: &Trace, r: &ReplayResult, steps: u32) -> bool {
+    r.verdict() == Verdict::Reproduced
+        && r.steps == steps
+        && r.failure
+            .as_ref()
+            .is_some_and(|f| f.dedup_key() == trace.failure.dedup_key())
+}
 /// Worker processes for a minimisation: `-j`, else the available cores.
 pub(crate) fn workers(parallel: Option<std::num::NonZeroU32>) -> usize {
     parallel.map_or_else(

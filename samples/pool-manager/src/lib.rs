@@ -17,6 +17,8 @@
 //! than the liveness threshold, which `coyote test` reports as a `liveness` bug with a trace.
 //! `pool_manager_fixed` stores the size before it acknowledges, so the new manager recovers it.
 
+mod connections;
+
 use coyote_harness::spec::{self, Monitor, Temperature};
 use coyote_harness::sync::Mutex;
 use coyote_harness::{random, task, time};
@@ -168,7 +170,22 @@ pub async fn pool_manager_fixed() {
     scenario(true).await
 }
 
-coyote_harness::export_tests!(pool_manager, pool_manager_fixed);
+/// Planted bug: a client of a connection pool returns its permit before its connection.
+pub async fn pool_early_release() {
+    connections::scenario(false).await
+}
+
+/// Fixed: the connection goes back to the idle list before the permit.
+pub async fn pool_early_release_fixed() {
+    connections::scenario(true).await
+}
+
+coyote_harness::export_tests!(
+    pool_manager,
+    pool_manager_fixed,
+    pool_early_release,
+    pool_early_release_fixed
+);
 
 #[cfg(test)]
 mod tests {
@@ -185,6 +202,18 @@ mod tests {
             std::panic::catch_unwind(|| check(pool_manager, fair())).expect_err("the bug is found");
         let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
         assert!(msg.contains("liveness: monitor SteadyPool is hot"), "{msg}");
+    }
+
+    #[test]
+    fn the_early_permit_release_is_found_and_the_fix_passes() {
+        let err = std::panic::catch_unwind(|| check(pool_early_release, Config::new()))
+            .expect_err("the bug is found");
+        let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(
+            msg.contains("a permit guarantees an idle connection"),
+            "{msg}"
+        );
+        check(pool_early_release_fixed, Config::new().iterations(500));
     }
 
     #[test]

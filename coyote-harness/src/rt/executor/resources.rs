@@ -11,7 +11,7 @@ use crate::rt::coop;
 use crate::rt::coverage::Activity;
 use crate::rt::monitors::ErasedMonitor;
 use crate::rt::op::OpKind;
-use crate::rt::recorder::Record;
+use crate::rt::recorder::{Record, Taken};
 use crate::rt::tasks::{fmt_loc, Pause};
 use coyote_core::strategy::Access;
 use coyote_core::trace::{BugKind, Failure};
@@ -248,5 +248,41 @@ impl Drop for Held<'_> {
                 loc: self.loc,
             });
         }
+    }
+}
+
+impl Executor {
+    /// The running task took a guard or permits of `object` at `loc`: its [`Taken`] for the
+    /// release line, or `None` when the step log is not kept.
+    #[inline]
+    pub(crate) fn hold(&self, object: u64, loc: &'static Location<'static>) -> Option<Taken> {
+        self.recorder.hold(object, self.tasks.current(), loc)
+    }
+
+    /// A guard `held` (taken by `kind`) is released by the running task (see
+    /// `Recorder::release`); not logged while the iteration tears down.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn release(&self, held: Taken, kind: OpKind, permits: u32, left: u32) {
+        if self.tearing_down.get() {
+            self.recorder.forget_holder(held);
+            return;
+        }
+        self.recorder
+            .release(self.tasks.current(), held, kind, permits, left);
+    }
+
+    /// A semaphore's free permits as its acquire sees them now, for the outcome that follows.
+    #[inline]
+    pub(crate) fn permits_left(&self, left: usize) {
+        if self.recorder.keeps_log() {
+            self.recorder
+                .set_left(left.min(u32::MAX as usize - 1) as u32);
+        }
+    }
+
+    /// A guard `held` leaves the log's sight without a release line.
+    pub(crate) fn forget_holder(&self, held: Taken) {
+        self.recorder.forget_holder(held);
     }
 }

@@ -46,14 +46,14 @@ impl Recorder {
             }
             let r = records[i];
             step += u32::from(matches!(r, Record::Step { .. }));
-            out.push(event_of(&r, step, &notes));
+            out.push(event_of(&r, step, &notes, &|t| self.task_name(t)));
             i += 1;
         }
         out
     }
 }
 
-fn event_of(r: &Record, step: u32, notes: &str) -> StepEvent {
+fn event_of(r: &Record, step: u32, notes: &str, name: &dyn Fn(u32) -> String) -> StepEvent {
     match *r {
         Record::Step {
             task,
@@ -116,9 +116,21 @@ fn event_of(r: &Record, step: u32, notes: &str) -> StepEvent {
             blocked,
             woke,
             holder,
+            more,
+            left,
         } => StepEvent::Note {
             task,
-            text: super::log::outcome_text(kind, blocked, woke, holder),
+            text: super::log::outcome_text(kind, blocked, woke, holder, more, left, name),
+        },
+        Record::Release {
+            task,
+            kind,
+            loc,
+            permits,
+            left,
+        } => StepEvent::Note {
+            task,
+            text: super::log::release_text(kind, loc, permits, left),
         },
         Record::Note { task, start, end } => StepEvent::Note {
             task,

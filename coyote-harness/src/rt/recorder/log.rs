@@ -55,16 +55,7 @@ impl Recorder {
     }
 
     pub(super) fn format_record(&self, r: &Record, step: u32) -> String {
-        let threads = self.threads.borrow();
-        let name = |t: u32| {
-            if t == 0 {
-                "main".to_string()
-            } else if threads.contains(&t) {
-                format!("thread {t}")
-            } else {
-                format!("task {t}")
-            }
-        };
+        let name = |t: u32| self.task_name(t);
         match *r {
             Record::Step {
                 task,
@@ -150,18 +141,40 @@ impl Recorder {
                 blocked,
                 woke,
                 holder,
-            } => {
-                format!(
-                    "           {:<8} {}",
-                    name(task),
-                    outcome_text(kind, blocked, woke, holder)
-                )
-            }
+                more,
+                left,
+            } => format!(
+                "           {:<8} {}",
+                name(task),
+                outcome_text(kind, blocked, woke, holder, more, left, &name)
+            ),
+            Record::Release {
+                task,
+                kind,
+                loc,
+                permits,
+                left,
+            } => format!(
+                "           {:<8} {}",
+                name(task),
+                release_text(kind, loc, permits, left)
+            ),
             Record::Note { task, start, end } => format!(
                 "           {:<8} {}",
                 name(task),
                 self.note_text(start, end)
             ),
+        }
+    }
+
+    /// A task as the log names it: `main`, `thread N` or `task N`.
+    pub(super) fn task_name(&self, t: u32) -> String {
+        if t == 0 {
+            "main".to_string()
+        } else if self.threads.borrow().contains(&t) {
+            format!("thread {t}")
+        } else {
+            format!("task {t}")
         }
     }
 
@@ -226,17 +239,54 @@ pub(super) fn temperature_name(t: Temperature) -> &'static str {
 }
 
 /// What an operation came to, as the log's outcome sub-line says it (`-> acquired`,
-/// `-> blocked on mutex.lock: last taken by task 2`, `-> woke: acquired`); the structured
-/// events carry the same text.
-pub(super) fn outcome_text(kind: OpKind, blocked: bool, woke: bool, holder: u32) -> String {
+/// `-> blocked on mutex.lock: held by task 2`, `-> woke: acquired (1 left)`); the structured
+/// events carry the same text. `name` names a task as the log does.
+pub(super) fn outcome_text(
+    kind: OpKind,
+    blocked: bool,
+    woke: bool,
+    holder: u32,
+    more: u16,
+    left: u32,
+    name: &dyn Fn(u32) -> String,
+) -> String {
     let done = kind.outcome().unwrap_or("done");
+    let left = match left {
+        super::NO_COUNT => String::new(),
+        n => format!(" ({n} left)"),
+    };
+    let held = match (holder, more) {
+        (super::NO_TASK, _) => String::new(),
+        (h, 0) => format!(": held by {}", name(h)),
+        (h, 1) => format!(": held by {} and 1 other", name(h)),
+        (h, n) => format!(": held by {} and {n} others", name(h)),
+    };
     match (blocked, woke) {
-        (true, _) if holder == 0 => format!("-> blocked on {kind}: last taken by main"),
-        (true, _) if holder != super::NO_TASK => {
-            format!("-> blocked on {kind}: last taken by task {holder}")
-        }
-        (true, _) => format!("-> blocked on {kind}"),
-        (false, true) => format!("-> woke: {done}"),
-        (false, false) => format!("-> {done}"),
+        (true, _) => format!("-> blocked on {kind}{held}{left}"),
+        (false, true) => format!("-> woke: {done}{left}"),
+        (false, false) => format!("-> {done}{left}"),
     }
+}
+
+/// A release sub-line: `release mutex    taken at LINE`, `release 2 permits taken at LINE (3
+/// left)`.
+pub(super) fn release_text(
+    kind: OpKind,
+    loc: &'static std::panic::Location<'static>,
+    permits: u32,
+    left: u32,
+) -> String {
+    let what = match kind {
+        OpKind::MutexLock => "release mutex".to_string(),
+        OpKind::RwLockRead => "release read".to_string(),
+        OpKind::RwLockWrite => "release write".to_string(),
+        OpKind::SemaphoreAcquire if permits == 1 => "release permit".to_string(),
+        OpKind::SemaphoreAcquire => format!("release {permits} permits"),
+        other => format!("release {other}"),
+    };
+    let left = match left {
+        super::NO_COUNT => String::new(),
+        n => format!(" ({n} left)"),
+    };
+    format!("{what:<16} taken at {}{left}", fmt_loc(loc))
 }

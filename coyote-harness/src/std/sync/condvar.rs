@@ -1,17 +1,20 @@
 //! `Condvar` mirroring `std::sync::Condvar`, spurious wake-ups explored.
 //!
 //! Production calls std's condvar with the std guard inside the [`MutexGuard`]. In a test a
-//! wait is: a scheduling point (`notify.notified`, a write of the condvar), the thread joins
-//! the condvar's waiters and releases the mutex (waking its waiters), then the strategy makes a
+//! wait is: a scheduling point (`condvar.wait`, `condvar.wait_timeout` for the timed forms; a
+//! write of the condvar), the thread joins the condvar's waiters and releases the mutex (waking
+//! its waiters; the step log's `release mutex` line), then the strategy makes a
 //! declared choice: a *spurious wake-up* (the wait returns at once, without a notification, as
 //! std allows) or a real wait, blocked until a notification picks it (or, for the timed waits,
 //! until the virtual deadline passes: a timer whose firing the scheduler decides). Then it
 //! locks the mutex again (a `mutex.lock` point). So code that waits without re-checking its
 //! predicate in a loop is caught, and [`Condvar::wait_while`] is not.
 //!
-//! `notify_one` is a scheduling point (`notify.notify`) that wakes one waiter *chosen by the
-//! strategy* among those waiting then (std promises no order); `notify_all` wakes them all. A
-//! notification with nobody waiting is lost, as in std.
+//! `notify_one` is a scheduling point (`condvar.notify_one`) that wakes one waiter *chosen by
+//! the strategy* among those waiting then (std promises no order); `notify_all`
+//! (`condvar.notify_all`) wakes them all. A notification with nobody waiting is lost, as in
+//! std. The step log says how each wait ended: `-> woke: notified`, `-> woke spuriously`,
+//! `-> timed out`.
 //!
 //! Invariants: a waiter is in the list from its release of the mutex until it is notified,
 //! times out or wakes spuriously, and only notifications made while it is there can wake it;
@@ -198,7 +201,7 @@ impl Condvar {
             return self.std.notify_one();
         }
         let loc = Location::caller();
-        sync_point(OpKind::NotifyNotify, writes(self), loc);
+        sync_point(OpKind::CondvarNotifyOne, writes(self), loc);
         let pending = {
             let mut st = self.st();
             st.notifications += 1;
@@ -228,7 +231,7 @@ impl Condvar {
         if !in_test() {
             return self.std.notify_all();
         }
-        sync_point(OpKind::NotifyNotify, writes(self), Location::caller());
+        sync_point(OpKind::CondvarNotifyAll, writes(self), Location::caller());
         {
             let mut st = self.st();
             st.notifications += 1;
@@ -243,13 +246,18 @@ impl Condvar {
     /// deadline passed.
     fn controlled_wait<'a, T>(
         &self,
-        mut guard: MutexGuard<'a, T>,
+        guard: MutexGuard<'a, T>,
         timeout: Option<Duration>,
         spurious_ok: bool,
         loc: &'static Location<'static>,
     ) -> (LockResult<MutexGuard<'a, T>>, bool) {
         let access = writes(self);
-        sync_point(OpKind::NotifyNotified, access, loc);
+        let kind = if timeout.is_some() {
+            OpKind::CondvarWaitTimeout
+        } else {
+            OpKind::CondvarWait
+        };
+        sync_point(kind, access, loc);
         let thread = with_executor(|ex| ex.current_task()).unwrap_or(0);
         let id = {
             let mut st = self.st();
@@ -261,9 +269,8 @@ impl Condvar {
             });
             id
         };
+        // Unlocks (waking the mutex's waiters) and logs the release.
         let mutex = guard.lock;
-        drop(guard.inner.take());
-        mutex.released();
         drop(guard);
 
         // While unwinding a wait cannot suspend: it returns as a spurious wake-up would.
@@ -275,7 +282,7 @@ impl Condvar {
         let spurious = unwinding
             || may_be_spurious && with_executor(|ex| ex.choose_bool(loc)).unwrap_or(false);
         let timed_out = if spurious {
-            with_executor(|ex| ex.note(format_args!("condvar: spurious wake-up")));
+            with_executor(|ex| ex.note(format_args!("-> woke spuriously")));
             let mut st = self.st();
             st.last_spurious = Some((thread, st.notifications));
             st.waiters.retain(|w| w.id != id);
@@ -293,15 +300,16 @@ impl Condvar {
             };
             let woken = match timeout {
                 None => {
-                    block_until_now(OpKind::NotifyNotified, access, loc, &self.list, notified);
+                    block_until_now(OpKind::CondvarWait, access, loc, &self.list, notified);
                     Woken::Notified
                 }
                 Some(dur) => {
                     let wait = super::wait::Until::new(&self.list, notified);
                     let timed = crate::time::timeout(dur, wait);
+                    // Its own kind: the outcome line says which way it ended (below).
                     match crate::rt::coro::block_on_current(crate::rt::Controlled::blocking(
                         timed,
-                        OpKind::NotifyNotified,
+                        OpKind::CondvarWaitTimeout,
                         loc,
                         access,
                     )) {
@@ -310,7 +318,7 @@ impl Condvar {
                     }
                 }
             };
-            match woken {
+            let timed_out = match woken {
                 Woken::Notified => false,
                 Woken::TimedOut => {
                     let mut st = self.st();
@@ -323,7 +331,16 @@ impl Condvar {
                         None => false,
                     }
                 }
+            };
+            if timeout.is_some() {
+                let what = if timed_out {
+                    "timed out"
+                } else {
+                    "woke: notified"
+                };
+                with_executor(|ex| ex.note(format_args!("-> {what}")));
             }
+            timed_out
         };
         (mutex.lock_at(loc), timed_out)
     }
@@ -347,7 +364,7 @@ fn std_wait<'a, T>(
     let mutex = guard.lock;
     let inner = guard.inner.take().expect("a held guard");
     drop(guard);
-    mutex.wrap(wait(inner))
+    mutex.wrap(wait(inner), None)
 }
 
 /// A production timed wait.
@@ -361,10 +378,10 @@ fn std_wait_timeout<'a, T>(
     let inner = guard.inner.take().expect("a held guard");
     drop(guard);
     match wait(inner) {
-        Ok((g, t)) => pair(mutex.wrap(Ok(g)), t.timed_out()),
+        Ok((g, t)) => pair(mutex.wrap(Ok(g), None), t.timed_out()),
         Err(e) => {
             let (g, t) = e.into_inner();
-            pair(mutex.wrap(Err(PoisonError::new(g))), t.timed_out())
+            pair(mutex.wrap(Err(PoisonError::new(g)), None), t.timed_out())
         }
     }
 }

@@ -11,6 +11,8 @@
 //! then wakes the waiters (test mode).
 
 use super::wait::{block_until, WaitList};
+use crate::rt::held::{self, Taken, NO_COUNT};
+use crate::rt::point::object_id;
 use crate::rt::{in_test, writes, OpKind};
 use std::fmt;
 use std::ops::{Deref, DerefMut};
@@ -40,6 +42,8 @@ pub struct Mutex<T: ?Sized> {
 pub struct MutexGuard<'a, T: ?Sized> {
     pub(super) lock: &'a Mutex<T>,
     pub(super) inner: Option<std::sync::MutexGuard<'a, T>>,
+    /// Who took it where, for the step log's release line (kept logs only).
+    taken: Option<Taken>,
 }
 
 impl<T> Mutex<T> {
@@ -64,7 +68,7 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
         if !in_test() {
-            return self.wrap(self.inner.lock());
+            return self.wrap(self.inner.lock(), None);
         }
         self.lock_at(Location::caller())
     }
@@ -78,9 +82,9 @@ impl<T: ?Sized> Mutex<T> {
             loc,
             &self.waiters,
             || match self.inner.try_lock() {
-                Ok(g) => Some(Ok(self.guard(g))),
+                Ok(g) => Some(Ok(self.guard(g, Some(loc)))),
                 Err(TryLockError::Poisoned(e)) => {
-                    Some(Err(PoisonError::new(self.guard(e.into_inner()))))
+                    Some(Err(PoisonError::new(self.guard(e.into_inner(), Some(loc)))))
                 }
                 Err(TryLockError::WouldBlock) => None,
             },
@@ -91,13 +95,14 @@ impl<T: ?Sized> Mutex<T> {
     /// the lock), never a wait.
     #[track_caller]
     pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
-        if in_test() {
-            crate::rt::coro::sync_point(OpKind::MutexLock, writes(self), Location::caller());
+        let loc = in_test().then(Location::caller);
+        if let Some(loc) = loc {
+            crate::rt::coro::sync_point(OpKind::MutexLock, writes(self), loc);
         }
         match self.inner.try_lock() {
-            Ok(g) => Ok(self.guard(g)),
+            Ok(g) => Ok(self.guard(g, loc)),
             Err(TryLockError::Poisoned(e)) => Err(TryLockError::Poisoned(PoisonError::new(
-                self.guard(e.into_inner()),
+                self.guard(e.into_inner(), loc),
             ))),
             Err(TryLockError::WouldBlock) => Err(TryLockError::WouldBlock),
         }
@@ -118,20 +123,27 @@ impl<T: ?Sized> Mutex<T> {
         self.inner.get_mut()
     }
 
-    fn guard<'a>(&'a self, g: std::sync::MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+    /// Our guard of `g`, taken at `loc` in a test (for the step log's release line).
+    fn guard<'a>(
+        &'a self,
+        g: std::sync::MutexGuard<'a, T>,
+        loc: Option<&'static Location<'static>>,
+    ) -> MutexGuard<'a, T> {
         MutexGuard {
             lock: self,
             inner: Some(g),
+            taken: loc.and_then(|l| held::hold(object_id(self), l)),
         }
     }
 
     pub(super) fn wrap<'a>(
         &'a self,
         r: LockResult<std::sync::MutexGuard<'a, T>>,
+        loc: Option<&'static Location<'static>>,
     ) -> LockResult<MutexGuard<'a, T>> {
         match r {
-            Ok(g) => Ok(self.guard(g)),
-            Err(e) => Err(PoisonError::new(self.guard(e.into_inner()))),
+            Ok(g) => Ok(self.guard(g, loc)),
+            Err(e) => Err(PoisonError::new(self.guard(e.into_inner(), loc))),
         }
     }
 
@@ -179,6 +191,9 @@ impl<T: ?Sized> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
         if self.inner.take().is_some() {
             self.lock.released();
+            if let Some(t) = self.taken.take() {
+                held::release(t, OpKind::MutexLock, NO_COUNT, NO_COUNT);
+            }
         }
     }
 }

@@ -11,6 +11,8 @@
 
 use super::wait::{block_until, WaitList};
 use crate::rt::coro::sync_point;
+use crate::rt::held::{self, Taken, NO_COUNT};
+use crate::rt::point::object_id;
 use crate::rt::{in_test, reads, writes, OpKind};
 use std::fmt;
 use std::ops::{Deref, DerefMut};
@@ -28,6 +30,8 @@ pub struct RwLock<T: ?Sized> {
 pub struct RwLockReadGuard<'a, T: ?Sized> {
     lock: &'a RwLock<T>,
     inner: Option<std::sync::RwLockReadGuard<'a, T>>,
+    /// Who took it where, for the step log's release line (kept logs only).
+    taken: Option<Taken>,
 }
 
 /// Exclusive access to an [`RwLock`]; mirrors `std::sync::RwLockWriteGuard`.
@@ -35,6 +39,8 @@ pub struct RwLockReadGuard<'a, T: ?Sized> {
 pub struct RwLockWriteGuard<'a, T: ?Sized> {
     lock: &'a RwLock<T>,
     inner: Option<std::sync::RwLockWriteGuard<'a, T>>,
+    /// Who took it where, for the step log's release line (kept logs only).
+    taken: Option<Taken>,
 }
 
 impl<T> RwLock<T> {
@@ -81,17 +87,29 @@ fn attempt<G>(r: TryLockResult<G>) -> Option<LockResult<G>> {
 }
 
 impl<T: ?Sized> RwLock<T> {
-    fn reader<'a>(&'a self, g: std::sync::RwLockReadGuard<'a, T>) -> RwLockReadGuard<'a, T> {
+    /// Our guard of `g`, taken at `loc` in a test (for the step log's release line).
+    fn reader<'a>(
+        &'a self,
+        g: std::sync::RwLockReadGuard<'a, T>,
+        loc: Option<&'static Location<'static>>,
+    ) -> RwLockReadGuard<'a, T> {
         RwLockReadGuard {
             lock: self,
             inner: Some(g),
+            taken: loc.and_then(|l| held::hold(object_id(self), l)),
         }
     }
 
-    fn writer<'a>(&'a self, g: std::sync::RwLockWriteGuard<'a, T>) -> RwLockWriteGuard<'a, T> {
+    /// As [`RwLock::reader`], for a write guard.
+    fn writer<'a>(
+        &'a self,
+        g: std::sync::RwLockWriteGuard<'a, T>,
+        loc: Option<&'static Location<'static>>,
+    ) -> RwLockWriteGuard<'a, T> {
         RwLockWriteGuard {
             lock: self,
             inner: Some(g),
+            taken: loc.and_then(|l| held::hold(object_id(self), l)),
         }
     }
 
@@ -99,52 +117,52 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     pub fn read(&self) -> LockResult<RwLockReadGuard<'_, T>> {
         if !in_test() {
-            return map(self.inner.read(), |g| self.reader(g));
+            return map(self.inner.read(), |g| self.reader(g, None));
         }
-        let r = block_until(
-            OpKind::RwLockRead,
-            reads(self),
-            Location::caller(),
-            &self.waiters,
-            || attempt(self.inner.try_read()),
-        );
-        map(r, |g| self.reader(g))
+        let loc = Location::caller();
+        let r = block_until(OpKind::RwLockRead, reads(self), loc, &self.waiters, || {
+            attempt(self.inner.try_read())
+        });
+        map(r, |g| self.reader(g, Some(loc)))
     }
 
     /// Exclusive access, blocking while anyone holds the lock. A scheduling point in tests.
     #[track_caller]
     pub fn write(&self) -> LockResult<RwLockWriteGuard<'_, T>> {
         if !in_test() {
-            return map(self.inner.write(), |g| self.writer(g));
+            return map(self.inner.write(), |g| self.writer(g, None));
         }
+        let loc = Location::caller();
         let r = block_until(
             OpKind::RwLockWrite,
             writes(self),
-            Location::caller(),
+            loc,
             &self.waiters,
             || attempt(self.inner.try_write()),
         );
-        map(r, |g| self.writer(g))
+        map(r, |g| self.writer(g, Some(loc)))
     }
 
     /// Shared access if no writer holds the lock now. A scheduling point in tests, never a
     /// wait.
     #[track_caller]
     pub fn try_read(&self) -> TryLockResult<RwLockReadGuard<'_, T>> {
-        if in_test() {
-            sync_point(OpKind::RwLockRead, reads(self), Location::caller());
+        let loc = in_test().then(Location::caller);
+        if let Some(loc) = loc {
+            sync_point(OpKind::RwLockRead, reads(self), loc);
         }
-        map_try(self.inner.try_read(), |g| self.reader(g))
+        map_try(self.inner.try_read(), |g| self.reader(g, loc))
     }
 
     /// Exclusive access if nobody holds the lock now. A scheduling point in tests, never a
     /// wait.
     #[track_caller]
     pub fn try_write(&self) -> TryLockResult<RwLockWriteGuard<'_, T>> {
-        if in_test() {
-            sync_point(OpKind::RwLockWrite, writes(self), Location::caller());
+        let loc = in_test().then(Location::caller);
+        if let Some(loc) = loc {
+            sync_point(OpKind::RwLockWrite, writes(self), loc);
         }
-        map_try(self.inner.try_write(), |g| self.writer(g))
+        map_try(self.inner.try_write(), |g| self.writer(g, loc))
     }
 
     /// Whether a writer panicked while holding the lock.
@@ -213,6 +231,9 @@ impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
     fn drop(&mut self) {
         if self.inner.take().is_some() {
             self.lock.released();
+            if let Some(t) = self.taken.take() {
+                held::release(t, OpKind::RwLockRead, NO_COUNT, NO_COUNT);
+            }
         }
     }
 }
@@ -221,6 +242,9 @@ impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
     fn drop(&mut self) {
         if self.inner.take().is_some() {
             self.lock.released();
+            if let Some(t) = self.taken.take() {
+                held::release(t, OpKind::RwLockWrite, NO_COUNT, NO_COUNT);
+            }
         }
     }
 }

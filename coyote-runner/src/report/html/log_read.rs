@@ -197,7 +197,7 @@ pub(super) fn handoff(op: &str) -> &'static str {
         }
         "actor.receive" => "event",
         "join" | "joinset.join_next" => "finished",
-        "notify.notified" => "notified",
+        "notify.notified" | "condvar.wait" | "condvar.wait_timeout" => "notified",
         "barrier.wait" => "barrier",
         _ => "woke",
     }

@@ -123,10 +123,50 @@ fn the_lost_wakeup_is_a_liveness_bug_and_the_conditional_sleep_fixes_it() {
         "monitor Wakeups is hot",
     );
     // The clock interrupt's ticks fold: the trace and its replay stay short.
-    assert!(size < 100 * 1024, "trace of {size} bytes");
-    assert!(log.lines().count() < 200, "{} lines", log.lines().count());
+    assert_short(size, &log);
     assert!(trace.steps > 3000, "{}", trace.steps);
     passes("actor_classics", "process_scheduler_fixed", "2000", &LIVE);
+}
+
+/// A liveness trace under 100 KB and its replay under 200 lines.
+fn assert_short(size: u64, log: &str) {
+    assert!(size < 100 * 1024, "trace of {size} bytes");
+    assert!(
+        log.lines().count() < 200,
+        "{} lines: {log}",
+        log.lines().count()
+    );
+}
+
+#[test]
+fn timer_driven_liveness_traces_stay_short_with_the_default_bounds() {
+    // 60,001 steps each, most of them the fair suffix going round with changing numbers: the
+    // log cuts it to a line, and the trace stores the suffix by its seed.
+    let (trace, size, log) = found_and_replayed(
+        "actor_classics",
+        "replicating_storage",
+        &["--seed", "1"],
+        BugKind::Liveness,
+        "monitor Replicated is hot",
+    );
+    assert_short(size, &log);
+    assert!(trace.steps > 50_000, "{}", trace.steps);
+    assert!(
+        trace.fair_suffix.is_some(),
+        "the suffix is stored by its seed"
+    );
+    assert!(log.contains("each of a kind shown above"), "{log}");
+    assert!(log.contains("StorageNode(9) handles Sync"), "{log}");
+    let (trace, size, log) = found_and_replayed(
+        "actor_classics",
+        "failure_detector_lost_suspect",
+        &["--seed", "1"],
+        BugKind::Liveness,
+        "monitor FailureDetection is hot",
+    );
+    assert_short(size, &log);
+    assert!(trace.steps > 50_000, "{}", trace.steps);
+    assert!(log.contains("Detector(4) handles Timeout"), "{log}");
 }
 
 #[test]

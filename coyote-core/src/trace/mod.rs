@@ -20,11 +20,13 @@ mod decision;
 mod events;
 mod failure;
 mod origin;
+mod suffix;
 
 pub use decision::{decode_decisions, encode_decisions, Decision};
 pub use events::StepEvent;
 pub use failure::{BugKey, BugKind, Failure};
 pub use origin::Origin;
+pub use suffix::SuffixSeed;
 
 use crate::versioned::{FormatError, Versioned};
 use serde::{Deserialize, Serialize};
@@ -103,6 +105,11 @@ pub struct Trace {
     /// older traces: the threshold counted from the start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fair_from: Option<u32>,
+    /// The iteration went on into a fair suffix: `decisions` holds only those before its first
+    /// step, and replay makes the suffix's from this ([`SuffixSeed`]). Absent: `decisions` has
+    /// every decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fair_suffix: Option<SuffixSeed>,
 }
 
 /// A trace that cannot be read.
@@ -174,6 +181,7 @@ impl Trace {
             iteration_timeout_ms: None,
             backtrace: None,
             fair_from: None,
+            fair_suffix: None,
         }
     }
 
@@ -191,6 +199,9 @@ impl Trace {
     pub fn from_json(text: &str) -> Result<Trace, TraceError> {
         let trace: Trace = crate::versioned::from_json(text)?;
         trace.decisions()?;
+        if let Some(seed) = &trace.fair_suffix {
+            seed.state()?;
+        }
         if trace.test.is_empty() {
             return Err(TraceError::invalid("the test name is empty"));
         }
@@ -272,6 +283,7 @@ mod tests {
             iteration_timeout_ms: None,
             backtrace: None,
             fair_from: None,
+            fair_suffix: None,
         }
     }
 

@@ -18,6 +18,7 @@
 
 mod events;
 mod fold;
+mod layout;
 mod log;
 
 use super::monitors::Temperature;
@@ -116,6 +117,8 @@ pub(crate) struct Recorder {
     holders: RefCell<Vec<(u64, u32)>>,
     /// The tasks that are controlled threads (named `thread N` in the log).
     threads: RefCell<Vec<u32>>,
+    /// The last layout of the records (`log::laid_out`), with the record count it is of.
+    laid: RefCell<Option<(usize, std::rc::Rc<Vec<layout::Line>>)>>,
 }
 
 impl Recorder {
@@ -133,6 +136,7 @@ impl Recorder {
             keep: Cell::new(true),
             holders: RefCell::new(Vec::with_capacity(16)),
             threads: RefCell::new(Vec::new()),
+            laid: RefCell::new(None),
         }
     }
 
@@ -143,6 +147,7 @@ impl Recorder {
         self.notes.borrow_mut().clear();
         self.holders.borrow_mut().clear();
         self.threads.borrow_mut().clear();
+        self.laid.borrow_mut().take();
     }
 
     /// Task `task` is a controlled thread: the log names it `thread N`.

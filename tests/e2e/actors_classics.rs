@@ -125,6 +125,18 @@ fn the_lost_wakeup_is_a_liveness_bug_and_the_conditional_sleep_fixes_it() {
     // The clock interrupt's ticks fold: the trace and its replay stay short.
     assert_short(size, &log);
     assert!(trace.steps > 3000, "{}", trace.steps);
+    // Liveness is checked for every strategy, not only the fair ones: `pos`, unfair, finds it
+    // in its fair suffix.
+    let args = [&["--seed", "1", "--strategy", "pos"][..], &LIVE].concat();
+    let (trace, size, log) = found_and_replayed(
+        "actor_classics",
+        "process_scheduler",
+        &args,
+        BugKind::Liveness,
+        "where the fair suffix began",
+    );
+    assert_short(size, &log);
+    assert!(trace.steps > 3000, "{}", trace.steps);
     passes("actor_classics", "process_scheduler_fixed", "2000", &LIVE);
 }
 
@@ -186,4 +198,102 @@ fn raft_with_a_double_vote_elects_two_leaders_in_one_term_and_one_vote_per_term_
     );
     assert!(log.contains("handles Vote {"), "{log}");
     passes("actor_classics", "raft_fixed", "5000", &[]);
+}
+
+/// One small pair per rule of the actor model a user can get wrong (samples/actor-classics,
+/// `machines` and `services`): the bug is found and replays, its fixed twin passes.
+const SEMANTICS: [(&str, BugKind, &str, &str); 6] = [
+    (
+        "pump_stuck_in_init",
+        BugKind::Assertion,
+        "PumpMachine(1) received event Start that cannot be handled in state Init",
+        "pump_fixed",
+    ),
+    (
+        "printer_drops_status",
+        BugKind::Assertion,
+        "the printer dropped a status request without answering it",
+        "printer_fixed",
+    ),
+    (
+        "door_sends_to_itself",
+        BugKind::Assertion,
+        "the door opened while it was locked",
+        "door_fixed",
+    ),
+    (
+        "batcher_lone_write",
+        BugKind::Liveness,
+        "monitor Written is hot at the end of the execution (hot since step 1",
+        "batcher_fixed",
+    ),
+    (
+        "journal_halted_early",
+        BugKind::Liveness,
+        "monitor Journaled is hot at the end of the execution",
+        "journal_fixed",
+    ),
+    (
+        "lookup_answers_last_client",
+        BugKind::Assertion,
+        "was sent the answer to Client(",
+        "lookup_fixed",
+    ),
+];
+
+#[test]
+fn each_actor_model_rule_has_a_sample_bug_found_and_a_fixed_twin_that_passes() {
+    for (bug, kind, needle, fixed) in SEMANTICS {
+        let (_, _, log) = found_and_replayed("actor_classics", bug, &["--seed", "1"], kind, needle);
+        match bug {
+            // The door's entry sends to itself; a Lock is handled before its OpenDoor.
+            "door_sends_to_itself" => {
+                assert!(log.contains("send OpenDoor to DoorMachine(1)"), "{log}")
+            }
+            // Halted by the halt event before the writer's entries came in.
+            "journal_halted_early" => assert!(log.contains("halts"), "{log}"),
+            _ => {}
+        }
+        passes("actor_classics", fixed, "2000", &[]);
+    }
+}
+
+#[test]
+fn pushed_states_pop_then_goto_and_monitor_states_show_in_coverage() {
+    let out = out_dir("semantics-coverage");
+    let o = coyote_test(
+        &lib("actor_classics"),
+        "printer_fixed",
+        &out,
+        &["--seed", "1", "-i", "200", "--coverage"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let cov: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("coverage.json")).unwrap()).unwrap();
+    let printer = &cov["actors"]["PrinterMachine"];
+    // `Status` reached `Ready`'s handler while `Printing` was pushed; the jam popped `Printing`
+    // and went to `Jammed` in one transition.
+    assert!(printer["handled"]["Status"].as_u64() > Some(0), "{printer}");
+    for t in ["Ready -> Printing", "Printing -> Ready", "Ready -> Jammed"] {
+        assert!(
+            printer["transitions"][t].as_u64() > Some(0),
+            "{t}: {printer}"
+        );
+    }
+    let out = out_dir("semantics-monitor-coverage");
+    let o = coyote_test(
+        &lib("actor_classics"),
+        "batcher_fixed",
+        &out,
+        &["--seed", "1", "-i", "200", "--coverage"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let cov: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("coverage.json")).unwrap()).unwrap();
+    let written = &cov["actors"]["Written"];
+    assert_eq!(written["monitor"], true, "{written}");
+    assert!(
+        written["transitions"]["Owed -> Written"].as_u64() > Some(0),
+        "{written}"
+    );
 }

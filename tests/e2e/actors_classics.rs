@@ -202,7 +202,7 @@ fn raft_with_a_double_vote_elects_two_leaders_in_one_term_and_one_vote_per_term_
 
 /// One small pair per rule of the actor model a user can get wrong (samples/actor-classics,
 /// `machines` and `services`): the bug is found and replays, its fixed twin passes.
-const SEMANTICS: [(&str, BugKind, &str, &str); 6] = [
+const SEMANTICS: [(&str, BugKind, &str, &str); 7] = [
     (
         "pump_stuck_in_init",
         BugKind::Assertion,
@@ -220,6 +220,12 @@ const SEMANTICS: [(&str, BugKind, &str, &str); 6] = [
         BugKind::Assertion,
         "the door opened while it was locked",
         "door_fixed",
+    ),
+    (
+        "fan_loses_speed",
+        BugKind::Assertion,
+        "the fan was set to 3 and runs at 0",
+        "fan_fixed",
     ),
     (
         "batcher_lone_write",
@@ -250,6 +256,8 @@ fn each_actor_model_rule_has_a_sample_bug_found_and_a_fixed_twin_that_passes() {
             "door_sends_to_itself" => {
                 assert!(log.contains("send OpenDoor to DoorMachine(1)"), "{log}")
             }
+            // The default event took the fan to standby before the speed came.
+            "fan_loses_speed" => assert!(log.contains("goto Running -> Standby"), "{log}"),
             // Halted by the halt event before the writer's entries came in.
             "journal_halted_early" => assert!(log.contains("halts"), "{log}"),
             _ => {}

@@ -97,6 +97,16 @@ pub async fn door_fixed() {
     machines::door(true).await
 }
 
+/// The fan drops a speed set while in standby (entered by its default event).
+pub async fn fan_loses_speed() {
+    machines::fan(false).await
+}
+
+/// The fan wakes up for a speed set in standby.
+pub async fn fan_fixed() {
+    machines::fan(true).await
+}
+
 /// The batcher never writes a lone write (`Written`, registered with the test, stays hot).
 pub async fn batcher_lone_write() {
     services::batcher(false).await
@@ -143,6 +153,8 @@ coyote_harness::export_tests!(
     printer_fixed,
     door_sends_to_itself,
     door_fixed,
+    fan_loses_speed,
+    fan_fixed,
     batcher_lone_write with monitors(services::Written),
     batcher_fixed with monitors(services::Written),
     journal_halted_early with monitors(services::Journaled),

@@ -10,7 +10,8 @@
 //!
 //! Invariants: both ping-pong programs exchange exactly `2 * ROUND_TRIPS` messages per run and
 //! check the last one; the idle count is held until it is measured and then dropped. The
-//! `--only actor-test|actor-prod|tokio-mpsc N` targets run one of them for callgrind.
+//! `--only actor-test|actor-prod|tokio-mpsc N` targets run one of them for callgrind, and
+//! `--only actor-idle N` measures `N` idle actors alone.
 
 use crate::measure::{calibrate, median, time, Sample};
 use coyote_harness::actor::{self, Actor, ActorRef, Context};
@@ -222,6 +223,21 @@ pub(crate) fn idle_bytes(n: usize) -> (f64, f64) {
         grown as f64 / n as f64
     });
     (actors, tasks)
+}
+
+/// The `--only` targets of this file that are not timed runs: `actor-idle N` prints the RSS
+/// growth per idle actor (and per raw tokio task parked on an `mpsc` receiver) for `N` of each.
+pub(crate) fn by_name(name: &str) -> Option<fn(u64)> {
+    Some(match name {
+        "actor-idle" => |n| {
+            let (actors, tasks) = idle_bytes(n as usize);
+            println!(
+                "actor-idle: {n} idle actors in production mode: {actors:.0} bytes each of RSS growth ({:.2} GB); a raw tokio task parked on an unbounded mpsc receiver: {tasks:.0} bytes each",
+                actors * n as f64 / 1e9
+            );
+        },
+        _ => return None,
+    })
 }
 
 // ----- the section -----

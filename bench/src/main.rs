@@ -280,7 +280,9 @@ fn main() {
         std::env::args().nth(2),
         std::env::args().nth(3),
     ) {
-        let f = tokio_dropin::by_name(&what).or_else(|| threads::by_name(&what));
+        let f = tokio_dropin::by_name(&what)
+            .or_else(|| threads::by_name(&what))
+            .or_else(|| actors::by_name(&what));
         if let (Some(f), Ok(n)) = (f, n.parse::<u64>()) {
             let t = std::time::Instant::now();
             f(n);

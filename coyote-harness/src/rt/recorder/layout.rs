@@ -64,7 +64,7 @@ pub(super) fn layout<T>(
     let mut is_new = |r: Range<usize>| {
         let mut new = false;
         for it in &items[r] {
-            new |= kind(it).is_none_or(|k| seen.insert(k));
+            new |= kind(it).map_or(true, |k| seen.insert(k));
         }
         new
     };

@@ -8,14 +8,15 @@
 //! rounds are equal and [`find_folds`] cannot fold them, yet nothing in them is new. A line is
 //! *new* when no line before it in the log has its *kind*: the same record but for the numbers
 //! in a note or a choice (so `Node(2) handles Ping(8, ..)` is of the kind of `Node(2) handles
-//! Ping(1, ..)`). A monitor changing temperature is always new.
+//! Ping(1, ..)`). The last change of a monitor's temperature in the log is always shown.
 //!
 //! Invariants:
 //!
 //! * only the readable log is cut; decisions are never touched, and `coyote replay --verbose`
 //!   prints every step;
 //! * a cut hides only lines of kinds shown above it: every kind of line the program logged, in
-//!   every task, appears in the log at least once, and so does every monitor change;
+//!   every task, appears in the log at least once (a monitor's change to a temperature, at a
+//!   place, too), and the last monitor change is never hidden;
 //! * a quiet stretch of at least [`QUIET_MIN`] lines is cut right after the new line before it,
 //!   and keeps its last [`QUIET_KEEP`] lines ([`QUIET_KEEP_LAST`] at the end of the log), so the
 //!   lines before a new one, and before the failure, read as the program ran.
@@ -44,8 +45,8 @@ pub(super) enum Line {
     Quiet(Range<usize>),
 }
 
-/// A run of records laid out together: one record, or a whole fold (its first round, the fold
-/// line, its last round).
+/// A run of records laid out together: one record, or a fold's hidden and last rounds (the
+/// fold line, then the last round).
 struct Unit {
     span: Range<usize>,
     lines: Vec<Line>,
@@ -73,9 +74,18 @@ pub(super) fn layout<T>(
     let mut i = 0;
     while i < items.len() {
         if let Some(f) = next_fold.next_if(|f| f.start == i) {
-            let span = f.span();
-            let mut lines: Vec<Line> = (f.start..f.hidden().start).map(Line::Record).collect();
-            lines.push(Line::Fold(*f));
+            // The first round, line by line; then the fold line and the last round, whose lines
+            // repeat the first's (so a quiet stretch may take them in).
+            for r in f.start..f.hidden().start {
+                let new = is_new(r..r + 1);
+                units.push(Unit {
+                    span: r..r + 1,
+                    lines: vec![Line::Record(r)],
+                    new,
+                });
+            }
+            let span = f.hidden().start..f.span().end;
+            let mut lines = vec![Line::Fold(*f)];
             lines.extend((f.hidden().end..span.end).map(Line::Record));
             let new = is_new(span.clone());
             i = span.end;

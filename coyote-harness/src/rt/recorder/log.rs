@@ -69,11 +69,18 @@ impl Recorder {
         }
         let notes = self.notes.borrow();
         // Keys first, so that comparing two records is mostly comparing two numbers.
-        let keyed: Vec<(u64, Option<u64>, usize)> = records
+        let mut keyed: Vec<(u64, Option<u64>, usize)> = records
             .iter()
             .enumerate()
             .map(|(i, r)| (read_key(&notes, r), kind_of(&notes, r), i))
             .collect();
+        // The last monitor change (a liveness bug's "hot since") is always shown.
+        if let Some(last) = records
+            .iter()
+            .rposition(|r| matches!(r, Record::Monitor { .. }))
+        {
+            keyed[last].1 = None;
+        }
         let lines = Rc::new(layout(
             &keyed,
             |a, b| a.0 == b.0 && same_record(&notes, &records[a.2], &records[b.2]),
@@ -254,12 +261,11 @@ fn read_key(notes: &str, r: &Record) -> u64 {
 }
 
 /// The kind of a record, for cutting quiet stretches ([`layout`]): the record as the log reads
-/// it, but for the numbers in a note or a choice and the task a spawn creates. `None` for a
-/// monitor change, which is always shown.
+/// it, but for the numbers in a note or a choice and the task a spawn creates (a monitor
+/// change: the monitor, its temperature, the task and the place).
 pub(super) fn kind_of(notes: &str, r: &Record) -> Option<u64> {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     match as_read(*r) {
-        Record::Monitor { .. } => return None,
         Record::Note { task, start, end } => {
             (5u8, task).hash(&mut h);
             // Every run of digits reads as one `#`.

@@ -77,7 +77,7 @@ pub struct Trace {
     /// and `decisions_deflated` has them; in memory, always here).
     #[serde(default)]
     pub decisions: String,
-    /// On disk only: a long `decisions` deflated and base64-encoded (see [`packed`]).
+    /// On disk only: a long `decisions` deflated and base64-encoded (see the `packed` module).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decisions_deflated: Option<String>,
     /// What went wrong.
@@ -197,7 +197,7 @@ impl Trace {
         decode_decisions(&self.decisions)
     }
 
-    /// Serialises the trace as pretty JSON (long decisions deflated: see [`packed`]).
+    /// Serialises the trace as pretty JSON (long decisions deflated).
     pub fn to_json(&self) -> String {
         if self.decisions.len() < packed::PACK_FROM {
             return crate::versioned::to_json(self);

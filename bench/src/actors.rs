@@ -10,7 +10,8 @@
 //!
 //! Invariants: both ping-pong programs exchange exactly `2 * ROUND_TRIPS` messages per run and
 //! check the last one; the idle count is held until it is measured and then dropped. The
-//! `--only actor-test|actor-prod|tokio-mpsc N` targets run one of them for callgrind.
+//! `--only actor-test|actor-prod|tokio-mpsc N` targets run one of them for callgrind, and
+//! `--only actor-idle N` (`tokio-idle N`) measures `N` idle actors (raw tokio tasks) alone.
 
 use crate::measure::{calibrate, median, time, Sample};
 use coyote_harness::actor::{self, Actor, ActorRef, Context};
@@ -190,11 +191,11 @@ impl Actor for Idle {
     async fn handle(&mut self, _ctx: &mut Context<()>, _event: ()) {}
 }
 
-/// RSS growth per idle actor, and per raw tokio task parked on an `mpsc` receiver, for `n` of
-/// each (started and parked before the measurement). Returns `(actor bytes, tokio bytes)`.
-pub(crate) fn idle_bytes(n: usize) -> (f64, f64) {
-    let rt = runtime();
-    let actors = rt.block_on(async {
+/// RSS growth per idle actor, for `n` of them started and parked on their empty inboxes
+/// before the measurement. Run it first in a process: memory freed before it would be reused
+/// and not counted.
+pub(crate) fn idle_actor_bytes(n: usize) -> f64 {
+    runtime().block_on(async {
         let before = rss_bytes();
         let refs: Vec<ActorRef<()>> = (0..n).map(|_| actor::create(Idle)).collect();
         // Let every actor start and park on its empty inbox.
@@ -203,10 +204,12 @@ pub(crate) fn idle_bytes(n: usize) -> (f64, f64) {
         let grown = rss_bytes().saturating_sub(before);
         drop(refs);
         grown as f64 / n as f64
-    });
-    drop(rt);
-    let rt = runtime();
-    let tasks = rt.block_on(async {
+    })
+}
+
+/// The same for raw tokio tasks parked on an unbounded `mpsc` receiver.
+pub(crate) fn idle_task_bytes(n: usize) -> f64 {
+    runtime().block_on(async {
         let before = rss_bytes();
         let senders: Vec<_> = (0..n)
             .map(|_| {
@@ -220,8 +223,44 @@ pub(crate) fn idle_bytes(n: usize) -> (f64, f64) {
         let grown = rss_bytes().saturating_sub(before);
         drop(senders);
         grown as f64 / n as f64
+    })
+}
+
+/// `idle_task_bytes(n)` in a fresh process (`--only tokio-idle n`), so that the memory the actors
+/// freed is not reused; `NaN` if it cannot be run.
+fn idle_task_bytes_apart(n: usize) -> f64 {
+    let out = std::env::current_exe().and_then(|exe| {
+        std::process::Command::new(exe)
+            .args(["--only", "tokio-idle", &n.to_string()])
+            .output()
     });
-    (actors, tasks)
+    out.ok()
+        .and_then(|o| {
+            let text = String::from_utf8_lossy(&o.stdout).into_owned();
+            let rest = text.split("tokio-idle: ").nth(1)?.to_string();
+            rest.split(" bytes").next()?.trim().parse().ok()
+        })
+        .unwrap_or(f64::NAN)
+}
+
+/// The `--only` targets of this file that are not timed runs: `actor-idle N` and `tokio-idle N`
+/// print the RSS growth per idle actor, and per raw tokio task parked on an `mpsc` receiver,
+/// for `N` of them.
+pub(crate) fn by_name(name: &str) -> Option<fn(u64)> {
+    Some(match name {
+        "actor-idle" => |n| {
+            let bytes = idle_actor_bytes(n as usize);
+            println!(
+                "actor-idle: {bytes:.0} bytes each of RSS growth for {n} idle actors in production mode ({:.2} GB)",
+                bytes * n as f64 / 1e9
+            );
+        },
+        "tokio-idle" => |n| {
+            let bytes = idle_task_bytes(n as usize);
+            println!("tokio-idle: {bytes:.0} bytes each of RSS growth for {n} raw tokio tasks parked on an unbounded mpsc receiver");
+        },
+        _ => return None,
+    })
 }
 
 // ----- the section -----
@@ -251,7 +290,8 @@ pub(crate) fn section(per_sample: Duration, k: usize) -> String {
         )
     };
     eprintln!("actors: {IDLE} idle actors, then {IDLE} idle tokio tasks ...");
-    let (actor_bytes, task_bytes) = idle_bytes(IDLE);
+    let actor_bytes = idle_actor_bytes(IDLE);
+    let task_bytes = idle_task_bytes_apart(IDLE);
 
     let mut t = String::new();
     let _ = writeln!(t, "## Actors\n");

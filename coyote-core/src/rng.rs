@@ -45,6 +45,16 @@ impl Rng {
         Rng { s }
     }
 
+    /// The generator's state (see [`Rng::from_state`]).
+    pub fn state(&self) -> [u64; 4] {
+        self.s
+    }
+
+    /// A generator that goes on from `state` (a [`Rng::state`]) as the one it was taken from.
+    pub fn from_state(state: [u64; 4]) -> Self {
+        Rng { s: state }
+    }
+
     /// The next 64 random bits.
     #[inline]
     pub fn next_u64(&mut self) -> u64 {

@@ -217,7 +217,9 @@ fn run_iterations(
                 result.bugs += 1;
                 let mut trace =
                     build_trace(&ex, spec, &*strategy, iteration, (steps, bound), failure);
+                let suffix = ex.suffix_seed();
                 logged_rerun(&ex, make, &mut trace);
+                keep_only_prefix(&mut trace, suffix);
                 emit(Event::Bug {
                     trace: Box::new(trace),
                 });
@@ -301,6 +303,23 @@ fn logged_rerun(ex: &Executor, make: MakeFuture<'_>, trace: &mut Trace) {
     ex.set_fair_suffix(suffix);
 }
 
+/// Drops from `trace` the decisions its fair suffix made, if it made any, and stores the
+/// suffix's seed instead (replay makes them again: see [`SuffixSeed`]). Done after the logged
+/// re-run, which replays every decision without the suffix.
+///
+/// [`SuffixSeed`]: coyote_core::trace::SuffixSeed
+fn keep_only_prefix(trace: &mut Trace, suffix: Option<(u32, coyote_core::trace::SuffixSeed)>) {
+    let Some((before, seed)) = suffix else {
+        return;
+    };
+    let Ok(decisions) = trace.decisions() else {
+        return;
+    };
+    let before = (before as usize).min(decisions.len());
+    trace.decisions = coyote_core::trace::encode_decisions(&decisions[..before]);
+    trace.fair_suffix = Some(seed);
+}
+
 fn build_trace(
     ex: &Executor,
     spec: &RunSpec,
@@ -360,6 +379,20 @@ pub(crate) fn replay(
         coyote_core::strategy::Replay::new(decisions)
     };
     let ex = Executor::new();
+    // A trace that stores its fair suffix by its seed: the suffix makes those decisions again.
+    if let Some(seed) = &trace.fair_suffix {
+        match seed.state() {
+            Ok(state) => ex.set_fair_suffix(Some(coyote_core::strategy::FairSuffix::resume(
+                seed.from, state,
+            ))),
+            Err(e) => {
+                return ReplayResult {
+                    error: Some(e.to_string()),
+                    ..Default::default()
+                }
+            }
+        }
+    }
     ex.set_config(crate::rt::executor::ExecConfig {
         max_steps: trace.max_steps,
         verbose,

@@ -30,16 +30,37 @@ pub struct FairSuffix {
     /// This iteration's first suffix step: `prefix`, or `u32::MAX` for a fair strategy.
     from: u32,
     rng: Rng,
+    /// The generator as this iteration began (so as its suffix began: only the suffix draws).
+    start: [u64; 4],
 }
 
 impl FairSuffix {
     /// Uniform random scheduling (seeded from `seed`) from step `prefix` on.
     pub fn new(prefix: u32, seed: u64) -> Self {
+        let rng = Rng::new(derive_seed(seed, 0xfa1e));
         FairSuffix {
             prefix,
             from: prefix,
-            rng: Rng::new(derive_seed(seed, 0xfa1e)),
+            start: rng.state(),
+            rng,
         }
+    }
+
+    /// The suffix that began at step `prefix` with its generator in `state` (a trace's
+    /// [`SuffixSeed`](crate::trace::SuffixSeed)): replaying an iteration under it makes the
+    /// same suffix decisions again.
+    pub fn resume(prefix: u32, state: [u64; 4]) -> Self {
+        FairSuffix {
+            prefix,
+            from: prefix,
+            start: state,
+            rng: Rng::from_state(state),
+        }
+    }
+
+    /// The generator's state as this iteration began (see [`FairSuffix::resume`]).
+    pub fn iteration_state(&self) -> [u64; 4] {
+        self.start
     }
 
     /// The first step of the suffix.
@@ -50,6 +71,7 @@ impl FairSuffix {
     /// Starts an iteration of `inner` (after its own `begin_iteration`, which may pick a
     /// portfolio member): a strategy that is fair by itself is never overridden.
     pub fn begin_iteration(&mut self, inner: &dyn Strategy) {
+        self.start = self.rng.state();
         self.from = if inner.is_fair() {
             u32::MAX
         } else {

@@ -86,13 +86,24 @@ pub enum StepEvent {
         /// The last step hidden (0 if none).
         last_step: u32,
     },
+    /// The cut middle of a long quiet stretch: lines each of a kind shown above it (the same
+    /// task, operation, place and text but for its numbers), as a liveness bug's fair suffix
+    /// goes round; the stretch's first and last lines are shown in full.
+    Cut {
+        /// Lines hidden.
+        lines: u32,
+        /// The first step hidden (0 if the hidden lines hold no step).
+        first_step: u32,
+        /// The last step hidden (0 if none).
+        last_step: u32,
+    },
     /// A kind of line this build does not know (written by a newer coyote).
     #[serde(other)]
     Other,
 }
 
 impl StepEvent {
-    /// The task the event happened in (`None` for a fold).
+    /// The task the event happened in (`None` for a fold or a cut).
     pub fn task(&self) -> Option<u32> {
         match self {
             StepEvent::Step { task, .. }
@@ -100,7 +111,7 @@ impl StepEvent {
             | StepEvent::Choice { task, .. }
             | StepEvent::Monitor { task, .. }
             | StepEvent::Note { task, .. } => Some(*task),
-            StepEvent::Fold { .. } | StepEvent::Other => None,
+            StepEvent::Fold { .. } | StepEvent::Cut { .. } | StepEvent::Other => None,
         }
     }
 }

@@ -20,11 +20,14 @@ mod decision;
 mod events;
 mod failure;
 mod origin;
+mod packed;
+mod suffix;
 
 pub use decision::{decode_decisions, encode_decisions, Decision};
 pub use events::StepEvent;
 pub use failure::{BugKey, BugKind, Failure};
 pub use origin::Origin;
+pub use suffix::SuffixSeed;
 
 use crate::versioned::{FormatError, Versioned};
 use serde::{Deserialize, Serialize};
@@ -70,8 +73,13 @@ pub struct Trace {
     /// Scheduling steps the iteration took (0 when a capture re-run recorded the decisions:
     /// the worker died before it could count them).
     pub steps: u32,
-    /// The decisions, encoded by [`encode_decisions`].
+    /// The decisions, encoded by [`encode_decisions`] (in a file whose token text is long, empty,
+    /// and `decisions_deflated` has them; in memory, always here).
+    #[serde(default)]
     pub decisions: String,
+    /// On disk only: a long `decisions` deflated and base64-encoded (see the `packed` module).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decisions_deflated: Option<String>,
     /// What went wrong.
     pub failure: Failure,
     /// A readable log: a line per scheduling step (and per spawn, declared choice and monitor
@@ -103,6 +111,11 @@ pub struct Trace {
     /// older traces: the threshold counted from the start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fair_from: Option<u32>,
+    /// The iteration went on into a fair suffix: `decisions` holds only those before its first
+    /// step, and replay makes the suffix's from this ([`SuffixSeed`]). Absent: `decisions` has
+    /// every decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fair_suffix: Option<SuffixSeed>,
 }
 
 /// A trace that cannot be read.
@@ -174,6 +187,8 @@ impl Trace {
             iteration_timeout_ms: None,
             backtrace: None,
             fair_from: None,
+            fair_suffix: None,
+            decisions_deflated: None,
         }
     }
 
@@ -182,15 +197,33 @@ impl Trace {
         decode_decisions(&self.decisions)
     }
 
-    /// Serialises the trace as pretty JSON.
+    /// Serialises the trace as pretty JSON (long decisions deflated).
     pub fn to_json(&self) -> String {
-        crate::versioned::to_json(self)
+        if self.decisions.len() < packed::PACK_FROM {
+            return crate::versioned::to_json(self);
+        }
+        crate::versioned::to_json(&Trace {
+            decisions: String::new(),
+            decisions_deflated: Some(packed::pack(&self.decisions)),
+            ..self.clone()
+        })
     }
 
     /// Parses and validates a trace from JSON text.
     pub fn from_json(text: &str) -> Result<Trace, TraceError> {
-        let trace: Trace = crate::versioned::from_json(text)?;
+        let mut trace: Trace = crate::versioned::from_json(text)?;
+        if let Some(packed) = trace.decisions_deflated.take() {
+            if !trace.decisions.is_empty() {
+                return Err(TraceError::invalid(
+                    "both decisions and decisions_deflated are set",
+                ));
+            }
+            trace.decisions = packed::unpack(&packed)?;
+        }
         trace.decisions()?;
+        if let Some(seed) = &trace.fair_suffix {
+            seed.state()?;
+        }
         if trace.test.is_empty() {
             return Err(TraceError::invalid("the test name is empty"));
         }
@@ -272,7 +305,22 @@ mod tests {
             iteration_timeout_ms: None,
             backtrace: None,
             fair_from: None,
+            fair_suffix: None,
+            decisions_deflated: None,
         }
+    }
+
+    #[test]
+    fn long_decisions_are_deflated_on_disk_and_tokens_in_memory() {
+        let long = vec!["t1 t2 t3 b1"; 10_000].join(" ");
+        let t = Trace {
+            decisions: long.clone(),
+            ..sample()
+        };
+        let json = t.to_json();
+        assert!(json.contains("decisions_deflated") && !json.contains("t1 t2 t3"));
+        assert!(json.len() < long.len() / 4, "{}", json.len());
+        assert_eq!(Trace::from_json(&json).unwrap(), t);
     }
 
     #[test]

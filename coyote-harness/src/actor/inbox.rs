@@ -215,3 +215,16 @@ impl<E: Send + std::fmt::Debug + 'static> Inbox<E> {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Envelope;
+
+    #[test]
+    fn an_envelope_is_its_event_and_three_words() {
+        // An idle actor's channel allocates a block of 32 slots at once: each word counts.
+        let word = std::mem::size_of::<usize>();
+        assert!(std::mem::size_of::<Envelope<()>>() <= 3 * word);
+        assert!(std::mem::size_of::<Envelope<u64>>() <= 4 * word);
+    }
+}

@@ -44,22 +44,40 @@ use std::time::Duration;
 /// [`Context::start_periodic_timer`](super::Context::start_periodic_timer); the events it sends
 /// carry it ([`Context::timer_id`](super::Context::timer_id)). Ids are given in start order
 /// per actor, from 0.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct TimerId(u64);
+// Held as the id plus one, so that an `Option<TimerId>` (in every queued event) is one word.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TimerId(std::num::NonZeroU64);
+
+impl TimerId {
+    fn new(n: u64) -> TimerId {
+        TimerId(std::num::NonZeroU64::MIN.saturating_add(n))
+    }
+
+    fn number(self) -> u64 {
+        self.0.get() - 1
+    }
+}
 
 impl fmt::Display for TimerId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "timer {}", self.0)
+        write!(f, "timer {}", self.number())
+    }
+}
+
+impl fmt::Debug for TimerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TimerId({})", self.number())
     }
 }
 
 /// How an event came to be queued: sent by one of the receiver's timers (`timer`), or by an
 /// actor handling a tick of its periodic timer (`origin`: that timer, held until the event is
-/// taken).
+/// taken). Two words, so that the production channel's slots stay small (an idle actor's channel
+/// allocates a block of them at once).
 #[derive(Default)]
 pub(crate) struct Sent {
     pub(crate) timer: Option<TimerId>,
-    pub(crate) origin: Option<Origin>,
+    pub(crate) origin: Option<Arc<Origin>>,
 }
 
 impl Sent {
@@ -95,8 +113,8 @@ impl Sent {
     }
 }
 
-/// A tick of a periodic timer, as the events its handler sends hold it.
-#[derive(Clone)]
+/// A tick of a periodic timer, as the events its handler sends hold it (shared by them: made
+/// once per tick taken, in test mode only).
 pub(crate) struct Origin {
     sink: Weak<dyn Release>,
     id: TimerId,
@@ -119,7 +137,7 @@ impl<E: Send + fmt::Debug + 'static> Release for Mailbox<E> {
 
 thread_local! {
     /// In test mode, the tasks (actors) handling a tick of a periodic timer, with that tick.
-    static HANDLING: RefCell<Vec<(u32, Origin)>> = const { RefCell::new(Vec::new()) };
+    static HANDLING: RefCell<Vec<(u32, Arc<Origin>)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// What a timer sends.
@@ -224,7 +242,7 @@ impl<E: Send + fmt::Debug + 'static> Timers<E> {
         let id = {
             let mut t = this.table();
             this.used.store(true, Ordering::Release);
-            let id = TimerId(t.next_id);
+            let id = TimerId::new(t.next_id);
             t.next_id += 1;
             t.timers.push(Timer {
                 id,
@@ -300,7 +318,7 @@ impl<E: Send + fmt::Debug + 'static> Timers<E> {
                 let mut h = h.borrow_mut();
                 // Entries of actors gone (an earlier iteration's) name nothing.
                 h.retain(|(t, o)| *t != task && o.sink.strong_count() > 0);
-                h.push((task, Origin { sink, id }));
+                h.push((task, Arc::new(Origin { sink, id })));
             });
         }
     }

@@ -175,6 +175,9 @@ pub(crate) struct Executor {
     fair_from: Cell<u32>,
     /// The step this iteration entered its fair suffix, if it did.
     suffix_from: Cell<Option<u32>>,
+    /// How many decisions this iteration made before its fair suffix made its first one
+    /// (`None`: the suffix made none).
+    suffix_decisions: Cell<Option<u32>>,
     strategy: Cell<Option<NonNull<dyn Strategy>>>,
     /// The fair suffix of an exploring run (`set_fair_suffix`), which decides from step
     /// `suffix_at` of an iteration on instead of the strategy.
@@ -222,6 +225,7 @@ impl Executor {
             fair_bound: Cell::new(None),
             fair_from: Cell::new(0),
             suffix_from: Cell::new(None),
+            suffix_decisions: Cell::new(None),
             strategy: Cell::new(None),
             fair_suffix: RefCell::new(None),
             suffix_at: Cell::new(u32::MAX),
@@ -320,6 +324,27 @@ impl Executor {
             let from = self.fair_from.get();
             (from != u32::MAX).then_some(from)
         })
+    }
+
+    /// Where the last iteration's fair suffix began, if it made any decision: the decisions
+    /// before it, and its seed ([`SuffixSeed`](coyote_core::trace::SuffixSeed)).
+    pub(crate) fn suffix_seed(&self) -> Option<(u32, coyote_core::trace::SuffixSeed)> {
+        let before = self.suffix_decisions.get()?;
+        let suffix = self.fair_suffix.borrow();
+        let suffix = suffix.as_ref()?;
+        Some((
+            before,
+            coyote_core::trace::SuffixSeed::new(suffix.from(), suffix.iteration_state()),
+        ))
+    }
+
+    /// A decision of the fair suffix is being made: the first one marks where it began.
+    #[inline]
+    pub(crate) fn suffix_decides(&self) {
+        if self.suffix_decisions.get().is_none() {
+            self.suffix_decisions
+                .set(Some(self.recorder.decisions().len() as u32));
+        }
     }
 
     /// The step the last iteration entered its fair suffix at, if it did.

@@ -19,6 +19,7 @@
 mod events;
 mod fold;
 mod holders;
+mod layout;
 mod log;
 
 pub(crate) use holders::Taken;
@@ -136,6 +137,8 @@ pub(crate) struct Recorder {
     left: Cell<u32>,
     /// The tasks that are controlled threads (named `thread N` in the log).
     threads: RefCell<Vec<u32>>,
+    /// The last layout of the records (`log::laid_out`), with the record count it is of.
+    laid: RefCell<Option<(usize, std::rc::Rc<Vec<layout::Line>>)>>,
 }
 
 impl Recorder {
@@ -154,6 +157,7 @@ impl Recorder {
             holders: RefCell::new(Vec::with_capacity(16)),
             left: Cell::new(NO_COUNT),
             threads: RefCell::new(Vec::new()),
+            laid: RefCell::new(None),
         }
     }
 
@@ -165,6 +169,7 @@ impl Recorder {
         self.holders.borrow_mut().clear();
         self.left.set(NO_COUNT);
         self.threads.borrow_mut().clear();
+        self.laid.borrow_mut().take();
     }
 
     /// Task `task` is a controlled thread: the log names it `thread N`.

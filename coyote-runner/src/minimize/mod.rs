@@ -62,6 +62,8 @@ fn request(trace: &Trace, decisions: &[Decision], lenient: bool) -> ReplayReques
     ReplayRequest {
         trace: Trace {
             decisions: encode_decisions(decisions),
+            // Every decision is the candidate's (see `minimize_file`).
+            fair_suffix: None,
             ..trace.clone()
         },
         verbose: false,
@@ -101,7 +103,7 @@ pub(crate) fn minimize_file(
     parallel: usize,
     timeout: Duration,
 ) -> Result<Minimized, Error> {
-    let trace = Trace::read(path)?;
+    let mut trace = Trace::read(path)?;
     if matches!(trace.failure.kind, BugKind::Crash | BugKind::Hang) {
         return Err(Error::BadInput(format!(
             "{} is a {} trace: minimize works on panics, assertions, deadlocks, liveness, uncontrolled and step-bound bugs (each candidate of a {} would take its worker down or wait out a timeout)",
@@ -112,6 +114,24 @@ pub(crate) fn minimize_file(
     }
     let started = Instant::now();
     let mut pool = Workers::new(lib, parallel, timeout);
+    if trace.fair_suffix.is_some() {
+        // The candidates edit every decision: first have replay make the suffix's.
+        let req = ReplayRequest {
+            skip_log: true,
+            ..request(&trace, &trace.decisions()?, false)
+        };
+        let whole = pool.eval(&[ReplayRequest {
+            trace: trace.clone(),
+            ..req
+        }])?;
+        if let Some(r) = whole[0]
+            .as_ref()
+            .filter(|r| r.verdict() == Verdict::Reproduced)
+        {
+            trace.decisions = r.decisions.clone();
+            trace.fair_suffix = None;
+        }
+    }
     let original = trace.decisions()?;
     let first = pool.eval(&[request(&trace, &original, true)])?;
     let first = first[0].as_ref().and_then(|r| as_run(r, &[])).ok_or_else(|| {

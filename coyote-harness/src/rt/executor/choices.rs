@@ -51,6 +51,7 @@ impl Executor {
         // not hold a reference to it while the task (and so this call) runs.
         let strategy = unsafe { &mut *self.strategy.get().expect("strategy set").as_ptr() };
         let value = if step >= self.suffix_at.get() {
+            self.suffix_decides();
             self.fair_suffix.borrow_mut().as_mut().map(fair)
         } else {
             ask(strategy, step)

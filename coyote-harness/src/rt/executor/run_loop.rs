@@ -75,6 +75,7 @@ impl Executor {
         *self.tokio_site.borrow_mut() = None;
         self.step.set(0);
         self.suffix_from.set(None);
+        self.suffix_decisions.set(None);
         self.monitors.set_fair_from(self.fair_from.get());
         self.foreign_wakes_at_start
             .set(FOREIGN_WAKES.load(Ordering::Relaxed));
@@ -227,6 +228,7 @@ impl Executor {
                     // The fair suffix decides past its first step (one comparison; see
                     // `FairSuffix`), the strategy before it.
                     let next = if step >= suffix_at {
+                        self.suffix_decides();
                         self.fair_suffix
                             .borrow_mut()
                             .as_mut()

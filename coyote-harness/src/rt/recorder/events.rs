@@ -5,49 +5,49 @@
 //! rounds are one [`StepEvent::Fold`]); nothing here runs on the hot path (it runs once per
 //! trace).
 
-use super::fold::find_folds;
-use super::log::{same_record, temperature_name};
+use super::layout::Line;
+use super::log::{steps_in, temperature_name};
 use super::{ChoiceOf, Record, Recorder};
 use crate::rt::op::OpKind;
 use crate::rt::tasks::{fmt_loc, unpack_woken_by, JOINS_SEVERAL};
 use coyote_core::trace::{Decision, StepEvent};
 
 impl Recorder {
-    /// The structured log of the last iteration, long loops folded as in [`Recorder::log`].
+    /// The structured log of the last iteration, laid out as [`Recorder::log`].
     pub(crate) fn events(&self) -> Vec<StepEvent> {
+        let lines = self.laid_out();
         let records = self.records.borrow();
         let notes = self.notes.borrow();
-        let folds = find_folds(&records, |a, b| same_record(&notes, a, b));
-        let mut out = Vec::with_capacity(records.len().min(4096));
+        let mut out = Vec::with_capacity(lines.len());
         let mut step = 0;
-        let mut next_fold = folds.iter().peekable();
-        let mut i = 0;
-        while i < records.len() {
-            if let Some(fold) = next_fold.next_if(|f| f.hidden().start == i) {
-                let hidden = fold.hidden();
-                let before = step;
-                step += records[hidden.clone()]
-                    .iter()
-                    .filter(|r| matches!(r, Record::Step { .. }))
-                    .count() as u32;
-                let (first_step, last_step) = if step > before {
-                    (before + 1, step)
-                } else {
-                    (0, 0)
-                };
-                out.push(StepEvent::Fold {
-                    rounds: (fold.rounds - 2) as u32,
-                    period: fold.period as u32,
-                    first_step,
-                    last_step,
-                });
-                i = hidden.end;
-                continue;
+        let range = |(n, first, last): (u32, u32, u32)| if n > 0 { (first, last) } else { (0, 0) };
+        for line in lines.iter().cloned() {
+            match line {
+                Line::Record(i) => {
+                    let r = records[i];
+                    step += u32::from(matches!(r, Record::Step { .. }));
+                    out.push(event_of(&r, step, &notes, &|t| self.task_name(t)));
+                }
+                Line::Fold(fold) => {
+                    let (first_step, last_step) =
+                        range(steps_in(&records[fold.hidden()], &mut step));
+                    out.push(StepEvent::Fold {
+                        rounds: (fold.rounds - 2) as u32,
+                        period: fold.period as u32,
+                        first_step,
+                        last_step,
+                    });
+                }
+                Line::Quiet(hidden) => {
+                    let lines = hidden.len() as u32;
+                    let (first_step, last_step) = range(steps_in(&records[hidden], &mut step));
+                    out.push(StepEvent::Cut {
+                        lines,
+                        first_step,
+                        last_step,
+                    });
+                }
             }
-            let r = records[i];
-            step += u32::from(matches!(r, Record::Step { .. }));
-            out.push(event_of(&r, step, &notes, &|t| self.task_name(t)));
-            i += 1;
         }
         out
     }

@@ -6,51 +6,87 @@
 //!
 //! [`fold`]: super::fold
 
-use super::fold::find_folds;
+use super::layout::{layout, Line};
 use super::{ChoiceOf, Record, Recorder};
 use crate::rt::monitors::Temperature;
 use crate::rt::op::OpKind;
 use crate::rt::tasks::{fmt_loc, JOINS_SEVERAL};
 use coyote_core::trace::Decision;
+use std::hash::{Hash, Hasher};
+use std::rc::Rc;
 
 impl Recorder {
-    /// The readable log of the last iteration, long loops folded.
+    /// The readable log of the last iteration, long loops folded and quiet stretches cut.
     pub(crate) fn log(&self) -> Vec<String> {
+        let lines = self.laid_out();
         let records = self.records.borrow();
-        let notes = self.notes.borrow();
-        let folds = find_folds(&records, |a, b| same_record(&notes, a, b));
-        drop(notes);
-        let mut lines = Vec::with_capacity(records.len().min(4096));
+        let mut out = Vec::with_capacity(lines.len());
         let mut step = 0;
-        let mut next_fold = folds.iter().peekable();
-        let mut i = 0;
-        while i < records.len() {
-            // A fold's first round is printed as it is; its hidden rounds become one line.
-            if let Some(fold) = next_fold.next_if(|f| f.hidden().start == i) {
-                let hidden = fold.hidden();
-                let before = step;
-                step += records[hidden.clone()]
-                    .iter()
-                    .filter(|r| matches!(r, Record::Step { .. }))
-                    .count() as u32;
-                let steps = if step > before {
-                    format!(": steps {} to {step}", before + 1)
-                } else {
-                    String::new()
-                };
-                lines.push(format!(
-                    "           ... {} more rounds of the {} lines above{steps}, folded",
-                    fold.rounds - 2,
-                    fold.period
-                ));
-                i = hidden.end;
-                continue;
+        for line in lines.iter().cloned() {
+            match line {
+                Line::Record(i) => {
+                    let r = &records[i];
+                    step += u32::from(matches!(r, Record::Step { .. }));
+                    out.push(self.format_record(r, step));
+                }
+                Line::Fold(fold) => {
+                    let (steps, first, last) = steps_in(&records[fold.hidden()], &mut step);
+                    let steps = if steps > 0 {
+                        format!(": steps {first} to {last}")
+                    } else {
+                        String::new()
+                    };
+                    out.push(format!(
+                        "           ... {} more rounds of the {} lines above{steps}, folded",
+                        fold.rounds - 2,
+                        fold.period
+                    ));
+                }
+                Line::Quiet(hidden) => {
+                    let n = hidden.len();
+                    let (steps, first, last) = steps_in(&records[hidden], &mut step);
+                    let steps = if steps > 0 {
+                        format!(" (steps {first} to {last})")
+                    } else {
+                        String::new()
+                    };
+                    out.push(format!(
+                        "           ... {n} more lines{steps}, each of a kind shown above (the same task, operation, place and text but for its numbers), cut"
+                    ));
+                }
             }
-            let r = &records[i];
-            step += u32::from(matches!(r, Record::Step { .. }));
-            lines.push(self.format_record(r, step));
-            i += 1;
         }
+        out
+    }
+
+    /// The layout of this iteration's records (computed once for the log and the events).
+    pub(super) fn laid_out(&self) -> Rc<Vec<Line>> {
+        let records = self.records.borrow();
+        if let Some((n, lines)) = &*self.laid.borrow() {
+            if *n == records.len() {
+                return lines.clone();
+            }
+        }
+        let notes = self.notes.borrow();
+        // Keys first, so that comparing two records is mostly comparing two numbers.
+        let mut keyed: Vec<(u64, Option<u64>, usize)> = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (read_key(&notes, r), kind_of(&notes, r), i))
+            .collect();
+        // The last monitor change (a liveness bug's "hot since") is always shown.
+        if let Some(last) = records
+            .iter()
+            .rposition(|r| matches!(r, Record::Monitor { .. }))
+        {
+            keyed[last].1 = None;
+        }
+        let lines = Rc::new(layout(
+            &keyed,
+            |a, b| a.0 == b.0 && same_record(&notes, &records[a.2], &records[b.2]),
+            |k| k.1,
+        ));
+        *self.laid.borrow_mut() = Some((records.len(), lines.clone()));
         lines
     }
 
@@ -204,6 +240,129 @@ pub(super) fn same_record(notes: &str, a: &Record, b: &Record) -> bool {
                     == notes.get(start2 as usize..end2 as usize)
         }
         (a, b) => a == b,
+    }
+}
+
+/// How many steps `hidden` holds, and the first and last of their numbers, counting on from
+/// `step` (which ends at the last).
+pub(super) fn steps_in(hidden: &[Record], step: &mut u32) -> (u32, u32, u32) {
+    let n = hidden
+        .iter()
+        .filter(|r| matches!(r, Record::Step { .. }))
+        .count() as u32;
+    let first = *step + 1;
+    *step += n;
+    (n, first, *step)
+}
+
+/// A hash of a record as the log reads it (equal for records [`same_record`] calls the same).
+fn read_key(notes: &str, r: &Record) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    match as_read(*r) {
+        Record::Note { task, start, end } => {
+            (5u8, task).hash(&mut h);
+            h.write(
+                notes
+                    .get(start as usize..end as usize)
+                    .unwrap_or("")
+                    .as_bytes(),
+            );
+        }
+        r => hash_shape(&r, &mut h),
+    }
+    h.finish()
+}
+
+/// The kind of a record, for cutting quiet stretches ([`layout`]): the record as the log reads
+/// it, but for the numbers in a note or a choice and the task a spawn creates (a monitor
+/// change: the monitor, its temperature, the task and the place).
+pub(super) fn kind_of(notes: &str, r: &Record) -> Option<u64> {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    match as_read(*r) {
+        Record::Note { task, start, end } => {
+            (5u8, task).hash(&mut h);
+            // Every run of digits reads as one `#`.
+            let text = notes
+                .get(start as usize..end as usize)
+                .unwrap_or("")
+                .as_bytes();
+            let mut from = 0;
+            while from < text.len() {
+                let to = text[from..]
+                    .iter()
+                    .position(u8::is_ascii_digit)
+                    .map_or(text.len(), |p| from + p);
+                h.write(&text[from..to]);
+                if to < text.len() {
+                    h.write_u8(b'#');
+                }
+                from = text[to..]
+                    .iter()
+                    .position(|b| !b.is_ascii_digit())
+                    .map_or(text.len(), |p| to + p);
+            }
+        }
+        Record::Choice { task, loc, of, .. } => {
+            (1u8, task, std::mem::discriminant(&of)).hash(&mut h);
+            hash_loc(loc, &mut h);
+        }
+        Record::Spawn { parent, loc, .. } => {
+            (2u8, parent).hash(&mut h);
+            hash_loc(loc, &mut h);
+        }
+        r => hash_shape(&r, &mut h),
+    }
+    Some(h.finish())
+}
+
+fn hash_loc(loc: &std::panic::Location<'_>, h: &mut impl Hasher) {
+    (loc.file(), loc.line(), loc.column()).hash(h)
+}
+
+/// Hashes every field of a record (read by [`as_read`]) but a note's text.
+fn hash_shape(r: &Record, h: &mut impl Hasher) {
+    match *r {
+        Record::Step {
+            task,
+            kind,
+            loc,
+            joins,
+            timer,
+            ..
+        } => {
+            (0u8, task, kind.label(), joins, timer.is_some()).hash(h);
+            hash_loc(loc, h);
+        }
+        Record::Choice {
+            task,
+            decision,
+            loc,
+            of,
+        } => {
+            (1u8, task, decision, std::mem::discriminant(&of)).hash(h);
+            hash_loc(loc, h);
+        }
+        Record::Spawn { parent, child, loc } => {
+            (2u8, parent, child).hash(h);
+            hash_loc(loc, h);
+        }
+        Record::Monitor {
+            task,
+            name,
+            temperature,
+            loc,
+        } => {
+            (3u8, task, name, temperature_name(temperature)).hash(h);
+            hash_loc(loc, h);
+        }
+        Record::Outcome {
+            task,
+            kind,
+            blocked,
+            woke,
+            holder,
+        } => (4u8, task, kind.label(), blocked, woke, holder).hash(h),
+        Record::Note { task, .. } => (5u8, task).hash(h),
     }
 }
 

@@ -391,6 +391,34 @@ fn draw_event(
             );
             out.push_str("</g>");
         }
+        StepEvent::Cut {
+            lines,
+            first_step,
+            last_step,
+        } => {
+            let steps = if *last_step > 0 {
+                format!(" (steps {first_step} to {last_step})")
+            } else {
+                String::new()
+            };
+            let _ = write!(
+                out,
+                r#"<g class="ev fold" data-first="{first_step}" data-last="{last_step}"><title>a quiet stretch: {lines} lines of kinds shown above cut</title><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="6" class="fold-band"/>"#,
+                LEFT - 4.0,
+                y - ROW * 0.72,
+                width - LEFT - 12.0,
+                ROW * 0.95
+            );
+            text(
+                out,
+                (LEFT + width) / 2.0,
+                y + 4.0,
+                "fold-text",
+                "middle",
+                &format!("⋯ {lines} more lines{steps} of kinds shown above, cut"),
+            );
+            out.push_str("</g>");
+        }
         StepEvent::Other => {}
     }
 }

@@ -404,6 +404,12 @@ impl Tasks {
         self.self_abort.replace(false)
     }
 
+    /// Whether the running task aborted itself in this poll (see [`Tasks::take_self_abort`]).
+    #[inline]
+    pub(crate) fn self_abort_pending(&self) -> bool {
+        self.self_abort.get()
+    }
+
     /// Takes `id`'s body out to poll it.
     #[inline]
     pub(crate) fn take_body(&self, id: u32) -> TaskBody {

@@ -404,6 +404,12 @@ impl Tasks {
         self.self_abort.replace(false)
     }
 
+    /// Whether the running task was woken since its step began.
+    #[inline]
+    pub(crate) fn current_woken(&self) -> bool {
+        self.with_current(|t| t.state == TaskState::Woken)
+    }
+
     /// Whether the running task aborted itself in this poll (see [`Tasks::take_self_abort`]).
     #[inline]
     pub(crate) fn self_abort_pending(&self) -> bool {

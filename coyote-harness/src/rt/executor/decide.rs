@@ -18,12 +18,16 @@
 //!   again;
 //! * a poll decides only while nothing is to end it first: no failure or stop recorded, no
 //!   self-abort, no real tokio budget or real clock used in the step (those are handled where the
-//!   poll returns, as before); `yield_now` never decides in its poll (tokio's yields once).
+//!   poll returns, as before), the task was not woken in this poll (by a point that returned
+//!   `Pending`, of a primitive that does not decide in its poll, or a sibling's wake: a step's
+//!   start would swallow that wake) and has no timer set in it (a step's start clears it);
+//!   `yield_now` never decides in its poll (tokio's yields once).
 
 use super::{Executor, IterationOutcome, CUT};
 use crate::rt::coop;
 use crate::rt::op::OpKind;
 use crate::rt::tasks::{Task, TaskState};
+use crate::rt::waker::task_waker;
 use coyote_core::strategy::{Access, SchedulingPoint};
 use coyote_core::trace::Decision;
 use std::panic::Location;
@@ -58,16 +62,36 @@ impl Executor {
         waker: &Waker,
     ) -> bool {
         self.at_scheduling_point(kind, loc, access);
-        waker.wake_by_ref();
-        if kind == OpKind::Yield || !self.may_decide.get() {
+        // Woken already in this poll (a point of another kind, a sibling's wake): a step begun
+        // here would swallow that wake, so the poll returns `Pending`, as before.
+        if kind == OpKind::Yield || !self.may_decide.get() || self.tasks.current_woken() {
+            waker.wake_by_ref();
             return false;
         }
-        self.decide_in_poll()
+        // The task is woken at its point for the decision, whatever waker the poll was given (a
+        // poll-once caller's no-op waker); a combinator's own waker (which records what to poll
+        // again) is woken too when the operation returns `Pending`.
+        let id = self.tasks.current();
+        let own = waker.will_wake(&task_waker(self.generation.get(), id));
+        if own {
+            waker.wake_by_ref();
+        } else {
+            self.wake(self.generation.get(), id);
+        }
+        let go_on = self.decide_in_poll();
+        if !go_on && !own {
+            waker.wake_by_ref();
+        }
+        go_on
     }
 
     fn decide_in_poll(&self) -> bool {
         let id = self.tasks.current();
-        if self.ending.any.get() || self.tasks.self_abort_pending() {
+        // A timer set earlier in this poll (a `select!` branch's sleep) belongs to a future
+        // still waiting on it, and a step's start clears the task's timer: such a poll returns
+        // `Pending` at its point, as before.
+        let timer_set = self.clock.any_pending() && self.clock.timers()[id as usize].is_some();
+        if timer_set || self.ending.any.get() || self.tasks.self_abort_pending() {
             self.may_decide.set(false);
             return false;
         }
@@ -133,133 +157,131 @@ impl Executor {
     /// (recorded); `Err` when the iteration ends here instead (nothing schedulable, a bound, a
     /// stop). `last` ran the step before.
     pub(super) fn decide(&self, last: Option<u32>) -> Result<u32, IterationOutcome> {
-            let mut enabled = self.enabled.borrow_mut();
-            enabled.clear();
-            let tasks = self.tasks.table();
-            let main_done = tasks[0].state.is_done();
-            let hot = self.monitors.any_hot();
-            let timers = self.clock.any_pending().then(|| self.clock.timers());
-            // Which timers may fire: those due by the earliest deadline (or now), so no
-            // timer fires before one with an earlier deadline; none once only timers are
-            // left after `main`, unless a monitor is hot (see the module docs).
-            let due = timers
-                .as_ref()
-                .and_then(|d| firing_limit(self.clock.now(), &tasks, d, !main_done || hot));
-            let schedulable = |i: usize, t: &Task| match t.state {
-                TaskState::Woken => true,
-                TaskState::Waiting => due.is_some_and(|limit| {
-                    timers
-                        .as_ref()
-                        .is_some_and(|d| d[i].is_some_and(|at| at <= limit))
-                }),
-                TaskState::Done | TaskState::DoneThenWoken => false,
+        let mut enabled = self.enabled.borrow_mut();
+        enabled.clear();
+        let tasks = self.tasks.table();
+        let main_done = tasks[0].state.is_done();
+        let hot = self.monitors.any_hot();
+        let timers = self.clock.any_pending().then(|| self.clock.timers());
+        // Which timers may fire: those due by the earliest deadline (or now), so no
+        // timer fires before one with an earlier deadline; none once only timers are
+        // left after `main`, unless a monitor is hot (see the module docs).
+        let due = timers
+            .as_ref()
+            .and_then(|d| firing_limit(self.clock.now(), &tasks, d, !main_done || hot));
+        let schedulable = |i: usize, t: &Task| match t.state {
+            TaskState::Woken => true,
+            TaskState::Waiting => due.is_some_and(|limit| {
+                timers
+                    .as_ref()
+                    .is_some_and(|d| d[i].is_some_and(|at| at <= limit))
+            }),
+            TaskState::Done | TaskState::DoneThenWoken => false,
+        };
+        if due.is_none() {
+            // No timer may fire (the common case): the woken tasks.
+            for (i, t) in tasks.iter().enumerate() {
+                if t.state == TaskState::Woken {
+                    enabled.push(i as u32);
+                }
+            }
+        } else {
+            for (i, t) in tasks.iter().enumerate() {
+                if schedulable(i, t) {
+                    enabled.push(i as u32);
+                }
+            }
+        }
+        if enabled.is_empty() {
+            return Err(if !main_done {
+                IterationOutcome::Bug(self.deadlock(&tasks))
+            } else if let Some(panic) = self.threads.take_unjoined_panic() {
+                IterationOutcome::Bug(panic)
+            } else if self.monitors.any_hot() {
+                IterationOutcome::Bug(self.monitors.hot_at_end(|t| self.task_label(t)))
+            } else {
+                IterationOutcome::Completed
+            });
+        }
+        let step = self.step.get();
+        if step >= self.monitors.deadline() {
+            return Err(IterationOutcome::Bug(
+                self.monitors.hot_too_long(|t| self.task_label(t)),
+            ));
+        }
+        if step >= self.bound.get() {
+            // An unfair strategy's bound with a monitor hot: on into the fair suffix.
+            match self.fair_bound.get() {
+                Some(fair)
+                    if fair > step
+                        && self.suffix_from.get().is_none()
+                        && self.monitors.any_hot() =>
+                {
+                    self.bound.set(fair);
+                    self.suffix_from.set(Some(step));
+                    self.monitors.set_fair_from(step);
+                }
+                _ => return Err(IterationOutcome::StepBound),
+            }
+        }
+        if enabled.len() == 1 {
+            Ok(enabled[0])
+        } else {
+            let last_enabled = last.filter(|&l| schedulable(l as usize, &tasks[l as usize]));
+            drop(timers);
+            // SAFETY: set for the iteration; no other reference is live here.
+            let strategy = unsafe { &mut *self.strategy.get().expect("strategy").as_ptr() };
+            // Only learning strategies read the state hash.
+            let state_hash = if self.wants.get().state_hash {
+                self.tasks.state_hash()
+            } else {
+                0
             };
-            if due.is_none() {
-                // No timer may fire (the common case): the woken tasks.
-                for (i, t) in tasks.iter().enumerate() {
-                    if t.state == TaskState::Woken {
-                        enabled.push(i as u32);
-                    }
-                }
+            // Only race-aware strategies read accesses; collected here, at decisions.
+            let mut collected;
+            let accesses: &[Access] = if self.wants.get().accesses {
+                collected = self.accesses.borrow_mut();
+                collected.clear();
+                collected.extend(enabled.iter().map(|&op| tasks[op as usize].access));
+                &collected
             } else {
-                for (i, t) in tasks.iter().enumerate() {
-                    if schedulable(i, t) {
-                        enabled.push(i as u32);
-                    }
-                }
-            }
-            if enabled.is_empty() {
-                return Err(if !main_done {
-                    IterationOutcome::Bug(self.deadlock(&tasks))
-                } else if let Some(panic) = self.threads.take_unjoined_panic() {
-                    IterationOutcome::Bug(panic)
-                } else if self.monitors.any_hot() {
-                    IterationOutcome::Bug(self.monitors.hot_at_end(|t| self.task_label(t)))
-                } else {
-                    IterationOutcome::Completed
-                });
-            }
-            let step = self.step.get();
-            if step >= self.monitors.deadline() {
-                return Err(IterationOutcome::Bug(
-                    self.monitors.hot_too_long(|t| self.task_label(t)),
-                ));
-            }
-            if step >= self.bound.get() {
-                // An unfair strategy's bound with a monitor hot: on into the fair suffix.
-                match self.fair_bound.get() {
-                    Some(fair)
-                        if fair > step
-                            && self.suffix_from.get().is_none()
-                            && self.monitors.any_hot() =>
-                    {
-                        self.bound.set(fair);
-                        self.suffix_from.set(Some(step));
-                        self.monitors.set_fair_from(step);
-                    }
-                    _ => return Err(IterationOutcome::StepBound),
-                }
-            }
-            if enabled.len() == 1 {
-                Ok(enabled[0])
+                &[]
+            };
+            let yielded = last_enabled.is_some_and(|op| tasks[op as usize].kind == OpKind::Yield);
+            drop(tasks);
+            let point = SchedulingPoint {
+                enabled: &enabled,
+                accesses,
+                current: last_enabled,
+                step,
+                yielded,
+                state_hash,
+            };
+            // The fair suffix decides past its first step (one comparison; see
+            // `FairSuffix`), the strategy before it.
+            let next = if step >= self.suffix_at.get() {
+                self.fair_suffix
+                    .borrow_mut()
+                    .as_mut()
+                    .map(|s| s.next_operation(&point))
             } else {
-                let last_enabled =
-                    last.filter(|&l| schedulable(l as usize, &tasks[l as usize]));
-                drop(timers);
-                // SAFETY: set for the iteration; no other reference is live here.
-                let strategy = unsafe { &mut *self.strategy.get().expect("strategy").as_ptr() };
-                // Only learning strategies read the state hash.
-                let state_hash = if self.wants.get().state_hash {
-                    self.tasks.state_hash()
-                } else {
-                    0
-                };
-                // Only race-aware strategies read accesses; collected here, at decisions.
-                let mut collected;
-                let accesses: &[Access] = if self.wants.get().accesses {
-                    collected = self.accesses.borrow_mut();
-                    collected.clear();
-                    collected.extend(enabled.iter().map(|&op| tasks[op as usize].access));
-                    &collected
-                } else {
-                    &[]
-                };
-                let yielded =
-                    last_enabled.is_some_and(|op| tasks[op as usize].kind == OpKind::Yield);
-                drop(tasks);
-                let point = SchedulingPoint {
-                    enabled: &enabled,
-                    accesses,
-                    current: last_enabled,
-                    step,
-                    yielded,
-                    state_hash,
-                };
-                // The fair suffix decides past its first step (one comparison; see
-                // `FairSuffix`), the strategy before it.
-                let next = if step >= self.suffix_at.get() {
-                    self.fair_suffix
-                        .borrow_mut()
-                        .as_mut()
-                        .map(|s| s.next_operation(&point))
-                } else {
-                    strategy.next_operation(&point)
-                };
-                match next {
-                    Some(op) => {
-                        debug_assert!(enabled.binary_search(&op).is_ok());
-                        if self.recorder.decide(Decision::Schedule(op)) {
-                            return Err(IterationOutcome::Diverged(CUT.into()));
-                        }
-                        Ok(op)
+                strategy.next_operation(&point)
+            };
+            match next {
+                Some(op) => {
+                    debug_assert!(enabled.binary_search(&op).is_ok());
+                    if self.recorder.decide(Decision::Schedule(op)) {
+                        return Err(IterationOutcome::Diverged(CUT.into()));
                     }
-                    None => {
-                        return Err(IterationOutcome::Diverged(
-                            strategy.divergence().unwrap_or_default(),
-                        ))
-                    }
+                    Ok(op)
+                }
+                None => {
+                    return Err(IterationOutcome::Diverged(
+                        strategy.divergence().unwrap_or_default(),
+                    ))
                 }
             }
+        }
     }
 }
 

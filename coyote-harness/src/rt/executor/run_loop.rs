@@ -29,7 +29,11 @@ impl Executor {
     /// The failure of task `id`, which used a real tokio operation in the step that resumed
     /// it at `resumed_at` (its budget was spent; see `coop`).
     #[cold]
-    pub(super) fn real_tokio_failure(&self, id: u32, resumed_at: &'static Location<'static>) -> Failure {
+    pub(super) fn real_tokio_failure(
+        &self,
+        id: u32,
+        resumed_at: &'static Location<'static>,
+    ) -> Failure {
         let site = self
             .tokio_site
             .borrow_mut()

@@ -41,6 +41,9 @@ pub(crate) struct Task {
     woken_by: u64,
     /// The simulated network host the task runs on (`net::sim`; inherited from its spawner).
     host: u32,
+    /// Virtual time moved forward (a timer fired) while this task was woken and not chosen;
+    /// until it runs, time moves no further (see `decide::firing_limit`).
+    pub(crate) overtaken: bool,
     join_waker: Option<Waker>,
     output: Option<Box<dyn Any>>,
 }
@@ -164,6 +167,7 @@ impl Tasks {
                 spawned_at: loc,
                 woken_by: NOBODY,
                 host,
+                overtaken: false,
                 join_waker: None,
                 output: None,
             });
@@ -389,6 +393,7 @@ impl Tasks {
         let woken = t.state == TaskState::Woken;
         t.state = TaskState::Waiting;
         t.access = Access::NONE;
+        t.overtaken = false;
         Begun {
             kind: t.kind,
             loc: t.loc,
@@ -398,16 +403,39 @@ impl Tasks {
         }
     }
 
+    /// Virtual time moved forward: every woken task (the chosen one is no longer woken) was
+    /// overtaken by it.
+    #[cold]
+    pub(crate) fn overtake_woken(&self) {
+        for t in self.table.borrow_mut().iter_mut() {
+            if t.state == TaskState::Woken {
+                t.overtaken = true;
+            }
+        }
+    }
+
     /// Whether the task just polled aborted itself during the poll (and clears it).
     #[inline]
     pub(crate) fn take_self_abort(&self) -> bool {
         self.self_abort.replace(false)
     }
 
-    /// Whether the running task was woken since its step began.
+    /// The running task stops at the scheduling point before doing `kind` at `loc`; returns
+    /// whether it was woken already since its step began.
     #[inline]
-    pub(crate) fn current_woken(&self) -> bool {
-        self.with_current(|t| t.state == TaskState::Woken)
+    pub(crate) fn pause_at_point(
+        &self,
+        kind: OpKind,
+        loc: &'static Location<'static>,
+        access: Access,
+    ) -> bool {
+        self.with_current(|t| {
+            t.kind = kind;
+            t.loc = loc;
+            t.access = access;
+            t.pause = Pause::Point;
+            t.state == TaskState::Woken
+        })
     }
 
     /// Whether the running task aborted itself in this poll (see [`Tasks::take_self_abort`]).

@@ -61,25 +61,20 @@ impl Executor {
         access: Access,
         waker: &Waker,
     ) -> bool {
-        self.at_scheduling_point(kind, loc, access);
+        let woken = self.tasks.pause_at_point(kind, loc, access);
         // Woken already in this poll (a point of another kind, a sibling's wake): a step begun
         // here would swallow that wake, so the poll returns `Pending`, as before.
-        if kind == OpKind::Yield || !self.may_decide.get() || self.tasks.current_woken() {
+        if kind == OpKind::Yield || woken || !self.may_decide.get() {
             waker.wake_by_ref();
             return false;
         }
-        // The task is woken at its point for the decision, whatever waker the poll was given (a
-        // poll-once caller's no-op waker); a combinator's own waker (which records what to poll
-        // again) is woken too when the operation returns `Pending`.
-        let id = self.tasks.current();
-        let own = waker.will_wake(&task_waker(self.generation.get(), id));
-        if own {
-            waker.wake_by_ref();
-        } else {
-            self.wake(self.generation.get(), id);
-        }
+        // The task is woken at its point for the decision (what its own waker does), whatever
+        // waker the poll was given (a poll-once caller's no-op waker); a combinator's own waker
+        // (which records what to poll again) is woken too when the operation returns `Pending`.
+        let (generation, id) = (self.generation.get(), self.tasks.current());
+        self.wake(generation, id);
         let go_on = self.decide_in_poll();
-        if !go_on && !own {
+        if !go_on && !waker.will_wake(&task_waker(generation, id)) {
             waker.wake_by_ref();
         }
         go_on
@@ -109,22 +104,14 @@ impl Executor {
             return false;
         }
         self.hooks.arm();
-        match self.decide(Some(id)) {
-            Ok(chosen) if chosen == id => {
-                self.begin_step(id);
-                true
-            }
-            Ok(chosen) => {
-                self.ahead.set(chosen);
-                self.may_decide.set(false);
-                false
-            }
-            Err(end) => {
-                *self.ahead_outcome.borrow_mut() = Some(end);
-                self.ahead.set(AHEAD_OUTCOME);
-                self.may_decide.set(false);
-                false
-            }
+        let chosen = self.decide(Some(id));
+        if chosen == id {
+            self.begin_step(id);
+            true
+        } else {
+            self.ahead.set(chosen);
+            self.may_decide.set(false);
+            false
         }
     }
 
@@ -154,9 +141,21 @@ impl Executor {
     }
 
     /// The task that runs the next step: the only schedulable one, or the strategy's choice
-    /// (recorded); `Err` when the iteration ends here instead (nothing schedulable, a bound, a
-    /// stop). `last` ran the step before.
-    pub(super) fn decide(&self, last: Option<u32>) -> Result<u32, IterationOutcome> {
+    /// (recorded); [`AHEAD_OUTCOME`] when the iteration ends here instead (nothing schedulable,
+    /// a bound, a stop), its outcome in `ahead_outcome`. `last` ran the step before.
+    #[inline(always)]
+    pub(super) fn decide(&self, last: Option<u32>) -> u32 {
+        match self.pick(last) {
+            Ok(chosen) => chosen,
+            Err(end) => {
+                *self.ahead_outcome.borrow_mut() = Some(end);
+                AHEAD_OUTCOME
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn pick(&self, last: Option<u32>) -> Result<u32, IterationOutcome> {
         let mut enabled = self.enabled.borrow_mut();
         enabled.clear();
         let tasks = self.tasks.table();
@@ -288,7 +287,11 @@ impl Executor {
 /// The latest deadline a timer may fire at now, given the task table and its `timers`: the
 /// earliest deadline of a live task's timer, or now if that is earlier (every due timer
 /// may fire). `None` when no timer may fire: none is pending, or `always` is false and no
-/// task is woken (only timers are left; see the executor's docs).
+/// task is woken (only timers are left; see the executor's docs), or a woken task was overtaken
+/// by a timer already: virtual time moves past a runnable task at most once before it runs (a
+/// timeout may still fire before the reply it guards, but an `interval` cannot tick on forever
+/// while another task is ready, which would make every execution run to `--max-steps` and
+/// `dfs` never finish).
 #[inline]
 fn firing_limit(
     now: Duration,
@@ -301,6 +304,8 @@ fn firing_limit(
     for (t, d) in tasks.iter().zip(timers) {
         match t.state {
             TaskState::Done | TaskState::DoneThenWoken => continue,
+            // Time moved past this runnable task once: it runs before time moves again.
+            TaskState::Woken if t.overtaken => return None,
             TaskState::Woken => woken = true,
             TaskState::Waiting => {}
         }

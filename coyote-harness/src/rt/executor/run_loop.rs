@@ -156,18 +156,20 @@ impl Executor {
             if let Some(end) = self.ending.take() {
                 return end;
             }
-            let chosen = match self.ahead.replace(AHEAD_NONE) {
-                AHEAD_NONE => self.decide(last),
-                AHEAD_OUTCOME => Err(self.ahead_outcome.take().expect("an outcome ahead")),
-                // Chosen during the last poll (see `decide::point_in_poll`), unless what ran
-                // after it in that poll made it unschedulable.
-                ahead if self.still_schedulable(ahead) => Ok(ahead),
-                _ => self.decide(last),
-            };
-            let chosen = match chosen {
-                Ok(c) => c,
-                Err(end) => return end,
-            };
+            // Chosen during the last poll (see `decide::point_in_poll`), unless what ran after
+            // it in that poll made it unschedulable.
+            let mut chosen = self.ahead.replace(AHEAD_NONE);
+            if chosen == AHEAD_NONE || (chosen != AHEAD_OUTCOME && !self.still_schedulable(chosen))
+            {
+                chosen = self.decide(last);
+            }
+            if chosen == AHEAD_OUTCOME {
+                return self
+                    .ahead_outcome
+                    .borrow_mut()
+                    .take()
+                    .expect("an outcome ahead");
+            }
             self.begin_step(chosen);
             last = Some(chosen);
             self.poll_task(chosen);
@@ -176,7 +178,7 @@ impl Executor {
 
     /// Starts `chosen`'s step (between polls, or inside its own poll: see `decide`); where it
     /// resumes is kept in `resumed_at`.
-    #[inline]
+    #[inline(always)]
     pub(super) fn begin_step(&self, chosen: u32) {
         let step = self.step.get();
         // The fair suffix's steps are its own, not the strategy's.
@@ -186,7 +188,12 @@ impl Executor {
         let begun = self.tasks.begin(chosen);
         // Chosen for its timer (not woken): it fires, moving virtual time forward if needed.
         let timer = if self.clock.any_pending() {
-            self.clock.chosen(chosen, !begun.woken)
+            let before = self.clock.now();
+            let fired = self.clock.chosen(chosen, !begun.woken);
+            if fired.is_some_and(|now| now > before) {
+                self.tasks.overtake_woken();
+            }
+            fired
         } else {
             None
         };

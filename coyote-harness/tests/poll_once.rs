@@ -14,9 +14,22 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
+/// A waker that does nothing (`Waker::noop`, newer than this crate's MSRV).
+fn noop_waker() -> Waker {
+    use std::task::{RawWaker, RawWakerVTable};
+    fn clone(_: *const ()) -> RawWaker {
+        RawWaker::new(std::ptr::null(), &VTABLE)
+    }
+    fn nothing(_: *const ()) {}
+    static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, nothing, nothing, nothing);
+    // SAFETY: the vtable never dereferences the data pointer.
+    unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE)) }
+}
+
 /// `futures::FutureExt::now_or_never`: one poll, with a waker that does nothing.
 fn now_or_never<F: Future>(f: F) -> Option<F::Output> {
-    let mut cx = Context::from_waker(Waker::noop());
+    let waker = noop_waker();
+    let mut cx = Context::from_waker(&waker);
     match pin!(f).poll(&mut cx) {
         Poll::Ready(v) => Some(v),
         Poll::Pending => None,

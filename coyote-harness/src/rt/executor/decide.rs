@@ -274,11 +274,9 @@ impl Executor {
                     }
                     Ok(op)
                 }
-                None => {
-                    return Err(IterationOutcome::Diverged(
-                        strategy.divergence().unwrap_or_default(),
-                    ))
-                }
+                None => Err(IterationOutcome::Diverged(
+                    strategy.divergence().unwrap_or_default(),
+                )),
             }
         }
     }

@@ -438,6 +438,32 @@ impl Tasks {
         })
     }
 
+    /// [`Tasks::pause_at_point`] and, unless it was woken already since its step began, the
+    /// running task's own wake at `step` (what its waker does), in one borrow. Returns whether
+    /// it was woken here (false: woken already).
+    #[inline]
+    pub(crate) fn pause_and_wake_at_point(
+        &self,
+        kind: OpKind,
+        loc: &'static Location<'static>,
+        access: Access,
+        step: u32,
+    ) -> bool {
+        let current = self.current.get();
+        self.with_current(|t| {
+            t.kind = kind;
+            t.loc = loc;
+            t.access = access;
+            t.pause = Pause::Point;
+            if t.state != TaskState::Waiting {
+                return false;
+            }
+            t.woken_by = woken_by(current, step);
+            t.state = t.state.woken();
+            true
+        })
+    }
+
     /// Whether the running task aborted itself in this poll (see [`Tasks::take_self_abort`]).
     #[inline]
     pub(crate) fn self_abort_pending(&self) -> bool {

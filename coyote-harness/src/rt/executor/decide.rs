@@ -61,26 +61,37 @@ impl Executor {
         access: Access,
         waker: &Waker,
     ) -> bool {
-        let woken = self.tasks.pause_at_point(kind, loc, access);
-        // Woken already in this poll (a point of another kind, a sibling's wake): a step begun
-        // here would swallow that wake, so the poll returns `Pending`, as before.
-        if kind == OpKind::Yield || woken || !self.may_decide.get() {
+        if kind == OpKind::Yield || !self.may_decide.get() {
+            self.tasks.pause_at_point(kind, loc, access);
             waker.wake_by_ref();
             return false;
         }
-        // The task is woken at its point for the decision (what its own waker does), whatever
-        // waker the poll was given (a poll-once caller's no-op waker); a combinator's own waker
-        // (which records what to poll again) is woken too when the operation returns `Pending`.
-        let (generation, id) = (self.generation.get(), self.tasks.current());
-        self.wake(generation, id);
-        let go_on = self.decide_in_poll();
-        if !go_on && !waker.will_wake(&task_waker(generation, id)) {
+        // The point and the task's own wake for the decision (what its own waker does), in one
+        // borrow, whatever waker the poll was given (a poll-once caller's no-op waker); a
+        // combinator's own waker (which records what to poll again) is woken too when the
+        // operation returns `Pending`. Woken already in this poll (a point of another kind, a
+        // sibling's wake): a step begun here would swallow that wake, so the poll returns
+        // `Pending`, as before.
+        if !self
+            .tasks
+            .pause_and_wake_at_point(kind, loc, access, self.step.get())
+        {
+            waker.wake_by_ref();
+            return false;
+        }
+        // tokio's budget, read once at the point: spent by a real tokio operation in this step.
+        let spent = coop::empty();
+        if spent {
+            self.note_tokio_site();
+        }
+        let go_on = self.decide_in_poll(spent);
+        if !go_on && !waker.will_wake(&task_waker(self.generation.get(), self.tasks.current())) {
             waker.wake_by_ref();
         }
         go_on
     }
 
-    fn decide_in_poll(&self) -> bool {
+    fn decide_in_poll(&self, spent: bool) -> bool {
         let id = self.tasks.current();
         // A timer set earlier in this poll (a `select!` branch's sleep) belongs to a future
         // still waiting on it, and a step's start clears the task's timer: such a poll returns
@@ -90,7 +101,7 @@ impl Executor {
             self.may_decide.set(false);
             return false;
         }
-        if coop::spent_in_poll() {
+        if spent && coop::spent_in_poll() {
             // A real tokio operation in the step that ends here: reported as the poll's end
             // would have.
             self.ending

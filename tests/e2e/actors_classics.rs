@@ -52,11 +52,13 @@ fn the_coffee_machine_bug_is_found_only_across_the_failover() {
         "the grinder was started onto a porta filter already 100% full",
     );
     // The replay shows the failover: the first controller halts, a second one starts on the
-    // same sensors and goes back through `Init`.
+    // same sensors and goes back through `Init`. The porta filter is full before the grinder
+    // starts again: reported to the first controller, or dropped once it halted (the grinder
+    // went on filling across the failover).
     for line in [
         "handles Terminate(reply)",
         "halts",
-        "send PortaFilter(100)",
+        "PortaFilter(100)",
         "send Grinder(true) to Sensors",
     ] {
         assert!(log.contains(line), "{line:?} missing: {log}");

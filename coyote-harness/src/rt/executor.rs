@@ -25,6 +25,7 @@
 //! coroutines), `diagnostics` (deadlock reports and results).
 
 mod choices;
+mod decide;
 mod diagnostics;
 mod real_tokio;
 mod resources;
@@ -104,7 +105,7 @@ struct Ending {
     /// The iteration is to be run again (see [`IterationOutcome::Restart`]); wins over both.
     restart: Cell<bool>,
     /// Whether any is set (the one thing the loop reads at every step).
-    any: Cell<bool>,
+    pub(super) any: Cell<bool>,
 }
 
 impl Ending {
@@ -185,6 +186,20 @@ pub(crate) struct Executor {
     /// This iteration's first step decided by the fair suffix (`u32::MAX`: none).
     suffix_at: Cell<u32>,
     ending: Ending,
+    /// The step bound of this iteration (`max_steps`, raised to the fair bound when it enters
+    /// its fair suffix).
+    bound: Cell<u32>,
+    /// What the iteration's strategy reads (asked once per iteration).
+    wants: Cell<decide::Wants>,
+    /// The running task may take the decision at its next scheduling point inside its poll
+    /// (see `decide`): set for each poll, cleared once a decision is kept ahead.
+    may_decide: Cell<bool>,
+    /// The task chosen inside the last poll, or `decide::AHEAD_NONE`, or
+    /// `decide::AHEAD_OUTCOME` (the iteration ended there: `ahead_outcome`).
+    ahead: Cell<u32>,
+    ahead_outcome: RefCell<Option<IterationOutcome>>,
+    /// Where the running task's current step resumed it.
+    resumed_at: Cell<&'static std::panic::Location<'static>>,
     /// The schedulable tasks at this step (reused).
     enabled: RefCell<Vec<OpId>>,
     /// At a decision of a strategy that reads them, what each enabled task is about to touch,
@@ -230,6 +245,12 @@ impl Executor {
             fair_suffix: RefCell::new(None),
             suffix_at: Cell::new(u32::MAX),
             ending: Ending::default(),
+            bound: Cell::new(0),
+            wants: Cell::new(decide::Wants::default()),
+            may_decide: Cell::new(false),
+            ahead: Cell::new(decide::AHEAD_NONE),
+            ahead_outcome: RefCell::new(None),
+            resumed_at: Cell::new(std::panic::Location::caller()),
             enabled: RefCell::new(Vec::with_capacity(16)),
             accesses: RefCell::new(Vec::with_capacity(16)),
             threads_at_start: diagnostics::os_threads(),

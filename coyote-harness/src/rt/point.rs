@@ -1,8 +1,11 @@
 //! The futures every controlled operation is made of.
 //!
 //! A controlled operation first *yields* ([`YieldPoint`]): it records what it is about to do and
-//! where, wakes its own task and returns `Pending`, so the strategy chooses who runs next. When
-//! its task is chosen again it performs the operation. [`Controlled`] wraps a tokio primitive's
+//! where and wakes its own task, and the strategy chooses who runs next, inside that first poll
+//! (see `executor::decide`): if it keeps the task, the operation is performed in the same poll
+//! (a free lock is `Ready` at once, as in tokio); otherwise the poll returns `Pending` and the
+//! operation is performed when the task is chosen again. A bare `yield_now` always returns
+//! `Pending` once. [`Controlled`] wraps a tokio primitive's
 //! future that way and marks the task blocked (with what and where) while the primitive is not
 //! ready, so a deadlock report names what every task waits on.
 //!
@@ -74,7 +77,10 @@ impl YieldPoint {
     }
 }
 
-/// Records the scheduling point and wakes the task; false in production mode.
+/// The scheduling point before an operation, in the operation's first poll: whether the poll
+/// returns `Pending` there (another task runs first). False when the strategy lets the task go
+/// on in this poll (the operation is performed now, `Ready` if it is ready, as in tokio), and
+/// in production mode.
 #[inline]
 fn yield_here(
     kind: OpKind,
@@ -82,12 +88,7 @@ fn yield_here(
     access: Access,
     cx: &Context<'_>,
 ) -> bool {
-    if with_executor(|ex| ex.at_scheduling_point(kind, loc, access)).is_some() {
-        cx.waker().wake_by_ref();
-        true
-    } else {
-        false
-    }
+    with_executor(|ex| !ex.point_in_poll(kind, loc, access, cx.waker())).unwrap_or(false)
 }
 
 impl Future for YieldPoint {

@@ -46,6 +46,9 @@ pub(crate) struct Task {
     /// Its last poll returned `Pending` on a future coyote does not control (no scheduling
     /// point, no controlled wait); cleared by its next wake or step.
     off_control: bool,
+    /// Virtual time moved forward (a timer fired) while this task was woken and not chosen;
+    /// until it runs, time moves no further (see `decide::firing_limit`).
+    pub(crate) overtaken: bool,
     join_waker: Option<Waker>,
     output: Option<Box<dyn Any>>,
 }
@@ -170,6 +173,7 @@ impl Tasks {
                 woken_by: NOBODY,
                 host,
                 off_control: false,
+                overtaken: false,
                 join_waker: None,
                 output: None,
             });
@@ -356,6 +360,7 @@ impl Tasks {
         t.access = Access::NONE;
         t.pause = Pause::Point;
         t.off_control = false;
+        t.overtaken = false;
         Begun {
             kind: t.kind,
             loc: t.loc,
@@ -365,10 +370,71 @@ impl Tasks {
         }
     }
 
+    /// Virtual time moved forward: every woken task (the chosen one is no longer woken) was
+    /// overtaken by it.
+    #[cold]
+    pub(crate) fn overtake_woken(&self) {
+        for t in self.table.borrow_mut().iter_mut() {
+            if t.state == TaskState::Woken {
+                t.overtaken = true;
+            }
+        }
+    }
+
     /// Whether the task just polled aborted itself during the poll (and clears it).
     #[inline]
     pub(crate) fn take_self_abort(&self) -> bool {
         self.self_abort.replace(false)
+    }
+
+    /// The running task stops at the scheduling point before doing `kind` at `loc`; returns
+    /// whether it was woken already since its step began.
+    #[inline]
+    pub(crate) fn pause_at_point(
+        &self,
+        kind: OpKind,
+        loc: &'static Location<'static>,
+        access: Access,
+    ) -> bool {
+        self.with_current(|t| {
+            t.kind = kind;
+            t.loc = loc;
+            t.access = access;
+            t.pause = Pause::Point;
+            t.state == TaskState::Woken
+        })
+    }
+
+    /// [`Tasks::pause_at_point`] and, unless it was woken already since its step began, the
+    /// running task's own wake at `step` (what its waker does), in one borrow. Returns whether
+    /// it was woken here (false: woken already).
+    #[inline]
+    pub(crate) fn pause_and_wake_at_point(
+        &self,
+        kind: OpKind,
+        loc: &'static Location<'static>,
+        access: Access,
+        step: u32,
+    ) -> bool {
+        let current = self.current.get();
+        self.with_current(|t| {
+            t.kind = kind;
+            t.loc = loc;
+            t.access = access;
+            t.pause = Pause::Point;
+            if t.state != TaskState::Waiting {
+                return false;
+            }
+            t.woken_by = woken_by(current, step);
+            t.state = t.state.woken();
+            true
+        })
+    }
+
+    /// Whether the running task aborted itself in this poll (see [`Tasks::take_self_abort`]).
+    #[inline]
+    pub(crate) fn self_abort_pending(&self) -> bool {
+        self.self_abort.get()
     }
 
     /// Takes `id`'s body out to poll it.

@@ -93,7 +93,7 @@ impl Executor {
 
     #[cold]
     #[inline(never)]
-    fn note_tokio_site(&self) {
+    pub(super) fn note_tokio_site(&self) {
         if self.tokio_site.borrow().is_some() {
             return;
         }

@@ -8,21 +8,20 @@
 //! decides on task states only: what a task's body is (see [`TaskBody`]) is not its concern.
 
 use super::real_tokio::USE_THE_DROP_IN;
+use super::decide::{Wants, AHEAD_NONE, AHEAD_OUTCOME};
 use super::{Executor, IterationOutcome, CUT};
 use crate::rt::context::Installed;
 use crate::rt::coop;
-use crate::rt::op::OpKind;
 use crate::rt::panics;
 use crate::rt::recorder::Record;
-use crate::rt::tasks::{LocalBoxFuture, Task, TaskBody, TaskState};
+use crate::rt::tasks::{LocalBoxFuture, TaskBody};
 use crate::rt::waker::{task_waker, FOREIGN_WAKES};
-use coyote_core::strategy::{Access, SchedulingPoint, Step, Strategy};
-use coyote_core::trace::{BugKind, Decision, Failure};
+use coyote_core::strategy::{Step, Strategy};
+use coyote_core::trace::{BugKind, Failure};
 use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::ptr::NonNull;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 impl Executor {
     /// Runs one iteration of `main` under `strategy`. Returns the outcome and the steps taken.
@@ -69,6 +68,9 @@ impl Executor {
         self.tasks.reset();
         // (The thread table was emptied by the last teardown.)
         self.tearing_down.set(false);
+        self.ahead.set(AHEAD_NONE);
+        *self.ahead_outcome.borrow_mut() = None;
+        self.may_decide.set(false);
         self.clock.reset();
         self.recorder.reset();
         self.ending.reset();
@@ -101,175 +103,62 @@ impl Executor {
             // A limit of 0: what failed ran before the first decision.
             return IterationOutcome::Diverged(CUT.into());
         }
-        let mut max_steps = self.max_steps.get();
+        self.bound.set(self.max_steps.get());
         // Fixed for the iteration (a portfolio picks its member in `begin_iteration`), so one
         // virtual call per iteration instead of one per decision.
-        let (wants_state_hash, wants_accesses, wants_steps) = {
+        {
             // SAFETY: the strategy pointer is set for the whole iteration and not otherwise
             // borrowed.
             let strategy = unsafe { &*self.strategy.get().expect("strategy").as_ptr() };
-            (
-                strategy.needs_state_hash(),
-                strategy.needs_accesses(),
-                strategy.needs_steps(),
-            )
-        };
-        let suffix_at = self.suffix_at.get();
+            self.wants.set(Wants {
+                state_hash: strategy.needs_state_hash(),
+                accesses: strategy.needs_accesses(),
+                steps: strategy.needs_steps(),
+            });
+        }
         let mut last: Option<u32> = None;
         loop {
             if let Some(end) = self.ending.take() {
                 return end;
             }
-            let chosen = {
-                let mut enabled = self.enabled.borrow_mut();
-                enabled.clear();
-                let tasks = self.tasks.table();
-                let main_done = tasks[0].state.is_done();
-                let hot = self.monitors.any_hot();
-                let timers = self.clock.any_pending().then(|| self.clock.timers());
-                // Which timers may fire: those due by the earliest deadline (or now), so no
-                // timer fires before one with an earlier deadline; none once only timers are
-                // left after `main`, unless a monitor is hot (see the module docs).
-                let due = timers
-                    .as_ref()
-                    .and_then(|d| firing_limit(self.clock.now(), &tasks, d, !main_done || hot));
-                let schedulable = |i: usize, t: &Task| match t.state {
-                    TaskState::Woken => true,
-                    TaskState::Waiting => due.is_some_and(|limit| {
-                        timers
-                            .as_ref()
-                            .is_some_and(|d| d[i].is_some_and(|at| at <= limit))
-                    }),
-                    TaskState::Done | TaskState::DoneThenWoken => false,
-                };
-                if due.is_none() {
-                    // No timer may fire (the common case): the woken tasks.
-                    for (i, t) in tasks.iter().enumerate() {
-                        if t.state == TaskState::Woken {
-                            enabled.push(i as u32);
-                        }
-                    }
-                } else {
-                    for (i, t) in tasks.iter().enumerate() {
-                        if schedulable(i, t) {
-                            enabled.push(i as u32);
-                        }
-                    }
-                }
-                if enabled.is_empty() {
-                    return if !main_done {
-                        // Outside every borrow: the probe drops task bodies (user code).
-                        drop((tasks, timers, enabled));
-                        IterationOutcome::Bug(self.stuck())
-                    } else if let Some(panic) = self.threads.take_unjoined_panic() {
-                        IterationOutcome::Bug(panic)
-                    } else if self.monitors.any_hot() {
-                        IterationOutcome::Bug(self.monitors.hot_at_end(|t| self.task_label(t)))
-                    } else {
-                        IterationOutcome::Completed
-                    };
-                }
-                let step = self.step.get();
-                if step >= self.monitors.deadline() {
-                    return IterationOutcome::Bug(
-                        self.monitors.hot_too_long(|t| self.task_label(t)),
-                    );
-                }
-                if step >= max_steps {
-                    // An unfair strategy's bound with a monitor hot: on into the fair suffix.
-                    match self.fair_bound.get() {
-                        Some(fair)
-                            if fair > step
-                                && self.suffix_from.get().is_none()
-                                && self.monitors.any_hot() =>
-                        {
-                            max_steps = fair;
-                            self.suffix_from.set(Some(step));
-                            self.monitors.set_fair_from(step);
-                        }
-                        _ => return IterationOutcome::StepBound,
-                    }
-                }
-                if enabled.len() == 1 {
-                    enabled[0]
-                } else {
-                    let last_enabled =
-                        last.filter(|&l| schedulable(l as usize, &tasks[l as usize]));
-                    drop(timers);
-                    // SAFETY: set for the iteration; no other reference is live here.
-                    let strategy = unsafe { &mut *self.strategy.get().expect("strategy").as_ptr() };
-                    // Only learning strategies read the state hash.
-                    let state_hash = if wants_state_hash {
-                        self.tasks.state_hash()
-                    } else {
-                        0
-                    };
-                    // Only race-aware strategies read accesses; collected here, at decisions.
-                    let mut collected;
-                    let accesses: &[Access] = if wants_accesses {
-                        collected = self.accesses.borrow_mut();
-                        collected.clear();
-                        collected.extend(enabled.iter().map(|&op| tasks[op as usize].access));
-                        &collected
-                    } else {
-                        &[]
-                    };
-                    let yielded =
-                        last_enabled.is_some_and(|op| tasks[op as usize].kind == OpKind::Yield);
-                    drop(tasks);
-                    let point = SchedulingPoint {
-                        enabled: &enabled,
-                        accesses,
-                        current: last_enabled,
-                        step,
-                        yielded,
-                        state_hash,
-                    };
-                    // The fair suffix decides past its first step (one comparison; see
-                    // `FairSuffix`), the strategy before it.
-                    let next = if step >= suffix_at {
-                        self.suffix_decides();
-                        self.fair_suffix
-                            .borrow_mut()
-                            .as_mut()
-                            .map(|s| s.next_operation(&point))
-                    } else {
-                        strategy.next_operation(&point)
-                    };
-                    match next {
-                        Some(op) => {
-                            debug_assert!(enabled.binary_search(&op).is_ok());
-                            if self.recorder.decide(Decision::Schedule(op)) {
-                                return IterationOutcome::Diverged(CUT.into());
-                            }
-                            op
-                        }
-                        None => {
-                            return IterationOutcome::Diverged(
-                                strategy.divergence().unwrap_or_default(),
-                            )
-                        }
-                    }
-                }
-            };
-            let resumed_at = self.begin_step(chosen, wants_steps);
+            // Chosen during the last poll (see `decide::point_in_poll`), unless what ran after
+            // it in that poll made it unschedulable.
+            let mut chosen = self.ahead.replace(AHEAD_NONE);
+            if chosen == AHEAD_NONE || (chosen != AHEAD_OUTCOME && !self.still_schedulable(chosen))
+            {
+                chosen = self.decide(last);
+            }
+            if chosen == AHEAD_OUTCOME {
+                return self
+                    .ahead_outcome
+                    .borrow_mut()
+                    .take()
+                    .expect("an outcome ahead");
+            }
+            self.begin_step(chosen);
             last = Some(chosen);
-            self.poll_task(chosen, resumed_at);
+            self.poll_task(chosen);
         }
     }
 
-    /// Starts `chosen`'s step; returns where it resumes.
-    #[inline]
-    fn begin_step(&self, chosen: u32, wants_steps: bool) -> &'static Location<'static> {
+    /// Starts `chosen`'s step (between polls, or inside its own poll: see `decide`); where it
+    /// resumes is kept in `resumed_at`.
+    #[inline(always)]
+    pub(super) fn begin_step(&self, chosen: u32) {
         let step = self.step.get();
         // The fair suffix's steps are its own, not the strategy's.
-        if wants_steps && step < self.suffix_at.get() {
+        if self.wants.get().steps && step < self.suffix_at.get() {
             self.show_step(chosen);
         }
         let begun = self.tasks.begin(chosen);
         // Chosen for its timer (not woken): it fires, moving virtual time forward if needed.
         let timer = if self.clock.any_pending() {
-            self.clock.chosen(chosen, !begun.woken)
+            let before = self.clock.now();
+            let fired = self.clock.chosen(chosen, !begun.woken);
+            if fired.is_some_and(|now| now > before) {
+                self.tasks.overtake_woken();
+            }
+            fired
         } else {
             None
         };
@@ -290,7 +179,7 @@ impl Executor {
         self.hooks.before_step(step);
         self.step.set(step + 1);
         self.tasks.set_current(chosen);
-        begun.loc
+        self.resumed_at.set(begun.loc);
     }
 
     /// Shows the strategy the step `chosen` begins (only strategies that ask, such as `dpor`).
@@ -313,14 +202,17 @@ impl Executor {
     }
 
     #[inline]
-    fn poll_task(&self, id: u32, resumed_at: &'static Location<'static>) {
+    fn poll_task(&self, id: u32) {
         let mut body = self.tasks.take_body(id);
         let waker = task_waker(self.generation.get(), id);
         let mut cx = Context::from_waker(&waker);
         self.hooks.arm();
+        self.may_decide.set(true);
         let polled = catch_unwind(AssertUnwindSafe(|| body.poll(&mut cx)));
+        self.may_decide.set(false);
         if coop::spent_in_poll() {
-            self.ending.fail(|| self.real_tokio_failure(id, resumed_at));
+            self.ending
+                .fail(|| self.real_tokio_failure(id, self.resumed_at.get()));
         }
         if let Some(failure) = self.hooks.disarm(|| self.task_label(id)) {
             self.ending.fail(|| failure);
@@ -375,35 +267,4 @@ impl Executor {
             }
         }
     }
-}
-
-/// The latest deadline a timer may fire at now, given the task table and its `timers`: the
-/// earliest deadline of a live task's timer, or now if that is earlier (every due timer
-/// may fire). `None` when no timer may fire: none is pending, or `always` is false and no
-/// task is woken (only timers are left; see the executor's docs).
-#[inline]
-fn firing_limit(
-    now: Duration,
-    tasks: &[Task],
-    timers: &[Option<Duration>],
-    always: bool,
-) -> Option<Duration> {
-    let mut earliest: Option<Duration> = None;
-    let mut woken = false;
-    for (t, d) in tasks.iter().zip(timers) {
-        match t.state {
-            TaskState::Done | TaskState::DoneThenWoken => continue,
-            TaskState::Woken => woken = true,
-            TaskState::Waiting => {}
-        }
-        // A woken task's timer counts too: it may fire when that task next runs (an actor's
-        // timer task before its first poll), so no later one may fire before it.
-        if let Some(d) = *d {
-            earliest = Some(earliest.map_or(d, |e| e.min(d)));
-        }
-    }
-    (always || woken)
-        .then_some(earliest)
-        .flatten()
-        .map(|e| e.max(now))
 }

@@ -361,7 +361,19 @@ fn hash_shape(r: &Record, h: &mut impl Hasher) {
             blocked,
             woke,
             holder,
-        } => (4u8, task, kind.label(), blocked, woke, holder).hash(h),
+            more,
+            left,
+        } => (4u8, task, kind.label(), blocked, woke, holder, more, left).hash(h),
+        Record::Release {
+            task,
+            kind,
+            loc,
+            permits,
+            left,
+        } => {
+            (6u8, task, kind.label(), permits, left).hash(h);
+            hash_loc(loc, h);
+        }
         Record::Note { task, .. } => (5u8, task).hash(h),
     }
 }

@@ -7,8 +7,8 @@
 //! iteration's failure, and bodies are dropped outside any borrow of the task table. The loop
 //! decides on task states only: what a task's body is (see [`TaskBody`]) is not its concern.
 
-use super::real_tokio::USE_THE_DROP_IN;
 use super::decide::{Wants, AHEAD_NONE, AHEAD_OUTCOME};
+use super::real_tokio::USE_THE_DROP_IN;
 use super::{Executor, IterationOutcome, CUT};
 use crate::rt::context::Installed;
 use crate::rt::coop;

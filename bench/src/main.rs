@@ -293,7 +293,8 @@ fn main() {
         let f = tokio_dropin::by_name(&what)
             .or_else(|| threads::by_name(&what))
             .or_else(|| loom_vs::by_name(&what))
-            .or_else(|| actors::by_name(&what));
+            .or_else(|| actors::by_name(&what))
+            .or_else(|| net::by_name(&what));
         if let (Some(f), Ok(n)) = (f, n.parse::<u64>()) {
             let s = time(n, |n| {
                 f(n);

@@ -6,32 +6,33 @@
 //! * a simulated `TcpStream` (every read and write a scheduling point, partial reads and writes
 //!   explored: the default),
 //! * the same with partial I/O off (`net::sim::partial_io(false)`): scheduling points only,
+//! * the same program over an in-memory `tokio::io::duplex` pair on a raw tokio current-thread
+//!   runtime (no exploration: what the program costs without coyote),
 //!
 //! in interleaved samples of the same run. The figure is messages per second (round trips).
-//! An in-memory `tokio::io::duplex` pair was the third row until the harness began reporting
-//! the real tokio crate inside a controlled test as a bug (its pipe spends tokio's coop budget):
-//! it cannot run under `check` any more, so the baseline is the run without partial I/O.
+//! The duplex pair cannot run under `check` (the harness reports the real tokio crate inside a
+//! controlled test as a bug: its pipe spends tokio's coop budget), so it runs on tokio itself.
 
 use crate::measure::{calibrate, median, range, time, Sample};
 use coyote_harness::net::{sim, TcpListener, TcpStream};
 use coyote_harness::{check, task, Config};
 use std::fmt::Write as _;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// Round trips per iteration.
 pub(crate) const MESSAGES: usize = 100;
 /// Bytes per message.
 pub(crate) const MESSAGE_BYTES: usize = 64;
 
-async fn serve(mut s: TcpStream) {
+async fn serve(mut s: impl AsyncRead + AsyncWrite + Unpin) {
     let mut buf = [0u8; MESSAGE_BYTES];
     while s.read_exact(&mut buf).await.is_ok() {
         s.write_all(&buf).await.unwrap();
     }
 }
 
-async fn client(mut c: TcpStream) {
+async fn client(mut c: impl AsyncRead + AsyncWrite + Unpin) {
     let mut msg = [0u8; MESSAGE_BYTES];
     let mut back = [0u8; MESSAGE_BYTES];
     for i in 0..MESSAGES {
@@ -72,6 +73,22 @@ fn sim_whole(n: u64) -> Option<u64> {
     None
 }
 
+/// `n` runs of the echo over a `tokio::io::duplex` pair on a raw tokio current-thread runtime.
+fn duplex_raw(n: u64) -> Option<u64> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a tokio runtime");
+    for _ in 0..n {
+        rt.block_on(async {
+            let (a, b) = tokio::io::duplex(4 * MESSAGE_BYTES);
+            let server = tokio::spawn(serve(b));
+            client(a).await;
+            server.abort();
+        });
+    }
+    None
+}
+
 /// A transport's name and its timed run (iterations -> steps).
 type Transport = (&'static str, fn(u64) -> Option<u64>);
 
@@ -84,12 +101,16 @@ fn msgs_per_sec(s: &Sample) -> f64 {
 pub(crate) fn append(t: &mut String, per_sample: Duration, k: usize) {
     eprintln!("simulated network (test mode): echo over net::TcpStream ...");
     let probe = Duration::from_millis(150);
-    let runs: [Transport; 2] = [
+    let runs: [Transport; 3] = [
         (
             "simulated `TcpStream` (partial reads/writes explored)",
             sim_partial,
         ),
         ("simulated `TcpStream`, `sim::partial_io(false)`", sim_whole),
+        (
+            "`tokio::io::duplex` on raw tokio (no exploration)",
+            duplex_raw,
+        ),
     ];
     let ns: Vec<u64> = runs
         .iter()
@@ -141,6 +162,22 @@ pub(crate) fn append(t: &mut String, per_sample: Duration, k: usize) {
     }
     let _ = writeln!(
         t,
-        "\nOver the simulated network every read and write is a scheduling point (and, by default, a declared choice of how many bytes move), so the strategy interleaves the client and the server at every message; with `partial_io(false)` each read and write moves the whole buffer, so the difference is the cost of the declared partial-I/O choices. (The `tokio::io::duplex` baseline of earlier runs cannot run in a controlled test since the harness reports the real tokio crate there.)\n"
+        "\nOver the simulated network every read and write is a scheduling point (and, by default, a declared choice of how many bytes move), so the strategy interleaves the client and the server at every message; with `partial_io(false)` each read and write moves the whole buffer, so the difference is the cost of the declared partial-I/O choices. The duplex row is the same program on tokio itself, unexplored: what a scheduling point per read and write costs on top (the duplex pair cannot run in a controlled test, where the harness reports the real tokio crate).\n"
     );
+}
+
+/// `--only NAME N`: one transport's `N` iterations (`net-sim`, `net-whole`, `net-duplex`).
+pub(crate) fn by_name(name: &str) -> Option<fn(u64)> {
+    Some(match name {
+        "net-sim" => |n| {
+            let _ = sim_partial(n);
+        },
+        "net-whole" => |n| {
+            let _ = sim_whole(n);
+        },
+        "net-duplex" => |n| {
+            let _ = duplex_raw(n);
+        },
+        _ => return None,
+    })
 }

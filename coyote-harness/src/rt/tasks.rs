@@ -17,8 +17,9 @@ use coyote_core::strategy::Access;
 use std::any::Any;
 use std::cell::{Cell, Ref, RefCell};
 use std::panic::Location;
-use std::task::{Poll, Waker};
+use std::task::Waker;
 
+mod join;
 mod names;
 mod pause;
 mod state;
@@ -189,60 +190,6 @@ impl Tasks {
         f(&mut self.table.borrow_mut()[self.current.get() as usize])
     }
 
-    /// The scheduling point before the running task joins `task` (`None`: a handle of an
-    /// earlier iteration, which joins nothing).
-    #[inline]
-    pub(crate) fn at_join_point(
-        &self,
-        task: Option<u32>,
-        loc: &'static Location<'static>,
-        step: u32,
-    ) {
-        self.with_current(|t| {
-            t.kind = OpKind::Join;
-            t.loc = loc;
-            t.access = task.map_or(Access::NONE, Access::completion_of);
-            t.pause = Pause::Point;
-            if let Some(task) = task {
-                t.joining(task, step);
-            }
-        });
-    }
-
-    /// The running task's pending wait for several tasks was made at `loc` (`join_all`'s caller).
-    #[inline]
-    pub(crate) fn join_site(&self, loc: &'static Location<'static>) {
-        self.with_current(|t| {
-            if t.joins == JOINS_SEVERAL {
-                t.loc = loc;
-            }
-        });
-    }
-
-    /// Polls a join of `task`: its output if it is done, else registers `waker` and blocks the
-    /// running task on the join.
-    #[inline]
-    pub(crate) fn poll_join(
-        &self,
-        task: u32,
-        waker: &Waker,
-        loc: &'static Location<'static>,
-        step: u32,
-    ) -> Poll<Option<Box<dyn Any>>> {
-        let mut table = self.table.borrow_mut();
-        let t = &mut table[task as usize];
-        if t.state.is_done() {
-            return Poll::Ready(t.output.take());
-        }
-        t.join_waker = Some(waker.clone());
-        let me = &mut table[self.current.get() as usize];
-        me.kind = OpKind::Join;
-        me.loc = loc;
-        me.pause = Pause::Blocked;
-        me.joining(task, step);
-        Poll::Pending
-    }
-
     /// Wakes `task` (nothing if there is no such task), in step `step`. Returns whether it
     /// waited on a future coyote does not control ([`Tasks::paused_off_control`]).
     #[inline]
@@ -385,50 +332,6 @@ impl Tasks {
     #[inline]
     pub(crate) fn take_self_abort(&self) -> bool {
         self.self_abort.replace(false)
-    }
-
-    /// The running task stops at the scheduling point before doing `kind` at `loc`; returns
-    /// whether it was woken already since its step began.
-    #[inline]
-    pub(crate) fn pause_at_point(
-        &self,
-        kind: OpKind,
-        loc: &'static Location<'static>,
-        access: Access,
-    ) -> bool {
-        self.with_current(|t| {
-            t.kind = kind;
-            t.loc = loc;
-            t.access = access;
-            t.pause = Pause::Point;
-            t.state == TaskState::Woken
-        })
-    }
-
-    /// [`Tasks::pause_at_point`] and, unless it was woken already since its step began, the
-    /// running task's own wake at `step` (what its waker does), in one borrow. Returns whether
-    /// it was woken here (false: woken already).
-    #[inline]
-    pub(crate) fn pause_and_wake_at_point(
-        &self,
-        kind: OpKind,
-        loc: &'static Location<'static>,
-        access: Access,
-        step: u32,
-    ) -> bool {
-        let current = self.current.get();
-        self.with_current(|t| {
-            t.kind = kind;
-            t.loc = loc;
-            t.access = access;
-            t.pause = Pause::Point;
-            if t.state != TaskState::Waiting {
-                return false;
-            }
-            t.woken_by = woken_by(current, step);
-            t.state = t.state.woken();
-            true
-        })
     }
 
     /// Whether the running task aborted itself in this poll (see [`Tasks::take_self_abort`]).

@@ -27,8 +27,52 @@ impl Tasks {
         });
     }
 
-    /// [`Tasks::pause_at`] at a point, then [`Tasks::wake`] of the running task in step
-    /// `step`, in one borrow (a point on a coroutine).
+    /// The running task stops at the scheduling point before doing `kind` at `loc`; returns
+    /// whether it was woken already since its step began.
+    #[inline]
+    pub(crate) fn pause_at_point(
+        &self,
+        kind: OpKind,
+        loc: &'static Location<'static>,
+        access: Access,
+    ) -> bool {
+        self.with_current(|t| {
+            t.kind = kind;
+            t.loc = loc;
+            t.access = access;
+            t.pause = Pause::Point;
+            t.state == TaskState::Woken
+        })
+    }
+
+    /// [`Tasks::pause_at_point`] and, unless it was woken already since its step began, the
+    /// running task's own wake at `step` (what its waker does), in one borrow. Returns whether
+    /// it was woken here (false: woken already).
+    #[inline]
+    pub(crate) fn pause_and_wake_at_point(
+        &self,
+        kind: OpKind,
+        loc: &'static Location<'static>,
+        access: Access,
+        step: u32,
+    ) -> bool {
+        let current = self.current.get();
+        self.with_current(|t| {
+            t.kind = kind;
+            t.loc = loc;
+            t.access = access;
+            t.pause = Pause::Point;
+            if t.state != TaskState::Waiting {
+                return false;
+            }
+            t.woken_by = woken_by(current, step);
+            t.state = t.state.woken();
+            true
+        })
+    }
+
+    /// [`Tasks::pause_and_wake_at_point`] for a point on a coroutine, which does not ask whether
+    /// the task was woken already.
     #[inline]
     pub(crate) fn pause_and_wake_current(
         &self,
@@ -37,17 +81,7 @@ impl Tasks {
         access: Access,
         step: u32,
     ) {
-        let current = self.current.get();
-        self.with_current(|t| {
-            t.kind = kind;
-            t.loc = loc;
-            t.access = access;
-            t.pause = Pause::Point;
-            if t.state == TaskState::Waiting {
-                t.woken_by = woken_by(current, step);
-            }
-            t.state = t.state.woken();
-        });
+        let _ = self.pause_and_wake_at_point(kind, loc, access, step);
     }
 
     /// Whether the running task, in this poll, stopped at the scheduling point before an

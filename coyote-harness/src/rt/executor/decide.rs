@@ -30,6 +30,7 @@ use crate::rt::tasks::{Task, TaskState};
 use crate::rt::waker::task_waker;
 use coyote_core::strategy::{Access, SchedulingPoint};
 use coyote_core::trace::Decision;
+use std::mem::ManuallyDrop;
 use std::panic::Location;
 use std::task::Waker;
 use std::time::Duration;
@@ -85,12 +86,18 @@ impl Executor {
             self.note_tokio_site();
         }
         let go_on = self.decide_in_poll(spent);
-        if !go_on && !waker.will_wake(&task_waker(self.generation.get(), self.tasks.current())) {
-            waker.wake_by_ref();
+        if !go_on {
+            // Only compared, never woken or dropped (dropping one of ours does nothing
+            // outside a probe): no vtable call for it.
+            let own = ManuallyDrop::new(task_waker(self.generation.get(), self.tasks.current()));
+            if !waker.will_wake(&own) {
+                waker.wake_by_ref();
+            }
         }
         go_on
     }
 
+    #[inline]
     fn decide_in_poll(&self, spent: bool) -> bool {
         let id = self.tasks.current();
         // A timer set earlier in this poll (a `select!` branch's sleep) belongs to a future

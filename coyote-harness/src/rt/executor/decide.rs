@@ -63,8 +63,7 @@ impl Executor {
         waker: &Waker,
     ) -> bool {
         if kind == OpKind::Yield || !self.may_decide.get() {
-            self.tasks.pause_at_point(kind, loc, access);
-            waker.wake_by_ref();
+            self.pause_and_self_wake(kind, loc, access, waker);
             return false;
         }
         // The point and the task's own wake for the decision (what its own waker does), in one
@@ -95,6 +94,34 @@ impl Executor {
             }
         }
         go_on
+    }
+
+    /// The point, and the wake `waker` makes: when it is the running task's own, what its wake
+    /// does ([`Executor::wake`]) in the point's table borrow, without the call through it.
+    #[inline]
+    fn pause_and_self_wake(
+        &self,
+        kind: OpKind,
+        loc: &'static Location<'static>,
+        access: Access,
+        waker: &Waker,
+    ) {
+        let current = self.tasks.current();
+        let own = ManuallyDrop::new(task_waker(self.generation.get(), current));
+        if !waker.will_wake(&own) {
+            self.tasks.pause_at_point(kind, loc, access);
+            waker.wake_by_ref();
+            return;
+        }
+        if coop::empty() {
+            self.note_tokio_site();
+        }
+        if self
+            .tasks
+            .pause_and_wake_own(kind, loc, access, self.step.get())
+        {
+            self.woken_off_control(current);
+        }
     }
 
     #[inline]

@@ -274,7 +274,14 @@ impl Executor {
         if enabled.len() == 1 {
             Ok(enabled[0])
         } else {
-            let last_enabled = last.filter(|&l| schedulable(l as usize, &tasks[l as usize]));
+            // (As `last.filter(..)`, which was left out of line; no timer may fire: woken.)
+            let last_enabled = match last {
+                Some(l) if due.is_none() => {
+                    (tasks[l as usize].state == TaskState::Woken).then_some(l)
+                }
+                Some(l) => schedulable(l as usize, &tasks[l as usize]).then_some(l),
+                None => None,
+            };
             drop(timers);
             // SAFETY: set for the iteration; no other reference is live here.
             let strategy = unsafe { &mut *self.strategy.get().expect("strategy").as_ptr() };

@@ -239,8 +239,8 @@ impl Recorder {
     }
 
     /// Records `decision` and streams it to the sink; returns whether the decisions now reach
-    /// the limit.
-    #[inline]
+    /// the limit. At every decision: always inlined (it was left out of line).
+    #[inline(always)]
     pub(crate) fn decide(&self, decision: Decision) -> bool {
         let made = {
             let mut decisions = self.decisions.borrow_mut();

@@ -30,6 +30,7 @@ use crate::rt::tasks::{Task, TaskState};
 use crate::rt::waker::task_waker;
 use coyote_core::strategy::{Access, SchedulingPoint};
 use coyote_core::trace::Decision;
+use std::mem::ManuallyDrop;
 use std::panic::Location;
 use std::task::Waker;
 use std::time::Duration;
@@ -62,8 +63,7 @@ impl Executor {
         waker: &Waker,
     ) -> bool {
         if kind == OpKind::Yield || !self.may_decide.get() {
-            self.tasks.pause_at_point(kind, loc, access);
-            waker.wake_by_ref();
+            self.pause_and_self_wake(kind, loc, access, waker);
             return false;
         }
         // The point and the task's own wake for the decision (what its own waker does), in one
@@ -85,12 +85,46 @@ impl Executor {
             self.note_tokio_site();
         }
         let go_on = self.decide_in_poll(spent);
-        if !go_on && !waker.will_wake(&task_waker(self.generation.get(), self.tasks.current())) {
-            waker.wake_by_ref();
+        if !go_on {
+            // Only compared, never woken or dropped (dropping one of ours does nothing
+            // outside a probe): no vtable call for it.
+            let own = ManuallyDrop::new(task_waker(self.generation.get(), self.tasks.current()));
+            if !waker.will_wake(&own) {
+                waker.wake_by_ref();
+            }
         }
         go_on
     }
 
+    /// The point, and the wake `waker` makes: when it is the running task's own, what its wake
+    /// does ([`Executor::wake`]) in the point's table borrow, without the call through it.
+    #[inline]
+    fn pause_and_self_wake(
+        &self,
+        kind: OpKind,
+        loc: &'static Location<'static>,
+        access: Access,
+        waker: &Waker,
+    ) {
+        let current = self.tasks.current();
+        let own = ManuallyDrop::new(task_waker(self.generation.get(), current));
+        if !waker.will_wake(&own) {
+            self.tasks.pause_at_point(kind, loc, access);
+            waker.wake_by_ref();
+            return;
+        }
+        if coop::empty() {
+            self.note_tokio_site();
+        }
+        if self
+            .tasks
+            .pause_and_wake_own(kind, loc, access, self.step.get())
+        {
+            self.woken_off_control(current);
+        }
+    }
+
+    #[inline]
     fn decide_in_poll(&self, spent: bool) -> bool {
         let id = self.tasks.current();
         // A timer set earlier in this poll (a `select!` branch's sleep) belongs to a future
@@ -240,7 +274,14 @@ impl Executor {
         if enabled.len() == 1 {
             Ok(enabled[0])
         } else {
-            let last_enabled = last.filter(|&l| schedulable(l as usize, &tasks[l as usize]));
+            // (As `last.filter(..)`, which was left out of line; no timer may fire: woken.)
+            let last_enabled = match last {
+                Some(l) if due.is_none() => {
+                    (tasks[l as usize].state == TaskState::Woken).then_some(l)
+                }
+                Some(l) => schedulable(l as usize, &tasks[l as usize]).then_some(l),
+                None => None,
+            };
             drop(timers);
             // SAFETY: set for the iteration; no other reference is live here.
             let strategy = unsafe { &mut *self.strategy.get().expect("strategy").as_ptr() };

@@ -71,6 +71,30 @@ impl Tasks {
         })
     }
 
+    /// [`Tasks::pause_at_point`] and the running task's own wake at `step`, as [`Tasks::wake`]
+    /// makes it, in one borrow. Returns what [`Tasks::wake`] returns.
+    #[inline]
+    pub(crate) fn pause_and_wake_own(
+        &self,
+        kind: OpKind,
+        loc: &'static Location<'static>,
+        access: Access,
+        step: u32,
+    ) -> bool {
+        let current = self.current.get();
+        self.with_current(|t| {
+            t.kind = kind;
+            t.loc = loc;
+            t.access = access;
+            t.pause = Pause::Point;
+            if t.state == TaskState::Waiting {
+                t.woken_by = woken_by(current, step);
+            }
+            t.state = t.state.woken();
+            std::mem::take(&mut t.off_control)
+        })
+    }
+
     /// [`Tasks::pause_and_wake_at_point`] for a point on a coroutine, which does not ask whether
     /// the task was woken already.
     #[inline]

@@ -26,7 +26,10 @@
 //! [`Context::timer_id`]: super::Context::timer_id
 //! [`Context::stop_timer`]: super::Context::stop_timer
 
+mod id;
 mod serve;
+
+pub use id::TimerId;
 
 use super::mailbox::Mailbox;
 use crate::rt::{in_test, with_executor};
@@ -39,36 +42,6 @@ use std::panic::Location;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
-
-/// Names a timer started by [`Context::start_timer`](super::Context::start_timer) or
-/// [`Context::start_periodic_timer`](super::Context::start_periodic_timer); the events it sends
-/// carry it ([`Context::timer_id`](super::Context::timer_id)). Ids are given in start order
-/// per actor, from 0.
-// Held as the id plus one, so that an `Option<TimerId>` (in every queued event) is one word.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct TimerId(std::num::NonZeroU64);
-
-impl TimerId {
-    fn new(n: u64) -> TimerId {
-        TimerId(std::num::NonZeroU64::MIN.saturating_add(n))
-    }
-
-    fn number(self) -> u64 {
-        self.0.get() - 1
-    }
-}
-
-impl fmt::Display for TimerId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "timer {}", self.number())
-    }
-}
-
-impl fmt::Debug for TimerId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TimerId({})", self.number())
-    }
-}
 
 /// How an event came to be queued: sent by one of the receiver's timers (`timer`), or by an
 /// actor handling a tick of its periodic timer (`origin`: that timer, held until the event is

@@ -16,6 +16,7 @@
 //!   with it on to write its trace (see `runner`), so a step that nobody will read costs no
 //!   record. Decisions are always kept.
 
+mod compare;
 mod events;
 mod fold;
 mod holders;

@@ -75,6 +75,7 @@ impl Executor {
         if !self
             .tasks
             .pause_and_wake_at_point(kind, loc, access, self.step.get())
+            .0
         {
             waker.wake_by_ref();
             return false;
@@ -118,7 +119,8 @@ impl Executor {
         }
         if self
             .tasks
-            .pause_and_wake_own(kind, loc, access, self.step.get())
+            .pause_and_wake_at_point(kind, loc, access, self.step.get())
+            .1
         {
             self.woken_off_control(current);
         }

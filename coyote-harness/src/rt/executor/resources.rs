@@ -46,8 +46,9 @@ impl Executor {
         if coop::empty() {
             self.note_tokio_site();
         }
-        self.tasks
-            .pause_and_wake_current(kind, loc, access, self.step.get());
+        let _ = self
+            .tasks
+            .pause_and_wake_at_point(kind, loc, access, self.step.get());
     }
 
     /// Whether the running task stopped, in this poll, at the scheduling point before an

@@ -5,8 +5,9 @@
 //! rounds are one [`StepEvent::Fold`]); nothing here runs on the hot path (it runs once per
 //! trace).
 
+use super::compare::steps_in;
 use super::layout::Line;
-use super::log::{steps_in, temperature_name};
+use super::log::temperature_name;
 use super::{ChoiceOf, Record, Recorder};
 use crate::rt::op::OpKind;
 use crate::rt::tasks::{fmt_loc, unpack_woken_by, JOINS_SEVERAL};

@@ -4,7 +4,7 @@
 //! Invariant: each call touches one task's entry (the running task's, but for
 //! `task_waits_for`), in one borrow of the table.
 
-use super::{woken_by, Pause, TaskState, Tasks};
+use super::{woken_by, Pause, Task, TaskState, Tasks};
 use crate::rt::op::OpKind;
 use coyote_core::strategy::Access;
 use std::panic::Location;
@@ -37,75 +37,33 @@ impl Tasks {
         access: Access,
     ) -> bool {
         self.with_current(|t| {
-            t.kind = kind;
-            t.loc = loc;
-            t.access = access;
-            t.pause = Pause::Point;
+            at_point(t, kind, loc, access);
             t.state == TaskState::Woken
         })
     }
 
-    /// [`Tasks::pause_at_point`] and, unless it was woken already since its step began, the
-    /// running task's own wake at `step` (what its waker does), in one borrow. Returns whether
-    /// it was woken here (false: woken already).
-    #[inline]
+    /// [`Tasks::pause_at_point`] and the running task's own wake at `step` (what its waker
+    /// does, [`Tasks::wake`]), in one borrow. Returns whether it was woken here (false: woken
+    /// already since its step began) and what [`Tasks::wake`] returns (whether it had waited on
+    /// a future coyote does not control).
+    #[inline(always)]
     pub(crate) fn pause_and_wake_at_point(
         &self,
         kind: OpKind,
         loc: &'static Location<'static>,
         access: Access,
         step: u32,
-    ) -> bool {
+    ) -> (bool, bool) {
         let current = self.current.get();
         self.with_current(|t| {
-            t.kind = kind;
-            t.loc = loc;
-            t.access = access;
-            t.pause = Pause::Point;
-            if t.state != TaskState::Waiting {
-                return false;
-            }
-            t.woken_by = woken_by(current, step);
-            t.state = t.state.woken();
-            true
-        })
-    }
-
-    /// [`Tasks::pause_at_point`] and the running task's own wake at `step`, as [`Tasks::wake`]
-    /// makes it, in one borrow. Returns what [`Tasks::wake`] returns.
-    #[inline]
-    pub(crate) fn pause_and_wake_own(
-        &self,
-        kind: OpKind,
-        loc: &'static Location<'static>,
-        access: Access,
-        step: u32,
-    ) -> bool {
-        let current = self.current.get();
-        self.with_current(|t| {
-            t.kind = kind;
-            t.loc = loc;
-            t.access = access;
-            t.pause = Pause::Point;
-            if t.state == TaskState::Waiting {
+            at_point(t, kind, loc, access);
+            let waiting = t.state == TaskState::Waiting;
+            if waiting {
                 t.woken_by = woken_by(current, step);
+                t.state = TaskState::Woken;
             }
-            t.state = t.state.woken();
-            std::mem::take(&mut t.off_control)
+            (waiting, std::mem::take(&mut t.off_control))
         })
-    }
-
-    /// [`Tasks::pause_and_wake_at_point`] for a point on a coroutine, which does not ask whether
-    /// the task was woken already.
-    #[inline]
-    pub(crate) fn pause_and_wake_current(
-        &self,
-        kind: OpKind,
-        loc: &'static Location<'static>,
-        access: Access,
-        step: u32,
-    ) {
-        let _ = self.pause_and_wake_at_point(kind, loc, access, step);
     }
 
     /// Whether the running task, in this poll, stopped at the scheduling point before an
@@ -138,4 +96,13 @@ impl Tasks {
             t.pause = Pause::Blocked;
         }
     }
+}
+
+/// `t` stops at the scheduling point before doing `kind` at `loc`.
+#[inline(always)]
+fn at_point(t: &mut Task, kind: OpKind, loc: &'static Location<'static>, access: Access) {
+    t.kind = kind;
+    t.loc = loc;
+    t.access = access;
+    t.pause = Pause::Point;
 }

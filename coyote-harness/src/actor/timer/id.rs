@@ -4,9 +4,9 @@
 
 use std::fmt;
 
-/// Names a timer started by [`Context::start_timer`](super::Context::start_timer) or
-/// [`Context::start_periodic_timer`](super::Context::start_periodic_timer); the events it sends
-/// carry it ([`Context::timer_id`](super::Context::timer_id)). Ids are given in start order
+/// Names a timer started by [`Context::start_timer`](crate::actor::Context::start_timer) or
+/// [`Context::start_periodic_timer`](crate::actor::Context::start_periodic_timer); the events it sends
+/// carry it ([`Context::timer_id`](crate::actor::Context::timer_id)). Ids are given in start order
 /// per actor, from 0.
 // Held as the id plus one, so that an `Option<TimerId>` (in every queued event) is one word.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

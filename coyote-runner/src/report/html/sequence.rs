@@ -18,6 +18,9 @@ use coyote_core::trace::{StepEvent, Trace};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+mod marks;
+use marks::{band, failure_box};
+
 /// Rows drawn at most.
 pub(super) const MAX_ROWS: usize = 600;
 const HEAD_ROWS: usize = 200;
@@ -373,23 +376,13 @@ fn draw_event(
             } else {
                 String::new()
             };
-            let _ = write!(
+            band(
                 out,
-                r#"<g class="ev fold" data-first="{first_step}" data-last="{last_step}"><title>a loop: {rounds} rounds of {period} lines folded</title><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="6" class="fold-band"/>"#,
-                LEFT - 4.0,
-                y - ROW * 0.72,
-                width - LEFT - 12.0,
-                ROW * 0.95
-            );
-            text(
-                out,
-                (LEFT + width) / 2.0,
-                y + 4.0,
-                "fold-text",
-                "middle",
+                (y, width),
+                (*first_step, *last_step),
+                &format!("a loop: {rounds} rounds of {period} lines folded"),
                 &format!("⋯ {rounds} more rounds of the {period} lines above{steps}, folded"),
             );
-            out.push_str("</g>");
         }
         StepEvent::Cut {
             lines,
@@ -401,71 +394,14 @@ fn draw_event(
             } else {
                 String::new()
             };
-            let _ = write!(
+            band(
                 out,
-                r#"<g class="ev fold" data-first="{first_step}" data-last="{last_step}"><title>a quiet stretch: {lines} lines of kinds shown above cut</title><rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="6" class="fold-band"/>"#,
-                LEFT - 4.0,
-                y - ROW * 0.72,
-                width - LEFT - 12.0,
-                ROW * 0.95
-            );
-            text(
-                out,
-                (LEFT + width) / 2.0,
-                y + 4.0,
-                "fold-text",
-                "middle",
+                (y, width),
+                (*first_step, *last_step),
+                &format!("a quiet stretch: {lines} lines of kinds shown above cut"),
                 &format!("⋯ {lines} more lines{steps} of kinds shown above, cut"),
             );
-            out.push_str("</g>");
         }
         StepEvent::Other => {}
     }
-}
-
-/// The failure, under the failing task's lane.
-fn failure_box(
-    trace: &Trace,
-    lanes: &BTreeMap<u32, String>,
-    lane_x: &dyn Fn(u32) -> f64,
-    bottom: f64,
-) -> Option<String> {
-    let task = trace
-        .failure
-        .task
-        .as_deref()
-        .and_then(|t| {
-            if t.starts_with("main") || t.contains("(main)") {
-                Some(0)
-            } else {
-                t.strip_prefix("task ")
-                    .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
-                    .and_then(|d| d.parse().ok())
-            }
-        })
-        .filter(|t| lanes.contains_key(t))
-        .unwrap_or(*lanes.keys().next()?);
-    let x = lane_x(task);
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        r#"<g class="failure-mark" data-task="{task}"><title>{}: {}</title><path d="M{:.1},{:.1} l8,8 m0,-8 l-8,8" class="cross"/>"#,
-        esc(&trace.failure.kind.to_string()),
-        esc(&trace.failure.message),
-        x - 4.0,
-        bottom + 2.0
-    );
-    text(
-        &mut out,
-        x + 10.0,
-        bottom + 10.0,
-        "failure-text",
-        "start",
-        &clip(
-            &format!("{}: {}", trace.failure.kind, trace.failure.message),
-            60,
-        ),
-    );
-    out.push_str("</g>");
-    Some(out)
 }

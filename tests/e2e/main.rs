@@ -9,6 +9,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 mod actors_classics;
+mod bad_input;
 mod cargo;
 mod cli;
 mod figures;

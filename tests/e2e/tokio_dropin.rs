@@ -260,15 +260,30 @@ fn a_crates_io_library_runs_its_own_suite_under_coyote() {
     }
     let sum = |f: fn(&CheckLine) -> u64| runs.iter().map(f).sum::<u64>();
     println!(
-        "{passed} tests passed, {} under coyote: {} iterations, {} distinct schedules, {:.1}s exploring; {wall:.1}s in all (build included)",
+        "{passed} tests passed, {} under coyote ({} with one schedule): {} iterations, {} distinct schedules, {:.1}s exploring; {wall:.1}s in all (build included)",
         runs.len(),
+        runs.iter().filter(|r| r.schedules == 1).count(),
         sum(|r| r.iterations),
         sum(|r| r.schedules),
         runs.iter().map(|r| r.secs).sum::<f64>(),
     );
     assert!(passed >= 20, "{name}'s suite ran: {t}");
-    // Its 17 `#[tokio::test]`s (the integration tests) each explored more than one run.
-    assert!(runs.len() >= 17, "a coyote line per #[tokio::test]: {t}");
+    // Each `#[tokio::test]` of its integration tests ran under coyote (its other tests are
+    // plain `#[test]`s: its unit tests, and one on 100 OS threads).
+    let tokio_tests: usize = std::fs::read_dir(copy.join("tests"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .map(|src| src.matches("#[tokio::test").count())
+        .sum();
+    assert!(
+        tokio_tests >= 16,
+        "{tokio_tests} #[tokio::test]s in its tests/"
+    );
+    assert_eq!(
+        runs.len(),
+        tokio_tests,
+        "a coyote line per #[tokio::test]: {t}"
+    );
     for r in &runs {
         assert!(
             r.schedules > 0 && r.schedules <= r.iterations,

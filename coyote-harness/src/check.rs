@@ -248,7 +248,9 @@ fn test_name<F>() -> String {
 }
 
 /// Runs `test` under the controlled executor for `config.iterations` iterations, after
-/// replaying its regression traces (see [`Config::regressions_dir`]).
+/// replaying its regression traces (see [`Config::regressions_dir`]). When it passes, prints
+/// one line to stderr (`cargo test -- --nocapture` shows it): `coyote: <test>: 0 bugs, 1,000
+/// iterations, 734 distinct schedules, 38,112 steps, 0.21s (portfolio, seed 0)`.
 ///
 /// # Panics
 /// When a bug is found, with its description, its step log (the first and last 100 lines of a

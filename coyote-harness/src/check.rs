@@ -9,7 +9,10 @@ use std::future::Future;
 use std::panic::Location;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+use summary::{shown_log, Summary};
+
+mod summary;
 
 /// Settings of [`check`]; build with [`Config::new`] and the chained setters.
 #[derive(Clone, Debug)]
@@ -245,7 +248,9 @@ fn test_name<F>() -> String {
 }
 
 /// Runs `test` under the controlled executor for `config.iterations` iterations, after
-/// replaying its regression traces (see [`Config::regressions_dir`]).
+/// replaying its regression traces (see [`Config::regressions_dir`]). When it passes, prints
+/// one line to stderr (`cargo test -- --nocapture` shows it): `coyote: <test>: 0 bugs, 1,000
+/// iterations, 734 distinct schedules, 38,112 steps, 0.21s (portfolio, seed 0)`.
 ///
 /// # Panics
 /// When a bug is found, with its description, its step log (the first and last 100 lines of a
@@ -309,7 +314,7 @@ pub fn check_registered(name: &str, make: crate::runner::MakeTest) {
 
 /// Runs the test `make` makes as `name` (after its regression traces), with a bug's trace
 /// written to `<file_name>.trace`; on a bug, panics with the failure, the log and
-/// `replay_line(trace path)`.
+/// `replay_line(trace path)`; else prints its [`Summary`] line to stderr and returns it.
 fn check_as_file(
     name: &str,
     file_name: &str,
@@ -319,7 +324,7 @@ fn check_as_file(
     ),
     config: Config,
     replay_line: impl Fn(&Path) -> String,
-) {
+) -> Summary {
     let spec: StrategySpec = config
         .strategy
         .parse()
@@ -341,16 +346,21 @@ fn check_as_file(
         capture_from: None,
         coverage: config.until_saturated.is_some(),
         resume_after: None,
-        saturation: config.until_saturated.is_some(),
+        // Schedule hashes (one per iteration) for the summary line, coverage only if asked.
+        saturation: true,
         until_saturated: config.until_saturated,
     };
     let mut bug = None;
-    let mut emit = |e: Event| {
-        if let Event::Bug { trace } = e {
+    let mut schedules = 0u64;
+    let mut emit = |e: Event| match e {
+        Event::Bug { trace } => {
             bug.get_or_insert(trace);
         }
+        Event::Novelty { schedules: new, .. } => schedules += new.len() as u64,
+        _ => {}
     };
-    runner::run(make, strategy.as_mut(), &run_spec, &mut emit, None);
+    let started = Instant::now();
+    let result = runner::run(make, strategy.as_mut(), &run_spec, &mut emit, None);
     if let Some(trace) = bug {
         let path = config.trace_dir.join(format!("{file_name}.trace"));
         let written = std::fs::create_dir_all(&config.trace_dir)
@@ -373,27 +383,20 @@ fn check_as_file(
             where_
         );
     }
-}
-
-/// Log lines a `check` failure shows at each end of a longer log.
-const SHOWN_LOG_LINES: usize = 100;
-
-/// The step log for a failure message: whole when short; else its first and last
-/// [`SHOWN_LOG_LINES`] lines around a line saying how many are left out. (Loops are already
-/// folded in the log; this bounds a long log without them. Replaying the trace prints every
-/// step.)
-fn shown_log(log: &[String]) -> String {
-    if log.len() <= 2 * SHOWN_LOG_LINES + 1 {
-        return log.join("\n");
-    }
-    let (head, rest) = log.split_at(SHOWN_LOG_LINES);
-    let (skipped, tail) = rest.split_at(rest.len() - SHOWN_LOG_LINES);
-    format!(
-        "{}\n... {} more lines (replaying the trace prints every step) ...\n{}",
-        head.join("\n"),
-        skipped.len(),
-        tail.join("\n")
-    )
+    let summary = Summary {
+        name: name.to_string(),
+        iterations: result.iterations,
+        schedules,
+        capped: schedules >= runner::MAX_SCHEDULES as u64,
+        steps: result.total_steps,
+        step_bound_hits: result.step_bound_hits,
+        elapsed: started.elapsed(),
+        strategy: config.strategy,
+        seed: config.seed,
+        exhausted: result.exhausted,
+    };
+    eprintln!("{summary}");
+    summary
 }
 
 /// Replays a trace written by [`check`] (or `coyote test`) against `test`, in-process, printing

@@ -10,6 +10,7 @@ mod novelty;
 mod replay;
 mod restart;
 
+pub(crate) use novelty::MAX_SCHEDULES;
 pub(crate) use replay::replay;
 
 use crate::rt::{Executor, IterationOutcome};

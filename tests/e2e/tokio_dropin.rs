@@ -99,16 +99,22 @@ fn cargo_test_finds_it_and_its_replay_line_reproduces_it() {
     assert!(t.contains("coyote replay reproduced the failure"), "{t}");
     assert!(t.contains("the rewritten key was lost"), "{t}");
 
-    // The fixed twin passes under the same exploration.
-    let o = cargo_test(
-        &[
-            "--",
-            "--exact",
-            "scenarios::expiry_keeps_a_rewritten_key_fixed",
-        ],
-        &[],
+    // The fixed twin passes under the same exploration, and says what it explored.
+    let fixed = "scenarios::expiry_keeps_a_rewritten_key_fixed";
+    let o = cargo_test(&["--", "--exact", fixed, "--nocapture"], &[]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    let line = t
+        .lines()
+        .find(|l| l.starts_with("coyote: "))
+        .unwrap_or_else(|| panic!("a summary line: {t}"));
+    assert!(
+        line.starts_with(&format!("coyote: {fixed}: 0 bugs, 1,000 iterations, ")),
+        "{line}"
     );
-    assert!(o.status.success(), "{}", text(&o));
+    assert!(line.ends_with("(portfolio, seed 0)"), "{line}");
+    let read = CheckLine::parse(line).unwrap_or_else(|| panic!("{line}"));
+    assert!((1..=1000).contains(&read.schedules), "{line}");
 }
 
 /// A registry crate's manifest with its tokio dependency (and dev-dependency) renamed to the
@@ -230,21 +236,109 @@ fn a_crates_io_library_runs_its_own_suite_under_coyote() {
     let started = Instant::now();
     let o = Command::new(env!("CARGO"))
         .current_dir(&copy)
-        .args(["test", "--tests"])
+        .args(["test", "--tests", "--", "--nocapture"])
         .env("CARGO_TARGET_DIR", root().join("target/tokio-crates"))
         .env("COYOTE_ITERATIONS", &iterations)
         .output()
         .expect("cargo runs");
+    let wall = started.elapsed().as_secs_f64();
     let t = text(&o);
+    assert!(o.status.success(), "{t}");
     let passed: u64 = t
         .lines()
         .filter_map(|l| l.strip_prefix("test result: "))
         .filter_map(|l| l.split(". ").nth(1)?.split(' ').next()?.parse::<u64>().ok())
         .sum();
+    let mut runs: Vec<CheckLine> = t.lines().filter_map(CheckLine::parse).collect();
+    runs.sort_by(|a, b| a.name.cmp(&b.name));
+    println!("{name} {version}, COYOTE_ITERATIONS={iterations}:");
+    for r in &runs {
+        println!(
+            "  {}: {} iterations, {} distinct schedules, {:.2}s",
+            r.name, r.iterations, r.schedules, r.secs
+        );
+    }
+    let sum = |f: fn(&CheckLine) -> u64| runs.iter().map(f).sum::<u64>();
     println!(
-        "{name} {version}: {passed} tests passed, {iterations} iterations each, {:.1}s (build included)\n{t}",
-        started.elapsed().as_secs_f64()
+        "{passed} tests passed, {} under coyote ({} with one schedule): {} iterations, {} distinct schedules, {:.1}s exploring; {wall:.1}s in all (build included)",
+        runs.len(),
+        runs.iter().filter(|r| r.schedules == 1).count(),
+        sum(|r| r.iterations),
+        sum(|r| r.schedules),
+        runs.iter().map(|r| r.secs).sum::<f64>(),
     );
-    assert!(o.status.success(), "{t}");
     assert!(passed >= 20, "{name}'s suite ran: {t}");
+    // Each `#[tokio::test]` of its integration tests ran under coyote (its other tests are
+    // plain `#[test]`s: its unit tests, and one on 100 OS threads).
+    let tokio_tests: usize = std::fs::read_dir(copy.join("tests"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .map(|src| src.matches("#[tokio::test").count())
+        .sum();
+    assert!(
+        tokio_tests >= 16,
+        "{tokio_tests} #[tokio::test]s in its tests/"
+    );
+    assert_eq!(
+        runs.len(),
+        tokio_tests,
+        "a coyote line per #[tokio::test]: {t}"
+    );
+    for r in &runs {
+        assert!(
+            r.schedules > 0 && r.schedules <= r.iterations,
+            "{}: {} schedules in {} iterations",
+            r.name,
+            r.schedules,
+            r.iterations
+        );
+    }
+}
+
+/// The line `check` prints when a test passes, as read back here.
+#[derive(Debug, PartialEq)]
+pub(crate) struct CheckLine {
+    pub(crate) name: String,
+    pub(crate) iterations: u64,
+    pub(crate) schedules: u64,
+    pub(crate) secs: f64,
+}
+
+impl CheckLine {
+    /// `coyote: <name>: 0 bugs, 1,000 iterations, 734 distinct schedules, ..., 0.21s (...)`.
+    pub(crate) fn parse(line: &str) -> Option<CheckLine> {
+        let (name, rest) = line.strip_prefix("coyote: ")?.split_once(": ")?;
+        let figures = rest.split(" (").next()?;
+        let count = |what: &str| -> Option<u64> {
+            let part = figures.split(", ").find_map(|p| p.strip_suffix(what))?;
+            part.trim().replace(',', "").parse().ok()
+        };
+        let secs = figures
+            .rsplit(", ")
+            .next()?
+            .strip_suffix('s')?
+            .parse()
+            .ok()?;
+        Some(CheckLine {
+            name: name.to_string(),
+            iterations: count(" iterations")?,
+            schedules: count(" distinct schedules")?,
+            secs,
+        })
+    }
+}
+
+#[test]
+fn a_check_line_is_read_back() {
+    let line = "coyote: limits::test_rate: 0 bugs, 1,000 iterations, 734 distinct schedules, 38,112 steps, 0.21s (portfolio, seed 0)";
+    assert_eq!(
+        CheckLine::parse(line),
+        Some(CheckLine {
+            name: "limits::test_rate".into(),
+            iterations: 1000,
+            schedules: 734,
+            secs: 0.21
+        })
+    );
+    assert_eq!(CheckLine::parse("test limits::test_rate ... ok"), None);
 }

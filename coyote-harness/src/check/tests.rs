@@ -46,3 +46,101 @@ fn long_logs_show_both_ends() {
     let short: Vec<String> = log[..201].to_vec();
     assert_eq!(shown_log(&short), short.join("\n"));
 }
+
+/// `check_as_file` of `test` under `config`, as `check` runs it: its summary.
+fn summary_of<Fut: std::future::Future<Output = ()> + 'static>(
+    test: fn() -> Fut,
+    config: super::Config,
+) -> super::Summary {
+    let make = || {
+        let fut: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> = Box::pin(test());
+        (fut, std::panic::Location::caller())
+    };
+    super::check_as_file("t", "t", &make, config, |_| String::new())
+}
+
+/// Two tasks that yield twice each, awaited by main.
+async fn two_tasks() {
+    let tasks: Vec<_> = (0..2)
+        .map(|_| {
+            crate::task::spawn(async {
+                crate::task::yield_now().await;
+                crate::task::yield_now().await;
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
+
+/// A passing check's line counts distinct decision sequences: a program with exactly K
+/// schedules under `dfs` prints K (six data choices; the schedules `dfs` itself counts for
+/// two tasks), and another strategy prints no more than there are, nor than it ran.
+#[test]
+fn a_passing_check_prints_its_distinct_schedules() {
+    let config = || super::Config::new().iterations(1000).strategy("dfs");
+    let six = summary_of(
+        || async {
+            let _ = crate::random::bool();
+            let _ = crate::random::int(3);
+        },
+        config(),
+    );
+    let line = six.to_string();
+    assert!(
+        line.starts_with("coyote: t: 0 bugs, 6 iterations, 6 distinct schedules, "),
+        "{line}"
+    );
+    assert!(
+        line.ends_with("(dfs, seed 0; every schedule explored)"),
+        "{line}"
+    );
+
+    let all = summary_of(two_tasks, config());
+    assert!(all.exhausted && all.iterations > 10, "{all}");
+    assert_eq!(all.schedules, all.iterations, "{all}");
+    // The count `dfs` itself keeps, running the same program to exhaustion.
+    let spec = crate::runner::RunSpec {
+        test_name: "t".into(),
+        seed: 0,
+        iterations: 1000,
+        bounds: Default::default(),
+        step_bound_is_bug: false,
+        stop_on_first_bug: false,
+        progress_every: std::time::Duration::from_secs(3600),
+        capture_from: None,
+        coverage: false,
+        resume_after: None,
+        saturation: false,
+        until_saturated: None,
+    };
+    let make = || {
+        let fut: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> = Box::pin(two_tasks());
+        (fut, std::panic::Location::caller())
+    };
+    let mut dfs = coyote_core::strategy::Dfs::new(None);
+    let result = crate::runner::run(&make, &mut dfs, &spec, &mut |_| {}, None);
+    assert_eq!(result.schedules, Some(all.schedules));
+
+    let ran = 3 * all.iterations;
+    let portfolio = summary_of(two_tasks, super::Config::new().iterations(ran));
+    assert_eq!(portfolio.iterations, ran);
+    assert!(
+        (1..=all.schedules).contains(&portfolio.schedules),
+        "{portfolio} (of {} schedules)",
+        all.schedules
+    );
+    assert!(portfolio.to_string().contains(&format!(
+        "{} iterations, {} distinct schedules",
+        super::summary::grouped(ran),
+        portfolio.schedules
+    )));
+}
+
+#[test]
+fn counts_are_grouped_by_thousands() {
+    use super::summary::grouped;
+    let shown: Vec<String> = [0, 999, 1000, 38_112, 1_234_567].map(grouped).into();
+    assert_eq!(shown, ["0", "999", "1,000", "38,112", "1,234,567"]);
+}

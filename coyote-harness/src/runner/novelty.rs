@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// Schedules one worker remembers at most; beyond that new ones are no longer reported.
-const MAX_SCHEDULES: usize = 1 << 20;
+pub(crate) const MAX_SCHEDULES: usize = 1 << 20;
 
 /// The hash of a schedule is already a hash: the set uses it as it is.
 #[derive(Default)]

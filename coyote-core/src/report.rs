@@ -231,8 +231,29 @@ impl Report {
     }
 }
 
+/// `1234567` as `1,234,567`: counts in reports, summaries and the console.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        let shown: Vec<String> = [0, 999, 1000, 38_112, 1_234_567]
+            .map(super::thousands)
+            .into();
+        assert_eq!(shown, ["0", "999", "1,000", "38,112", "1,234,567"]);
+    }
+
     use super::*;
     use proptest::prelude::*;
 

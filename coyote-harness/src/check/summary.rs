@@ -10,6 +10,7 @@
 //! count is at least 1 and at most the iterations run; past the tracker's bound it reads "at
 //! least N". Nothing here runs per step.
 
+use coyote_core::report::thousands;
 use std::fmt;
 use std::time::Duration;
 
@@ -36,13 +37,13 @@ impl fmt::Display for Summary {
             f,
             "coyote: {}: 0 bugs, {} iterations, {}{} distinct schedules, {} steps, ",
             self.name,
-            grouped(self.iterations),
+            thousands(self.iterations),
             if self.capped { "at least " } else { "" },
-            grouped(self.schedules),
-            grouped(self.steps),
+            thousands(self.schedules),
+            thousands(self.steps),
         )?;
         if self.step_bound_hits > 0 {
-            write!(f, "{} at the step bound, ", grouped(self.step_bound_hits))?;
+            write!(f, "{} at the step bound, ", thousands(self.step_bound_hits))?;
         }
         write!(
             f,
@@ -57,19 +58,6 @@ impl fmt::Display for Summary {
             }
         )
     }
-}
-
-/// `n` with a comma between groups of three digits: `38,112`.
-pub(crate) fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Log lines a `check` failure shows at each end of a longer log.

@@ -133,14 +133,7 @@ fn a_passing_check_prints_its_distinct_schedules() {
     );
     assert!(portfolio.to_string().contains(&format!(
         "{} iterations, {} distinct schedules",
-        super::summary::grouped(ran),
+        coyote_core::report::thousands(ran),
         portfolio.schedules
     )));
-}
-
-#[test]
-fn counts_are_grouped_by_thousands() {
-    use super::summary::grouped;
-    let shown: Vec<String> = [0, 999, 1000, 38_112, 1_234_567].map(grouped).into();
-    assert_eq!(shown, ["0", "999", "1,000", "38,112", "1,234,567"]);
 }

@@ -6,18 +6,7 @@
 
 use coyote_core::report::TestReport;
 
-/// `1234567` as `1,234,567`.
-pub(crate) fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub(crate) use coyote_core::report::thousands;
 
 /// A rate per second, rounded: `16,099/s`, or `0.5/s` below 10.
 pub(crate) fn per_second(rate: f64) -> String {

@@ -225,10 +225,18 @@ impl Executor {
             TaskState::Done | TaskState::DoneThenWoken => false,
         };
         if due.is_none() {
-            // No timer may fire (the common case): the woken tasks.
-            for (i, t) in tasks.iter().enumerate() {
-                if t.state == TaskState::Woken {
-                    enabled.push(i as u32);
+            // No timer may fire (the common case): the woken tasks, read off their mask
+            // (ascending, as the scan) unless there are too many tasks for it.
+            if let Some(mut woken) = self.tasks.woken_mask(&tasks) {
+                while woken != 0 {
+                    enabled.push(woken.trailing_zeros());
+                    woken &= woken - 1;
+                }
+            } else {
+                for (i, t) in tasks.iter().enumerate() {
+                    if t.state == TaskState::Woken {
+                        enabled.push(i as u32);
+                    }
                 }
             }
         } else {

@@ -28,6 +28,7 @@ mod state;
 mod woken;
 
 pub(crate) use state::{LocalBoxFuture, Pause, TaskBody, TaskState};
+pub(crate) use woken::push_ids;
 
 pub(crate) struct Task {
     pub(crate) state: TaskState,

@@ -26,7 +26,7 @@
 use super::{Executor, IterationOutcome, CUT};
 use crate::rt::coop;
 use crate::rt::op::OpKind;
-use crate::rt::tasks::{Task, TaskState};
+use crate::rt::tasks::{push_ids, Task, TaskState};
 use crate::rt::waker::task_waker;
 use coyote_core::strategy::{Access, SchedulingPoint};
 use coyote_core::trace::Decision;
@@ -227,11 +227,8 @@ impl Executor {
         if due.is_none() {
             // No timer may fire (the common case): the woken tasks, read off their mask
             // (ascending, as the scan) unless there are too many tasks for it.
-            if let Some(mut woken) = self.tasks.woken_mask(&tasks) {
-                while woken != 0 {
-                    enabled.push(woken.trailing_zeros());
-                    woken &= woken - 1;
-                }
+            if let Some(woken) = self.tasks.woken_mask(&tasks) {
+                push_ids(woken, &mut enabled);
             } else {
                 for (i, t) in tasks.iter().enumerate() {
                     if t.state == TaskState::Woken {

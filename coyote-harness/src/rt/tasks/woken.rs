@@ -14,11 +14,11 @@ use std::cell::Cell;
 
 /// See the module docs.
 #[derive(Default)]
-pub(super) struct WokenMask(Cell<u64>);
+pub(crate) struct WokenMask(Cell<u64>);
 
 impl WokenMask {
     /// How many task ids (from 0) the mask covers.
-    pub(super) const COVERS: usize = u64::BITS as usize;
+    pub(crate) const COVERS: usize = u64::BITS as usize;
 
     /// Task `id` is now `Woken`.
     #[inline(always)]
@@ -65,4 +65,24 @@ impl Tasks {
         );
         Some(mask)
     }
+}
+
+/// Appends the ids of `mask`'s set bits to `into`, ascending (a scan of the table would list
+/// the woken tasks in the same order).
+#[inline(always)]
+pub(crate) fn push_ids(mut mask: u64, into: &mut Vec<u32>) {
+    // At most 64 ids: room for them all up front, so the loop checks no capacity.
+    into.reserve(WokenMask::COVERS);
+    let len = into.len();
+    let base = into.as_mut_ptr();
+    let mut n = 0;
+    while mask != 0 {
+        // SAFETY: `n` is below the number of set bits (at most 64), and `len + 64` elements
+        // fit the capacity reserved above.
+        unsafe { base.add(len + n).write(mask.trailing_zeros()) };
+        n += 1;
+        mask &= mask - 1;
+    }
+    // SAFETY: the `n` elements after `len` were written above, within the capacity.
+    unsafe { into.set_len(len + n) };
 }

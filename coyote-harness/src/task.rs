@@ -89,12 +89,8 @@ where
     F::Output: Send + 'static,
 {
     let (id, generation) = with_executor(|ex| {
-        let fut = async move {
-            let v = future.await;
-            with_executor(|ex| ex.set_output(Box::new(v)));
-        };
         (
-            ex.spawn(TaskBody::Future(Box::pin(fut)), loc),
+            ex.spawn(TaskBody::Future(Box::pin(Spawned { future })), loc),
             ex.generation(),
         )
     })
@@ -107,6 +103,34 @@ where
             yielded: false,
             _t: PhantomData,
         },
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A controlled task's body: the spawned future, its output stored for the `JoinHandle`
+    /// when it is ready (a wrapper, not an `async` block: no state machine of its own to step
+    /// through at every poll). Never polled once ready (the run loop drops a finished body).
+    struct Spawned<F> {
+        #[pin]
+        future: F,
+    }
+}
+
+impl<F: Future> Future for Spawned<F>
+where
+    F::Output: 'static,
+{
+    type Output = ();
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        match self.project().future.poll(cx) {
+            Poll::Ready(v) => {
+                with_executor(|ex| ex.set_output(Box::new(v)));
+                Poll::Ready(())
+            }
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 

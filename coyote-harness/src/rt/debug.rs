@@ -38,6 +38,12 @@ impl Hooks {
         self.break_at.set(step);
     }
 
+    /// Whether a breakpoint is set ([`Hooks::before_step`] may stop).
+    #[inline]
+    pub(crate) fn breaks(&self) -> bool {
+        self.break_at.get().is_some()
+    }
+
     /// Before step `step + 1` runs: stops there for the debugger if asked.
     #[inline]
     pub(crate) fn before_step(&self, step: u32) {

@@ -9,6 +9,8 @@
 //! * a task is `Woken` when its waker was called since it was last polled (a new task is);
 //!   only a `Woken` task (or a `Waiting` one with a timer, see the clock) may be picked; a
 //!   done task is never polled again, whatever wakes it;
+//! * a task's state is written here and in `pause.rs` only, each write beside its update of
+//!   the woken mask (`woken.rs`), which the decisions read instead of scanning the table;
 //! * `joins` of a task whose `kind` is [`OpKind::Join`] is the task it joins, or
 //!   [`JOINS_SEVERAL`]; for any other kind it is stale and never read.
 
@@ -23,8 +25,10 @@ mod join;
 mod names;
 mod pause;
 mod state;
+mod woken;
 
 pub(crate) use state::{LocalBoxFuture, Pause, TaskBody, TaskState};
+pub(crate) use woken::push_ids;
 
 pub(crate) struct Task {
     pub(crate) state: TaskState,
@@ -117,6 +121,8 @@ pub(crate) struct Tasks {
     /// The running task aborted itself: it is cancelled when its poll returns `Pending` (at
     /// its next `.await` that waits), as tokio cancels a running task.
     self_abort: Cell<bool>,
+    /// Which tasks are `Woken` (see `woken.rs`).
+    woken: woken::WokenMask,
 }
 
 impl Tasks {
@@ -127,6 +133,7 @@ impl Tasks {
             current: Cell::new(0),
             threads: RefCell::new(Vec::new()),
             self_abort: Cell::new(false),
+            woken: woken::WokenMask::default(),
         }
     }
 
@@ -137,6 +144,7 @@ impl Tasks {
         self.threads.borrow_mut().clear();
         self.current.set(0);
         self.self_abort.set(false);
+        self.woken.reset();
     }
 
     /// The running task (the last one chosen).
@@ -180,6 +188,7 @@ impl Tasks {
             });
             (table.len() - 1) as u32
         };
+        self.woken.set(id);
         self.bodies.borrow_mut().push(Some(body));
         id
     }
@@ -199,6 +208,9 @@ impl Tasks {
                 t.woken_by = woken_by(self.current.get(), step);
             }
             t.state = t.state.woken();
+            if t.state == TaskState::Woken {
+                self.woken.set(task);
+            }
             return std::mem::take(&mut t.off_control);
         }
         false
@@ -275,6 +287,7 @@ impl Tasks {
             return None;
         }
         t.state = TaskState::Done;
+        self.woken.clear(task);
         Some(Aborted {
             // `get_mut`: at teardown the bodies are already gone (a dropped `JoinSet` aborts
             // its tasks then).
@@ -304,6 +317,7 @@ impl Tasks {
         let t = &mut table[chosen as usize];
         let woken = t.state == TaskState::Woken;
         t.state = TaskState::Waiting;
+        self.woken.clear(chosen);
         t.access = Access::NONE;
         t.pause = Pause::Point;
         t.off_control = false;
@@ -360,6 +374,7 @@ impl Tasks {
         let mut table = self.table.borrow_mut();
         let t = &mut table[id as usize];
         t.state = TaskState::Done;
+        self.woken.clear(id);
         t.join_waker.take()
     }
 

@@ -26,7 +26,7 @@
 use super::{Executor, IterationOutcome, CUT};
 use crate::rt::coop;
 use crate::rt::op::OpKind;
-use crate::rt::tasks::{Task, TaskState};
+use crate::rt::tasks::{push_ids, Task, TaskState};
 use crate::rt::waker::task_waker;
 use coyote_core::strategy::{Access, SchedulingPoint};
 use coyote_core::trace::Decision;
@@ -47,6 +47,9 @@ pub(super) struct Wants {
     pub(super) state_hash: bool,
     pub(super) accesses: bool,
     pub(super) steps: bool,
+    /// A step does more than its own bookkeeping (the strategy reads steps, the log is kept,
+    /// coverage is counted or a breakpoint is set): one test at each step's start when not.
+    pub(super) step_extras: bool,
 }
 
 impl Executor {
@@ -225,10 +228,15 @@ impl Executor {
             TaskState::Done | TaskState::DoneThenWoken => false,
         };
         if due.is_none() {
-            // No timer may fire (the common case): the woken tasks.
-            for (i, t) in tasks.iter().enumerate() {
-                if t.state == TaskState::Woken {
-                    enabled.push(i as u32);
+            // No timer may fire (the common case): the woken tasks, read off their mask
+            // (ascending, as the scan) unless there are too many tasks for it.
+            if let Some(woken) = self.tasks.woken_mask(&tasks) {
+                push_ids(woken, &mut enabled);
+            } else {
+                for (i, t) in tasks.iter().enumerate() {
+                    if t.state == TaskState::Woken {
+                        enabled.push(i as u32);
+                    }
                 }
             }
         } else {

@@ -18,6 +18,7 @@ use crate::rt::tasks::{LocalBoxFuture, TaskBody};
 use crate::rt::waker::{task_waker, FOREIGN_WAKES};
 use coyote_core::strategy::{Step, Strategy};
 use coyote_core::trace::{BugKind, Failure};
+use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::ptr::NonNull;
 use std::sync::atomic::Ordering;
@@ -110,10 +111,16 @@ impl Executor {
             // SAFETY: the strategy pointer is set for the whole iteration and not otherwise
             // borrowed.
             let strategy = unsafe { &*self.strategy.get().expect("strategy").as_ptr() };
+            let steps = strategy.needs_steps();
+            // (The log, coverage and the breakpoint are set between iterations.)
             self.wants.set(Wants {
                 state_hash: strategy.needs_state_hash(),
                 accesses: strategy.needs_accesses(),
-                steps: strategy.needs_steps(),
+                steps,
+                step_extras: steps
+                    || self.recorder.keeps_log()
+                    || self.coverage.is_on()
+                    || self.hooks.breaks(),
             });
         }
         let mut last: Option<u32> = None;
@@ -146,8 +153,9 @@ impl Executor {
     #[inline(always)]
     pub(super) fn begin_step(&self, chosen: u32) {
         let step = self.step.get();
+        let wants = self.wants.get();
         // The fair suffix's steps are its own, not the strategy's.
-        if self.wants.get().steps && step < self.suffix_at.get() {
+        if wants.step_extras && wants.steps && step < self.suffix_at.get() {
             self.show_step(chosen);
         }
         let begun = self.tasks.begin(chosen);
@@ -162,21 +170,23 @@ impl Executor {
         } else {
             None
         };
-        if self.recorder.keeps_log() {
-            self.recorder.push_shown(
-                Record::Step {
-                    task: chosen,
-                    kind: begun.kind,
-                    loc: begun.loc,
-                    joins: begun.joins,
-                    timer,
-                    woken_by: begun.woken_by,
-                },
-                step + 1,
-            );
+        if wants.step_extras {
+            if self.recorder.keeps_log() {
+                self.recorder.push_shown(
+                    Record::Step {
+                        task: chosen,
+                        kind: begun.kind,
+                        loc: begun.loc,
+                        joins: begun.joins,
+                        timer,
+                        woken_by: begun.woken_by,
+                    },
+                    step + 1,
+                );
+            }
+            self.coverage.step_at(begun.loc);
+            self.hooks.before_step(step);
         }
-        self.coverage.step_at(begun.loc);
-        self.hooks.before_step(step);
         self.step.set(step + 1);
         self.tasks.set_current(chosen);
         self.resumed_at.set(begun.loc);
@@ -204,7 +214,9 @@ impl Executor {
     #[inline]
     fn poll_task(&self, id: u32) {
         let mut body = self.tasks.take_body(id);
-        let waker = task_waker(self.generation.get(), id);
+        // Never dropped: dropping one of ours does nothing outside a probe (`waker.rs`), and no
+        // probe runs around a poll, so no call through its vtable at every step.
+        let waker = ManuallyDrop::new(task_waker(self.generation.get(), id));
         let mut cx = Context::from_waker(&waker);
         self.hooks.arm();
         self.may_decide.set(true);

@@ -61,6 +61,7 @@ impl Tasks {
             if waiting {
                 t.woken_by = woken_by(current, step);
                 t.state = TaskState::Woken;
+                self.woken.set(current);
             }
             (waiting, std::mem::take(&mut t.off_control))
         })

@@ -21,17 +21,6 @@ use std::panic::Location;
 use std::time::Duration;
 
 impl Executor {
-    /// The running task reached a scheduling point before doing `kind` at `loc`.
-    #[inline]
-    pub(crate) fn at_scheduling_point(
-        &self,
-        kind: OpKind,
-        loc: &'static Location<'static>,
-        access: Access,
-    ) {
-        self.tasks.pause_at(kind, loc, access, Pause::Point);
-    }
-
     /// The running task reached a scheduling point before doing `kind` at `loc`, and wakes
     /// itself (as its waker would: a [`YieldPoint`](crate::rt::YieldPoint) without the future,
     /// for a point on a coroutine).

@@ -12,7 +12,7 @@ use crate::rt::coverage::Activity;
 use crate::rt::monitors::ErasedMonitor;
 use crate::rt::op::OpKind;
 use crate::rt::recorder::{Record, Taken};
-use crate::rt::tasks::{fmt_loc, Pause};
+use crate::rt::tasks::{fmt_loc, Pause, TaskState};
 use coyote_core::strategy::Access;
 use coyote_core::trace::{BugKind, Failure};
 use std::any::TypeId;
@@ -70,10 +70,16 @@ impl Executor {
         if generation != self.generation.get() {
             return false;
         }
-        if task == self.tasks.current() && coop::empty() {
-            // The running task spent its tokio budget on a real tokio operation, and wakes
-            // itself: from inside tokio (a second budgeted operation), at the user's line.
-            self.note_tokio_site();
+        if task == self.tasks.current() {
+            if coop::empty() {
+                // The running task spent its tokio budget on a real tokio operation, and wakes
+                // itself: from inside tokio (a second budgeted operation), at the user's line.
+                self.note_tokio_site();
+            } else if self.tasks.table()[task as usize].state == TaskState::Waiting {
+                // It wakes itself through a waker, first in its step (points of ours wake it
+                // without one): a real `tokio::task::yield_now`? (See `real_tokio`.)
+                self.woke_itself(task);
+            }
         }
         if self.tasks.wake(task, self.step.get()) {
             self.woken_off_control(task);

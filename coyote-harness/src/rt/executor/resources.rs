@@ -71,20 +71,27 @@ impl Executor {
             return false;
         }
         if task == self.tasks.current() {
-            if coop::empty() {
-                // The running task spent its tokio budget on a real tokio operation, and wakes
-                // itself: from inside tokio (a second budgeted operation), at the user's line.
-                self.note_tokio_site();
-            } else if self.tasks.table()[task as usize].state == TaskState::Waiting {
-                // It wakes itself through a waker, first in its step (points of ours wake it
-                // without one): a real `tokio::task::yield_now`? (See `real_tokio`.)
-                self.woke_itself(task);
-            }
+            self.wakes_itself(task);
         }
         if self.tasks.wake(task, self.step.get()) {
             self.woken_off_control(task);
         }
         true
+    }
+
+    /// The running `task` wakes itself through a waker (rare: points of ours wake it without
+    /// one), out of line so the wake path stays small.
+    #[cold]
+    #[inline(never)]
+    fn wakes_itself(&self, task: u32) {
+        if coop::empty() {
+            // It spent its tokio budget on a real tokio operation: the wake is from inside
+            // tokio (a second budgeted operation), at the user's line.
+            self.note_tokio_site();
+        } else if self.tasks.table()[task as usize].state == TaskState::Waiting {
+            // First in its step: a real `tokio::task::yield_now`? (See `real_tokio`.)
+            self.woke_itself(task);
+        }
     }
 
     #[cold]

@@ -314,9 +314,12 @@ impl<T: 'static> Future for JoinHandle<T> {
             } => {
                 if !*yielded {
                     *yielded = true;
-                    // The scheduling point before the join (as a `YieldPoint`, naming the task).
-                    if with_executor(|ex| ex.at_join_point(*id, *generation, loc)).is_some() {
-                        cx.waker().wake_by_ref();
+                    // The scheduling point before the join (as a `YieldPoint`, naming the task),
+                    // decided in this poll: a finished task's output is `Ready` now, as in tokio.
+                    let go_on = with_executor(|ex| {
+                        ex.join_point_in_poll(*id, *generation, loc, cx.waker())
+                    });
+                    if go_on == Some(false) {
                         return Poll::Pending;
                     }
                 }

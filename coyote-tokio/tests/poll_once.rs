@@ -1,6 +1,6 @@
-//! Poll-once idioms on the drop-in's `tokio::sync`: a ready operation is `Ready` on its first
-//! poll, as in tokio (`now_or_never()`, `futures::poll!`), a busy one is not, and the
-//! operations are still scheduling points (the lost update is found).
+//! Poll-once idioms on the drop-in's `tokio::sync`, `JoinHandle` and `tokio::net`: a ready
+//! operation is `Ready` on its first poll, as in tokio (`now_or_never()`, `futures::poll!`), a
+//! busy one is not, and the operations are still scheduling points (the lost update is found).
 
 use coyote_harness::{check, Config};
 use coyote_tokio as tokio;
@@ -78,4 +78,47 @@ fn the_lost_update_on_the_mutex_is_still_found() {
         .expect_err("the lost update is found");
     let msg = p.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(msg.contains("lost update"), "{msg}");
+}
+
+async fn joins_and_streams_polled_once() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut busy = Box::pin(tokio::spawn(async {}));
+    assert!(
+        now_or_never(busy.as_mut()).is_none(),
+        "the handle of a task that has not run"
+    );
+    busy.await.unwrap();
+    let done = tokio::spawn(async { 7 });
+    while !done.is_finished() {
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    assert_eq!(
+        now_or_never(done).map(Result::unwrap),
+        Some(7),
+        "the handle of a finished task"
+    );
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut c = tokio::net::TcpStream::connect(listener.local_addr().unwrap())
+        .await
+        .unwrap();
+    let (mut s, _) = listener.accept().await.unwrap();
+    let n = now_or_never(c.write(b"ping"))
+        .expect("a write with room")
+        .unwrap();
+    assert!(n >= 1);
+    let mut buf = [0u8; 4];
+    let k = now_or_never(s.read(&mut buf))
+        .expect("a read with bytes waiting")
+        .unwrap();
+    assert!((1..=n).contains(&k), "{k} of {n}");
+    assert!(
+        now_or_never(c.read(&mut buf)).is_none(),
+        "a read with nothing to read"
+    );
+}
+
+#[test]
+fn a_finished_join_handle_and_a_ready_read_or_write_are_ready_on_their_first_poll() {
+    check(joins_and_streams_polled_once, Config::new().strategy("dfs"));
 }

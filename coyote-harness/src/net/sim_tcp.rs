@@ -41,7 +41,9 @@ pub(crate) fn executor_now() -> Option<(u32, std::time::Duration)> {
 }
 
 /// Makes the scheduling point before an operation unless `flag` says it was made; true if the
-/// task yielded (the caller returns `Pending`).
+/// task yielded (the caller returns `Pending`). The point is decided in this poll (see
+/// `executor::decide`): when the strategy lets the task go on, the operation is performed now,
+/// so a read with bytes waiting or a write with room is `Ready` on its first poll, as in tokio.
 #[inline]
 pub(crate) fn point(
     flag: &AtomicBool,
@@ -53,12 +55,7 @@ pub(crate) fn point(
     if flag.swap(true, Ordering::Relaxed) {
         return false;
     }
-    if with_executor(|ex| ex.at_scheduling_point(kind, loc, access)).is_some() {
-        cx.waker().wake_by_ref();
-        true
-    } else {
-        false
-    }
+    with_executor(|ex| !ex.point_in_poll(kind, loc, access, cx.waker())).unwrap_or(false)
 }
 
 /// Blocks the running task on `kind`; with a `timer`, held data becomes deliverable then.

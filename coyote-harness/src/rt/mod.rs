@@ -36,8 +36,8 @@
 //! # How to add a kind of resource
 //!
 //! A resource (a primitive, a simulated network) reaches the executor only through the calls in
-//! `executor/resources.rs`: a scheduling point before each operation
-//! (`at_scheduling_point`, usually through [`YieldPoint`] or [`Controlled`]), blocking while it
+//! `executor/resources.rs`: a scheduling point before each operation, decided in its first
+//! poll (`point_in_poll`, usually through [`YieldPoint`] or [`Controlled`]), blocking while it
 //! is not ready (`blocked_on`), waking the tasks it releases (their [`Waker`](std::task::Waker),
 //! which calls `wake`), virtual time (`now`, `register_timer`), a line in the log (`note`) and a
 //! failure (`fail`). Give each operation an [`OpKind`] variant (its label is what the log shows)

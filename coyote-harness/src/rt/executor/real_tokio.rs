@@ -1,6 +1,6 @@
 //! Reports of the real tokio crate used inside a controlled task (not the drop-in, not the
 //! harness), which coyote does not control: its operations are no scheduling points, so the
-//! bugs between them go unfound. Three ways show it:
+//! bugs between them go unfound. Four ways show it:
 //!
 //! * tokio's cooperative budget, spent by a real lock, semaphore, channel receive or timer
 //!   (see `coop`): checked after every poll;
@@ -8,12 +8,16 @@
 //!   `Tasks::paused_off_control`), then woken by a real tokio primitive (`Notify`, `watch`,
 //!   `broadcast`, `Barrier`, ...; they take no budget): its wake is looked at;
 //! * such a task never woken, when no task can run: its body is dropped first, and a waker of
-//!   ours that tokio drops with it names the tokio future it waited on.
+//!   ours that tokio drops with it names the tokio future it waited on;
+//! * a task that wakes itself through a waker from inside tokio, first in its step
+//!   (`tokio::task::yield_now`, which takes no budget and makes the task wait on nothing).
 //!
-//! Invariants: nothing here runs on the hot path but the budget check; a backtrace is taken
-//! only for a wake of a task waiting off control (or a drop in the probe), once per pair of
-//! locations (waiter's, waker's) found not to be tokio's (kept for the executor's life, so a
-//! pair that once woke without tokio and later through it is missed); a wake or drop from the
+//! Invariants: nothing here runs on the hot path but the budget check (and, for a task waking
+//! itself through a waker, a look at its state); a backtrace is taken only for a wake of a task
+//! waiting off control, a task's first self-wake in a step through a waker, or a drop in the
+//! probe, once per pair of locations (waiter's, waker's; a self-wake's is the task's) found not
+//! to be tokio's (kept for the executor's life, so a pair that once woke without tokio and
+//! later through it is missed); a wake or drop from the
 //! harness's or the drop-in's own primitives (they wrap tokio's) is never reported.
 
 use super::Executor;
@@ -107,6 +111,56 @@ impl Executor {
                     self.task_label(task),
                 ),
                 task: Some(self.task_label(by)),
+                location,
+            }
+        });
+    }
+
+    /// The running `task` woke itself through a waker, first in its step, not at a scheduling
+    /// point of ours (they wake it directly, or through a combinator's waker after marking the
+    /// point): if the wake came from inside tokio (`tokio::task::yield_now`, whose
+    /// `context::defer` wakes at once outside a runtime), the iteration fails. A wake from
+    /// elsewhere (a hand-made yield, a combinator's waker at one of our points) is remembered
+    /// by the task's location, so a program that yields so pays one backtrace per place.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn woke_itself(&self, task: u32) {
+        if self.tearing_down.get() || self.ending.any.get() {
+            return;
+        }
+        // (Second half 0: never a waker's location, so apart from `woken_off_control`'s keys.)
+        let key = (
+            self.tasks.table()[task as usize].loc as *const Location<'static> as usize,
+            0,
+        );
+        if self.clean_wakes.borrow().contains(&key) {
+            return;
+        }
+        let stack = std::backtrace::Backtrace::force_capture().to_string();
+        let Some((tokio_fn, site)) = coop::tokio_caller(&stack) else {
+            let mut clean = self.clean_wakes.borrow_mut();
+            if clean.len() < MAX_CLEAN_WAKES {
+                clean.push(key);
+            }
+            return;
+        };
+        self.ending.fail(|| {
+            let (location, at) = match site {
+                Some(s) if s.starts_with("in ") => (None, format!(" ({s})")),
+                Some(s) => (Some(s), String::new()),
+                None => (None, String::new()),
+            };
+            let mut tokio_fn = tokio_fn.as_str();
+            while let Some(f) = tokio_fn.strip_suffix("::{{closure}}") {
+                tokio_fn = f;
+            }
+            Failure {
+                kind: BugKind::Uncontrolled,
+                message: format!(
+                    "the test used the real tokio crate inside a controlled task: {tokio_fn}{at} woke {} itself (tokio::task::yield_now does, outside a tokio runtime); coyote does not control it, so it is no scheduling point and the schedules around it go unexplored; {USE_THE_DROP_IN}",
+                    self.task_label(task),
+                ),
+                task: Some(self.task_label(task)),
                 location,
             }
         });

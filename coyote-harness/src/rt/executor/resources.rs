@@ -12,7 +12,7 @@ use crate::rt::coverage::Activity;
 use crate::rt::monitors::ErasedMonitor;
 use crate::rt::op::OpKind;
 use crate::rt::recorder::{Record, Taken};
-use crate::rt::tasks::{fmt_loc, Pause};
+use crate::rt::tasks::{fmt_loc, Pause, TaskState};
 use coyote_core::strategy::Access;
 use coyote_core::trace::{BugKind, Failure};
 use std::any::TypeId;
@@ -21,17 +21,6 @@ use std::panic::Location;
 use std::time::Duration;
 
 impl Executor {
-    /// The running task reached a scheduling point before doing `kind` at `loc`.
-    #[inline]
-    pub(crate) fn at_scheduling_point(
-        &self,
-        kind: OpKind,
-        loc: &'static Location<'static>,
-        access: Access,
-    ) {
-        self.tasks.pause_at(kind, loc, access, Pause::Point);
-    }
-
     /// The running task reached a scheduling point before doing `kind` at `loc`, and wakes
     /// itself (as its waker would: a [`YieldPoint`](crate::rt::YieldPoint) without the future,
     /// for a point on a coroutine).
@@ -81,15 +70,28 @@ impl Executor {
         if generation != self.generation.get() {
             return false;
         }
-        if task == self.tasks.current() && coop::empty() {
-            // The running task spent its tokio budget on a real tokio operation, and wakes
-            // itself: from inside tokio (a second budgeted operation), at the user's line.
-            self.note_tokio_site();
+        if task == self.tasks.current() {
+            self.wakes_itself(task);
         }
         if self.tasks.wake(task, self.step.get()) {
             self.woken_off_control(task);
         }
         true
+    }
+
+    /// The running `task` wakes itself through a waker (rare: points of ours wake it without
+    /// one), out of line so the wake path stays small.
+    #[cold]
+    #[inline(never)]
+    fn wakes_itself(&self, task: u32) {
+        if coop::empty() {
+            // It spent its tokio budget on a real tokio operation: the wake is from inside
+            // tokio (a second budgeted operation), at the user's line.
+            self.note_tokio_site();
+        } else if self.tasks.table()[task as usize].state == TaskState::Waiting {
+            // First in its step: a real `tokio::task::yield_now`? (See `real_tokio`.)
+            self.woke_itself(task);
+        }
     }
 
     #[cold]

@@ -6,6 +6,7 @@
 //! borrow (their code may reach the executor).
 
 use super::Executor;
+use crate::rt::op::OpKind;
 use crate::rt::recorder::Record;
 use crate::rt::tasks::TaskBody;
 use std::any::Any;
@@ -47,16 +48,20 @@ impl Executor {
     }
 
     /// The running task reached the scheduling point before joining `task` (of iteration
-    /// `generation`; a handle from an earlier iteration joins nothing).
+    /// `generation`; a handle from an earlier iteration joins nothing), in the first poll of
+    /// the join, with `waker`: whether it goes on in this poll (the join is polled now, `Ready`
+    /// if the task is done, as in tokio) rather than return `Pending` (see `decide`).
     #[inline]
-    pub(crate) fn at_join_point(
+    pub(crate) fn join_point_in_poll(
         &self,
         task: u32,
         generation: u32,
         loc: &'static Location<'static>,
-    ) {
+        waker: &Waker,
+    ) -> bool {
         let task = (generation == self.generation.get()).then_some(task);
-        self.tasks.at_join_point(task, loc, self.step.get());
+        let access = self.tasks.about_to_join(task, self.step.get());
+        self.point_in_poll(OpKind::Join, loc, access, waker)
     }
 
     /// The running task's pending wait for several tasks was made at `loc` (`join_all`'s

@@ -1,4 +1,5 @@
-//! Joins: the scheduling point before a task joins another, and the poll of the join.
+//! Joins: what the scheduling point before a task joins another records, and the poll of the
+//! join.
 //!
 //! Invariant: a join that is not ready registers its waker with the joined task and blocks the
 //! running task on it, in one borrow of the table.
@@ -11,24 +12,16 @@ use std::panic::Location;
 use std::task::{Poll, Waker};
 
 impl Tasks {
-    /// The scheduling point before the running task joins `task` (`None`: a handle of an
-    /// earlier iteration, which joins nothing).
+    /// The running task is about to join `task` (`None`: a handle of an earlier iteration,
+    /// which joins nothing) at the scheduling point it makes next; returns the access of that
+    /// point.
     #[inline]
-    pub(crate) fn at_join_point(
-        &self,
-        task: Option<u32>,
-        loc: &'static Location<'static>,
-        step: u32,
-    ) {
-        self.with_current(|t| {
-            t.kind = OpKind::Join;
-            t.loc = loc;
-            t.access = task.map_or(Access::NONE, Access::completion_of);
-            t.pause = Pause::Point;
-            if let Some(task) = task {
-                t.joining(task, step);
-            }
-        });
+    pub(crate) fn about_to_join(&self, task: Option<u32>, step: u32) -> Access {
+        let access = task.map_or(Access::NONE, Access::completion_of);
+        if let Some(task) = task {
+            self.with_current(|t| t.joining(task, step));
+        }
+        access
     }
 
     /// The running task's pending wait for several tasks was made at `loc` (`join_all`'s caller).

@@ -18,7 +18,9 @@ use std::fmt;
 use std::future::Future;
 use std::hash::{Hash, Hasher};
 use std::panic::Location;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
 
 /// An actor's identity: its type name and a number unique among the actors of an execution.
 ///
@@ -80,11 +82,10 @@ impl<E: Send + fmt::Debug + 'static> ActorRef<E> {
         // A production inbox skips the thread-local look-up.
         let point = (self.mailbox.is_test() && in_test())
             .then(|| YieldPoint::with_access(OpKind::ActorSend, loc, writes(&*self.mailbox)));
-        async move {
-            if let Some(point) = point {
-                point.await;
-            }
-            self.mailbox.deliver(event);
+        Sending {
+            mailbox: &self.mailbox,
+            event: Some(event),
+            point,
         }
     }
 
@@ -214,6 +215,36 @@ impl<E> fmt::Display for ActorRef<E> {
 impl<E> fmt::Debug for ActorRef<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "ActorRef({})", self.id())
+    }
+}
+
+/// [`ActorRef::send`]'s future: the scheduling point (tests only), then the delivery, in one
+/// poll when the point keeps the task (always in production). Hand-written, so that a send in
+/// production is a check and a channel push, not an `async` state machine.
+struct Sending<'a, E> {
+    mailbox: &'a Mailbox<E>,
+    /// Taken by the poll that delivers it.
+    event: Option<E>,
+    point: Option<YieldPoint>,
+}
+
+// Nothing is pinned in place: the event is moved out, and `YieldPoint` is `Unpin`.
+impl<E> Unpin for Sending<'_, E> {}
+
+impl<E: Send + fmt::Debug + 'static> Future for Sending<'_, E> {
+    type Output = ();
+
+    #[inline]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<()> {
+        let this = &mut *self;
+        if let Some(point) = &mut this.point {
+            std::task::ready!(Pin::new(point).poll(cx));
+            this.point = None;
+        }
+        if let Some(event) = this.event.take() {
+            this.mailbox.deliver(event);
+        }
+        Poll::Ready(())
     }
 }
 

@@ -23,6 +23,7 @@ use super::mailbox::{Dequeued, Envelope, Mailbox, Wait};
 use super::timer::Sent;
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
+use std::task::{Context as TaskContext, Poll};
 use tokio::sync::mpsc::{error::TryRecvError, UnboundedReceiver};
 
 /// The actor's side of its production inbox.
@@ -138,22 +139,42 @@ impl<E: Send + std::fmt::Debug + 'static> Inbox<E> {
             tokio::task::yield_now().await;
             return Dequeued::Idle;
         }
-        if wait.until_orphaned && mailbox.senders.load(Ordering::Acquire) == 0 {
-            if let Some(d) = self.orphan_check(mailbox, &mut wanted) {
-                return d;
+        std::future::poll_fn(|cx| self.poll_next(cx, mailbox, wait.until_orphaned, &mut wanted))
+            .await
+    }
+
+    /// The run loop's dequeue when it may wait (no default handler), as one poll: what
+    /// [`next`](Self::next) returns with `Wait { until_orphaned, or_idle: false }`, without an
+    /// `async` layer per event (the run loops poll it directly). The timers are not told that
+    /// the last handler returned: the caller does it once per dequeue.
+    #[inline]
+    pub(crate) fn poll_next(
+        &mut self,
+        cx: &mut TaskContext<'_>,
+        mailbox: &Mailbox<E>,
+        until_orphaned: bool,
+        wanted: &mut impl FnMut(&E) -> bool,
+    ) -> Poll<Dequeued<E>> {
+        if let Some(d) = self.take_deferred(mailbox, true, wanted) {
+            return Poll::Ready(d);
+        }
+        // Looked at again on every poll: once unreachable, an actor stays so.
+        if until_orphaned && mailbox.senders.load(Ordering::Acquire) == 0 {
+            if let Some(d) = self.orphan_check(mailbox, wanted) {
+                return Poll::Ready(d);
             }
         }
         loop {
-            let Some(env) = self.rx.recv().await else {
+            let Some(env) = std::task::ready!(self.rx.poll_recv(cx)) else {
                 // The mailbox holds a sender for as long as the actor runs.
-                return Dequeued::Orphaned;
+                return Poll::Ready(Dequeued::Orphaned);
             };
-            match Self::sort(mailbox, env, true, &mut wanted) {
-                Found::Take(d) => return d,
+            match Self::sort(mailbox, env, true, wanted) {
+                Found::Take(d) => return Poll::Ready(d),
                 Found::Skip(env) => self.deferred.push_back(env),
-                Found::Wake if wait.until_orphaned => {
-                    if let Some(d) = self.orphan_check(mailbox, &mut wanted) {
-                        return d;
+                Found::Wake if until_orphaned => {
+                    if let Some(d) = self.orphan_check(mailbox, wanted) {
+                        return Poll::Ready(d);
                     }
                 }
                 Found::Wake => {}

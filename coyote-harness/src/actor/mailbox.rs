@@ -179,6 +179,7 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
     }
 
     /// Puts `event` in the inbox (or drops it if the actor halted) and wakes the actor.
+    #[inline]
     pub(crate) fn deliver(&self, event: E) {
         if let Some(tx) = &self.tx {
             // Production: no step log, no coverage, and no tick is held (real time paces it).

@@ -160,7 +160,7 @@ where
                 Step::Handling(handler) => {
                     // SAFETY: `handler` is pinned in `step` (the module's invariants).
                     ready!(unsafe { Pin::new_unchecked(handler) }.poll(cx));
-                    this.step = Step::Idle;
+                    idle(&mut this.step);
                     // SAFETY: the handler's future, and its borrows, were just dropped.
                     unsafe { this.ctx() }.mailbox.timers.handled();
                 }
@@ -173,13 +173,36 @@ where
                 Step::Starting(start) => {
                     // SAFETY: as a handler's.
                     ready!(unsafe { Pin::new_unchecked(start) }.poll(cx));
-                    this.step = Step::Idle;
+                    idle(&mut this.step);
                     // SAFETY: as after a handler.
                     unsafe { this.ctx() }.mailbox.timers.handled();
                 }
                 Step::Done => return Poll::Ready(()),
             }
         }
+    }
+}
+
+/// Drops the finished future in `step` in place and leaves [`Step::Idle`] there (also when the
+/// future's destructor panics). What `*step = Step::Idle` does, without the drop of a whole
+/// `Step` (a call per event).
+#[inline]
+fn idle<S, F>(step: &mut Step<S, F>) {
+    /// Writes `Idle` over the step whose future was dropped.
+    struct Overwrite<'a, S, F>(&'a mut Step<S, F>);
+    impl<S, F> Drop for Overwrite<'_, S, F> {
+        fn drop(&mut self) {
+            // SAFETY: the future in the step was dropped in place (below): it is overwritten
+            // without being dropped again.
+            unsafe { std::ptr::write(self.0, Step::Idle) }
+        }
+    }
+    let step = Overwrite(step);
+    match &mut *step.0 {
+        // SAFETY: pinned futures are dropped in place, once (`Overwrite` replaces them).
+        Step::Handling(handler) => unsafe { std::ptr::drop_in_place(handler) },
+        Step::Starting(start) => unsafe { std::ptr::drop_in_place(start) },
+        Step::Start | Step::Idle | Step::Done => {}
     }
 }
 

@@ -201,6 +201,7 @@ fn idle<S, F>(step: &mut Step<S, F>) {
     match &mut *step.0 {
         // SAFETY: pinned futures are dropped in place, once (`Overwrite` replaces them).
         Step::Handling(handler) => unsafe { std::ptr::drop_in_place(handler) },
+        // SAFETY: as a handler's.
         Step::Starting(start) => unsafe { std::ptr::drop_in_place(start) },
         Step::Start | Step::Idle | Step::Done => {}
     }

@@ -65,6 +65,7 @@ mod dispatch;
 mod inbox;
 mod machine;
 mod mailbox;
+mod running;
 mod timer;
 
 pub use address::{ActorId, ActorRef, Recipient};
@@ -104,23 +105,34 @@ pub trait Actor: Send + Sized + 'static {
 /// Its dequeues are logged at this call's line.
 #[track_caller]
 pub fn create<A: Actor>(actor: A) -> ActorRef<A::Event> {
-    start::<A, _, _>(|ctx| run(actor, ctx))
+    start::<A, _, _, _, _>(actor, run, running::run)
 }
 
-/// Spawns the task `body` makes from the context of a new actor named after `T`, attributed to
-/// the caller's caller; returns the actor's first address.
+/// Spawns the task that `test` (in a test) or `production` makes from `value` and the context
+/// of a new actor named after `T`, attributed to the caller's caller; returns the actor's first
+/// address. Two bodies, so that each mode's task is its own future type (no per-poll switch).
 #[track_caller]
-pub(crate) fn start<T, E, F>(body: impl FnOnce(Context<E>) -> F) -> ActorRef<E>
+pub(crate) fn start<T, V, E, F, P>(
+    value: V,
+    test: impl FnOnce(V, Context<E>) -> F,
+    production: impl FnOnce(V, Context<E>) -> P,
+) -> ActorRef<E>
 where
     E: Send + fmt::Debug + 'static,
     F: Future<Output = ()> + Send + 'static,
+    P: Future<Output = ()> + Send + 'static,
 {
     let loc = Location::caller();
     let (mailbox, inbox) = Mailbox::new(short_name::<T>());
     let mailbox = Arc::new(mailbox);
     let address = ActorRef::new(&mailbox);
-    let handle = task::spawn(body(Context::new(mailbox.clone(), inbox, loc)));
-    mailbox.set_task(handle.controlled_id());
+    let ctx = Context::new(mailbox.clone(), inbox, loc);
+    if mailbox.is_test() {
+        let handle = task::spawn(test(value, ctx));
+        mailbox.set_task(handle.controlled_id());
+    } else {
+        task::spawn(production(value, ctx));
+    }
     address
 }
 
@@ -129,6 +141,7 @@ where
 struct HaltEvent;
 const HALT_EVENT: HaltEvent = HaltEvent;
 
+/// The test-mode run loop (every dequeue a scheduling point, every event logged).
 async fn run<A: Actor>(mut actor: A, mut ctx: Context<A::Event>) {
     let mailbox = ctx.mailbox.clone();
     actor.on_start(&mut ctx).await;
@@ -140,10 +153,8 @@ async fn run<A: Actor>(mut actor: A, mut ctx: Context<A::Event>) {
     while !ctx.is_halting() {
         match ctx.next(wait, |_| true).await {
             Dequeued::Event(event) => {
-                if mailbox.is_test() {
-                    note(format_args!("{} handles {event:?}", mailbox.label()));
-                    count(mailbox.name, Activity::Handled, &event);
-                }
+                note(format_args!("{} handles {event:?}", mailbox.label()));
+                count(mailbox.name, Activity::Handled, &event);
                 actor.handle(&mut ctx, event).await;
             }
             Dequeued::Halt => {

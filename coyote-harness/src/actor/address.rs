@@ -18,7 +18,9 @@ use std::fmt;
 use std::future::Future;
 use std::hash::{Hash, Hasher};
 use std::panic::Location;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
 
 /// An actor's identity: its type name and a number unique among the actors of an execution.
 ///
@@ -76,15 +78,11 @@ impl<E: Send + fmt::Debug + 'static> ActorRef<E> {
     /// An event sent to a halted actor is dropped, as Coyote does.
     #[track_caller]
     pub fn send(&self, event: E) -> impl Future<Output = ()> + Send + '_ {
-        let loc = Location::caller();
-        // A production inbox skips the thread-local look-up.
-        let point = (self.mailbox.is_test() && in_test())
-            .then(|| YieldPoint::with_access(OpKind::ActorSend, loc, writes(&*self.mailbox)));
-        async move {
-            if let Some(point) = point {
-                point.await;
-            }
-            self.mailbox.deliver(event);
+        Sending {
+            mailbox: &self.mailbox,
+            event: Some(event),
+            loc: Location::caller(),
+            yielded: false,
         }
     }
 
@@ -214,6 +212,45 @@ impl<E> fmt::Display for ActorRef<E> {
 impl<E> fmt::Debug for ActorRef<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "ActorRef({})", self.id())
+    }
+}
+
+/// [`ActorRef::send`]'s future: the scheduling point (tests only), then the delivery, in one
+/// poll when the point keeps the task (always in production). Hand-written and small, so that
+/// a send in production is a check and a channel push, not an `async` state machine.
+struct Sending<'a, E> {
+    mailbox: &'a Mailbox<E>,
+    /// Taken by the poll that delivers it.
+    event: Option<E>,
+    /// Where the send is, for its scheduling point.
+    loc: &'static Location<'static>,
+    /// Its scheduling point was made (test mode): the next poll delivers.
+    yielded: bool,
+}
+
+// Nothing is pinned in place: the event is moved out.
+impl<E> Unpin for Sending<'_, E> {}
+
+impl<E: Send + fmt::Debug + 'static> Future for Sending<'_, E> {
+    type Output = ();
+
+    #[inline]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<()> {
+        let this = &mut *self;
+        // A production inbox skips the thread-local look-up.
+        if !this.yielded && this.mailbox.is_test() {
+            this.yielded = true;
+            if in_test() {
+                let access = writes(this.mailbox);
+                let mut point = YieldPoint::with_access(OpKind::ActorSend, this.loc, access);
+                // Pending once when the strategy switches away: the next poll delivers.
+                std::task::ready!(Pin::new(&mut point).poll(cx));
+            }
+        }
+        if let Some(event) = this.event.take() {
+            this.mailbox.deliver(event);
+        }
+        Poll::Ready(())
     }
 }
 

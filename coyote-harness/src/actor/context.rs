@@ -17,6 +17,7 @@ use std::fmt;
 use std::future::Future;
 use std::panic::Location;
 use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
 /// An actor's view of itself, passed to its handlers.
@@ -164,7 +165,33 @@ impl<E: Send + fmt::Debug + 'static> Context<E> {
     pub(crate) async fn next(&mut self, wait: Wait, wanted: impl FnMut(&E) -> bool) -> Dequeued<E> {
         match &mut self.inbox {
             None => self.mailbox.next(self.loc, wait, wanted).await,
+            Some(inbox) if !wait.or_idle => {
+                if wait.until_orphaned {
+                    self.mailbox.timers.handled();
+                }
+                let mut wanted = wanted;
+                let mailbox = &self.mailbox;
+                std::future::poll_fn(|cx| {
+                    inbox.poll_next(cx, mailbox, wait.until_orphaned, &mut wanted)
+                })
+                .await
+            }
             Some(inbox) => inbox.next(&self.mailbox, wait, wanted).await,
+        }
+    }
+
+    /// Production only: the run loop's dequeue when it may wait, as one poll (see
+    /// `Inbox::poll_next`; the caller tells the timers the last handler returned).
+    #[inline]
+    pub(crate) fn poll_next(
+        &mut self,
+        cx: &mut TaskContext<'_>,
+        until_orphaned: bool,
+        wanted: &mut impl FnMut(&E) -> bool,
+    ) -> Poll<Dequeued<E>> {
+        match &mut self.inbox {
+            Some(inbox) => inbox.poll_next(cx, &self.mailbox, until_orphaned, wanted),
+            None => unreachable!("only a production actor polls its inbox"),
         }
     }
 

@@ -11,7 +11,11 @@
 //! * every event in `deferred` was sent before every event still in the channel, so "the first
 //!   queued event the filter accepts" is the first in `deferred`, else the first in the channel
 //!   (an event the filter skips joins the end of `deferred`, keeping the order);
-//! * [`Envelope::Wake`] carries no event: the mailbox sends one when its last address goes, so a
+//! * the channel carries [`Letter`]s, as small as the event allows: an event sent by one of the
+//!   actor's timers (rare: real time paces them) is boxed with its timer's id, so that an event
+//!   any other task sent is the letter's only payload (an idle actor's channel allocates a block
+//!   of 32 slots at once, and every event is copied through the channel);
+//! * [`Letter::Wake`] carries no event: the mailbox sends one when its last address goes, so a
 //!   waiting actor looks at whether it is orphaned. An actor is orphaned when no address is left,
 //!   no timer is live and nothing accepted is queued; nothing can then be sent to it, so the
 //!   check drains the channel without waiting;
@@ -20,52 +24,123 @@
 //! * after [`drain`](Inbox::drain) the channel is closed: later sends fail and are dropped.
 
 use super::mailbox::{Dequeued, Envelope, Mailbox, Wait};
-use super::timer::Sent;
+use super::timer::{Sent, TimerId};
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
+use std::task::{Context as TaskContext, Poll};
 use tokio::sync::mpsc::{error::TryRecvError, UnboundedReceiver};
+
+/// What the production channel carries.
+pub(crate) enum Letter<E> {
+    /// An event sent by a task (or an actor) other than the actor's timers.
+    Event(E),
+    /// An event sent by the actor's timer.
+    Timed(Box<(E, TimerId)>),
+    /// The built-in halt event.
+    Halt,
+    /// The last address went (see the module docs).
+    Wake,
+}
+
+impl<E> Letter<E> {
+    /// The user event it carries, if any.
+    #[inline]
+    fn event(&self) -> Option<&E> {
+        match self {
+            Letter::Event(e) => Some(e),
+            Letter::Timed(t) => Some(&t.0),
+            Letter::Halt | Letter::Wake => None,
+        }
+    }
+
+    /// Its event (`None` for a halt event or a wake-up).
+    fn into_event(self) -> Option<E> {
+        match self {
+            Letter::Event(e) => Some(e),
+            Letter::Timed(t) => Some(t.0),
+            Letter::Halt | Letter::Wake => None,
+        }
+    }
+}
+
+impl<E> From<Envelope<E>> for Letter<E> {
+    /// A production send: only a timer's events name who sent them (the tick an event holds is
+    /// test-mode bookkeeping, never made in production).
+    fn from(env: Envelope<E>) -> Self {
+        match env {
+            Envelope::Event(e, sent) => match sent.timer {
+                Some(id) => Letter::Timed(Box::new((e, id))),
+                None => Letter::Event(e),
+            },
+            Envelope::Halt => Letter::Halt,
+        }
+    }
+}
 
 /// The actor's side of its production inbox.
 pub(crate) struct Inbox<E> {
-    rx: UnboundedReceiver<Envelope<E>>,
+    rx: UnboundedReceiver<Letter<E>>,
     /// Events taken out of the channel that no filter accepted yet, in send order.
-    deferred: VecDeque<Envelope<E>>,
+    deferred: VecDeque<Letter<E>>,
 }
 
-/// What to do with one envelope a dequeue found.
+/// What to do with one letter a dequeue found.
 enum Found<E> {
     Take(Dequeued<E>),
-    Skip(Envelope<E>),
+    Skip(Letter<E>),
     Wake,
 }
 
 impl<E: Send + std::fmt::Debug + 'static> Inbox<E> {
-    pub(crate) fn new(rx: UnboundedReceiver<Envelope<E>>) -> Self {
+    pub(crate) fn new(rx: UnboundedReceiver<Letter<E>>) -> Self {
         Inbox {
             rx,
             deferred: VecDeque::new(),
         }
     }
 
-    /// Sorts `env`: accepted (taken, the timers told), skipped, or a wake-up.
+    /// Sorts `letter`: accepted (taken, the timers told), skipped, or a wake-up.
+    #[inline(always)]
     fn sort(
         mailbox: &Mailbox<E>,
-        env: Envelope<E>,
+        letter: Letter<E>,
         halts: bool,
         wanted: &mut impl FnMut(&E) -> bool,
     ) -> Found<E> {
-        match env {
-            Envelope::Event(e, sent) => {
-                if wanted(&e) {
-                    mailbox.timers.taken(sent);
+        match letter {
+            Letter::Event(e) if wanted(&e) => {
+                mailbox.timers.taken_untimed();
+                Found::Take(Dequeued::Event(e))
+            }
+            other => Self::sort_other(mailbox, other, halts, wanted),
+        }
+    }
+
+    /// [`sort`](Self::sort) of what is not an event taken (out of the hot path).
+    #[inline(never)]
+    fn sort_other(
+        mailbox: &Mailbox<E>,
+        letter: Letter<E>,
+        halts: bool,
+        wanted: &mut impl FnMut(&E) -> bool,
+    ) -> Found<E> {
+        match letter {
+            Letter::Event(e) => Found::Skip(Letter::Event(e)),
+            Letter::Timed(t) => {
+                if wanted(&t.0) {
+                    let (e, id) = *t;
+                    mailbox.timers.taken(Sent {
+                        timer: Some(id),
+                        origin: None,
+                    });
                     Found::Take(Dequeued::Event(e))
                 } else {
-                    Found::Skip(Envelope::Event(e, sent))
+                    Found::Skip(Letter::Timed(t))
                 }
             }
-            Envelope::Halt if halts => Found::Take(Dequeued::Halt),
-            Envelope::Halt => Found::Skip(Envelope::Halt),
-            Envelope::Wake => Found::Wake,
+            Letter::Halt if halts => Found::Take(Dequeued::Halt),
+            Letter::Halt => Found::Skip(Letter::Halt),
+            Letter::Wake => Found::Wake,
         }
     }
 
@@ -80,10 +155,9 @@ impl<E: Send + std::fmt::Debug + 'static> Inbox<E> {
         if self.deferred.is_empty() {
             return None;
         }
-        let at = self.deferred.iter().position(|env| match env {
-            Envelope::Event(e, _) => wanted(e),
-            Envelope::Halt => halts,
-            Envelope::Wake => false,
+        let at = self.deferred.iter().position(|letter| match letter {
+            Letter::Halt => halts,
+            other => other.event().is_some_and(&mut *wanted),
         })?;
         match Self::sort(mailbox, self.deferred.remove(at)?, halts, wanted) {
             Found::Take(d) => Some(d),
@@ -138,22 +212,42 @@ impl<E: Send + std::fmt::Debug + 'static> Inbox<E> {
             tokio::task::yield_now().await;
             return Dequeued::Idle;
         }
-        if wait.until_orphaned && mailbox.senders.load(Ordering::Acquire) == 0 {
-            if let Some(d) = self.orphan_check(mailbox, &mut wanted) {
-                return d;
+        std::future::poll_fn(|cx| self.poll_next(cx, mailbox, wait.until_orphaned, &mut wanted))
+            .await
+    }
+
+    /// The run loop's dequeue when it may wait (no default handler), as one poll: what
+    /// [`next`](Self::next) returns with `Wait { until_orphaned, or_idle: false }`, without an
+    /// `async` layer per event (the run loops poll it directly). The timers are not told that
+    /// the last handler returned: the caller does it once per dequeue.
+    #[inline]
+    pub(crate) fn poll_next(
+        &mut self,
+        cx: &mut TaskContext<'_>,
+        mailbox: &Mailbox<E>,
+        until_orphaned: bool,
+        wanted: &mut impl FnMut(&E) -> bool,
+    ) -> Poll<Dequeued<E>> {
+        if let Some(d) = self.take_deferred(mailbox, true, wanted) {
+            return Poll::Ready(d);
+        }
+        // Looked at again on every poll: once unreachable, an actor stays so.
+        if until_orphaned && mailbox.senders.load(Ordering::Acquire) == 0 {
+            if let Some(d) = self.orphan_check(mailbox, wanted) {
+                return Poll::Ready(d);
             }
         }
         loop {
-            let Some(env) = self.rx.recv().await else {
+            let Some(env) = std::task::ready!(self.rx.poll_recv(cx)) else {
                 // The mailbox holds a sender for as long as the actor runs.
-                return Dequeued::Orphaned;
+                return Poll::Ready(Dequeued::Orphaned);
             };
-            match Self::sort(mailbox, env, true, &mut wanted) {
-                Found::Take(d) => return d,
+            match Self::sort(mailbox, env, true, wanted) {
+                Found::Take(d) => return Poll::Ready(d),
                 Found::Skip(env) => self.deferred.push_back(env),
-                Found::Wake if wait.until_orphaned => {
-                    if let Some(d) = self.orphan_check(mailbox, &mut wanted) {
-                        return d;
+                Found::Wake if until_orphaned => {
+                    if let Some(d) = self.orphan_check(mailbox, wanted) {
+                        return Poll::Ready(d);
                     }
                 }
                 Found::Wake => {}
@@ -197,8 +291,7 @@ impl<E: Send + std::fmt::Debug + 'static> Inbox<E> {
 
     /// Puts `event` back first (a raised event its state defers).
     pub(crate) fn requeue_front(&mut self, event: E) {
-        self.deferred
-            .push_front(Envelope::Event(event, Sent::default()));
+        self.deferred.push_front(Letter::Event(event));
     }
 
     /// Closes the channel and takes every queued event out, for the caller to drop.
@@ -206,9 +299,8 @@ impl<E: Send + std::fmt::Debug + 'static> Inbox<E> {
         self.rx.close();
         let mut out = Vec::new();
         let channel = std::iter::from_fn(|| self.rx.try_recv().ok()).collect::<Vec<_>>();
-        for env in self.deferred.drain(..).chain(channel) {
-            if let Envelope::Event(e, sent) = env {
-                sent.dropped();
+        for letter in self.deferred.drain(..).chain(channel) {
+            if let Some(e) = letter.into_event() {
                 out.push(e);
             }
         }
@@ -218,13 +310,17 @@ impl<E: Send + std::fmt::Debug + 'static> Inbox<E> {
 
 #[cfg(test)]
 mod tests {
-    use super::Envelope;
+    use super::Letter;
 
     #[test]
-    fn an_envelope_is_its_event_and_three_words() {
-        // An idle actor's channel allocates a block of 32 slots at once: each word counts.
+    fn a_letter_is_its_event_and_at_most_a_word() {
+        // An idle actor's channel allocates a block of 32 slots at once, and every event is
+        // copied through it: each word counts.
         let word = std::mem::size_of::<usize>();
-        assert!(std::mem::size_of::<Envelope<()>>() <= 3 * word);
-        assert!(std::mem::size_of::<Envelope<u64>>() <= 4 * word);
+        assert_eq!(std::mem::size_of::<Letter<()>>(), 2 * word);
+        assert_eq!(std::mem::size_of::<Letter<u64>>(), 2 * word);
+        // An event with a spare tag value: the letter's variants fit in it.
+        assert_eq!(std::mem::size_of::<Letter<Option<(u64, u64)>>>(), 3 * word);
+        assert_eq!(std::mem::size_of::<Letter<String>>(), 3 * word);
     }
 }

@@ -236,5 +236,5 @@ pub trait StateMachine: Send + Sized + 'static {
 /// handles when is explored like every other scheduling point.
 #[track_caller]
 pub fn create_machine<M: StateMachine>(machine: M) -> ActorRef<M::Event> {
-    super::start::<M, _, _>(|ctx| super::dispatch::run(machine, ctx))
+    super::start::<M, _, _, _, _>(machine, super::dispatch::run, super::dispatch::run)
 }

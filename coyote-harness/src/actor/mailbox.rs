@@ -23,7 +23,7 @@
 //! * `id` is the actor's id: its task's id in tests (deterministic, so a replay shows the same
 //!   ids), a process-wide counter in production; it is set before any address is handed out.
 
-use super::inbox::Inbox;
+use super::inbox::{Inbox, Letter};
 use super::timer::{Sent, Timers};
 use crate::rt::{in_test, with_executor, writes, Activity, Controlled, OpKind, YieldPoint};
 use std::collections::VecDeque;
@@ -34,15 +34,13 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context as TaskContext, Poll, Waker};
-use tokio::sync::mpsc::{error::SendError, UnboundedSender};
+use tokio::sync::mpsc::UnboundedSender;
 
-/// What an inbox holds: a user event (with who sent it, for the timers), or the built-in halt
-/// event.
+/// What a test-mode inbox holds: a user event (with who sent it, for the timers), or the
+/// built-in halt event. (The production channel carries [`Letter`]s.)
 pub(crate) enum Envelope<E> {
     Event(E, Sent),
     Halt,
-    /// Production only: the last address went (see `inbox`).
-    Wake,
 }
 
 /// An envelope taken out of the inbox (the timers told).
@@ -83,7 +81,7 @@ pub(crate) struct Mailbox<E> {
     /// Each event with the timer (or tick's handler) that sent it, if one did (test mode).
     queue: Mutex<VecDeque<Envelope<E>>>,
     /// In production, the inbox is this channel instead (its receiver is the actor's `Inbox`).
-    tx: Option<UnboundedSender<Envelope<E>>>,
+    tx: Option<UnboundedSender<Letter<E>>>,
     /// The actor's timers (see `timer`).
     pub(crate) timers: Timers<E>,
     halted: AtomicBool,
@@ -98,7 +96,7 @@ impl<E> Mailbox<E> {
     /// Something the waiting actor must look at happened: wake it.
     pub(crate) fn changed(&self) {
         if let Some(tx) = &self.tx {
-            let _ = tx.send(Envelope::Wake);
+            let _ = tx.send(Letter::Wake);
             return;
         }
         self.version.fetch_add(1, Ordering::AcqRel);
@@ -159,10 +157,9 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
     /// Queues `env`: on the production channel (dropped if the actor ended), else in `queue`.
     fn push(&self, env: Envelope<E>) {
         match &self.tx {
+            // Production: the tick an event holds is test-mode only (see `Sent`).
             Some(tx) => {
-                if let Err(SendError(Envelope::Event(_, sent))) = tx.send(env) {
-                    sent.dropped();
-                }
+                let _ = tx.send(Letter::from(env));
             }
             None => {
                 self.queue().push_back(env);
@@ -179,13 +176,14 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
     }
 
     /// Puts `event` in the inbox (or drops it if the actor halted) and wakes the actor.
+    #[inline]
     pub(crate) fn deliver(&self, event: E) {
         if let Some(tx) = &self.tx {
             // Production: no step log, no coverage, and no tick is held (real time paces it).
             if self.is_halted() {
                 return;
             }
-            let _ = tx.send(Envelope::Event(event, Sent::default()));
+            let _ = tx.send(Letter::Event(event));
             return;
         }
         self.deliver_from(event, Sent::by_running_task());
@@ -237,7 +235,6 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
             let at = queue.iter().position(|env| match env {
                 Envelope::Event(e, _) => wanted(e),
                 Envelope::Halt => halts,
-                Envelope::Wake => false,
             })?;
             queue.remove(at)?
         };
@@ -247,7 +244,6 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
                 Taken::Event(e)
             }
             Envelope::Halt => Taken::Halt,
-            Envelope::Wake => unreachable!("only the production channel carries wake-ups"),
         })
     }
 
@@ -349,7 +345,7 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
                     sent.dropped();
                     Some(e)
                 }
-                Envelope::Halt | Envelope::Wake => None,
+                Envelope::Halt => None,
             })
             .collect()
     }

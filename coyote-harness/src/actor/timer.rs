@@ -260,6 +260,14 @@ impl<E: Send + fmt::Debug + 'static> Timers<E> {
         self.taken_slow(sent);
     }
 
+    /// [`taken`](Self::taken) of an event no timer or tick sent.
+    #[inline]
+    pub(crate) fn taken_untimed(&self) {
+        if self.used() {
+            self.taken_slow(Sent::default());
+        }
+    }
+
     fn taken_slow(&self, sent: Sent) {
         if let Some(origin) = sent.origin {
             if let Some(sink) = origin.sink.upgrade() {

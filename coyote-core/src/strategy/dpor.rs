@@ -17,7 +17,7 @@
 //! the node where the preempted operation's run began instead (Coons et al., OOPSLA'13), and
 //! every new node continues the running operation when it is not asleep.
 
-use super::dpor_trace::{still_asleep, Trace};
+use super::dpor_trace::{after_step, Asleep, Trace};
 use super::{Access, IterationEnd, OpId, SchedulingPoint, Step, Strategy};
 
 #[derive(Debug)]
@@ -79,6 +79,8 @@ pub struct Dpor {
     trace: Trace,
     // The sleep set of the next new step node.
     carry: Vec<(OpId, Access)>,
+    // Joins of the last step's operation that stay asleep too if it did not finish.
+    carry_unless_finished: Vec<(OpId, Access)>,
     done: bool,
     schedules: u64,
 }
@@ -106,11 +108,17 @@ impl Dpor {
             Some(p) => p.cost(p.chosen()),
             None => 0,
         };
+        let mut sleep = std::mem::take(&mut self.carry);
+        // The last step's operation is enabled again only if that step did not finish it.
+        if last.is_some_and(|l| enabled.iter().any(|e: &(OpId, Access)| e.0 == l)) {
+            sleep.append(&mut self.carry_unless_finished);
+        }
+        self.carry_unless_finished.clear();
         let mut node = Sched {
             enabled,
             explored: Vec::new(),
             todo: Vec::new(),
-            sleep: std::mem::take(&mut self.carry),
+            sleep,
             last,
             preemptions,
         };
@@ -217,6 +225,7 @@ impl Strategy for Dpor {
         self.pos = 0;
         self.trace.clear();
         self.carry.clear();
+        self.carry_unless_finished.clear();
         !self.done
     }
 
@@ -225,20 +234,16 @@ impl Strategy for Dpor {
             if point.enabled.binary_search(&node.chosen()).is_ok() {
                 // Objects are addresses, which may differ from one iteration to the next.
                 for (op, access) in point.enabled.iter().zip(point.accesses) {
-                    node.refresh(*op, *access);
+                    node.refresh(*op, self.trace.access_of(*op, *access));
                 }
                 return Some(node.chosen());
             }
         }
         self.nodes.truncate(self.pos);
+        let accesses = point.accesses.iter().copied();
         let enabled = (point.enabled.iter().copied())
-            .zip(
-                point
-                    .accesses
-                    .iter()
-                    .copied()
-                    .chain(std::iter::repeat(Access::NONE)),
-            )
+            .zip(accesses.chain(std::iter::repeat(Access::NONE)))
+            .map(|(op, access)| (op, self.trace.access_of(op, access)))
             .collect();
         Some(self.extend(enabled, point.yielded))
     }
@@ -252,6 +257,10 @@ impl Strategy for Dpor {
     }
 
     fn on_step(&mut self, step: &Step) {
+        let step = &Step {
+            access: self.trace.access_of(step.op, step.access),
+            ..*step
+        };
         let at = self.pos;
         match self.nodes.get(at) {
             Some(Node::Sched(node)) if node.chosen() == step.op => {
@@ -270,10 +279,15 @@ impl Strategy for Dpor {
         };
         let explored_before = node.explored[..node.explored.len() - 1].iter();
         let siblings = explored_before.filter_map(|op| node.enabled.iter().find(|e| e.0 == *op));
-        self.carry = (node.sleep.iter().chain(siblings))
-            .filter(|s| still_asleep(s, step))
-            .copied()
-            .collect();
+        self.carry.clear();
+        self.carry_unless_finished.clear();
+        for s in node.sleep.iter().chain(siblings) {
+            match after_step(s, step) {
+                Asleep::Stays => self.carry.push(*s),
+                Asleep::UnlessFinished => self.carry_unless_finished.push(*s),
+                Asleep::Wakes => {}
+            }
+        }
         self.trace.push(*step, at);
         self.pos += 1;
     }

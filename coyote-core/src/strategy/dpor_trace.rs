@@ -40,6 +40,18 @@ pub(crate) struct Trace {
     locals: Vec<u32>,
 }
 
+/// The tag of [`start_of`]'s objects (no address has it; distinct from a completion's).
+const START: u64 = 1 << 62;
+
+/// A task's first step (its start): it runs the task's code up to its first scheduling point,
+/// an access of the task's own state, written by no other operation.
+fn start_of(op: OpId) -> Access {
+    Access {
+        object: START | op as u64,
+        write: true,
+    }
+}
+
 /// Whether two steps of different operations are dependent.
 fn dependent(a: &Step, b: &Step) -> bool {
     a.timer || b.timer || next_dependent(a.op, a.access, b)
@@ -58,13 +70,23 @@ fn next_dependent(op: OpId, access: Access, b: &Step) -> bool {
 /// join): the code it runs may touch state shared outside the harness's primitives (a
 /// `std::sync::Mutex`, a `RefCell`), so such steps are taken to depend on each other.
 pub(crate) fn opaque(access: Access) -> bool {
-    access.object == 0 || access.completion().is_some()
+    access.object == 0
 }
 
 impl Trace {
     pub(crate) fn clear(&mut self) {
         self.events.clear();
         self.locals.clear();
+    }
+
+    /// What `op`'s next step touches, given what it declared: a step that declares nothing
+    /// is, if it is the operation's first (its start), an access of the operation's own state.
+    pub(crate) fn access_of(&self, op: OpId, declared: Access) -> Access {
+        match self.locals.get(op as usize) {
+            Some(&n) if n > 0 => declared,
+            _ if declared == Access::NONE => start_of(op),
+            _ => declared,
+        }
     }
 
     pub(crate) fn node_of(&self, event: usize) -> usize {
@@ -204,7 +226,34 @@ impl Trace {
     }
 }
 
-/// The entries of a sleep set that stay asleep after `step`: those independent of it.
-pub(crate) fn still_asleep(asleep: &(OpId, Access), step: &Step) -> bool {
-    asleep.0 != step.op && !step.timer && !next_dependent(asleep.0, asleep.1, step)
+/// What becomes of a sleep set's entry after a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Asleep {
+    /// Independent of the step: it stays asleep.
+    Stays,
+    /// A join of the step's operation: it stays asleep unless the step finished that operation,
+    /// which the next scheduling point tells (the operation is still enabled there, or not).
+    UnlessFinished,
+    /// Dependent: it wakes.
+    Wakes,
+}
+
+/// What becomes of `asleep` (an operation and its next access) after `step`.
+pub(crate) fn after_step(asleep: &(OpId, Access), step: &Step) -> Asleep {
+    let (op, access) = *asleep;
+    if op == step.op
+        || step.timer
+        || access.races(step.access)
+        || opaque(access) && opaque(step.access)
+    {
+        Asleep::Wakes
+    } else if access.completion() == Some(step.op) {
+        Asleep::UnlessFinished
+    } else {
+        // A join of `op` wakes it: `op`'s next step may be the one that finishes it.
+        match step.access.completion() == Some(op) {
+            true => Asleep::Wakes,
+            false => Asleep::Stays,
+        }
+    }
 }

@@ -11,7 +11,9 @@
 //! steps (see `dpor_trace`) adds, unless one is already there, an initial of the reversal to
 //! the node of `i`'s step; then the deepest node with an option left takes it, and the nodes
 //! below it are forgotten. A sleeping operation's next step is independent of every step since
-//! it was explored at an ancestor, so running it first again would repeat a trace.
+//! it was explored at an ancestor, so running it first again would repeat a trace. A join of
+//! an operation stays asleep across that operation's steps as long as they do not finish it,
+//! which the step after tells: the operation is enabled there only if it did not finish.
 //!
 //! With a preemption bound, a reversal that would preempt too often at `i`'s node is tried at
 //! the node where the preempted operation's run began instead (Coons et al., OOPSLA'13), and
@@ -234,7 +236,7 @@ impl Strategy for Dpor {
             if point.enabled.binary_search(&node.chosen()).is_ok() {
                 // Objects are addresses, which may differ from one iteration to the next.
                 for (op, access) in point.enabled.iter().zip(point.accesses) {
-                    node.refresh(*op, self.trace.access_of(*op, *access));
+                    node.refresh(*op, *access);
                 }
                 return Some(node.chosen());
             }
@@ -243,7 +245,6 @@ impl Strategy for Dpor {
         let accesses = point.accesses.iter().copied();
         let enabled = (point.enabled.iter().copied())
             .zip(accesses.chain(std::iter::repeat(Access::NONE)))
-            .map(|(op, access)| (op, self.trace.access_of(op, access)))
             .collect();
         Some(self.extend(enabled, point.yielded))
     }
@@ -257,10 +258,6 @@ impl Strategy for Dpor {
     }
 
     fn on_step(&mut self, step: &Step) {
-        let step = &Step {
-            access: self.trace.access_of(step.op, step.access),
-            ..*step
-        };
         let at = self.pos;
         match self.nodes.get(at) {
             Some(Node::Sched(node)) if node.chosen() == step.op => {
@@ -282,7 +279,7 @@ impl Strategy for Dpor {
         self.carry.clear();
         self.carry_unless_finished.clear();
         for s in node.sleep.iter().chain(siblings) {
-            match after_step(s, step) {
+            match after_step(s, step, |op| node.enabled(op)) {
                 Asleep::Stays => self.carry.push(*s),
                 Asleep::UnlessFinished => self.carry_unless_finished.push(*s),
                 Asleep::Wakes => {}

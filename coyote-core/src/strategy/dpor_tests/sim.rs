@@ -3,7 +3,9 @@
 //!
 //! Invariant: a step declares what the executor would: its instruction's access, nothing for a
 //! task's first step (`Start`) or the retry of a join that blocked, and the completion of the
-//! joined operation for a `Join`.
+//! joined operation for a `Join`. The steps that run code of the program's own there (a start,
+//! a join that returns, a retry) append to a log shared outside the primitives, as a
+//! `std::sync::Mutex` would be: its order is part of the outcome.
 
 use super::super::{Access, IterationEnd, OpId, SchedulingPoint, Step, Strategy};
 use std::collections::{BTreeSet, HashMap};
@@ -21,10 +23,10 @@ pub(super) enum Ins {
     Choice(u64),
     /// Creates operation `k`; an operation some `Spawn` names exists only from then on.
     Spawn(u32),
-    /// The first step of a task: it declares nothing and touches nothing shared.
+    /// The first step of a task: it declares nothing, and appends to the log.
     Start,
     /// Waits for operation `k` to finish; a blocked join is retried, declaring nothing, in the
-    /// step after the one that finished `k`.
+    /// step after the one that finished `k`. The step it returns in appends to the log.
     Join(u32),
 }
 
@@ -45,8 +47,9 @@ fn access(ins: Ins) -> Access {
     }
 }
 
-/// What an execution observed: every read's writer, the final writers, whether it deadlocked.
-pub(super) type Outcome = (Vec<Vec<(u32, u32)>>, Vec<(u64, (u32, u32))>, bool);
+/// What an execution observed: every read's writer, the final writers, whether it deadlocked,
+/// and the log.
+pub(super) type Outcome = (Vec<Vec<(u32, u32)>>, Vec<(u64, (u32, u32))>, bool, Vec<u32>);
 
 /// What `op` at `pc` declares: an instruction that rides on the next declares the next's.
 fn declared(prog: &[Vec<Ins>], op: usize, pc: usize) -> Access {
@@ -79,6 +82,7 @@ pub(super) fn run(s: &mut dyn Strategy, prog: &[Vec<Ins>]) -> Option<Outcome> {
     let mut values: HashMap<u64, (u32, u32)> = HashMap::new();
     let mut writes = vec![0u32; n];
     let mut reads = vec![Vec::new(); n];
+    let mut log = Vec::new();
     let mut last: Option<OpId> = None;
     let mut step = 0u32;
     let declares = |retry: &[bool], pc: &[usize], op: usize| match retry[op] {
@@ -119,6 +123,7 @@ pub(super) fn run(s: &mut dyn Strategy, prog: &[Vec<Ins>]) -> Option<Outcome> {
             timer: false,
         });
         if std::mem::take(&mut retry[o]) {
+            log.push(op);
             pc[o] += 1;
         } else {
             loop {
@@ -155,13 +160,14 @@ pub(super) fn run(s: &mut dyn Strategy, prog: &[Vec<Ins>]) -> Option<Outcome> {
                             pc[o] += 1;
                         }
                     }
-                    Start => {}
+                    Start => log.push(op),
                     Join(k) => {
                         if pc[k as usize] < prog[k as usize].len() {
                             blocked[o] = true;
                             retry[o] = true;
                             break;
                         }
+                        log.push(op);
                     }
                 }
                 pc[o] += 1;
@@ -189,7 +195,7 @@ pub(super) fn run(s: &mut dyn Strategy, prog: &[Vec<Ins>]) -> Option<Outcome> {
     });
     let mut finals: Vec<_> = values.into_iter().collect();
     finals.sort();
-    Some((reads, finals, deadlock))
+    Some((reads, finals, deadlock, log))
 }
 
 /// Every outcome and the number of schedules.

@@ -184,7 +184,10 @@ mod tests {
         static DPOR_OUTPUTS: Mutex<Vec<Vec<String>>> = Mutex::new(Vec::new());
         DPOR_OUTPUTS.lock().unwrap().clear();
         check(
-            || async { DPOR_OUTPUTS.lock().unwrap().push(run().await) },
+            || async {
+                let out = run().await;
+                DPOR_OUTPUTS.lock().unwrap().push(out);
+            },
             Config::new().strategy("dpor").iterations(1_000_000),
         );
         let outputs = std::mem::take(&mut *DPOR_OUTPUTS.lock().unwrap());

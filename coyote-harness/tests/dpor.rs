@@ -159,6 +159,52 @@ fn threads_and_atomics_the_lost_update_is_found_and_replays() {
     assert!(dpor_n < dfs_n, "dpor {dpor_n}, dfs {dfs_n}");
 }
 
+static SUMS: Counts = Mutex::new(BTreeSet::new());
+// Iterations of `add_twice` that ran to its end (the first one's start runs twice: main's first
+// join, a blocking call, switches the iteration to coroutines).
+static ENDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Two threads that each `fetch_add` twice, joined in order (loom_vs's `fetch_add_2x2`); if
+/// `observe`, what each join let through goes into `SUMS`.
+async fn add_twice(observe: bool) {
+    let n = Arc::new(AtomicUsize::new(0));
+    let hs: Vec<_> = (0..2)
+        .map(|_| {
+            let n = n.clone();
+            thread::spawn(move || {
+                n.fetch_add(1, SeqCst);
+                n.fetch_add(1, SeqCst);
+            })
+        })
+        .collect();
+    let mut seen = 0;
+    for h in hs {
+        h.join().unwrap();
+        if observe {
+            seen = seen * 10 + n.load(SeqCst);
+        }
+    }
+    assert_eq!(n.load(SeqCst), 4);
+    SUMS.lock().unwrap().insert(seen);
+    ENDS.fetch_add(1, SeqCst);
+}
+
+#[test]
+fn a_join_that_blocks_is_ordered_only_with_the_end_of_what_it_joins() {
+    // A join that blocks runs none of the test's code: it commutes with every step but the one
+    // that ends the thread it joins. Ordering it with the threads' starts, and with every step
+    // of the thread it joins, took 93 (loom takes 90).
+    ENDS.store(0, SeqCst);
+    explore("dpor", &SUMS, || add_twice(false));
+    assert_eq!(ENDS.load(SeqCst), 40);
+    // After the first join the count is 2, 3 or 4: every value dfs sees, dpor sees.
+    let (dpor_n, dpor) = explore("dpor", &SUMS, || add_twice(true));
+    let (dfs_n, dfs) = explore("dfs", &SUMS, || add_twice(true));
+    assert_eq!(dpor, BTreeSet::from([24, 34, 44]));
+    assert_eq!(dpor, dfs);
+    assert!(dpor_n * 5 < dfs_n, "dpor {dpor_n}, dfs {dfs_n}");
+}
+
 /// The lost wake-up of two async tasks (see `atomics.rs`), fixed by registering first.
 async fn lost_wakeup(fixed: bool) {
     let flag = Arc::new(AtomicBool::new(false));

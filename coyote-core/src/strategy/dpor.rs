@@ -11,13 +11,15 @@
 //! steps (see `dpor_trace`) adds, unless one is already there, an initial of the reversal to
 //! the node of `i`'s step; then the deepest node with an option left takes it, and the nodes
 //! below it are forgotten. A sleeping operation's next step is independent of every step since
-//! it was explored at an ancestor, so running it first again would repeat a trace.
+//! it was explored at an ancestor, so running it first again would repeat a trace. A join of
+//! an operation stays asleep across that operation's steps as long as they do not finish it,
+//! which the step after tells: the operation is enabled there only if it did not finish.
 //!
 //! With a preemption bound, a reversal that would preempt too often at `i`'s node is tried at
 //! the node where the preempted operation's run began instead (Coons et al., OOPSLA'13), and
 //! every new node continues the running operation when it is not asleep.
 
-use super::dpor_trace::{still_asleep, Trace};
+use super::dpor_trace::{after_step, Asleep, Trace};
 use super::{Access, IterationEnd, OpId, SchedulingPoint, Step, Strategy};
 
 #[derive(Debug)]
@@ -79,6 +81,8 @@ pub struct Dpor {
     trace: Trace,
     // The sleep set of the next new step node.
     carry: Vec<(OpId, Access)>,
+    // Joins of the last step's operation that stay asleep too if it did not finish.
+    carry_unless_finished: Vec<(OpId, Access)>,
     done: bool,
     schedules: u64,
 }
@@ -106,11 +110,17 @@ impl Dpor {
             Some(p) => p.cost(p.chosen()),
             None => 0,
         };
+        let mut sleep = std::mem::take(&mut self.carry);
+        // The last step's operation is enabled again only if that step did not finish it.
+        if last.is_some_and(|l| enabled.iter().any(|e: &(OpId, Access)| e.0 == l)) {
+            sleep.append(&mut self.carry_unless_finished);
+        }
+        self.carry_unless_finished.clear();
         let mut node = Sched {
             enabled,
             explored: Vec::new(),
             todo: Vec::new(),
-            sleep: std::mem::take(&mut self.carry),
+            sleep,
             last,
             preemptions,
         };
@@ -217,6 +227,7 @@ impl Strategy for Dpor {
         self.pos = 0;
         self.trace.clear();
         self.carry.clear();
+        self.carry_unless_finished.clear();
         !self.done
     }
 
@@ -231,14 +242,9 @@ impl Strategy for Dpor {
             }
         }
         self.nodes.truncate(self.pos);
+        let accesses = point.accesses.iter().copied();
         let enabled = (point.enabled.iter().copied())
-            .zip(
-                point
-                    .accesses
-                    .iter()
-                    .copied()
-                    .chain(std::iter::repeat(Access::NONE)),
-            )
+            .zip(accesses.chain(std::iter::repeat(Access::NONE)))
             .collect();
         Some(self.extend(enabled, point.yielded))
     }
@@ -270,10 +276,15 @@ impl Strategy for Dpor {
         };
         let explored_before = node.explored[..node.explored.len() - 1].iter();
         let siblings = explored_before.filter_map(|op| node.enabled.iter().find(|e| e.0 == *op));
-        self.carry = (node.sleep.iter().chain(siblings))
-            .filter(|s| still_asleep(s, step))
-            .copied()
-            .collect();
+        self.carry.clear();
+        self.carry_unless_finished.clear();
+        for s in node.sleep.iter().chain(siblings) {
+            match after_step(s, step, |op| node.enabled(op)) {
+                Asleep::Stays => self.carry.push(*s),
+                Asleep::UnlessFinished => self.carry_unless_finished.push(*s),
+                Asleep::Wakes => {}
+            }
+        }
         self.trace.push(*step, at);
         self.pos += 1;
     }

@@ -3,12 +3,16 @@
 //!
 //! Happens-before is the transitive closure of: program order (the steps of one operation),
 //! wake-ups (the step that woke an operation precedes its next step, so an operation blocked on
-//! a lock or a channel is ordered after the step that released it), creation (the step that
-//! spawned an operation precedes its first), and dependence (two steps that touch the same
-//! object, one writing it; a join and the last step of the operation it joins; two steps that
-//! declare no object, whose code may touch state shared outside the primitives; a timer
-//! firing and every step, as the clock decides which timer may fire). A *race* `i ⋖ j` is a dependent pair of steps of different operations with
-//! no other happens-before path from `i` to `j`: only then may the two run the other way round.
+//! a lock, a channel or a join is ordered after the step that released it), creation (the step
+//! that spawned an operation precedes its first), and dependence: two steps that touch the same
+//! object, one writing it; a join and the last step of the operation it joins (the one that
+//! finishes it: the earlier ones do not change what the join sees); two *opaque* steps, whose
+//! code may touch state shared outside the primitives: those that declare no object (a task's
+//! start, a yield, a sleep, the retry of a lock or join that blocked) and joins that return (the
+//! code after them runs in the same step); a timer firing and every step, as the clock decides
+//! which timer may fire. A join that blocks runs no code of the task's, so it is not opaque. A
+//! *race* `i ⋖ j` is a dependent pair of steps of different operations with no other
+//! happens-before path from `i` to `j`: only then may the two run the other way round.
 //!
 //! Invariant: [`Trace::races`] is a function of the recorded steps and the enabled sets alone.
 
@@ -40,25 +44,25 @@ pub(crate) struct Trace {
     locals: Vec<u32>,
 }
 
-/// Whether two steps of different operations are dependent.
-fn dependent(a: &Step, b: &Step) -> bool {
-    a.timer || b.timer || next_dependent(a.op, a.access, b)
+/// Whether two steps of different operations are dependent, given whether each is opaque: a
+/// timer fires in one, they race on an object, both are opaque, or one joins the other (reads
+/// its completion; [`Trace::races`] pairs a join only with the joined operation's last step).
+fn dependent(a: &Step, b: &Step, opaque_a: bool, opaque_b: bool) -> bool {
+    a.timer
+        || b.timer
+        || a.access.races(b.access)
+        || (opaque_a && opaque_b)
+        || a.access.completion() == Some(b.op)
+        || b.access.completion() == Some(a.op)
 }
 
-/// Whether `op`'s step with `access` depends on `b` (a step of another operation): they race
-/// on an object, or one joins the other (reads its completion, which any step may bring).
-fn next_dependent(op: OpId, access: Access, b: &Step) -> bool {
-    access.races(b.access)
-        || (opaque(access) && opaque(b.access))
-        || access.completion() == Some(b.op)
-        || b.access.completion() == Some(op)
-}
-
-/// Whether a step declares no shared object of its own (a task's start, a yield, a sleep, a
-/// join): the code it runs may touch state shared outside the harness's primitives (a
-/// `std::sync::Mutex`, a `RefCell`), so such steps are taken to depend on each other.
-pub(crate) fn opaque(access: Access) -> bool {
-    access.object == 0 || access.completion().is_some()
+/// Whether a step with `access` is opaque (see the module docs); `running(op)` says whether
+/// `op` has surely not finished when the step runs (a join of it then blocks).
+pub(crate) fn opaque(access: Access, running: impl Fn(OpId) -> bool) -> bool {
+    match access.completion() {
+        Some(joined) => !running(joined),
+        None => access.object == 0,
+    }
 }
 
 impl Trace {
@@ -99,6 +103,7 @@ impl Trace {
         for (k, e) in self.events.iter().enumerate() {
             final_of[e.step.op as usize] = k;
         }
+        let opaque = self.opaque_steps();
         let mut timers: Vec<usize> = Vec::new();
         let mut opaques: Vec<usize> = Vec::new();
         let mut pairs: Vec<(usize, usize)> = Vec::new();
@@ -129,7 +134,7 @@ impl Trace {
                 (0..j).collect()
             } else {
                 let mut v = timers.clone();
-                if opaque(e.step.access) {
+                if opaque[j] {
                     v.extend(&opaques);
                 }
                 if e.step.access.object != 0 {
@@ -149,7 +154,7 @@ impl Trace {
             };
             while let Some(i) = candidates.pop() {
                 let d = &self.events[i];
-                if d.step.op == e.step.op || !dependent(&d.step, &e.step) {
+                if d.step.op == e.step.op || !dependent(&d.step, &e.step, opaque[i], opaque[j]) {
                     continue;
                 }
                 if c[d.step.op as usize] <= d.local {
@@ -160,7 +165,7 @@ impl Trace {
             c[e.step.op as usize] = e.local + 1;
             clocks.push(c);
             last_of[e.step.op as usize] = Some(j);
-            if opaque(e.step.access) {
+            if opaque[j] {
                 opaques.push(j);
             }
             if e.step.timer {
@@ -176,6 +181,25 @@ impl Trace {
                 initials: self.initials(&clocks, i, j),
             })
             .collect()
+    }
+
+    /// Whether each step is opaque: it declares no object, or it is a join that returned (the
+    /// operation's next step was not the retry the joined operation's last step woke).
+    fn opaque_steps(&self) -> Vec<bool> {
+        let mut next: Vec<Option<usize>> = vec![None; self.locals.len()];
+        let mut out = vec![false; self.events.len()];
+        for (k, e) in self.events.iter().enumerate().rev() {
+            let op = e.step.op as usize;
+            out[k] = match e.step.access.completion() {
+                Some(joined) => !next[op].is_some_and(|m| {
+                    let w = self.events[m].step.woken_by.map(|w| w as usize);
+                    w.is_some_and(|w| w > k && self.events[w].step.op == joined)
+                }),
+                None => e.step.access.object == 0,
+            };
+            next[op] = Some(k);
+        }
+        out
     }
 
     /// The operations whose first step in `notdep(i).j` (the steps after `i` not ordered after
@@ -204,7 +228,37 @@ impl Trace {
     }
 }
 
-/// The entries of a sleep set that stay asleep after `step`: those independent of it.
-pub(crate) fn still_asleep(asleep: &(OpId, Access), step: &Step) -> bool {
-    asleep.0 != step.op && !step.timer && !next_dependent(asleep.0, asleep.1, step)
+/// What becomes of a sleep set's entry after a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Asleep {
+    /// Independent of the step: it stays asleep.
+    Stays,
+    /// A join of the step's operation: it stays asleep unless the step finished that operation,
+    /// which the next scheduling point tells (the operation is still enabled there, or not).
+    UnlessFinished,
+    /// Dependent: it wakes.
+    Wakes,
+}
+
+/// What becomes of `asleep` (an operation and its next access) after `step`; `running(op)`
+/// says whether `op` had surely not finished before the step (it was enabled).
+pub(crate) fn after_step(
+    asleep: &(OpId, Access),
+    step: &Step,
+    running: impl Fn(OpId) -> bool,
+) -> Asleep {
+    let (op, access) = *asleep;
+    if op == step.op || step.timer || access.races(step.access) {
+        Asleep::Wakes
+    } else if access.completion() == Some(step.op) {
+        // The joined operation is running, so the join would block, running nothing.
+        Asleep::UnlessFinished
+    } else if step.access.completion() == Some(op) {
+        // A join of `op`, whose next step may be the one that finishes it.
+        Asleep::Wakes
+    } else if opaque(access, &running) && opaque(step.access, &running) {
+        Asleep::Wakes
+    } else {
+        Asleep::Stays
+    }
 }

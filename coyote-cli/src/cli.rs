@@ -132,7 +132,7 @@ pub(crate) struct TestArgs {
     #[arg(short, long, default_value = "10000", value_parser = at_least_one::<NonZeroU64>)]
     pub(crate) iterations: NonZeroU64,
     /// Search strategy: portfolio, random, pct:D, fair-pct:D, probabilistic:N, delay-bounding:D,
-    /// idb:D, rl, pos, dfs:D (each `:parameter` is optional).
+    /// idb:D, rl, pos, rff, dfs:D, dpor:P (each `:parameter` is optional).
     #[arg(long, default_value = "portfolio", value_parser = strategy)]
     pub(crate) strategy: StrategySpec,
     /// Base seed; the same seed and -j give the same result. Default: chosen at random and printed.

@@ -42,6 +42,7 @@ mod pos;
 mod probabilistic;
 mod random;
 mod replay;
+mod rff;
 mod rl;
 mod round_robin;
 mod spec;
@@ -59,6 +60,7 @@ pub use pos::Pos;
 pub use probabilistic::Probabilistic;
 pub use random::RandomWalk;
 pub use replay::{Preemption, Replay};
+pub use rff::Rff;
 pub use rl::QLearning;
 pub use spec::{Bounds, SpecError, StrategySpec};
 

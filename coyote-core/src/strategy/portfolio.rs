@@ -1,6 +1,7 @@
 //! `portfolio`, the default strategy: every worker rotates through a fixed list of strategies,
 //! one iteration each, starting at a different member; workers 0 and 1 first run
-//! deterministic probes (two each, worker 1 a third: the write hand-over).
+//! deterministic probes (two each, worker 0 a third: the write hand-over, so that `-j 1` runs
+//! it too).
 //!
 //! No single strategy is best on every program (SCTBench: PCT with a small depth finds most
 //! bugs, delay bounding and partial-order sampling find some the others are slow on), so a
@@ -72,11 +73,11 @@ const PROBES: [&[(Order, Turns)]; 2] = [
     &[
         (Order::NewestFirst, Turns::Growing),
         (Order::NewestFirst, Turns::One),
+        (Order::OldestFirst, Turns::UntilWrite),
     ],
     &[
         (Order::OldestFirst, Turns::Growing),
         (Order::OldestFirst, Turns::One),
-        (Order::OldestFirst, Turns::UntilWrite),
     ],
 ];
 
@@ -251,12 +252,12 @@ mod tests {
         for worker in [0u32, 1, 3, 9] {
             let mut p = Portfolio::for_worker(1, worker, Bounds::default());
             let probes: &[&str] = match worker {
-                0 => &["sweep:newest-first", "round-robin:newest-first"],
-                1 => &[
-                    "sweep:oldest-first",
-                    "round-robin:oldest-first",
+                0 => &[
+                    "sweep:newest-first",
+                    "round-robin:newest-first",
                     "write-turns:oldest-first",
                 ],
+                1 => &["sweep:oldest-first", "round-robin:oldest-first"],
                 _ => &[],
             };
             for probe in probes {
@@ -301,14 +302,22 @@ mod tests {
             run_once(&mut p, 2, 20).unwrap();
             assert_eq!(p.name(), "portfolio/sweep:oldest-first");
             run_once(&mut p, 2, 3).unwrap();
-            // The write hand-over teaches no length either.
-            run_once(&mut p, 2, 20).unwrap();
-            assert_eq!(p.name(), "portfolio/write-turns:oldest-first");
             let order = run_once(&mut p, 2, 3).unwrap();
             assert_eq!(p.name(), "portfolio/fair-pct:5");
             assert_eq!(switches(&order), 5, "seed {seed}: {order:?}");
             // On its own, its first iteration draws over a guess of 16 decisions.
             guessed.push(switches(&run_once(&mut Pct::new(seed, 5), 2, 3).unwrap()));
+            // Worker 0 likewise, with its write hand-over after the round robin: a long one
+            // (2 ops of 20 steps), which teaches no length either, so pct:5's first turn still
+            // draws over the round robin's 5 decisions.
+            let mut p = Portfolio::for_worker(seed, 0, Bounds::default());
+            run_once(&mut p, 2, 20).unwrap();
+            run_once(&mut p, 2, 3).unwrap();
+            run_once(&mut p, 2, 20).unwrap();
+            assert_eq!(p.name(), "portfolio/write-turns:oldest-first");
+            let order = run_once(&mut p, 2, 3).unwrap();
+            assert_eq!(p.name(), "portfolio/pct:5");
+            assert_eq!(switches(&order), 5, "worker 0, seed {seed}: {order:?}");
         }
         assert!(guessed.iter().any(|&s| s < 5), "{guessed:?}");
     }
@@ -367,7 +376,6 @@ mod tests {
                 bug: false,
                 hit_bound: true,
             });
-            run_once(&mut p, 2, 3).unwrap(); // the write hand-over (teaches nothing)
             let order = run_once(&mut p, 2, 3).unwrap();
             assert_eq!(p.name(), "portfolio/fair-pct:5");
             alternated += usize::from(switches(&order) == 5);

@@ -2,7 +2,7 @@
 
 use super::{
     DelayBounding, Dfs, Dpor, FairPct, IterativeDelayBounding, Pct, Portfolio, Pos, Probabilistic,
-    QLearning, RandomWalk, Strategy,
+    QLearning, RandomWalk, Rff, Strategy,
 };
 use std::fmt;
 use std::str::FromStr;
@@ -72,6 +72,8 @@ pub enum StrategySpec {
     Rl,
     /// Partial-order sampling: random priorities, redrawn for the operations that race.
     Pos,
+    /// Reads-from guided schedule fuzzing: mutate schedules that showed a new reads-from pair.
+    Rff,
     /// The default: a per-worker rotation through several strategies.
     Portfolio,
 }
@@ -111,6 +113,7 @@ impl StrategySpec {
         "idb[:delays]",
         "rl",
         "pos",
+        "rff",
         "dfs[:depth]",
         "dpor[:preemptions]",
     ];
@@ -131,6 +134,7 @@ impl StrategySpec {
             StrategySpec::Idb(d) => Box::new(IterativeDelayBounding::new(d)),
             StrategySpec::Rl => Box::new(QLearning::new(seed)),
             StrategySpec::Pos => Box::new(Pos::new(seed)),
+            StrategySpec::Rff => Box::new(Rff::new(seed)),
             StrategySpec::Portfolio => Box::new(Portfolio::for_worker(seed, 0, bounds)),
         }
     }
@@ -246,6 +250,7 @@ impl FromStr for StrategySpec {
             )),
             "rl" if p.is_none() => Ok(StrategySpec::Rl),
             "pos" if p.is_none() => Ok(StrategySpec::Pos),
+            "rff" if p.is_none() => Ok(StrategySpec::Rff),
             "portfolio" if p.is_none() => Ok(StrategySpec::Portfolio),
             _ => Err(SpecError::Unknown(s.into())),
         }
@@ -267,6 +272,7 @@ impl fmt::Display for StrategySpec {
             StrategySpec::Idb(d) => write!(f, "idb:{d}"),
             StrategySpec::Rl => write!(f, "rl"),
             StrategySpec::Pos => write!(f, "pos"),
+            StrategySpec::Rff => write!(f, "rff"),
             StrategySpec::Portfolio => write!(f, "portfolio"),
         }
     }
@@ -297,6 +303,7 @@ mod tests {
             "idb:3",
             "rl",
             "pos",
+            "rff",
             "portfolio",
         ] {
             let spec: StrategySpec = s.parse().unwrap();

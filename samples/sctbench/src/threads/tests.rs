@@ -1,6 +1,6 @@
 //! The thread ports keep their originals' verdicts: every buggy program is found within 10,000
-//! iterations of the default portfolio (seed 0), except the two no strategy reaches at that
-//! budget (ignored, see their modules); every fixed variant passes 1,000 iterations of `random`
+//! iterations of the default portfolio (seed 0), `fib_bench` through its write hand-over
+//! probe, except `safestack`, which no strategy reaches at that budget (ignored, see its module); every fixed variant passes 1,000 iterations of `random`
 //! and of `pct:3`.
 
 use super::*;
@@ -79,10 +79,11 @@ mod buggy {
         );
     }
 
+    /// Beyond 10,000 iterations of every randomized strategy: found by worker 0's write
+    /// hand-over probe (measured in samples/sctbench/README.md).
     #[test]
-    #[ignore = "fib_bench needs the ten updates strictly alternated with main's check after them: beyond 10,000 iterations of every strategy (measured in samples/sctbench/README.md)"]
     fn threads_fib_bench() {
-        found_within(super::threads_fib_bench, "random", 100_000, "fib_bench");
+        found_within(super::threads_fib_bench, "portfolio", 10_000, "fib_bench");
     }
 }
 

@@ -103,7 +103,7 @@ impl Executor {
     /// The point, and the wake `waker` makes: when it is the running task's own, what its wake
     /// does ([`Executor::wake`]) in the point's table borrow, without the call through it.
     #[inline]
-    fn pause_and_self_wake(
+    pub(super) fn pause_and_self_wake(
         &self,
         kind: OpKind,
         loc: &'static Location<'static>,

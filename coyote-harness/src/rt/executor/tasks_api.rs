@@ -50,7 +50,13 @@ impl Executor {
     /// The running task reached the scheduling point before joining `task` (of iteration
     /// `generation`; a handle from an earlier iteration joins nothing), in the first poll of
     /// the join, with `waker`: whether it goes on in this poll (the join is polled now, `Ready`
-    /// if the task is done, as in tokio) rather than return `Pending` (see `decide`).
+    /// if the task is done, as in tokio) rather than return `Pending`.
+    ///
+    /// Only a join that would be `Ready` is decided in the poll (see `decide`). A join of a
+    /// task still running returns `Pending` at its point, as tokio's would, and is decided when
+    /// the poll ends: so the joins one poll makes (`join_all`, `join!`) share one point, whose
+    /// access is the last one's, and the task does not block on one join and then wake itself
+    /// for the next.
     #[inline]
     pub(crate) fn join_point_in_poll(
         &self,
@@ -61,6 +67,10 @@ impl Executor {
     ) -> bool {
         let task = (generation == self.generation.get()).then_some(task);
         let access = self.tasks.about_to_join(task, self.step.get());
+        if task.is_some_and(|t| !self.tasks.is_done(t)) {
+            self.pause_and_self_wake(OpKind::Join, loc, access, waker);
+            return false;
+        }
         self.point_in_poll(OpKind::Join, loc, access, waker)
     }
 

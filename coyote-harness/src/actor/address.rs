@@ -237,18 +237,29 @@ impl<E: Send + fmt::Debug + 'static> Future for Sending<'_, E> {
     #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<()> {
         let this = &mut *self;
-        // A production inbox skips the thread-local look-up.
-        if !this.yielded && this.mailbox.is_test() {
-            this.yielded = true;
+        // A production inbox: one push on its channel, no thread-local look-up.
+        if this.mailbox.deliver_now(&mut this.event) {
+            return Poll::Ready(());
+        }
+        this.poll_test(cx)
+    }
+}
+
+impl<E: Send + fmt::Debug + 'static> Sending<'_, E> {
+    /// The send to a test-mode inbox: the scheduling point, then the delivery.
+    #[inline(never)]
+    fn poll_test(&mut self, cx: &mut TaskContext<'_>) -> Poll<()> {
+        if !self.yielded {
+            self.yielded = true;
             if in_test() {
-                let access = writes(this.mailbox);
-                let mut point = YieldPoint::with_access(OpKind::ActorSend, this.loc, access);
+                let access = writes(self.mailbox);
+                let mut point = YieldPoint::with_access(OpKind::ActorSend, self.loc, access);
                 // Pending once when the strategy switches away: the next poll delivers.
                 std::task::ready!(Pin::new(&mut point).poll(cx));
             }
         }
-        if let Some(event) = this.event.take() {
-            this.mailbox.deliver(event);
+        if let Some(event) = self.event.take() {
+            self.mailbox.deliver(event);
         }
         Poll::Ready(())
     }

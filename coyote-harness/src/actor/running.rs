@@ -18,9 +18,13 @@
 //!   leaves `step` only by being dropped in place (an assignment to `step`);
 //! * the semantics are those of the test-mode loop: `on_start` first, then one event at a time
 //!   until the actor halts (its context, or the halt event) or nothing can reach it; the timers
-//!   are told when a handler returned, once per dequeue.
+//!   are told when a handler returned, once per dequeue;
+//! * while the context's `care` is 0 (not halting, no timer started, nothing deferred) the
+//!   loop takes the channel's next letter directly (`Context::poll_plain`) and skips the
+//!   timers; otherwise it takes the general path (`Context::poll_next`). The start and the end
+//!   are out of line (`poll_start`, `Context::finish`).
 
-use super::context::Context;
+use super::context::{Context, TIMERS};
 use super::mailbox::Dequeued;
 use super::Actor;
 use std::future::Future;
@@ -133,51 +137,99 @@ where
         // SAFETY: nothing is moved out of `self`; the futures in `step` are polled in place
         // and only dropped in place (the module's invariants).
         let this = unsafe { self.get_unchecked_mut() };
+        match &mut this.step {
+            Step::Handling(handler) => {
+                // SAFETY: `handler` is pinned in `step` (the module's invariants).
+                ready!(unsafe { Pin::new_unchecked(handler) }.poll(cx));
+                this.handled();
+            }
+            Step::Idle => {}
+            Step::Start | Step::Starting(_) | Step::Done => {
+                if !ready!(this.poll_start(cx)) {
+                    return Poll::Ready(());
+                }
+            }
+        }
+        // `step` is `Idle` from here on, between two handlers.
         loop {
-            match &mut this.step {
-                Step::Idle => {
-                    // SAFETY: no future in `step`.
-                    let ctx = unsafe { this.ctx() };
-                    if ctx.is_halting() {
-                        ctx.finish(false);
-                        this.step = Step::Done;
-                        return Poll::Ready(());
-                    }
-                    match ready!(ctx.poll_next(cx, true, &mut |_| true)) {
-                        Dequeued::Event(event) => {
-                            // SAFETY: no future in `step`; the borrows go into it.
-                            let (actor, ctx) = unsafe { this.borrow() };
-                            this.step = Step::Handling((this.handle)(actor, ctx, event));
-                        }
-                        Dequeued::Halt => ctx.halt(),
-                        Dequeued::Orphaned | Dequeued::Idle => {
-                            ctx.finish(true);
-                            this.step = Step::Done;
-                            return Poll::Ready(());
-                        }
-                    }
+            // SAFETY: no future in `step`.
+            let ctx = unsafe { this.ctx() };
+            let next = if ctx.care() == 0 {
+                ctx.poll_plain(cx)
+            } else {
+                if ctx.is_halting() {
+                    ctx.finish(false);
+                    this.step = Step::Done;
+                    return Poll::Ready(());
                 }
-                Step::Handling(handler) => {
-                    // SAFETY: `handler` is pinned in `step` (the module's invariants).
-                    ready!(unsafe { Pin::new_unchecked(handler) }.poll(cx));
-                    idle(&mut this.step);
-                    // SAFETY: the handler's future, and its borrows, were just dropped.
-                    unsafe { this.ctx() }.mailbox.timers.handled();
-                }
-                Step::Start => {
-                    let start = this.start.take().expect("started once");
+                ctx.poll_next(cx, true, &mut |_| true)
+            };
+            match ready!(next) {
+                Dequeued::Event(event) => {
                     // SAFETY: no future in `step`; the borrows go into it.
                     let (actor, ctx) = unsafe { this.borrow() };
-                    this.step = Step::Starting(start(actor, ctx));
+                    let handler = (this.handle)(actor, ctx, event);
+                    // SAFETY: `step` is `Idle` (nothing to drop) and the handler's future is
+                    // written in place, where it is pinned from now on.
+                    unsafe { std::ptr::write(&mut this.step, Step::Handling(handler)) };
+                    let Step::Handling(handler) = &mut this.step else {
+                        unreachable!("just written")
+                    };
+                    // SAFETY: as above.
+                    ready!(unsafe { Pin::new_unchecked(handler) }.poll(cx));
+                    this.handled();
+                }
+                Dequeued::Halt => ctx.halt(),
+                Dequeued::Orphaned | Dequeued::Idle => {
+                    ctx.finish(true);
+                    this.step = Step::Done;
+                    return Poll::Ready(());
+                }
+            }
+        }
+    }
+}
+
+impl<A, S, F, MS, MF> Running<A, S, F, MS, MF>
+where
+    A: Actor,
+    S: Future<Output = ()>,
+    F: Future<Output = ()>,
+    MS: FnOnce(&'static mut A, &'static mut Context<A::Event>) -> S,
+    MF: FnMut(&'static mut A, &'static mut Context<A::Event>, A::Event) -> F,
+{
+    /// The handler (or `on_start`) in `step` returned: drops it in place, leaves `Idle`, and
+    /// tells the timers if the actor has any.
+    #[inline(always)]
+    fn handled(&mut self) {
+        idle(&mut self.step);
+        // SAFETY: the finished future, and its borrows, were just dropped.
+        let ctx = unsafe { self.ctx() };
+        if ctx.care() & TIMERS != 0 {
+            ctx.mailbox.timers.handled();
+        }
+    }
+
+    /// The steps before the first event (out of the hot path): runs `on_start`; ready with
+    /// whether the loop goes on (`false` once the actor is done).
+    #[inline(never)]
+    fn poll_start(&mut self, cx: &mut TaskContext<'_>) -> Poll<bool> {
+        loop {
+            match &mut self.step {
+                Step::Start => {
+                    let start = self.start.take().expect("started once");
+                    // SAFETY: no future in `step`; the borrows go into it.
+                    let (actor, ctx) = unsafe { self.borrow() };
+                    self.step = Step::Starting(start(actor, ctx));
                 }
                 Step::Starting(start) => {
-                    // SAFETY: as a handler's.
+                    // SAFETY: as a handler's (the module's invariants).
                     ready!(unsafe { Pin::new_unchecked(start) }.poll(cx));
-                    idle(&mut this.step);
-                    // SAFETY: as after a handler.
-                    unsafe { this.ctx() }.mailbox.timers.handled();
+                    self.handled();
+                    return Poll::Ready(true);
                 }
-                Step::Done => return Poll::Ready(()),
+                Step::Idle | Step::Handling(_) => return Poll::Ready(true),
+                Step::Done => return Poll::Ready(false),
             }
         }
     }

@@ -21,7 +21,7 @@
 //!   check drains the channel without waiting;
 //! * the timers learn who sent every event taken (as in test mode), and only when some timer was
 //!   started (`Timers` skips the bookkeeping otherwise);
-//! * after [`drain`](Inbox::drain) the channel is closed: later sends fail and are dropped.
+//! * after [`discard`](Inbox::discard) the channel is closed: later sends fail and are dropped.
 
 use super::mailbox::{Dequeued, Envelope, Mailbox, Wait};
 use super::timer::{Sent, TimerId};
@@ -49,15 +49,6 @@ impl<E> Letter<E> {
         match self {
             Letter::Event(e) => Some(e),
             Letter::Timed(t) => Some(&t.0),
-            Letter::Halt | Letter::Wake => None,
-        }
-    }
-
-    /// Its event (`None` for a halt event or a wake-up).
-    fn into_event(self) -> Option<E> {
-        match self {
-            Letter::Event(e) => Some(e),
-            Letter::Timed(t) => Some(t.0),
             Letter::Halt | Letter::Wake => None,
         }
     }
@@ -341,17 +332,12 @@ impl<E: Send + std::fmt::Debug + 'static> Inbox<E> {
         self.deferred.push_front(Letter::Event(event));
     }
 
-    /// Closes the channel and takes every queued event out, for the caller to drop.
-    pub(crate) fn drain(&mut self) -> Vec<E> {
+    /// Closes the channel and drops every queued event (the actor ended; in production
+    /// nothing logs or counts them).
+    pub(crate) fn discard(&mut self) {
         self.rx.close();
-        let mut out = Vec::new();
-        let channel = std::iter::from_fn(|| self.rx.try_recv().ok()).collect::<Vec<_>>();
-        for letter in self.deferred.drain(..).chain(channel) {
-            if let Some(e) = letter.into_event() {
-                out.push(e);
-            }
-        }
-        out
+        self.deferred.clear();
+        while self.rx.try_recv().is_ok() {}
     }
 }
 

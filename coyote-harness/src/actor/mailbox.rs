@@ -157,6 +157,7 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
     }
 
     /// Queues `env`: on the production channel (dropped if the actor ended), else in `queue`.
+    #[inline(always)]
     fn push(&self, env: Envelope<E>) {
         match &self.tx {
             // Production: the tick an event holds is test-mode only (see `Sent`).
@@ -209,6 +210,7 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
     }
 
     /// [`deliver`](Self::deliver) of an event `sent` by a timer, or by a tick's handler.
+    #[inline(always)]
     pub(crate) fn deliver_from(&self, event: E, sent: Sent) {
         if self.is_halted() {
             sent.dropped();

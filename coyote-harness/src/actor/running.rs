@@ -155,7 +155,8 @@ where
             // SAFETY: no future in `step`.
             let ctx = unsafe { this.ctx() };
             let next = if ctx.care() == 0 {
-                ctx.poll_plain(cx)
+                // SAFETY: this loop is the production one (see `run`'s caller, `actor::start`).
+                unsafe { ctx.poll_plain(cx) }
             } else {
                 if ctx.is_halting() {
                     ctx.finish(false);
@@ -164,28 +165,30 @@ where
                 }
                 ctx.poll_next(cx, true, &mut |_| true)
             };
-            match ready!(next) {
-                Dequeued::Event(event) => {
-                    // SAFETY: no future in `step`; the borrows go into it.
-                    let (actor, ctx) = unsafe { this.borrow() };
-                    let handler = (this.handle)(actor, ctx, event);
-                    // SAFETY: `step` is `Idle` (nothing to drop) and the handler's future is
-                    // written in place, where it is pinned from now on.
-                    unsafe { std::ptr::write(&mut this.step, Step::Handling(handler)) };
-                    let Step::Handling(handler) = &mut this.step else {
-                        unreachable!("just written")
-                    };
-                    // SAFETY: as above.
-                    ready!(unsafe { Pin::new_unchecked(handler) }.poll(cx));
-                    this.handled();
+            // Two plain branches for the usual cases (an event, or nothing yet); the rest out
+            // of line.
+            let event = match next {
+                Poll::Ready(Dequeued::Event(event)) => event,
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(other) => {
+                    if this.other(other) {
+                        return Poll::Ready(());
+                    }
+                    continue;
                 }
-                Dequeued::Halt => ctx.halt(),
-                Dequeued::Orphaned | Dequeued::Idle => {
-                    ctx.finish(true);
-                    this.step = Step::Done;
-                    return Poll::Ready(());
-                }
-            }
+            };
+            // SAFETY: no future in `step`; the borrows go into it.
+            let (actor, ctx) = unsafe { this.borrow() };
+            let handler = (this.handle)(actor, ctx, event);
+            // SAFETY: `step` is `Idle` (nothing to drop) and the handler's future is written in
+            // place, where it is pinned from now on.
+            unsafe { std::ptr::write(&mut this.step, Step::Handling(handler)) };
+            let Step::Handling(handler) = &mut this.step else {
+                unreachable!("just written")
+            };
+            // SAFETY: as above.
+            ready!(unsafe { Pin::new_unchecked(handler) }.poll(cx));
+            this.handled();
         }
     }
 }
@@ -207,6 +210,26 @@ where
         let ctx = unsafe { self.ctx() };
         if ctx.care() & TIMERS != 0 {
             ctx.mailbox.timers.handled();
+        }
+    }
+
+    /// A dequeue that found no event (out of the hot path): the halt event halts the actor;
+    /// an orphaned actor ends (`true`).
+    #[inline(never)]
+    fn other(&mut self, found: Dequeued<A::Event>) -> bool {
+        // SAFETY: called between two handlers (no future in `step`).
+        let ctx = unsafe { self.ctx() };
+        match found {
+            Dequeued::Halt => {
+                ctx.halt();
+                false
+            }
+            Dequeued::Orphaned | Dequeued::Idle => {
+                ctx.finish(true);
+                self.step = Step::Done;
+                true
+            }
+            Dequeued::Event(_) => unreachable!("events are handled in `poll`"),
         }
     }
 

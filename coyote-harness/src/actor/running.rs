@@ -137,21 +137,23 @@ where
         // SAFETY: nothing is moved out of `self`; the futures in `step` are polled in place
         // and only dropped in place (the module's invariants).
         let this = unsafe { self.get_unchecked_mut() };
-        match &mut this.step {
-            Step::Handling(handler) => {
-                // SAFETY: `handler` is pinned in `step` (the module's invariants).
-                ready!(unsafe { Pin::new_unchecked(handler) }.poll(cx));
-                this.handled();
-            }
-            Step::Idle => {}
-            Step::Start | Step::Starting(_) | Step::Done => {
-                if !ready!(this.poll_start(cx)) {
-                    return Poll::Ready(());
+        loop {
+            // One place polls a handler's future (so that the compiler may inline it): a new
+            // one comes back here from the dequeue below.
+            match &mut this.step {
+                Step::Handling(handler) => {
+                    // SAFETY: `handler` is pinned in `step` (the module's invariants).
+                    ready!(unsafe { Pin::new_unchecked(handler) }.poll(cx));
+                    this.handled();
+                }
+                Step::Idle => {}
+                Step::Start | Step::Starting(_) | Step::Done => {
+                    if !ready!(this.poll_start(cx)) {
+                        return Poll::Ready(());
+                    }
                 }
             }
-        }
-        // `step` is `Idle` from here on, between two handlers.
-        loop {
+            // `step` is `Idle` here, between two handlers.
             // SAFETY: no future in `step`.
             let ctx = unsafe { this.ctx() };
             let next = if ctx.care() == 0 {
@@ -181,14 +183,8 @@ where
             let (actor, ctx) = unsafe { this.borrow() };
             let handler = (this.handle)(actor, ctx, event);
             // SAFETY: `step` is `Idle` (nothing to drop) and the handler's future is written in
-            // place, where it is pinned from now on.
+            // place, where it is pinned from now on (polled at the top of the loop).
             unsafe { std::ptr::write(&mut this.step, Step::Handling(handler)) };
-            let Step::Handling(handler) = &mut this.step else {
-                unreachable!("just written")
-            };
-            // SAFETY: as above.
-            ready!(unsafe { Pin::new_unchecked(handler) }.poll(cx));
-            this.handled();
         }
     }
 }

@@ -4,127 +4,25 @@
 //!    `coyote_harness::check` with `random` on one thread (every send and dequeue is a
 //!    scheduling decision);
 //! 2. production mode: messages per second between two actors against a raw tokio pair of tasks
-//!    over unbounded `mpsc` channels, interleaved in the same run, on a current-thread runtime;
+//!    over unbounded `mpsc` channels, interleaved in the same run, on a current-thread runtime
+//!    (and, labelled, the earlier actor program whose every ping carries the reply address);
 //! 3. idle actors held in memory: RSS growth for `IDLE` actors that started and wait on their
 //!    inboxes (and the same for raw tokio tasks waiting on an `mpsc` receiver), in bytes each.
 //!
-//! Invariants: both ping-pong programs exchange exactly `2 * ROUND_TRIPS` messages per run and
-//! check the last one; the idle count is held until it is measured and then dropped. The
-//! `--only actor-test|actor-prod|tokio-mpsc N` targets run one of them for callgrind, and
+//! Invariants: every ping-pong program (`pingpong.rs`, which states how they differ) exchanges
+//! exactly `2 * ROUND_TRIPS` messages per run and checks the last one; the idle count is held
+//! until it is measured and then dropped. The `--only actor-test|actor-prod|tokio-mpsc N`
+//! targets run one of them for callgrind (`--only actor-prod-replyto N` the earlier one), and
 //! `--only actor-idle N` (`tokio-idle N`) measures `N` idle actors (raw tokio tasks) alone.
 
 use crate::measure::{calibrate, median, time, Sample};
+use crate::pingpong::{actor_ping_pong, actor_ping_pong_reply_to, tokio_ping_pong, ROUND_TRIPS};
 use coyote_harness::actor::{self, Actor, ActorRef, Context};
-use coyote_harness::sync::oneshot;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-/// Round trips per ping-pong run (two messages each).
-pub(crate) const ROUND_TRIPS: u64 = 100;
 /// Idle actors created for the memory measurement.
 pub(crate) const IDLE: usize = 1_000_000;
-
-// ----- the ping-pong pair on coyote-harness actors -----
-
-/// What the ponger receives.
-#[derive(Debug)]
-pub(crate) enum PongerEvent {
-    Ping(u64, ActorRef<PingerEvent>),
-}
-
-/// What the pinger receives.
-#[derive(Debug)]
-pub(crate) enum PingerEvent {
-    Start(ActorRef<PongerEvent>, Done),
-    Pong(u64),
-}
-
-/// The pinger's completion signal (its `Debug` keeps the step log short).
-pub(crate) struct Done(oneshot::Sender<u64>);
-
-impl std::fmt::Debug for Done {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("done")
-    }
-}
-
-struct Ponger;
-
-impl Actor for Ponger {
-    type Event = PongerEvent;
-    async fn handle(&mut self, _ctx: &mut Context<PongerEvent>, event: PongerEvent) {
-        let PongerEvent::Ping(n, pinger) = event;
-        pinger.send(PingerEvent::Pong(n)).await;
-    }
-}
-
-#[derive(Default)]
-struct Pinger {
-    ponger: Option<ActorRef<PongerEvent>>,
-    done: Option<Done>,
-}
-
-impl Actor for Pinger {
-    type Event = PingerEvent;
-    async fn handle(&mut self, ctx: &mut Context<PingerEvent>, event: PingerEvent) {
-        match event {
-            PingerEvent::Start(ponger, done) => {
-                ponger.send(PongerEvent::Ping(1, ctx.me())).await;
-                self.ponger = Some(ponger);
-                self.done = Some(done);
-            }
-            PingerEvent::Pong(n) if n < ROUND_TRIPS => {
-                let ponger = self.ponger.as_ref().expect("started");
-                ponger.send(PongerEvent::Ping(n + 1, ctx.me())).await;
-            }
-            PingerEvent::Pong(n) => {
-                // The pair ends: no address of the ponger is left, so it stops.
-                self.ponger = None;
-                if let Some(Done(done)) = self.done.take() {
-                    let _ = done.send(n);
-                }
-                ctx.halt();
-            }
-        }
-    }
-}
-
-/// One ping-pong run on actors: `ROUND_TRIPS` round trips; checks the last pong.
-pub(crate) async fn actor_ping_pong() {
-    let ponger = actor::create(Ponger);
-    let pinger = actor::create(Pinger::default());
-    let (tx, rx) = oneshot::channel();
-    pinger.send(PingerEvent::Start(ponger, Done(tx))).await;
-    assert_eq!(rx.await.expect("the pinger finishes"), ROUND_TRIPS);
-}
-
-// ----- the same pair on raw tokio -----
-
-/// One ping-pong run on two raw tokio tasks over unbounded channels.
-pub(crate) async fn tokio_ping_pong() {
-    use tokio::sync::mpsc;
-    let (to_ponger, mut ponger_rx) = mpsc::unbounded_channel::<u64>();
-    let (to_pinger, mut pinger_rx) = mpsc::unbounded_channel::<u64>();
-    let ponger = tokio::spawn(async move {
-        while let Some(n) = ponger_rx.recv().await {
-            if to_pinger.send(n).is_err() {
-                break;
-            }
-        }
-    });
-    let pinger = tokio::spawn(async move {
-        to_ponger.send(1).expect("ponger alive");
-        while let Some(n) = pinger_rx.recv().await {
-            if n == ROUND_TRIPS {
-                return n;
-            }
-            to_ponger.send(n + 1).expect("ponger alive");
-        }
-        0
-    });
-    assert_eq!(pinger.await.expect("pinger"), ROUND_TRIPS);
-    ponger.await.expect("ponger");
-}
 
 // ----- runners (`fn(u64) -> Option<u64>`, as `--only` wants) -----
 
@@ -150,6 +48,11 @@ pub(crate) fn test_mode(iterations: u64) -> Option<u64> {
 /// `runs` ping-pong runs on actors in production mode (a fresh current-thread runtime).
 pub(crate) fn prod_actors(runs: u64) -> Option<u64> {
     runs_on(&runtime(), actor_ping_pong, runs)
+}
+
+/// `runs` runs of the earlier actor program (the reply address in every ping), production mode.
+pub(crate) fn prod_actors_reply_to(runs: u64) -> Option<u64> {
+    runs_on(&runtime(), actor_ping_pong_reply_to, runs)
 }
 
 /// `runs` ping-pong runs on raw tokio (a fresh current-thread runtime).
@@ -255,6 +158,9 @@ pub(crate) fn by_name(name: &str) -> Option<fn(u64)> {
                 bytes * n as f64 / 1e9
             );
         },
+        "actor-prod-replyto" => |n| {
+            prod_actors_reply_to(n);
+        },
         "tokio-idle" => |n| {
             let bytes = idle_task_bytes(n as usize);
             println!("tokio-idle: {bytes:.0} bytes each of RSS growth for {n} raw tokio tasks parked on an unbounded mpsc receiver");
@@ -272,11 +178,13 @@ pub(crate) fn section(per_sample: Duration, k: usize) -> String {
     let n_test = calibrate(4, probe, per_sample, |n| time(n, test_mode));
     let n_act = calibrate(16, probe, per_sample, |n| time(n, prod_actors));
     let n_tok = calibrate(16, probe, per_sample, |n| time(n, prod_tokio));
-    let (mut test, mut act, mut tok) = (Vec::new(), Vec::new(), Vec::new());
+    let n_reply = calibrate(16, probe, per_sample, |n| time(n, prod_actors_reply_to));
+    let (mut test, mut act, mut tok, mut reply) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..(2 * k + 1) {
         test.push(time(n_test, test_mode));
         act.push(time(n_act, prod_actors));
         tok.push(time(n_tok, prod_tokio));
+        reply.push(time(n_reply, prod_actors_reply_to));
     }
     let msgs = 2.0 * ROUND_TRIPS as f64;
     let rate = |v: &[Sample], cpu: bool| {
@@ -312,6 +220,10 @@ pub(crate) fn section(per_sample: Duration, k: usize) -> String {
         (
             "production: raw tokio tasks + unbounded mpsc, current_thread",
             &tok,
+        ),
+        (
+            "production: actors, the reply address in every ping (earlier program)",
+            &reply,
         ),
     ] {
         let _ = writeln!(

@@ -18,9 +18,10 @@
 //! Profiling modes (run one thing, print its time, exit; e.g. under
 //! `valgrind --tool=callgrind`): `--only coyote-abi N`, `--only coyote-check N`,
 //! `--only shuttle N`, and the actor ones (`actors.rs`): `--only actor-test N`,
-//! `--only actor-prod N`, `--only tokio-mpsc N`, and the thread ones (`threads.rs`):
-//! `--only coyote-mutex N`, `--only shuttle-mutex N`, `--only coyote-threads N`,
-//! `--only shuttle-threads N`, `--only thread-yields N`, `--only task-yields N`.
+//! `--only actor-prod N`, `--only tokio-mpsc N`, `--only actor-prod-replyto N`, and the thread
+//! ones (`threads.rs`): `--only coyote-mutex N`, `--only shuttle-mutex N`,
+//! `--only coyote-threads N`, `--only shuttle-threads N`, `--only thread-yields N`,
+//! `--only task-yields N`.
 
 mod actors;
 mod args;
@@ -28,6 +29,7 @@ mod history;
 mod loom_vs;
 mod measure;
 mod net;
+mod pingpong;
 mod programs;
 mod saturation;
 mod threads;

@@ -81,8 +81,7 @@ impl<E: Send + fmt::Debug + 'static> ActorRef<E> {
         Sending {
             mailbox: &self.mailbox,
             event: Some(event),
-            loc: Location::caller(),
-            yielded: false,
+            loc: Some(Location::caller()),
         }
     }
 
@@ -222,10 +221,9 @@ struct Sending<'a, E> {
     mailbox: &'a Mailbox<E>,
     /// Taken by the poll that delivers it.
     event: Option<E>,
-    /// Where the send is, for its scheduling point.
-    loc: &'static Location<'static>,
-    /// Its scheduling point was made (test mode): the next poll delivers.
-    yielded: bool,
+    /// Where the send is, for its scheduling point; `None` once the point was made (test
+    /// mode: the next poll delivers).
+    loc: Option<&'static Location<'static>>,
 }
 
 // Nothing is pinned in place: the event is moved out.
@@ -237,18 +235,28 @@ impl<E: Send + fmt::Debug + 'static> Future for Sending<'_, E> {
     #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<()> {
         let this = &mut *self;
-        // A production inbox skips the thread-local look-up.
-        if !this.yielded && this.mailbox.is_test() {
-            this.yielded = true;
+        // A production inbox: one push on its channel, no thread-local look-up.
+        if this.mailbox.deliver_now(&mut this.event) {
+            return Poll::Ready(());
+        }
+        this.poll_test(cx)
+    }
+}
+
+impl<E: Send + fmt::Debug + 'static> Sending<'_, E> {
+    /// The send to a test-mode inbox: the scheduling point, then the delivery.
+    #[inline(never)]
+    fn poll_test(&mut self, cx: &mut TaskContext<'_>) -> Poll<()> {
+        if let Some(loc) = self.loc.take() {
             if in_test() {
-                let access = writes(this.mailbox);
-                let mut point = YieldPoint::with_access(OpKind::ActorSend, this.loc, access);
+                let access = writes(self.mailbox);
+                let mut point = YieldPoint::with_access(OpKind::ActorSend, loc, access);
                 // Pending once when the strategy switches away: the next poll delivers.
                 std::task::ready!(Pin::new(&mut point).poll(cx));
             }
         }
-        if let Some(event) = this.event.take() {
-            this.mailbox.deliver(event);
+        if let Some(event) = self.event.take() {
+            self.mailbox.deliver(event);
         }
         Poll::Ready(())
     }

@@ -6,7 +6,11 @@
 //! * timers are the actor's own (see `timer` for their model): the context starts and stops
 //!   them, and names the timer of the event being handled; halting stops every timer;
 //! * a context holds the actor's inbox but is not one of its addresses: an actor whose last
-//!   [`ActorRef`] is gone stops even though its context lives on.
+//!   [`ActorRef`] is gone stops even though its context lives on;
+//! * `care` is a superset of what the production run loop must look at between two events:
+//!   [`HALTING`] once `halt` was called, [`TIMERS`] once a timer was started, [`DEFERRED`] once
+//!   an event may wait in the inbox's own queue (a `receive` or a requeue). A bit, once set,
+//!   stays; while `care` is 0 the loop takes the channel's events as they come (`poll_plain`).
 
 use super::address::{ActorId, ActorRef};
 use super::inbox::Inbox;
@@ -27,8 +31,16 @@ pub struct Context<E> {
     inbox: Option<Inbox<E>>,
     /// Where the actor was created: its dequeues are logged there.
     pub(crate) loc: &'static Location<'static>,
-    halt: bool,
+    /// What the run loop must look at between two events (see the module docs).
+    care: u8,
 }
+
+/// [`Context::halt`] was called.
+pub(crate) const HALTING: u8 = 1;
+/// A timer was started: the timers are told of every dequeue and handler's end.
+pub(crate) const TIMERS: u8 = 2;
+/// Events may wait in the production inbox's own queue.
+pub(crate) const DEFERRED: u8 = 4;
 
 impl<E: Send + fmt::Debug + 'static> Context<E> {
     pub(crate) fn new(
@@ -40,7 +52,7 @@ impl<E: Send + fmt::Debug + 'static> Context<E> {
             mailbox,
             inbox,
             loc,
-            halt: false,
+            care: 0,
         }
     }
 
@@ -58,12 +70,19 @@ impl<E: Send + fmt::Debug + 'static> Context<E> {
     /// and every event sent to it later are dropped. (A state machine can also return
     /// `Transition::Halt`; another task halts an actor with [`ActorRef::send_halt`].)
     pub fn halt(&mut self) {
-        self.halt = true;
+        self.care |= HALTING;
     }
 
     /// Whether [`halt`](Context::halt) was called.
+    #[inline]
     pub fn is_halting(&self) -> bool {
-        self.halt
+        self.care & HALTING != 0
+    }
+
+    /// What the run loop must look at between two events (see the module docs).
+    #[inline]
+    pub(crate) fn care(&self) -> u8 {
+        self.care
     }
 
     /// Waits, inside a handler, for the first event `wanted` accepts; the events it skips stay
@@ -74,6 +93,8 @@ impl<E: Send + fmt::Debug + 'static> Context<E> {
         wanted: impl FnMut(&E) -> bool + Send + 'a,
     ) -> impl Future<Output = E> + Send + 'a {
         let loc = Location::caller();
+        // What the production inbox skips now waits in its own queue.
+        self.care |= DEFERRED;
         async move {
             let event = match &mut self.inbox {
                 None => self.mailbox.receive(loc, wanted).await,
@@ -93,6 +114,7 @@ impl<E: Send + fmt::Debug + 'static> Context<E> {
     /// timer with an earlier deadline is pending (see [`TimerId`] and `docs/actors.md`).
     #[track_caller]
     pub fn start_timer(&mut self, after: Duration, event: E) -> TimerId {
+        self.care |= TIMERS;
         Timers::start(
             &self.mailbox,
             after,
@@ -111,6 +133,7 @@ impl<E: Send + fmt::Debug + 'static> Context<E> {
         period: Duration,
         make: impl FnMut() -> E + Send + 'static,
     ) -> TimerId {
+        self.care |= TIMERS;
         Timers::start(
             &self.mailbox,
             period,
@@ -135,11 +158,13 @@ impl<E: Send + fmt::Debug + 'static> Context<E> {
     }
 
     /// Ends the actor (it halted, or `orphaned`: no address is left): stops its timers, drops
-    /// its queued events, logs it.
+    /// its queued events, and in tests logs it (and counts the dropped events).
     pub(crate) fn finish(&mut self, orphaned: bool) {
-        let mut dropped = self.mailbox.halt();
+        let dropped = self.mailbox.halt();
         if let Some(inbox) = &mut self.inbox {
-            dropped.extend(inbox.drain());
+            // Production: nothing logs or counts the dropped events.
+            inbox.discard();
+            return;
         }
         for event in &dropped {
             count(self.mailbox.name, Activity::Dropped, event);
@@ -195,8 +220,26 @@ impl<E: Send + fmt::Debug + 'static> Context<E> {
         }
     }
 
+    /// Production only, while [`care`](Self::care) is 0: the run loop's dequeue of whatever
+    /// comes next (see `Inbox::poll_plain`).
+    ///
+    /// SAFETY: only for a production actor's context (made with an inbox: `actor::start` runs
+    /// the production loop only for a mailbox that is not a test's, whose `Mailbox::new`
+    /// returned the inbox). Unchecked, as this runs twice per event.
+    #[inline]
+    pub(crate) unsafe fn poll_plain(&mut self, cx: &mut TaskContext<'_>) -> Poll<Dequeued<E>> {
+        debug_assert!(
+            self.inbox.is_some(),
+            "only a production actor polls its inbox"
+        );
+        // SAFETY: the caller's contract.
+        let inbox = unsafe { self.inbox.as_mut().unwrap_unchecked() };
+        inbox.poll_plain(cx, &self.mailbox)
+    }
+
     /// Puts `event` back at the front of the inbox (a raised event its state defers).
     pub(crate) fn requeue_front(&mut self, event: E) {
+        self.care |= DEFERRED;
         match &mut self.inbox {
             None => self.mailbox.requeue_front(event),
             Some(inbox) => inbox.requeue_front(event),
@@ -208,7 +251,7 @@ impl<E> fmt::Debug for Context<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Context")
             .field("actor", &self.mailbox.name)
-            .field("halt", &self.halt)
+            .field("halt", &(self.care & HALTING != 0))
             .finish()
     }
 }

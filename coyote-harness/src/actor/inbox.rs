@@ -21,7 +21,7 @@
 //!   check drains the channel without waiting;
 //! * the timers learn who sent every event taken (as in test mode), and only when some timer was
 //!   started (`Timers` skips the bookkeeping otherwise);
-//! * after [`drain`](Inbox::drain) the channel is closed: later sends fail and are dropped.
+//! * after [`discard`](Inbox::discard) the channel is closed: later sends fail and are dropped.
 
 use super::mailbox::{Dequeued, Envelope, Mailbox, Wait};
 use super::timer::{Sent, TimerId};
@@ -49,15 +49,6 @@ impl<E> Letter<E> {
         match self {
             Letter::Event(e) => Some(e),
             Letter::Timed(t) => Some(&t.0),
-            Letter::Halt | Letter::Wake => None,
-        }
-    }
-
-    /// Its event (`None` for a halt event or a wake-up).
-    fn into_event(self) -> Option<E> {
-        match self {
-            Letter::Event(e) => Some(e),
-            Letter::Timed(t) => Some(t.0),
             Letter::Halt | Letter::Wake => None,
         }
     }
@@ -231,16 +222,21 @@ impl<E: Send + std::fmt::Debug + 'static> Inbox<E> {
         if let Some(d) = self.take_deferred(mailbox, true, wanted) {
             return Poll::Ready(d);
         }
-        // Looked at again on every poll: once unreachable, an actor stays so.
-        if until_orphaned && mailbox.senders.load(Ordering::Acquire) == 0 {
-            if let Some(d) = self.orphan_check(mailbox, wanted) {
-                return Poll::Ready(d);
-            }
-        }
         loop {
-            let Some(env) = std::task::ready!(self.rx.poll_recv(cx)) else {
+            let env = match self.rx.poll_recv(cx) {
+                Poll::Ready(Some(env)) => env,
                 // The mailbox holds a sender for as long as the actor runs.
-                return Poll::Ready(Dequeued::Orphaned);
+                Poll::Ready(None) => return Poll::Ready(Dequeued::Orphaned),
+                // Looked at before every wait (once unreachable, an actor stays so); what the
+                // channel holds first is what the orphan check would take first.
+                Poll::Pending => {
+                    if until_orphaned && mailbox.senders.load(Ordering::Acquire) == 0 {
+                        if let Some(d) = self.orphan_check(mailbox, wanted) {
+                            return Poll::Ready(d);
+                        }
+                    }
+                    return Poll::Pending;
+                }
             };
             match Self::sort(mailbox, env, true, wanted) {
                 Found::Take(d) => return Poll::Ready(d),
@@ -252,6 +248,48 @@ impl<E: Send + std::fmt::Debug + 'static> Inbox<E> {
                 }
                 Found::Wake => {}
             }
+        }
+    }
+
+    /// [`poll_next`](Self::poll_next) of the run loop of a plain actor (every event wanted,
+    /// the halt event too, until orphaned) while nothing is deferred and no timer was started
+    /// (the context's `care` is 0): an event as the channel gives it, with no look at the
+    /// deferred queue and no timer bookkeeping.
+    #[inline]
+    pub(crate) fn poll_plain(
+        &mut self,
+        cx: &mut TaskContext<'_>,
+        mailbox: &Mailbox<E>,
+    ) -> Poll<Dequeued<E>> {
+        loop {
+            match self.rx.poll_recv(cx) {
+                Poll::Ready(Some(Letter::Event(e))) => return Poll::Ready(Dequeued::Event(e)),
+                Poll::Ready(Some(other)) => {
+                    if let Some(d) = self.plain_other(mailbox, other) {
+                        return Poll::Ready(d);
+                    }
+                }
+                Poll::Ready(None) => return Poll::Ready(Dequeued::Orphaned),
+                Poll::Pending => {
+                    if mailbox.senders.load(Ordering::Acquire) == 0 {
+                        if let Some(d) = self.orphan_check(mailbox, &mut |_| true) {
+                            return Poll::Ready(d);
+                        }
+                    }
+                    return Poll::Pending;
+                }
+            }
+        }
+    }
+
+    /// [`poll_plain`](Self::poll_plain) of a letter that is not a plain event (out of the hot
+    /// path): what the dequeue returns, or `None` to go on.
+    #[inline(never)]
+    fn plain_other(&mut self, mailbox: &Mailbox<E>, letter: Letter<E>) -> Option<Dequeued<E>> {
+        match Self::sort(mailbox, letter, true, &mut |_| true) {
+            Found::Take(d) => Some(d),
+            Found::Skip(_) => unreachable!("every letter is wanted"),
+            Found::Wake => self.orphan_check(mailbox, &mut |_| true),
         }
     }
 
@@ -294,17 +332,12 @@ impl<E: Send + std::fmt::Debug + 'static> Inbox<E> {
         self.deferred.push_front(Letter::Event(event));
     }
 
-    /// Closes the channel and takes every queued event out, for the caller to drop.
-    pub(crate) fn drain(&mut self) -> Vec<E> {
+    /// Closes the channel and drops every queued event (the actor ended; in production
+    /// nothing logs or counts them).
+    pub(crate) fn discard(&mut self) {
         self.rx.close();
-        let mut out = Vec::new();
-        let channel = std::iter::from_fn(|| self.rx.try_recv().ok()).collect::<Vec<_>>();
-        for letter in self.deferred.drain(..).chain(channel) {
-            if let Some(e) = letter.into_event() {
-                out.push(e);
-            }
-        }
-        out
+        self.deferred.clear();
+        while self.rx.try_recv().is_ok() {}
     }
 }
 

@@ -17,7 +17,9 @@
 //! * `senders` counts the live addresses; when it drops to zero the actor is woken, and it
 //!   stops once its inbox is empty (nothing could ever reach it again);
 //! * after the actor halts, its queued events and every later send are dropped (logged, and
-//!   counted as dropped for `--coverage`);
+//!   counted as dropped for `--coverage`); in production a send does not look at `halted`: the
+//!   actor's `finish` sets it, then closes the channel and drains it (what was sent meanwhile
+//!   is dropped there), and a send to a closed channel drops its event;
 //! * in production the queue and waker are not used: events go down a tokio channel whose
 //!   receiver the actor's task owns (see `inbox`), and a "changed" is a wake-up sent on it;
 //! * `id` is the actor's id: its task's id in tests (deterministic, so a replay shows the same
@@ -155,6 +157,7 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
     }
 
     /// Queues `env`: on the production channel (dropped if the actor ended), else in `queue`.
+    #[inline(always)]
     fn push(&self, env: Envelope<E>) {
         match &self.tx {
             // Production: the tick an event holds is test-mode only (see `Sent`).
@@ -180,13 +183,24 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
     pub(crate) fn deliver(&self, event: E) {
         if let Some(tx) = &self.tx {
             // Production: no step log, no coverage, and no tick is held (real time paces it).
-            if self.is_halted() {
-                return;
-            }
+            // No halted check either: the channel drops what a halted actor is sent (see the
+            // module docs).
             let _ = tx.send(Letter::Event(event));
             return;
         }
         self.deliver_from(event, Sent::by_running_task());
+    }
+
+    /// A production send: delivers what `event` holds (taken out, if anything) and returns
+    /// `true`; `false` (nothing taken) for a test-mode inbox, whose sends are scheduling points.
+    #[inline(always)]
+    pub(crate) fn deliver_now(&self, event: &mut Option<E>) -> bool {
+        let Some(tx) = &self.tx else { return false };
+        if let Some(event) = event.take() {
+            // As `deliver`: no halted check (see the module docs).
+            let _ = tx.send(Letter::Event(event));
+        }
+        true
     }
 
     /// Whether this inbox belongs to a controlled test (else to a production actor).
@@ -196,6 +210,7 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
     }
 
     /// [`deliver`](Self::deliver) of an event `sent` by a timer, or by a tick's handler.
+    #[inline(always)]
     pub(crate) fn deliver_from(&self, event: E, sent: Sent) {
         if self.is_halted() {
             sent.dropped();
@@ -337,6 +352,10 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
     pub(crate) fn halt(&self) -> Vec<E> {
         self.halted.store(true, Ordering::Release);
         self.timers.close();
+        if !self.is_test() {
+            // The production inbox is the channel, which the actor's `finish` drains.
+            return Vec::new();
+        }
         let queued = std::mem::take(&mut *self.queue());
         queued
             .into_iter()

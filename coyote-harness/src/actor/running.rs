@@ -18,9 +18,13 @@
 //!   leaves `step` only by being dropped in place (an assignment to `step`);
 //! * the semantics are those of the test-mode loop: `on_start` first, then one event at a time
 //!   until the actor halts (its context, or the halt event) or nothing can reach it; the timers
-//!   are told when a handler returned, once per dequeue.
+//!   are told when a handler returned, once per dequeue;
+//! * while the context's `care` is 0 (not halting, no timer started, nothing deferred) the
+//!   loop takes the channel's next letter directly (`Context::poll_plain`) and skips the
+//!   timers; otherwise it takes the general path (`Context::poll_next`). The start and the end
+//!   are out of line (`poll_start`, `Context::finish`).
 
-use super::context::Context;
+use super::context::{Context, TIMERS};
 use super::mailbox::Dequeued;
 use super::Actor;
 use std::future::Future;
@@ -134,50 +138,117 @@ where
         // and only dropped in place (the module's invariants).
         let this = unsafe { self.get_unchecked_mut() };
         loop {
+            // One place polls a handler's future (so that the compiler may inline it): a new
+            // one comes back here from the dequeue below.
             match &mut this.step {
-                Step::Idle => {
-                    // SAFETY: no future in `step`.
-                    let ctx = unsafe { this.ctx() };
-                    if ctx.is_halting() {
-                        ctx.finish(false);
-                        this.step = Step::Done;
-                        return Poll::Ready(());
-                    }
-                    match ready!(ctx.poll_next(cx, true, &mut |_| true)) {
-                        Dequeued::Event(event) => {
-                            // SAFETY: no future in `step`; the borrows go into it.
-                            let (actor, ctx) = unsafe { this.borrow() };
-                            this.step = Step::Handling((this.handle)(actor, ctx, event));
-                        }
-                        Dequeued::Halt => ctx.halt(),
-                        Dequeued::Orphaned | Dequeued::Idle => {
-                            ctx.finish(true);
-                            this.step = Step::Done;
-                            return Poll::Ready(());
-                        }
-                    }
-                }
                 Step::Handling(handler) => {
                     // SAFETY: `handler` is pinned in `step` (the module's invariants).
                     ready!(unsafe { Pin::new_unchecked(handler) }.poll(cx));
-                    idle(&mut this.step);
-                    // SAFETY: the handler's future, and its borrows, were just dropped.
-                    unsafe { this.ctx() }.mailbox.timers.handled();
+                    this.handled();
                 }
+                Step::Idle => {}
+                Step::Start | Step::Starting(_) | Step::Done => {
+                    if !ready!(this.poll_start(cx)) {
+                        return Poll::Ready(());
+                    }
+                }
+            }
+            // `step` is `Idle` here, between two handlers.
+            // SAFETY: no future in `step`.
+            let ctx = unsafe { this.ctx() };
+            let next = if ctx.care() == 0 {
+                // SAFETY: this loop is the production one (see `run`'s caller, `actor::start`).
+                unsafe { ctx.poll_plain(cx) }
+            } else {
+                if ctx.is_halting() {
+                    ctx.finish(false);
+                    this.step = Step::Done;
+                    return Poll::Ready(());
+                }
+                ctx.poll_next(cx, true, &mut |_| true)
+            };
+            // Two plain branches for the usual cases (an event, or nothing yet); the rest out
+            // of line.
+            let event = match next {
+                Poll::Ready(Dequeued::Event(event)) => event,
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(other) => {
+                    if this.other(other) {
+                        return Poll::Ready(());
+                    }
+                    continue;
+                }
+            };
+            // SAFETY: no future in `step`; the borrows go into it.
+            let (actor, ctx) = unsafe { this.borrow() };
+            let handler = (this.handle)(actor, ctx, event);
+            // SAFETY: `step` is `Idle` (nothing to drop) and the handler's future is written in
+            // place, where it is pinned from now on (polled at the top of the loop).
+            unsafe { std::ptr::write(&mut this.step, Step::Handling(handler)) };
+        }
+    }
+}
+
+impl<A, S, F, MS, MF> Running<A, S, F, MS, MF>
+where
+    A: Actor,
+    S: Future<Output = ()>,
+    F: Future<Output = ()>,
+    MS: FnOnce(&'static mut A, &'static mut Context<A::Event>) -> S,
+    MF: FnMut(&'static mut A, &'static mut Context<A::Event>, A::Event) -> F,
+{
+    /// The handler (or `on_start`) in `step` returned: drops it in place, leaves `Idle`, and
+    /// tells the timers if the actor has any.
+    #[inline(always)]
+    fn handled(&mut self) {
+        idle(&mut self.step);
+        // SAFETY: the finished future, and its borrows, were just dropped.
+        let ctx = unsafe { self.ctx() };
+        if ctx.care() & TIMERS != 0 {
+            ctx.mailbox.timers.handled();
+        }
+    }
+
+    /// A dequeue that found no event (out of the hot path): the halt event halts the actor;
+    /// an orphaned actor ends (`true`).
+    #[inline(never)]
+    fn other(&mut self, found: Dequeued<A::Event>) -> bool {
+        // SAFETY: called between two handlers (no future in `step`).
+        let ctx = unsafe { self.ctx() };
+        match found {
+            Dequeued::Halt => {
+                ctx.halt();
+                false
+            }
+            Dequeued::Orphaned | Dequeued::Idle => {
+                ctx.finish(true);
+                self.step = Step::Done;
+                true
+            }
+            Dequeued::Event(_) => unreachable!("events are handled in `poll`"),
+        }
+    }
+
+    /// The steps before the first event (out of the hot path): runs `on_start`; ready with
+    /// whether the loop goes on (`false` once the actor is done).
+    #[inline(never)]
+    fn poll_start(&mut self, cx: &mut TaskContext<'_>) -> Poll<bool> {
+        loop {
+            match &mut self.step {
                 Step::Start => {
-                    let start = this.start.take().expect("started once");
+                    let start = self.start.take().expect("started once");
                     // SAFETY: no future in `step`; the borrows go into it.
-                    let (actor, ctx) = unsafe { this.borrow() };
-                    this.step = Step::Starting(start(actor, ctx));
+                    let (actor, ctx) = unsafe { self.borrow() };
+                    self.step = Step::Starting(start(actor, ctx));
                 }
                 Step::Starting(start) => {
-                    // SAFETY: as a handler's.
+                    // SAFETY: as a handler's (the module's invariants).
                     ready!(unsafe { Pin::new_unchecked(start) }.poll(cx));
-                    idle(&mut this.step);
-                    // SAFETY: as after a handler.
-                    unsafe { this.ctx() }.mailbox.timers.handled();
+                    self.handled();
+                    return Poll::Ready(true);
                 }
-                Step::Done => return Poll::Ready(()),
+                Step::Idle | Step::Handling(_) => return Poll::Ready(true),
+                Step::Done => return Poll::Ready(false),
             }
         }
     }

@@ -353,6 +353,12 @@ impl<E: Send + fmt::Debug + 'static> Timers<E> {
 
     /// Stops every timer and the task serving them (the actor ended).
     pub(crate) fn close(&self) {
+        if !self.used() {
+            // Nothing was started (only the actor itself starts timers, on this task): the
+            // table is empty; closed, it spawns no server.
+            self.table().closed = true;
+            return;
+        }
         if self.table().handling.take().is_some() {
             if let Some(task) = with_executor(|ex| ex.current_task()) {
                 HANDLING.with(|h| h.borrow_mut().retain(|(t, _)| *t != task));

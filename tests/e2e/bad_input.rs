@@ -35,6 +35,31 @@ fn bad_input_gets_one_line_and_exit_2() {
     );
     assert_bad_input(&coyote(&["test", s(&other)]), "ABI version 999");
 
+    // A library of our ABI that exports no test (what a crate whose tests all sit in a
+    // `#[cfg(test)]` module builds): an error, never "0 bugs".
+    let empty = dir.join("libempty.so");
+    let c = dir.join("empty.c");
+    let src = r#"#include <stdlib.h>
+#include <string.h>
+unsigned coyote_abi_version(void) { return ABI; }
+char *coyote_list(void) { return strdup("{\"harness_version\": \"VERSION\", \"tests\": []}"); }
+char *coyote_run(void) { return NULL; }
+char *coyote_replay(void) { return NULL; }
+void coyote_free(char *s) { free(s); }
+"#
+    .replace("ABI", &coyote_core::abi::ABI_VERSION.to_string())
+    .replace("VERSION", env!("CARGO_PKG_VERSION"));
+    std::fs::write(&c, src).unwrap();
+    let st = Command::new("gcc")
+        .args(["-shared", "-fPIC", "-o", s(&empty), s(&c)])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    assert_bad_input(
+        &coyote(&["test", s(&empty), "-o", s(&dir)]),
+        "exports no tests",
+    );
+
     let shared = lib("shared_entry");
     assert_bad_input(
         &coyote(&["test", s(&shared), "--test", "shared_entyr", "-o", s(&dir)]),

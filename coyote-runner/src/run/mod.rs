@@ -66,6 +66,16 @@ pub fn test_with(plan: &TestPlan, host: Host, reporter: Reporter) -> Result<Exit
     let lib = Library::open(&lib_arg)?;
     let listed = lib.list()?;
     let tests: Vec<String> = if plan.tests.is_empty() {
+        if listed.tests.is_empty() {
+            // Nothing to explore is never a pass: a test in a `#[cfg(test)]` module is not in
+            // the cdylib, and "0 bugs" would hide that.
+            return Err(Error::BadInput(format!(
+                "{} exports no tests: register them with `export_tests!` or `#[tokio::test]` \
+                 (coyote-tokio) in a module the library build compiles (tests in a \
+                 `#[cfg(test)]` module or in `tests/` run under `cargo test` only)",
+                lib_arg.display()
+            )));
+        }
         listed.tests.clone()
     } else {
         suggest::select(

@@ -87,32 +87,11 @@ impl Executor {
             };
             (loc(task), loc(by))
         };
-        if self.clean_wakes.borrow().contains(&key) {
-            return;
-        }
-        let stack = std::backtrace::Backtrace::force_capture().to_string();
-        let Some((tokio_fn, site)) = coop::tokio_caller(&stack) else {
-            let mut clean = self.clean_wakes.borrow_mut();
-            if clean.len() < MAX_CLEAN_WAKES {
-                clean.push(key);
-            }
-            return;
-        };
-        self.ending.fail(|| {
-            let (location, at) = match site {
-                Some(s) if s.starts_with("in ") => (None, format!(" ({s})")),
-                Some(s) => (Some(s), String::new()),
-                None => (None, String::new()),
-            };
-            Failure {
-                kind: BugKind::Uncontrolled,
-                message: format!(
-                    "the test used the real tokio crate inside a controlled task: {} waited on a tokio future, and {tokio_fn}{at} woke it; coyote does not control tokio's Notify, watch, broadcast, Barrier or other primitives, so their waits are no scheduling points and the bugs around them go unfound; {USE_THE_DROP_IN}",
-                    self.task_label(task),
-                ),
-                task: Some(self.task_label(by)),
-                location,
-            }
+        self.fail_if_woken_from_tokio(key, by, |tokio_fn, at| {
+            format!(
+                "the test used the real tokio crate inside a controlled task: {} waited on a tokio future, and {tokio_fn}{at} woke it; coyote does not control tokio's Notify, watch, broadcast, Barrier or other primitives, so their waits are no scheduling points and the bugs around them go unfound; {USE_THE_DROP_IN}",
+                self.task_label(task),
+            )
         });
     }
 
@@ -133,6 +112,28 @@ impl Executor {
             self.tasks.table()[task as usize].loc as *const Location<'static> as usize,
             0,
         );
+        self.fail_if_woken_from_tokio(key, task, |tokio_fn, at| {
+            let mut tokio_fn = tokio_fn;
+            while let Some(f) = tokio_fn.strip_suffix("::{{closure}}") {
+                tokio_fn = f;
+            }
+            format!(
+                "the test used the real tokio crate inside a controlled task: {tokio_fn}{at} woke {} itself (tokio::task::yield_now does, outside a tokio runtime); coyote does not control it, so it is no scheduling point and the schedules around it go unexplored; {USE_THE_DROP_IN}",
+                self.task_label(task),
+            )
+        });
+    }
+
+    /// A wake under the locations `key`, by task `by`: when the stack shows it came from inside
+    /// tokio, the iteration fails with `message(tokio's function, " (where)" or "")`, at the
+    /// user's line when the stack has one; otherwise `key` is remembered as clean (up to
+    /// [`MAX_CLEAN_WAKES`]), so the next such wake takes no backtrace.
+    fn fail_if_woken_from_tokio(
+        &self,
+        key: (usize, usize),
+        by: u32,
+        message: impl FnOnce(&str, &str) -> String,
+    ) {
         if self.clean_wakes.borrow().contains(&key) {
             return;
         }
@@ -150,17 +151,10 @@ impl Executor {
                 Some(s) => (Some(s), String::new()),
                 None => (None, String::new()),
             };
-            let mut tokio_fn = tokio_fn.as_str();
-            while let Some(f) = tokio_fn.strip_suffix("::{{closure}}") {
-                tokio_fn = f;
-            }
             Failure {
                 kind: BugKind::Uncontrolled,
-                message: format!(
-                    "the test used the real tokio crate inside a controlled task: {tokio_fn}{at} woke {} itself (tokio::task::yield_now does, outside a tokio runtime); coyote does not control it, so it is no scheduling point and the schedules around it go unexplored; {USE_THE_DROP_IN}",
-                    self.task_label(task),
-                ),
-                task: Some(self.task_label(task)),
+                message: message(&tokio_fn, &at),
+                task: Some(self.task_label(by)),
                 location,
             }
         });

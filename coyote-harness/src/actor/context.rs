@@ -163,7 +163,7 @@ impl<E: Send + fmt::Debug + 'static> Context<E> {
         let dropped = self.mailbox.halt();
         if let Some(inbox) = &mut self.inbox {
             // Production: nothing logs or counts the dropped events.
-            inbox.discard();
+            inbox.discard(&self.mailbox);
             return;
         }
         for event in &dropped {
@@ -190,17 +190,6 @@ impl<E: Send + fmt::Debug + 'static> Context<E> {
     pub(crate) async fn next(&mut self, wait: Wait, wanted: impl FnMut(&E) -> bool) -> Dequeued<E> {
         match &mut self.inbox {
             None => self.mailbox.next(self.loc, wait, wanted).await,
-            Some(inbox) if !wait.or_idle => {
-                if wait.until_orphaned {
-                    self.mailbox.timers.handled();
-                }
-                let mut wanted = wanted;
-                let mailbox = &self.mailbox;
-                std::future::poll_fn(|cx| {
-                    inbox.poll_next(cx, mailbox, wait.until_orphaned, &mut wanted)
-                })
-                .await
-            }
             Some(inbox) => inbox.next(&self.mailbox, wait, wanted).await,
         }
     }

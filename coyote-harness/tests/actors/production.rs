@@ -172,3 +172,35 @@ fn a_default_handler_runs_when_the_inbox_is_empty_on_tokio() {
         assert_eq!(got, 3);
     });
 }
+
+/// Sends itself an event from every handler: its inbox is never empty.
+struct Spinner;
+
+impl Actor for Spinner {
+    type Event = u32;
+    async fn on_start(&mut self, ctx: &mut Context<u32>) {
+        ctx.me().send(0).await;
+    }
+    async fn handle(&mut self, ctx: &mut Context<u32>, n: u32) {
+        ctx.me().send(n.wrapping_add(1)).await;
+    }
+}
+
+#[test]
+fn an_actor_that_always_has_an_event_lets_the_other_tasks_of_its_thread_run() {
+    on_tokio(async {
+        let spinner = actor::create(Spinner);
+        // On a current_thread runtime, this task runs again only if the spinner's task yields.
+        for _ in 0..3 {
+            tokio::task::yield_now().await;
+        }
+        spinner.send_halt().await;
+        tokio::time::timeout(Duration::from_secs(5), async {
+            while !spinner.is_halted() {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await
+        .expect("the spinner halts");
+    });
+}

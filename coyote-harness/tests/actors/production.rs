@@ -204,3 +204,70 @@ fn an_actor_that_always_has_an_event_lets_the_other_tasks_of_its_thread_run() {
         .expect("the spinner halts");
     });
 }
+
+/// Checks that each sender's numbers come in order, and reports how many it got.
+#[derive(Default)]
+struct PerSender {
+    last: [Option<u32>; 4],
+    got: u32,
+}
+
+#[derive(Debug)]
+enum Numbered {
+    From(usize, u32),
+    Report(oneshot::Sender<u32>),
+}
+
+impl Actor for PerSender {
+    type Event = Numbered;
+    async fn handle(&mut self, _: &mut Context<Numbered>, event: Numbered) {
+        match event {
+            Numbered::From(sender, n) => {
+                assert!(
+                    !matches!(self.last[sender], Some(last) if last >= n),
+                    "out of order"
+                );
+                self.last[sender] = Some(n);
+                self.got += 1;
+            }
+            Numbered::Report(reply) => {
+                let _ = reply.send(self.got);
+            }
+        }
+    }
+}
+
+#[test]
+fn senders_on_several_threads_are_received_each_in_order_on_tokio() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let actor = actor::create(PerSender::default());
+        let senders: Vec<_> = (0..4)
+            .map(|sender| {
+                let actor = actor.clone();
+                tokio::spawn(async move {
+                    for n in 0..2_000 {
+                        actor.send(Numbered::From(sender, n)).await;
+                        if n % 100 == 0 {
+                            tokio::task::yield_now().await;
+                        }
+                    }
+                })
+            })
+            .collect();
+        for sender in senders {
+            sender.await.unwrap();
+        }
+        let (tx, rx) = oneshot::channel();
+        actor.send(Numbered::Report(tx)).await;
+        let got = tokio::time::timeout(Duration::from_secs(10), rx)
+            .await
+            .expect("the actor answers")
+            .unwrap();
+        assert_eq!(got, 8_000);
+    });
+}

@@ -343,9 +343,12 @@ impl<E: Send + std::fmt::Debug + 'static> Inbox<E> {
     pub(crate) fn requeue_front(&mut self, event: E) {
         self.deferred.push_front(Letter::Event(event));
     }
+}
 
-    /// Closes the queue and drops every queued event (the actor ended; in production
-    /// nothing logs or counts them), after the queue's lock is released.
+impl<E> Inbox<E> {
+    /// Closes the queue and drops every queued event (the actor ended, or its task was
+    /// dropped; in production nothing logs or counts them), after the queue's lock is released.
+    /// Again, nothing.
     pub(crate) fn discard(&mut self, mailbox: &Mailbox<E>) {
         let (letters, waker) = queue(mailbox).close();
         drop(letters);

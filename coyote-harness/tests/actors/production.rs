@@ -271,3 +271,32 @@ fn senders_on_several_threads_are_received_each_in_order_on_tokio() {
         assert_eq!(got, 8_000);
     });
 }
+
+/// Panics when it handles `Go`.
+struct Panicker;
+
+impl Actor for Panicker {
+    type Event = Collect;
+    async fn handle(&mut self, _: &mut Context<Collect>, event: Collect) {
+        if let Collect::Go = event {
+            panic!("the handler fails (on purpose)");
+        }
+    }
+}
+
+#[test]
+fn what_is_sent_to_an_actor_whose_task_panicked_is_dropped_on_tokio() {
+    on_tokio(async {
+        let a = actor::create(Panicker);
+        a.send(Collect::Go).await;
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        let (tx, rx) = oneshot::channel();
+        a.send(Collect::Report(tx)).await;
+        let reply = tokio::time::timeout(Duration::from_secs(5), rx)
+            .await
+            .expect("the request is dropped, not kept");
+        assert!(reply.is_err());
+    });
+}

@@ -348,7 +348,7 @@ impl<E: Send + std::fmt::Debug + 'static> Inbox<E> {
 impl<E> Inbox<E> {
     /// Closes the queue and drops every queued event (the actor ended, or its task was
     /// dropped; in production nothing logs or counts them), after the queue's lock is released.
-    /// Again, nothing.
+    /// A second call finds the queue closed and empty: it does nothing more.
     pub(crate) fn discard(&mut self, mailbox: &Mailbox<E>) {
         let (letters, waker) = queue(mailbox).close();
         drop(letters);

@@ -20,7 +20,7 @@
 //!   until the actor halts (its context, or the halt event) or nothing can reach it; the timers
 //!   are told when a handler returned, once per dequeue;
 //! * while the context's `care` is 0 (not halting, no timer started, nothing deferred) the
-//!   loop takes the channel's next letter directly (`Context::poll_plain`) and skips the
+//!   loop takes the queue's next letter directly (`Context::poll_plain`) and skips the
 //!   timers; otherwise it takes the general path (`Context::poll_next`). The start and the end
 //!   are out of line (`poll_start`, `Context::finish`);
 //! * a poll makes at most [`BUDGET`] dequeues, then wakes its task and returns `Pending`: the

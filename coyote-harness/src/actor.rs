@@ -65,6 +65,7 @@ mod dispatch;
 mod inbox;
 mod machine;
 mod mailbox;
+mod queue;
 mod running;
 mod timer;
 

@@ -232,7 +232,7 @@ impl<E> Unpin for Sending<'_, E> {}
 impl<E: Send + fmt::Debug + 'static> Future for Sending<'_, E> {
     type Output = ();
 
-    #[inline]
+    #[inline(always)]
     fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<()> {
         let this = &mut *self;
         // A production inbox: one push on its channel, no thread-local look-up.

@@ -10,7 +10,9 @@
 //! * `care` is a superset of what the production run loop must look at between two events:
 //!   [`HALTING`] once `halt` was called, [`TIMERS`] once a timer was started, [`DEFERRED`] once
 //!   an event may wait in the inbox's own queue (a `receive` or a requeue). A bit, once set,
-//!   stays; while `care` is 0 the loop takes the channel's events as they come (`poll_plain`).
+//!   stays; while `care` is 0 the loop takes the queue's events as they come (`poll_plain`);
+//! * in production, the mailbox's queue is closed when the context goes (the actor's task
+//!   ended or was dropped): nothing is sent to an actor that cannot run.
 
 use super::address::{ActorId, ActorRef};
 use super::inbox::Inbox;
@@ -163,7 +165,7 @@ impl<E: Send + fmt::Debug + 'static> Context<E> {
         let dropped = self.mailbox.halt();
         if let Some(inbox) = &mut self.inbox {
             // Production: nothing logs or counts the dropped events.
-            inbox.discard();
+            inbox.discard(&self.mailbox);
             return;
         }
         for event in &dropped {
@@ -190,17 +192,6 @@ impl<E: Send + fmt::Debug + 'static> Context<E> {
     pub(crate) async fn next(&mut self, wait: Wait, wanted: impl FnMut(&E) -> bool) -> Dequeued<E> {
         match &mut self.inbox {
             None => self.mailbox.next(self.loc, wait, wanted).await,
-            Some(inbox) if !wait.or_idle => {
-                if wait.until_orphaned {
-                    self.mailbox.timers.handled();
-                }
-                let mut wanted = wanted;
-                let mailbox = &self.mailbox;
-                std::future::poll_fn(|cx| {
-                    inbox.poll_next(cx, mailbox, wait.until_orphaned, &mut wanted)
-                })
-                .await
-            }
             Some(inbox) => inbox.next(&self.mailbox, wait, wanted).await,
         }
     }
@@ -243,6 +234,17 @@ impl<E: Send + fmt::Debug + 'static> Context<E> {
         match &mut self.inbox {
             None => self.mailbox.requeue_front(event),
             Some(inbox) => inbox.requeue_front(event),
+        }
+    }
+}
+
+impl<E> Drop for Context<E> {
+    /// In production, the queue closes with the actor's task, also when it did not end through
+    /// `finish` (a handler panicked, the runtime shut down): later sends are dropped, and what
+    /// is queued (maybe addresses of the actor itself) is dropped now.
+    fn drop(&mut self) {
+        if let Some(inbox) = &mut self.inbox {
+            inbox.discard(&self.mailbox);
         }
     }
 }

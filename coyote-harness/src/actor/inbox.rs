@@ -1,36 +1,38 @@
 //! The production inbox: the receiving end of an actor's inbox outside tests, owned by the
-//! actor's own task (in its [`Context`](super::Context)), over a tokio unbounded `mpsc` channel.
+//! actor's own task (in its [`Context`](super::Context)), over the mailbox's production queue
+//! (`queue`: what the actor's addresses push).
 //!
 //! Only the actor takes from its inbox, so the events it defers (skipped by a filter) stay in a
-//! queue of its own, `deferred`, instead of a shared one scanned under a lock: a send is one
-//! push on the channel (lock-free, with tokio's waker), a dequeue one pop when nothing is
-//! deferred.
+//! queue of its own, `deferred`, instead of the shared one, scanned under its lock: a send is
+//! one push on the queue, a dequeue one pop when nothing is deferred.
 //!
 //! Invariants:
 //!
-//! * every event in `deferred` was sent before every event still in the channel, so "the first
-//!   queued event the filter accepts" is the first in `deferred`, else the first in the channel
+//! * every event in `deferred` was sent before every event still in the queue, so "the first
+//!   queued event the filter accepts" is the first in `deferred`, else the first in the queue
 //!   (an event the filter skips joins the end of `deferred`, keeping the order);
-//! * the channel carries [`Letter`]s, as small as the event allows: an event sent by one of the
+//! * the queue carries [`Letter`]s, as small as the event allows: an event sent by one of the
 //!   actor's timers (rare: real time paces them) is boxed with its timer's id, so that an event
-//!   any other task sent is the letter's only payload (an idle actor's channel allocates a block
-//!   of 32 slots at once, and every event is copied through the channel);
+//!   any other task sent is the letter's only payload (every event is copied through the
+//!   queue);
 //! * [`Letter::Wake`] carries no event: the mailbox sends one when its last address goes, so a
 //!   waiting actor looks at whether it is orphaned. An actor is orphaned when no address is left,
 //!   no timer is live and nothing accepted is queued; nothing can then be sent to it, so the
-//!   check drains the channel without waiting;
+//!   check drains the queue without waiting;
 //! * the timers learn who sent every event taken (as in test mode), and only when some timer was
 //!   started (`Timers` skips the bookkeeping otherwise);
-//! * after [`discard`](Inbox::discard) the channel is closed: later sends fail and are dropped.
+//! * after [`discard`](Inbox::discard) the queue is closed: later sends fail and are dropped;
+//! * the inbox is made with its mailbox's production queue (`Mailbox::new`), so that queue is
+//!   there whenever an inbox looks at it ([`queue`]).
 
 use super::mailbox::{Dequeued, Envelope, Mailbox, Wait};
+use super::queue::Queue;
 use super::timer::{Sent, TimerId};
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::task::{Context as TaskContext, Poll};
-use tokio::sync::mpsc::{error::TryRecvError, UnboundedReceiver};
 
-/// What the production channel carries.
+/// What the production queue carries.
 pub(crate) enum Letter<E> {
     /// An event sent by a task (or an actor) other than the actor's timers.
     Event(E),
@@ -70,9 +72,17 @@ impl<E> From<Envelope<E>> for Letter<E> {
 
 /// The actor's side of its production inbox.
 pub(crate) struct Inbox<E> {
-    rx: UnboundedReceiver<Letter<E>>,
-    /// Events taken out of the channel that no filter accepted yet, in send order.
+    /// Events taken out of the queue that no filter accepted yet, in send order.
     deferred: VecDeque<Letter<E>>,
+}
+
+/// The production queue of `mailbox`, whose inbox this is (see the module docs).
+#[inline(always)]
+fn queue<E>(mailbox: &Mailbox<E>) -> &Queue<E> {
+    match &mailbox.prod {
+        Some(queue) => queue,
+        None => unreachable!("a production inbox's mailbox has a queue"),
+    }
 }
 
 /// What to do with one letter a dequeue found.
@@ -83,9 +93,8 @@ enum Found<E> {
 }
 
 impl<E: Send + std::fmt::Debug + 'static> Inbox<E> {
-    pub(crate) fn new(rx: UnboundedReceiver<Letter<E>>) -> Self {
+    pub(crate) fn new() -> Self {
         Inbox {
-            rx,
             deferred: VecDeque::new(),
         }
     }
@@ -156,7 +165,7 @@ impl<E: Send + std::fmt::Debug + 'static> Inbox<E> {
         }
     }
 
-    /// Takes what the channel holds without waiting: the first envelope accepted, or `None`
+    /// Takes what the queue holds without waiting: the first envelope accepted, or `None`
     /// once it is empty (the skipped ones deferred).
     fn try_take(
         &mut self,
@@ -165,10 +174,7 @@ impl<E: Send + std::fmt::Debug + 'static> Inbox<E> {
         wanted: &mut impl FnMut(&E) -> bool,
     ) -> Option<Dequeued<E>> {
         loop {
-            let env = match self.rx.try_recv() {
-                Ok(env) => env,
-                Err(TryRecvError::Empty | TryRecvError::Disconnected) => return None,
-            };
+            let env = queue(mailbox).try_pop()?;
             match Self::sort(mailbox, env, halts, wanted) {
                 Found::Take(d) => return Some(d),
                 Found::Skip(env) => self.deferred.push_back(env),
@@ -189,6 +195,9 @@ impl<E: Send + std::fmt::Debug + 'static> Inbox<E> {
         wait: Wait,
         mut wanted: impl FnMut(&E) -> bool,
     ) -> Dequeued<E> {
+        // The queue has no cooperative budget of its own (`Running` keeps one): a loop that
+        // always finds an event yields as over a tokio channel.
+        tokio::task::consume_budget().await;
         if wait.until_orphaned {
             mailbox.timers.handled();
         }
@@ -203,6 +212,7 @@ impl<E: Send + std::fmt::Debug + 'static> Inbox<E> {
             tokio::task::yield_now().await;
             return Dequeued::Idle;
         }
+        // Nothing deferred is accepted: `poll_next` looks at the queue.
         std::future::poll_fn(|cx| self.poll_next(cx, mailbox, wait.until_orphaned, &mut wanted))
             .await
     }
@@ -223,12 +233,12 @@ impl<E: Send + std::fmt::Debug + 'static> Inbox<E> {
             return Poll::Ready(d);
         }
         loop {
-            let env = match self.rx.poll_recv(cx) {
+            let env = match queue(mailbox).poll_pop(cx) {
                 Poll::Ready(Some(env)) => env,
-                // The mailbox holds a sender for as long as the actor runs.
+                // Closed: only once the actor ended.
                 Poll::Ready(None) => return Poll::Ready(Dequeued::Orphaned),
                 // Looked at before every wait (once unreachable, an actor stays so); what the
-                // channel holds first is what the orphan check would take first.
+                // queue holds first is what the orphan check would take first.
                 Poll::Pending => {
                     if until_orphaned && mailbox.senders.load(Ordering::Acquire) == 0 {
                         if let Some(d) = self.orphan_check(mailbox, wanted) {
@@ -253,7 +263,7 @@ impl<E: Send + std::fmt::Debug + 'static> Inbox<E> {
 
     /// [`poll_next`](Self::poll_next) of the run loop of a plain actor (every event wanted,
     /// the halt event too, until orphaned) while nothing is deferred and no timer was started
-    /// (the context's `care` is 0): an event as the channel gives it, with no look at the
+    /// (the context's `care` is 0): an event as the queue gives it, with no look at the
     /// deferred queue and no timer bookkeeping.
     #[inline]
     pub(crate) fn poll_plain(
@@ -262,7 +272,7 @@ impl<E: Send + std::fmt::Debug + 'static> Inbox<E> {
         mailbox: &Mailbox<E>,
     ) -> Poll<Dequeued<E>> {
         loop {
-            match self.rx.poll_recv(cx) {
+            match queue(mailbox).poll_pop(cx) {
                 Poll::Ready(Some(Letter::Event(e))) => return Poll::Ready(Dequeued::Event(e)),
                 Poll::Ready(Some(other)) => {
                     if let Some(d) = self.plain_other(mailbox, other) {
@@ -318,7 +328,9 @@ impl<E: Send + std::fmt::Debug + 'static> Inbox<E> {
             return Some(e);
         }
         loop {
-            let env = self.rx.recv().await?;
+            // No budget of the queue's own (see `next`).
+            tokio::task::consume_budget().await;
+            let env = std::future::poll_fn(|cx| queue(mailbox).poll_pop(cx)).await?;
             match Self::sort(mailbox, env, false, &mut wanted) {
                 Found::Take(Dequeued::Event(e)) => return Some(e),
                 Found::Take(_) | Found::Wake => {}
@@ -331,13 +343,17 @@ impl<E: Send + std::fmt::Debug + 'static> Inbox<E> {
     pub(crate) fn requeue_front(&mut self, event: E) {
         self.deferred.push_front(Letter::Event(event));
     }
+}
 
-    /// Closes the channel and drops every queued event (the actor ended; in production
-    /// nothing logs or counts them).
-    pub(crate) fn discard(&mut self) {
-        self.rx.close();
+impl<E> Inbox<E> {
+    /// Closes the queue and drops every queued event (the actor ended, or its task was
+    /// dropped; in production nothing logs or counts them), after the queue's lock is released.
+    /// A second call finds the queue closed and empty: it does nothing more.
+    pub(crate) fn discard(&mut self, mailbox: &Mailbox<E>) {
+        let (letters, waker) = queue(mailbox).close();
+        drop(letters);
+        drop(waker);
         self.deferred.clear();
-        while self.rx.try_recv().is_ok() {}
     }
 }
 
@@ -347,8 +363,8 @@ mod tests {
 
     #[test]
     fn a_letter_is_its_event_and_at_most_a_word() {
-        // An idle actor's channel allocates a block of 32 slots at once, and every event is
-        // copied through it: each word counts.
+        // Every event is copied through the queue (and an actor's first push allocates room
+        // for several letters): each word counts.
         let word = std::mem::size_of::<usize>();
         assert_eq!(std::mem::size_of::<Letter<()>>(), 2 * word);
         assert_eq!(std::mem::size_of::<Letter<u64>>(), 2 * word);

@@ -18,14 +18,16 @@
 //!   stops once its inbox is empty (nothing could ever reach it again);
 //! * after the actor halts, its queued events and every later send are dropped (logged, and
 //!   counted as dropped for `--coverage`); in production a send does not look at `halted`: the
-//!   actor's `finish` sets it, then closes the channel and drains it (what was sent meanwhile
-//!   is dropped there), and a send to a closed channel drops its event;
-//! * in production the queue and waker are not used: events go down a tokio channel whose
-//!   receiver the actor's task owns (see `inbox`), and a "changed" is a wake-up sent on it;
+//!   actor's `finish` sets it, then closes the queue and drains it (what was sent meanwhile
+//!   is dropped there), and a send to a closed queue drops its event;
+//! * in production the queue and waker are not used: events go into the mailbox's production
+//!   queue (`queue`), which only the actor's task pops (see `inbox`), and a "changed" is a
+//!   wake-up letter pushed on it;
 //! * `id` is the actor's id: its task's id in tests (deterministic, so a replay shows the same
 //!   ids), a process-wide counter in production; it is set before any address is handed out.
 
 use super::inbox::{Inbox, Letter};
+use super::queue::Queue;
 use super::timer::{Sent, Timers};
 use crate::rt::{in_test, with_executor, writes, Activity, Controlled, OpKind, YieldPoint};
 use std::collections::VecDeque;
@@ -36,10 +38,9 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context as TaskContext, Poll, Waker};
-use tokio::sync::mpsc::UnboundedSender;
 
 /// What a test-mode inbox holds: a user event (with who sent it, for the timers), or the
-/// built-in halt event. (The production channel carries [`Letter`]s.)
+/// built-in halt event. (The production queue carries [`Letter`]s.)
 pub(crate) enum Envelope<E> {
     Event(E, Sent),
     Halt,
@@ -82,8 +83,8 @@ pub(crate) struct Mailbox<E> {
     id: AtomicU64,
     /// Each event with the timer (or tick's handler) that sent it, if one did (test mode).
     queue: Mutex<VecDeque<Envelope<E>>>,
-    /// In production, the inbox is this channel instead (its receiver is the actor's `Inbox`).
-    tx: Option<UnboundedSender<Letter<E>>>,
+    /// In production, the inbox is this queue instead (popped by the actor's `Inbox` only).
+    pub(crate) prod: Option<Queue<E>>,
     /// The actor's timers (see `timer`).
     pub(crate) timers: Timers<E>,
     halted: AtomicBool,
@@ -97,8 +98,8 @@ pub(crate) struct Mailbox<E> {
 impl<E> Mailbox<E> {
     /// Something the waiting actor must look at happened: wake it.
     pub(crate) fn changed(&self) {
-        if let Some(tx) = &self.tx {
-            let _ = tx.send(Letter::Wake);
+        if let Some(queue) = &self.prod {
+            let _ = queue.push(Letter::Wake);
             return;
         }
         self.version.fetch_add(1, Ordering::AcqRel);
@@ -132,11 +133,10 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
     /// A mailbox, and in production the actor's side of its inbox.
     pub(crate) fn new(name: &'static str) -> (Self, Option<Inbox<E>>) {
         let test = in_test();
-        let (tx, inbox) = if test {
+        let (prod, inbox) = if test {
             (None, None)
         } else {
-            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-            (Some(tx), Some(Inbox::new(rx)))
+            (Some(Queue::new()), Some(Inbox::new()))
         };
         let mailbox = Mailbox {
             name,
@@ -146,7 +146,7 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
                 NEXT_ID.fetch_add(1, Ordering::Relaxed)
             }),
             queue: Mutex::new(VecDeque::new()),
-            tx,
+            prod,
             timers: Timers::new(),
             halted: AtomicBool::new(false),
             senders: AtomicUsize::new(0),
@@ -156,13 +156,13 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
         (mailbox, inbox)
     }
 
-    /// Queues `env`: on the production channel (dropped if the actor ended), else in `queue`.
+    /// Queues `env`: on the production queue (dropped if the actor ended), else in `queue`.
     #[inline(always)]
     fn push(&self, env: Envelope<E>) {
-        match &self.tx {
+        match &self.prod {
             // Production: the tick an event holds is test-mode only (see `Sent`).
-            Some(tx) => {
-                let _ = tx.send(Letter::from(env));
+            Some(queue) => {
+                let _ = queue.push(Letter::from(env));
             }
             None => {
                 self.queue().push_back(env);
@@ -181,11 +181,11 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
     /// Puts `event` in the inbox (or drops it if the actor halted) and wakes the actor.
     #[inline]
     pub(crate) fn deliver(&self, event: E) {
-        if let Some(tx) = &self.tx {
+        if let Some(queue) = &self.prod {
             // Production: no step log, no coverage, and no tick is held (real time paces it).
-            // No halted check either: the channel drops what a halted actor is sent (see the
+            // No halted check either: the queue drops what a halted actor is sent (see the
             // module docs).
-            let _ = tx.send(Letter::Event(event));
+            let _ = queue.push(Letter::Event(event));
             return;
         }
         self.deliver_from(event, Sent::by_running_task());
@@ -195,10 +195,12 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
     /// `true`; `false` (nothing taken) for a test-mode inbox, whose sends are scheduling points.
     #[inline(always)]
     pub(crate) fn deliver_now(&self, event: &mut Option<E>) -> bool {
-        let Some(tx) = &self.tx else { return false };
+        let Some(queue) = &self.prod else {
+            return false;
+        };
         if let Some(event) = event.take() {
             // As `deliver`: no halted check (see the module docs).
-            let _ = tx.send(Letter::Event(event));
+            let _ = queue.push(Letter::Event(event));
         }
         true
     }
@@ -206,7 +208,7 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
     /// Whether this inbox belongs to a controlled test (else to a production actor).
     #[inline]
     pub(crate) fn is_test(&self) -> bool {
-        self.tx.is_none()
+        self.prod.is_none()
     }
 
     /// [`deliver`](Self::deliver) of an event `sent` by a timer, or by a tick's handler.
@@ -353,7 +355,7 @@ impl<E: Send + fmt::Debug + 'static> Mailbox<E> {
         self.halted.store(true, Ordering::Release);
         self.timers.close();
         if !self.is_test() {
-            // The production inbox is the channel, which the actor's `finish` drains.
+            // The production inbox is the queue, which the actor's `finish` drains.
             return Vec::new();
         }
         let queued = std::mem::take(&mut *self.queue());

@@ -20,9 +20,12 @@
 //!   until the actor halts (its context, or the halt event) or nothing can reach it; the timers
 //!   are told when a handler returned, once per dequeue;
 //! * while the context's `care` is 0 (not halting, no timer started, nothing deferred) the
-//!   loop takes the channel's next letter directly (`Context::poll_plain`) and skips the
+//!   loop takes the queue's next letter directly (`Context::poll_plain`) and skips the
 //!   timers; otherwise it takes the general path (`Context::poll_next`). The start and the end
-//!   are out of line (`poll_start`, `Context::finish`).
+//!   are out of line (`poll_start`, `Context::finish`);
+//! * a poll makes at most [`BUDGET`] dequeues, then wakes its task and returns `Pending`: the
+//!   production queue has no cooperative budget, and an actor that always finds an event
+//!   must still let the other tasks of its thread run.
 
 use super::context::{Context, TIMERS};
 use super::mailbox::Dequeued;
@@ -32,6 +35,10 @@ use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{ready, Context as TaskContext, Poll};
+
+/// Dequeues per poll of an actor's task before it yields (as tokio's cooperative budget of
+/// 128 units per poll, which a receive from a tokio channel consumes).
+const BUDGET: u32 = 128;
 
 /// The production body of `actor`'s task.
 pub(crate) fn run<A: Actor>(
@@ -137,6 +144,8 @@ where
         // SAFETY: nothing is moved out of `self`; the futures in `step` are polled in place
         // and only dropped in place (the module's invariants).
         let this = unsafe { self.get_unchecked_mut() };
+        // The dequeues this poll may make before it yields (see the module docs).
+        let mut budget = BUDGET;
         loop {
             // One place polls a handler's future (so that the compiler may inline it): a new
             // one comes back here from the dequeue below.
@@ -154,6 +163,12 @@ where
                 }
             }
             // `step` is `Idle` here, between two handlers.
+            if budget == 0 {
+                // Let the other tasks run; this one is polled again.
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            budget -= 1;
             // SAFETY: no future in `step`.
             let ctx = unsafe { this.ctx() };
             let next = if ctx.care() == 0 {

@@ -172,3 +172,131 @@ fn a_default_handler_runs_when_the_inbox_is_empty_on_tokio() {
         assert_eq!(got, 3);
     });
 }
+
+/// Sends itself an event from every handler: its inbox is never empty.
+struct Spinner;
+
+impl Actor for Spinner {
+    type Event = u32;
+    async fn on_start(&mut self, ctx: &mut Context<u32>) {
+        ctx.me().send(0).await;
+    }
+    async fn handle(&mut self, ctx: &mut Context<u32>, n: u32) {
+        ctx.me().send(n.wrapping_add(1)).await;
+    }
+}
+
+#[test]
+fn an_actor_that_always_has_an_event_lets_the_other_tasks_of_its_thread_run() {
+    on_tokio(async {
+        let spinner = actor::create(Spinner);
+        // On a current_thread runtime, this task runs again only if the spinner's task yields.
+        for _ in 0..3 {
+            tokio::task::yield_now().await;
+        }
+        spinner.send_halt().await;
+        tokio::time::timeout(Duration::from_secs(5), async {
+            while !spinner.is_halted() {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await
+        .expect("the spinner halts");
+    });
+}
+
+/// Checks that each sender's numbers come in order, and reports how many it got.
+#[derive(Default)]
+struct PerSender {
+    last: [Option<u32>; 4],
+    got: u32,
+}
+
+#[derive(Debug)]
+enum Numbered {
+    From(usize, u32),
+    Report(oneshot::Sender<u32>),
+}
+
+impl Actor for PerSender {
+    type Event = Numbered;
+    async fn handle(&mut self, _: &mut Context<Numbered>, event: Numbered) {
+        match event {
+            Numbered::From(sender, n) => {
+                assert!(
+                    !matches!(self.last[sender], Some(last) if last >= n),
+                    "out of order"
+                );
+                self.last[sender] = Some(n);
+                self.got += 1;
+            }
+            Numbered::Report(reply) => {
+                let _ = reply.send(self.got);
+            }
+        }
+    }
+}
+
+#[test]
+fn senders_on_several_threads_are_received_each_in_order_on_tokio() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let actor = actor::create(PerSender::default());
+        let senders: Vec<_> = (0..4)
+            .map(|sender| {
+                let actor = actor.clone();
+                tokio::spawn(async move {
+                    for n in 0..2_000 {
+                        actor.send(Numbered::From(sender, n)).await;
+                        if n % 100 == 0 {
+                            tokio::task::yield_now().await;
+                        }
+                    }
+                })
+            })
+            .collect();
+        for sender in senders {
+            sender.await.unwrap();
+        }
+        let (tx, rx) = oneshot::channel();
+        actor.send(Numbered::Report(tx)).await;
+        let got = tokio::time::timeout(Duration::from_secs(10), rx)
+            .await
+            .expect("the actor answers")
+            .unwrap();
+        assert_eq!(got, 8_000);
+    });
+}
+
+/// Panics when it handles `Go`.
+struct Panicker;
+
+impl Actor for Panicker {
+    type Event = Collect;
+    async fn handle(&mut self, _: &mut Context<Collect>, event: Collect) {
+        if let Collect::Go = event {
+            panic!("the handler fails (on purpose)");
+        }
+    }
+}
+
+#[test]
+fn what_is_sent_to_an_actor_whose_task_panicked_is_dropped_on_tokio() {
+    on_tokio(async {
+        let a = actor::create(Panicker);
+        a.send(Collect::Go).await;
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        let (tx, rx) = oneshot::channel();
+        a.send(Collect::Report(tx)).await;
+        let reply = tokio::time::timeout(Duration::from_secs(5), rx)
+            .await
+            .expect("the request is dropped, not kept");
+        assert!(reply.is_err());
+    });
+}

@@ -39,7 +39,6 @@ pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
 }
 
 /// Sends to every receiver.
-#[derive(Debug)]
 pub struct Sender<T> {
     inner: tokio::sync::broadcast::Sender<T>,
     channel: Access,
@@ -86,7 +85,6 @@ impl<T> Sender<T> {
 }
 
 /// Receives every message sent after it subscribed.
-#[derive(Debug)]
 pub struct Receiver<T> {
     inner: tokio::sync::broadcast::Receiver<T>,
     channel: Access,
@@ -130,3 +128,5 @@ impl<T> Receiver<T> {
         self.inner.is_empty()
     }
 }
+
+short_debug!(Sender => "broadcast::Sender { .. }", Receiver => "broadcast::Receiver { .. }");

@@ -22,6 +22,19 @@
 //! # }, coyote_harness::Config::new().iterations(20));
 //! ```
 
+/// A channel end's `Debug` is its kind alone (`mpsc::Sender { .. }`): an event that carries a
+/// reply channel stays one short line in the step log, where tokio's shows the channel's
+/// internals (which also change with the schedule).
+macro_rules! short_debug {
+    ($($ty:ident => $name:literal),* $(,)?) => {$(
+        impl<T> std::fmt::Debug for $ty<T> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str($name)
+            }
+        }
+    )*};
+}
+
 mod barrier;
 pub mod broadcast;
 mod guards;

@@ -37,7 +37,6 @@ pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
 }
 
 /// Sends on a bounded channel.
-#[derive(Debug)]
 pub struct Sender<T> {
     inner: tokio::sync::mpsc::Sender<T>,
     channel: Access,
@@ -136,7 +135,6 @@ impl<T> Sender<T> {
 
 /// A bounded channel's sender that does not keep it open: the receiver sees the channel closed
 /// once every [`Sender`] is gone, weak ones or not; mirrors `tokio::sync::mpsc::WeakSender`.
-#[derive(Debug)]
 pub struct WeakSender<T> {
     inner: tokio::sync::mpsc::WeakSender<T>,
     channel: Access,
@@ -172,7 +170,6 @@ impl<T> WeakSender<T> {
 }
 
 /// Receives from a bounded channel.
-#[derive(Debug)]
 pub struct Receiver<T> {
     inner: tokio::sync::mpsc::Receiver<T>,
     channel: Access,
@@ -229,7 +226,6 @@ impl<T> Receiver<T> {
 }
 
 /// Sends on an unbounded channel.
-#[derive(Debug)]
 pub struct UnboundedSender<T> {
     inner: tokio::sync::mpsc::UnboundedSender<T>,
 }
@@ -291,7 +287,6 @@ impl<T> UnboundedSender<T> {
 
 /// An unbounded channel's sender that does not keep it open; mirrors
 /// `tokio::sync::mpsc::WeakUnboundedSender`.
-#[derive(Debug)]
 pub struct WeakUnboundedSender<T> {
     inner: tokio::sync::mpsc::WeakUnboundedSender<T>,
 }
@@ -322,7 +317,6 @@ impl<T> WeakUnboundedSender<T> {
 }
 
 /// Receives from an unbounded channel.
-#[derive(Debug)]
 pub struct UnboundedReceiver<T> {
     inner: tokio::sync::mpsc::UnboundedReceiver<T>,
 }
@@ -376,3 +370,5 @@ impl<T> UnboundedReceiver<T> {
         self.inner.is_empty()
     }
 }
+
+short_debug!(Sender => "mpsc::Sender { .. }", WeakSender => "mpsc::WeakSender { .. }", Receiver => "mpsc::Receiver { .. }", UnboundedSender => "mpsc::UnboundedSender { .. }", WeakUnboundedSender => "mpsc::WeakUnboundedSender { .. }", UnboundedReceiver => "mpsc::UnboundedReceiver { .. }");

@@ -26,7 +26,6 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
 }
 
 /// Sends the value.
-#[derive(Debug)]
 pub struct Sender<T> {
     inner: tokio::sync::oneshot::Sender<T>,
 }
@@ -79,3 +78,5 @@ impl<T> Future for Receiver<T> {
         Pin::new(&mut self.inner).poll(cx)
     }
 }
+
+short_debug!(Sender => "oneshot::Sender { .. }", Receiver => "oneshot::Receiver { .. }");

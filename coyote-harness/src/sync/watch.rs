@@ -46,7 +46,6 @@ pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {
 }
 
 /// Publishes values.
-#[derive(Debug)]
 pub struct Sender<T> {
     inner: tokio::sync::watch::Sender<T>,
     channel: Access,
@@ -137,7 +136,6 @@ impl<T> Sender<T> {
 }
 
 /// Observes values.
-#[derive(Debug)]
 pub struct Receiver<T> {
     inner: tokio::sync::watch::Receiver<T>,
     channel: Access,
@@ -212,3 +210,5 @@ impl<T> Receiver<T> {
         self.inner.same_channel(&other.inner)
     }
 }
+
+short_debug!(Sender => "watch::Sender { .. }", Receiver => "watch::Receiver { .. }");

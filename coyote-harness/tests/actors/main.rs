@@ -59,6 +59,49 @@ async fn open_and_write(fixed: bool) {
     opener.await.unwrap();
 }
 
+/// An event that carries where to answer.
+#[derive(Debug)]
+enum Ask {
+    Both(
+        oneshot::Sender<u32>,
+        coyote_harness::sync::mpsc::UnboundedSender<u32>,
+    ),
+}
+
+struct Answerer;
+
+impl Actor for Answerer {
+    type Event = Ask;
+    async fn handle(&mut self, _ctx: &mut Context<Ask>, Ask::Both(reply, more): Ask) {
+        let _ = reply.send(1);
+        let _ = more.send(2);
+    }
+}
+
+#[test]
+fn reply_channels_in_an_event_read_as_one_short_line_in_the_log() {
+    let msg = bug_report(Config::new().iterations(1), || async {
+        let a = actor::create(Answerer);
+        let (tx, rx) = oneshot::channel();
+        let (more, mut more_rx) = coyote_harness::sync::mpsc::unbounded_channel();
+        a.send(Ask::Both(tx, more)).await;
+        assert_eq!(
+            rx.await.unwrap() + more_rx.recv().await.unwrap(),
+            4,
+            "the answers"
+        );
+    });
+    assert!(msg.contains("the answers"), "{msg}");
+    assert!(
+        msg.contains(
+            "Answerer(1) handles Both(oneshot::Sender { .. }, mpsc::UnboundedSender { .. })"
+        ),
+        "{msg}"
+    );
+    // Not tokio's internals (a channel's state, which changes with the schedule).
+    assert!(!msg.contains("inner"), "{msg}");
+}
+
 #[test]
 fn the_order_of_two_senders_events_is_explored_and_the_log_names_them() {
     let msg = bug_report(dfs(), || open_and_write(false));

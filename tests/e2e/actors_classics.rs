@@ -171,9 +171,8 @@ fn timer_driven_liveness_traces_stay_short_with_the_default_bounds() {
         assert!(log.contains("each of a kind shown above"), "{log}");
         assert!(log.contains("monitor Replicated: hot"), "{log}");
         // (`out_dir` would empty the folder `found_and_replayed` wrote.)
-        let dir = format!("coyote-e2e-{}-replicating_storage", std::process::id());
-        let path = std::env::temp_dir()
-            .join(dir)
+        let path = scratch()
+            .join("replicating_storage")
             .join("replicating_storage-1.trace");
         let file = std::fs::read_to_string(path).unwrap_or_default();
         match seed {

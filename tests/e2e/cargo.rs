@@ -123,12 +123,11 @@ fn choosing_a_package_goes_wrong_with_one_clear_line() {
         &at_root(&["list", "-p", "coyote-core"]),
         "package 'coyote-core' builds no cdylib: add `[lib] crate-type = [\"cdylib\", \"rlib\"]`",
     );
-    let nowhere = out_dir("cargo-nowhere");
+    let nowhere = outside_cargo("cargo-nowhere");
     std::fs::create_dir_all(&nowhere).unwrap();
-    assert_bad_input(
-        &coyote_in(&nowhere, &target_dir, &["list"]),
-        "no library given and no cargo package here",
-    );
+    let listed = coyote_in(&nowhere, &target_dir, &["list"]);
+    let _ = std::fs::remove_dir_all(&nowhere);
+    assert_bad_input(&listed, "no library given and no cargo package here");
     let both = at_root(&["list", "target/debug/libfoo_bar.so", "-p", "foo-bar"]);
     assert_eq!(both.status.code(), Some(2), "{}", text(&both));
     let both = at_root(&["replay", "t.trace", "--lib", "x.so", "-p", "foo-bar"]);

@@ -114,7 +114,7 @@ fn the_default_output_folder_is_the_workspace_target() {
     );
     assert!(!src.join("coyote-out").exists());
     // Outside a cargo project: coyote-out/ in the working directory.
-    let away = out_dir("no-cargo");
+    let away = outside_cargo("no-cargo");
     std::fs::create_dir_all(&away).unwrap();
     let o = Command::new(target().join("coyote"))
         .current_dir(&away)
@@ -130,4 +130,5 @@ fn the_default_output_folder_is_the_workspace_target() {
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(away.join("coyote-out/report.json").exists(), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&away);
 }

@@ -40,9 +40,7 @@ fn headless(browser: &Path, page: &Path, args: &[&str]) -> Output {
         ])
         .arg(format!(
             "--user-data-dir={}",
-            std::env::temp_dir()
-                .join(format!("coyote-e2e-chromium-{}", std::process::id()))
-                .display()
+            scratch().join("chromium").display()
         ))
         .args(args)
         .arg(format!("file://{}", page.display()))

@@ -93,7 +93,21 @@ fn lib(name: &str) -> PathBuf {
     target().join(format!("lib{name}.so"))
 }
 
+/// Where the tests write: cargo's scratch folder for integration tests (under `target/`, so
+/// runs do not fill `/tmp`), one folder per test process.
+fn scratch() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("e2e-{}", std::process::id()))
+}
+
 fn out_dir(name: &str) -> PathBuf {
+    let d = scratch().join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+/// An emptied folder outside any cargo workspace, for a test of what `coyote` does where no
+/// package is (the scratch folder is inside this workspace's `target/`).
+fn outside_cargo(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("coyote-e2e-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     d

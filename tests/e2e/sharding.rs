@@ -243,7 +243,7 @@ fn exhaustive_search_splits_its_space_and_the_merge_counts_it_whole() {
 
 /// A shard folder `out_dir` made earlier in this process (without clearing it).
 fn out_dir_kept(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("coyote-e2e-{}-{name}", std::process::id()))
+    scratch().join(name)
 }
 
 #[test]
@@ -296,7 +296,7 @@ fn bad_shards_and_bad_sets_of_shards_get_one_line() {
     assert_bad_input(&o, "pass --shard-count N");
 
     // `auto` in a Slurm array whose ids start at 1, and the default folder name.
-    let cwd = out_dir("shard-auto");
+    let cwd = outside_cargo("shard-auto");
     std::fs::create_dir_all(&cwd).unwrap();
     let o = Command::new(target().join("coyote"))
         .current_dir(&cwd)
@@ -322,6 +322,7 @@ fn bad_shards_and_bad_sets_of_shards_get_one_line() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let r = report(&cwd.join("coyote-out/shard-3-of-3"));
     assert_eq!(r.shard.as_ref().map(|s| (s.number, s.count)), Some((3, 3)));
+    let _ = std::fs::remove_dir_all(&cwd);
 
     let dir = |name: &str, args: &[&str]| {
         let d = out_dir(name);

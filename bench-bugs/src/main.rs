@@ -413,7 +413,7 @@ fn render(
     if !hard.is_empty() {
         let _ = writeln!(
             s,
-            "* Expected to be beyond {} iterations for every strategy: {}.",
+            "* Expected to be beyond {} iterations of the randomized strategies: {}.",
             args.iterations,
             hard.join("; ")
         );

@@ -23,6 +23,7 @@
 //! `--only coyote-threads N`, `--only shuttle-threads N`, `--only thread-yields N`,
 //! `--only task-yields N`.
 
+mod abi_runs;
 mod actors;
 mod args;
 mod history;
@@ -30,19 +31,17 @@ mod loom_vs;
 mod measure;
 mod net;
 mod pingpong;
+mod production;
 mod programs;
 mod saturation;
 mod threads;
 mod tokio_dropin;
 
-use measure::{calibrate, median, range, time, Sample};
-use programs::{
-    bench_program, shuttle_program, tokio_program, tokio_selfwake_program, CountingScheduler,
-};
-use std::ffi::{c_char, c_void, CStr, CString};
+use abi_runs::{coyote_abi, coyote_check, coyote_run_with, shuttle_check_random, shuttle_counted};
+pub(crate) use measure::fmt_rate;
+use measure::{calibrate, time, Measured};
+use programs::bench_program;
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 // Generates `coyote_run`, `coyote_free`, ... in this binary: the exact code path of a
@@ -57,208 +56,6 @@ coyote_harness::export_tests!(
 );
 
 const SEED: u64 = 1;
-
-// ----- coyote through the C ABI -----
-
-#[derive(Default)]
-struct Events {
-    bugs: u64,
-    events: u64,
-}
-
-unsafe extern "C" fn on_event(ctx: *mut c_void, json: *const c_char, _len: usize) {
-    // SAFETY: `ctx` is the `&mut Events` passed to `coyote_run` below, live for the call; `json`
-    // is a NUL-terminated string valid for this callback.
-    let (events, text) = unsafe { (&mut *(ctx as *mut Events), CStr::from_ptr(json)) };
-    events.events += 1;
-    if text
-        .to_bytes()
-        .windows(13)
-        .any(|w| w == b"\"event\":\"bug\"")
-    {
-        events.bugs += 1;
-    }
-}
-
-/// Runs `iterations` iterations of `bench_program` with `random` through `coyote_run` as a
-/// `coyote test` worker does (the saturation signal on, coverage off); returns the scheduling
-/// steps taken. Panics on any error or bug.
-fn coyote_abi(iterations: u64) -> Option<u64> {
-    coyote_run_with(iterations, true, false)
-}
-
-/// [`coyote_abi`] with the saturation signal (`saturation`) and coverage (`coverage`, which
-/// `--until-saturated`, `--html` and `--coverage` turn on) as given.
-pub(crate) fn coyote_run_with(iterations: u64, saturation: bool, coverage: bool) -> Option<u64> {
-    let request = serde_json::json!({
-        "test": "bench_program",
-        "strategy": "random",
-        "seed": SEED,
-        "iterations": iterations,
-        "bounds": { "max_steps": 10_000, "max_fair_steps": 100_000 },
-        "stop_on_first_bug": true,
-        "progress_ms": 3_600_000u64,
-        "saturation": saturation,
-        "coverage": coverage,
-    })
-    .to_string();
-    let request = CString::new(request).expect("no NUL");
-    let mut events = Events::default();
-    // SAFETY: the request is a NUL-terminated JSON string; `on_event` matches the callback type
-    // and `ctx` points at `events` for the whole call; a null heartbeat is allowed.
-    let out = unsafe {
-        coyote_run(
-            request.as_ptr(),
-            on_event,
-            &mut events as *mut Events as *mut c_void,
-            std::ptr::null(),
-        )
-    };
-    assert!(!out.is_null(), "coyote_run returned null");
-    // SAFETY: `out` is the NUL-terminated string `coyote_run` returned; freed once, below.
-    let json = unsafe { CStr::from_ptr(out) }
-        .to_str()
-        .expect("UTF-8")
-        .to_owned();
-    // SAFETY: `out` came from `coyote_run` and is not used after this.
-    unsafe { coyote_free(out) };
-    let result: coyote_core::abi::RunResult =
-        serde_json::from_str(&json).unwrap_or_else(|e| panic!("bad RunResult {json}: {e}"));
-    assert!(result.error.is_none(), "coyote_run failed: {json}");
-    assert_eq!(
-        result.bugs, 0,
-        "the benchmark program must be correct: {json}"
-    );
-    assert_eq!(events.bugs, 0, "a bug event was streamed");
-    assert_eq!(result.iterations, iterations, "{json}");
-    assert_eq!(result.step_bound_hits, 0, "{json}");
-    Some(result.total_steps)
-}
-
-fn coyote_check(iterations: u64) -> Option<u64> {
-    coyote_harness::check(
-        bench_program,
-        coyote_harness::Config::new()
-            .iterations(iterations)
-            .strategy("random")
-            .seed(SEED),
-    );
-    None
-}
-
-// ----- shuttle -----
-
-fn shuttle_check_random(iterations: u64) -> Option<u64> {
-    shuttle::check_random(shuttle_program, iterations as usize);
-    None
-}
-
-/// `check_random` with a fixed seed and a decision counter, to learn shuttle's decisions per
-/// iteration (not used for the timed ratio).
-fn shuttle_counted(iterations: u64) -> Option<u64> {
-    let decisions = Arc::new(AtomicU64::new(0));
-    let scheduler = CountingScheduler {
-        inner: shuttle::scheduler::RandomScheduler::new_from_seed(SEED, iterations as usize),
-        decisions: decisions.clone(),
-    };
-    let runs = shuttle::Runner::new(scheduler, shuttle::Config::default()).run(shuttle_program);
-    assert_eq!(runs as u64, iterations);
-    Some(decisions.load(Ordering::Relaxed))
-}
-
-// ----- production mode -----
-
-fn current_thread_rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
-fn multi_thread_rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
-fn prod_runs<F: std::future::Future<Output = ()>>(
-    rt: &tokio::runtime::Runtime,
-    program: fn() -> F,
-    runs: u64,
-) -> Option<u64> {
-    assert!(!coyote_harness::is_test_mode());
-    for _ in 0..runs {
-        rt.block_on(program());
-    }
-    None
-}
-
-// ----- reporting -----
-
-struct Measured {
-    samples: Vec<Sample>,
-}
-
-impl Measured {
-    fn new() -> Self {
-        Measured {
-            samples: Vec::new(),
-        }
-    }
-    fn per_sec(&self) -> f64 {
-        median(self.samples.iter().map(Sample::per_sec).collect())
-    }
-    fn per_sec_range(&self) -> (f64, f64) {
-        range(&self.samples.iter().map(Sample::per_sec).collect::<Vec<_>>())
-    }
-    fn per_cpu_sec(&self) -> f64 {
-        median(self.samples.iter().map(Sample::per_cpu_sec).collect())
-    }
-    fn ns_per_iter(&self) -> f64 {
-        median(self.samples.iter().map(Sample::ns_per_iter).collect())
-    }
-    fn cpu_ns_per_iter(&self) -> f64 {
-        median(
-            self.samples
-                .iter()
-                .map(|s| s.cpu.as_nanos() as f64 / s.iters as f64)
-                .collect(),
-        )
-    }
-    fn ns_per_step(&self) -> Option<f64> {
-        let v: Vec<f64> = self
-            .samples
-            .iter()
-            .filter_map(Sample::ns_per_step)
-            .collect();
-        (!v.is_empty()).then(|| median(v))
-    }
-    fn steps_per_iter(&self) -> Option<f64> {
-        let v: Vec<f64> = self
-            .samples
-            .iter()
-            .filter_map(Sample::steps_per_iter)
-            .collect();
-        (!v.is_empty()).then(|| median(v))
-    }
-    fn total_iters(&self) -> u64 {
-        self.samples.iter().map(|s| s.iters).sum()
-    }
-}
-
-fn fmt_rate(x: f64) -> String {
-    let s = format!("{:.0}", x);
-    let bytes = s.as_bytes();
-    let mut out = String::new();
-    for (i, c) in bytes.iter().enumerate() {
-        if i > 0 && (bytes.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(*c as char);
-    }
-    out
-}
 
 fn sh(cmd: &str, args: &[&str]) -> Option<String> {
     let out = std::process::Command::new(cmd).args(args).output().ok()?;
@@ -391,57 +188,11 @@ fn main() {
     let ratio_check = chk.per_sec() / shut.per_sec();
     let per_decision_ratio = shuttle_ns_per_step / abi.ns_per_step().unwrap_or(f64::NAN);
 
-    // ----- production wrapper cost -----
-    struct Prod {
-        name: &'static str,
-        wrapper: Measured,
-        raw: Measured,
-        selfwake: Measured,
-    }
-    let mut prods = Vec::new();
-    if opts.prod {
-        eprintln!("production mode (no controlled executor): coyote-harness APIs vs raw tokio ...");
-        for (name, rt) in [
-            ("current_thread", current_thread_rt()),
-            ("multi_thread", multi_thread_rt()),
-        ] {
-            let prod_sample = per_sample.mul_f64(0.5);
-            let n_w = calibrate(64, probe, prod_sample, |n| {
-                time(n, |n| prod_runs(&rt, bench_program, n))
-            });
-            let n_r = calibrate(64, probe, prod_sample, |n| {
-                time(n, |n| prod_runs(&rt, tokio_program, n))
-            });
-            let n_s = calibrate(64, probe, prod_sample, |n| {
-                time(n, |n| prod_runs(&rt, tokio_selfwake_program, n))
-            });
-            let mut p = Prod {
-                name,
-                wrapper: Measured::new(),
-                raw: Measured::new(),
-                selfwake: Measured::new(),
-            };
-            // Interleave, so drift in machine load hits both alike.
-            for _ in 0..(2 * k + 1) {
-                p.wrapper
-                    .samples
-                    .push(time(n_w, |n| prod_runs(&rt, bench_program, n)));
-                p.raw
-                    .samples
-                    .push(time(n_r, |n| prod_runs(&rt, tokio_program, n)));
-                p.selfwake
-                    .samples
-                    .push(time(n_s, |n| prod_runs(&rt, tokio_selfwake_program, n)));
-            }
-            eprintln!(
-                "  {name}: coyote-harness {:.0} ns/run, raw tokio {:.0} ns/run, raw tokio with a self-waking yield {:.0} ns/run",
-                p.wrapper.ns_per_iter(),
-                p.raw.ns_per_iter(),
-                p.selfwake.ns_per_iter()
-            );
-            prods.push(p);
-        }
-    }
+    let prods = if opts.prod {
+        production::measure(per_sample, probe, k)
+    } else {
+        Vec::new()
+    };
     if opts.prod {
         eprintln!("production mode: the drop-in coyote-tokio vs raw tokio (current_thread) ...");
         eprintln!("| program | coyote-tokio | tokio | difference |");
@@ -585,82 +336,7 @@ fn main() {
         shut.total_iters()
     );
 
-    if !prods.is_empty() {
-        let _ = writeln!(
-            t,
-            "## Production-mode wrapper cost (no controlled executor)\n"
-        );
-        let _ = writeln!(
-            t,
-            "| tokio runtime | coyote-harness APIs ns/run | raw tokio ns/run | overhead vs raw tokio | raw tokio, self-waking yield ns/run | overhead vs that |"
-        );
-        let _ = writeln!(t, "|---|---:|---:|---:|---:|---:|");
-        let mut rows: Vec<(String, [f64; 3])> = Vec::new();
-        for p in &prods {
-            rows.push((
-                format!("{} (wall)", p.name),
-                [
-                    p.wrapper.ns_per_iter(),
-                    p.raw.ns_per_iter(),
-                    p.selfwake.ns_per_iter(),
-                ],
-            ));
-            if p.name == "current_thread" {
-                // Everything runs on the calling thread: its CPU time is robust to other load.
-                rows.push((
-                    format!("{} (thread CPU time)", p.name),
-                    [
-                        p.wrapper.cpu_ns_per_iter(),
-                        p.raw.cpu_ns_per_iter(),
-                        p.selfwake.cpu_ns_per_iter(),
-                    ],
-                ));
-            }
-        }
-        for (name, [w, r, y]) in &rows {
-            let (w, r, y) = (*w, *r, *y);
-            let _ = writeln!(
-                t,
-                "| {} | {:.0} | {:.0} | {:.3}x ({:+.1}%) | {:.0} | {:.3}x ({:+.1}%) |",
-                name,
-                w,
-                r,
-                w / r,
-                (w / r - 1.0) * 100.0,
-                y,
-                w / y,
-                (w / y - 1.0) * 100.0
-            );
-        }
-        for p in &prods {
-            let spread = |m: &Measured| {
-                let (lo, hi) = range(
-                    &m.samples
-                        .iter()
-                        .map(Sample::ns_per_iter)
-                        .collect::<Vec<_>>(),
-                );
-                format!("{lo:.0}..{hi:.0}")
-            };
-            let _ = writeln!(
-                t,
-                "\n{} spread (ns/run, min..max): coyote-harness {}, raw tokio {}, self-waking yield {}",
-                p.name,
-                spread(&p.wrapper),
-                spread(&p.raw),
-                spread(&p.selfwake)
-            );
-        }
-        let _ = writeln!(
-            t,
-            "\nOne run = `runtime.block_on(program())`: spawn 8 tasks, 32 lock/increment/unlock/yield, join. Medians of {} interleaved samples.",
-            2 * k + 1
-        );
-        let _ = writeln!(
-            t,
-            "coyote-harness's production `task::yield_now` is `tokio::task::yield_now`, so *overhead vs raw tokio* is the wrapper's own cost (the run-time test-mode check in every operation, and the `JoinHandle` and lock-guard wrappers). The last two columns are a reference only: raw tokio with a yield that wakes its task at once (`wake_by_ref`) instead of deferring the wake until the scheduler has polled its driver, which shows how much of a run tokio's yield itself takes."
-        );
-    }
+    production::append(&mut t, &prods, k);
 
     saturation::append(&mut t, per_sample, k);
     net::append(&mut t, per_sample, k);

@@ -106,3 +106,69 @@ pub fn range(xs: &[f64]) -> (f64, f64) {
             (lo.min(x), hi.max(x))
         })
 }
+
+/// The samples of one measured system, and their medians.
+pub(crate) struct Measured {
+    pub(crate) samples: Vec<Sample>,
+}
+
+impl Measured {
+    pub(crate) fn new() -> Self {
+        Measured {
+            samples: Vec::new(),
+        }
+    }
+    pub(crate) fn per_sec(&self) -> f64 {
+        median(self.samples.iter().map(Sample::per_sec).collect())
+    }
+    pub(crate) fn per_sec_range(&self) -> (f64, f64) {
+        range(&self.samples.iter().map(Sample::per_sec).collect::<Vec<_>>())
+    }
+    pub(crate) fn per_cpu_sec(&self) -> f64 {
+        median(self.samples.iter().map(Sample::per_cpu_sec).collect())
+    }
+    pub(crate) fn ns_per_iter(&self) -> f64 {
+        median(self.samples.iter().map(Sample::ns_per_iter).collect())
+    }
+    pub(crate) fn cpu_ns_per_iter(&self) -> f64 {
+        median(
+            self.samples
+                .iter()
+                .map(|s| s.cpu.as_nanos() as f64 / s.iters as f64)
+                .collect(),
+        )
+    }
+    pub(crate) fn ns_per_step(&self) -> Option<f64> {
+        let v: Vec<f64> = self
+            .samples
+            .iter()
+            .filter_map(Sample::ns_per_step)
+            .collect();
+        (!v.is_empty()).then(|| median(v))
+    }
+    pub(crate) fn steps_per_iter(&self) -> Option<f64> {
+        let v: Vec<f64> = self
+            .samples
+            .iter()
+            .filter_map(Sample::steps_per_iter)
+            .collect();
+        (!v.is_empty()).then(|| median(v))
+    }
+    pub(crate) fn total_iters(&self) -> u64 {
+        self.samples.iter().map(|s| s.iters).sum()
+    }
+}
+
+/// `x` rounded, with thousands separators.
+pub(crate) fn fmt_rate(x: f64) -> String {
+    let s = format!("{:.0}", x);
+    let bytes = s.as_bytes();
+    let mut out = String::new();
+    for (i, c) in bytes.iter().enumerate() {
+        if i > 0 && (bytes.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(*c as char);
+    }
+    out
+}

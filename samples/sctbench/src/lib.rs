@@ -254,7 +254,7 @@ pub static PROGRAMS: &[Program] = &[
         "CS",
         fib_bench,
         Some((|| Box::pin(fib_bench_fixed()) as TestFuture) as fn() -> TestFuture),
-        Some("needs the strictly alternating schedule of 10 updates (about 10 context switches)")
+        Some("needs the strictly alternating schedule of 10 updates (about 10 context switches); the portfolio's write hand-over probe makes it")
     ),
 ];
 

@@ -47,29 +47,17 @@ pub(crate) fn test_mode(iterations: u64) -> Option<u64> {
 
 /// `runs` ping-pong runs on actors in production mode (a fresh current-thread runtime).
 pub(crate) fn prod_actors(runs: u64) -> Option<u64> {
-    runs_on(&runtime(), actor_ping_pong, runs)
+    crate::production::prod_runs(&runtime(), actor_ping_pong, runs)
 }
 
 /// `runs` runs of the earlier actor program (the reply address in every ping), production mode.
 pub(crate) fn prod_actors_reply_to(runs: u64) -> Option<u64> {
-    runs_on(&runtime(), actor_ping_pong_reply_to, runs)
+    crate::production::prod_runs(&runtime(), actor_ping_pong_reply_to, runs)
 }
 
 /// `runs` ping-pong runs on raw tokio (a fresh current-thread runtime).
 pub(crate) fn prod_tokio(runs: u64) -> Option<u64> {
-    runs_on(&runtime(), tokio_ping_pong, runs)
-}
-
-fn runs_on<F: std::future::Future<Output = ()>>(
-    rt: &tokio::runtime::Runtime,
-    program: fn() -> F,
-    runs: u64,
-) -> Option<u64> {
-    assert!(!coyote_harness::is_test_mode());
-    for _ in 0..runs {
-        rt.block_on(program());
-    }
-    None
+    crate::production::prod_runs(&runtime(), tokio_ping_pong, runs)
 }
 
 // ----- idle actors -----

@@ -128,6 +128,62 @@ where
         // SAFETY: as `borrow`.
         unsafe { &mut (*self.parts.as_ptr()).ctx }
     }
+
+    /// The handler (or `on_start`) in `step` returned: drops it in place, leaves `Idle`, and
+    /// tells the timers if the actor has any.
+    #[inline(always)]
+    fn handled(&mut self) {
+        idle(&mut self.step);
+        // SAFETY: the finished future, and its borrows, were just dropped.
+        let ctx = unsafe { self.ctx() };
+        if ctx.care() & TIMERS != 0 {
+            ctx.mailbox.timers.handled();
+        }
+    }
+
+    /// A dequeue that found no event (out of the hot path): the halt event halts the actor;
+    /// an orphaned actor ends (`true`).
+    #[inline(never)]
+    fn other(&mut self, found: Dequeued<A::Event>) -> bool {
+        // SAFETY: called between two handlers (no future in `step`).
+        let ctx = unsafe { self.ctx() };
+        match found {
+            Dequeued::Halt => {
+                ctx.halt();
+                false
+            }
+            Dequeued::Orphaned | Dequeued::Idle => {
+                ctx.finish(true);
+                self.step = Step::Done;
+                true
+            }
+            Dequeued::Event(_) => unreachable!("events are handled in `poll`"),
+        }
+    }
+
+    /// The steps before the first event (out of the hot path): runs `on_start`; ready with
+    /// whether the loop goes on (`false` once the actor is done).
+    #[inline(never)]
+    fn poll_start(&mut self, cx: &mut TaskContext<'_>) -> Poll<bool> {
+        loop {
+            match &mut self.step {
+                Step::Start => {
+                    let start = self.start.take().expect("started once");
+                    // SAFETY: no future in `step`; the borrows go into it.
+                    let (actor, ctx) = unsafe { self.borrow() };
+                    self.step = Step::Starting(start(actor, ctx));
+                }
+                Step::Starting(start) => {
+                    // SAFETY: as a handler's (the module's invariants).
+                    ready!(unsafe { Pin::new_unchecked(start) }.poll(cx));
+                    self.handled();
+                    return Poll::Ready(true);
+                }
+                Step::Idle | Step::Handling(_) => return Poll::Ready(true),
+                Step::Done => return Poll::Ready(false),
+            }
+        }
+    }
 }
 
 impl<A, S, F, MS, MF> Future for Running<A, S, F, MS, MF>
@@ -200,71 +256,6 @@ where
             // SAFETY: `step` is `Idle` (nothing to drop) and the handler's future is written in
             // place, where it is pinned from now on (polled at the top of the loop).
             unsafe { std::ptr::write(&mut this.step, Step::Handling(handler)) };
-        }
-    }
-}
-
-impl<A, S, F, MS, MF> Running<A, S, F, MS, MF>
-where
-    A: Actor,
-    S: Future<Output = ()>,
-    F: Future<Output = ()>,
-    MS: FnOnce(&'static mut A, &'static mut Context<A::Event>) -> S,
-    MF: FnMut(&'static mut A, &'static mut Context<A::Event>, A::Event) -> F,
-{
-    /// The handler (or `on_start`) in `step` returned: drops it in place, leaves `Idle`, and
-    /// tells the timers if the actor has any.
-    #[inline(always)]
-    fn handled(&mut self) {
-        idle(&mut self.step);
-        // SAFETY: the finished future, and its borrows, were just dropped.
-        let ctx = unsafe { self.ctx() };
-        if ctx.care() & TIMERS != 0 {
-            ctx.mailbox.timers.handled();
-        }
-    }
-
-    /// A dequeue that found no event (out of the hot path): the halt event halts the actor;
-    /// an orphaned actor ends (`true`).
-    #[inline(never)]
-    fn other(&mut self, found: Dequeued<A::Event>) -> bool {
-        // SAFETY: called between two handlers (no future in `step`).
-        let ctx = unsafe { self.ctx() };
-        match found {
-            Dequeued::Halt => {
-                ctx.halt();
-                false
-            }
-            Dequeued::Orphaned | Dequeued::Idle => {
-                ctx.finish(true);
-                self.step = Step::Done;
-                true
-            }
-            Dequeued::Event(_) => unreachable!("events are handled in `poll`"),
-        }
-    }
-
-    /// The steps before the first event (out of the hot path): runs `on_start`; ready with
-    /// whether the loop goes on (`false` once the actor is done).
-    #[inline(never)]
-    fn poll_start(&mut self, cx: &mut TaskContext<'_>) -> Poll<bool> {
-        loop {
-            match &mut self.step {
-                Step::Start => {
-                    let start = self.start.take().expect("started once");
-                    // SAFETY: no future in `step`; the borrows go into it.
-                    let (actor, ctx) = unsafe { self.borrow() };
-                    self.step = Step::Starting(start(actor, ctx));
-                }
-                Step::Starting(start) => {
-                    // SAFETY: as a handler's (the module's invariants).
-                    ready!(unsafe { Pin::new_unchecked(start) }.poll(cx));
-                    self.handled();
-                    return Poll::Ready(true);
-                }
-                Step::Idle | Step::Handling(_) => return Poll::Ready(true),
-                Step::Done => return Poll::Ready(false),
-            }
         }
     }
 }

@@ -277,6 +277,7 @@ where
 /// trace instead (when the trace is this test's), so the replay line a failure prints is one
 /// shell command.
 #[doc(hidden)]
+#[track_caller]
 pub fn check_registered(name: &str, make: crate::runner::MakeTest) {
     if let Some(trace) = std::env::var_os("COYOTE_REPLAY") {
         let trace = PathBuf::from(trace);
@@ -314,7 +315,9 @@ pub fn check_registered(name: &str, make: crate::runner::MakeTest) {
 
 /// Runs the test `make` makes as `name` (after its regression traces), with a bug's trace
 /// written to `<file_name>.trace`; on a bug, panics with the failure, the log and
-/// `replay_line(trace path)`; else prints its [`Summary`] line to stderr and returns it.
+/// `replay_line(trace path)`; else prints its [`Summary`] line to stderr and returns it. Its
+/// panics name the user's call of [`check`] (or the registered test), not this file.
+#[track_caller]
 fn check_as_file(
     name: &str,
     file_name: &str,
@@ -413,6 +416,7 @@ where
     replay_with(test, trace.as_ref(), &[], Location::caller())
 }
 
+#[track_caller]
 fn replay_with<F, Fut>(
     test: F,
     trace: &Path,

@@ -45,6 +45,7 @@ pub(crate) fn traces_in(dir: &Path) -> Vec<PathBuf> {
 /// # Panics
 /// When a trace cannot be read or fails again (the recorded failure or another), with its path,
 /// the failure, the step log and how to replay it.
+#[track_caller]
 pub(crate) fn replay_all(
     make: &dyn Fn() -> (
         Pin<Box<dyn Future<Output = ()>>>,

@@ -9,9 +9,12 @@ use common::panic_text;
 use coyote_harness::{check, task, Config};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 static RUNS: AtomicU64 = AtomicU64::new(0);
+
+/// Where each "coyote found a bug" panic was raised (`file:line`).
+static BUG_PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 async fn counted() {
     RUNS.fetch_add(1, Ordering::Relaxed);
@@ -57,6 +60,19 @@ fn defaults_come_from_the_portfolio_and_the_environment() {
     for var in ["COYOTE_ITERATIONS", "COYOTE_STRATEGY", "COYOTE_SEED"] {
         std::env::remove_var(var);
     }
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info
+            .payload()
+            .downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_default();
+        if let (true, Some(l)) = (text.starts_with("coyote found a bug"), info.location()) {
+            let at = format!("{}:{}", l.file(), l.line());
+            BUG_PANICS.lock().unwrap().push(at);
+        }
+        previous(info);
+    }));
     // The default is the CLI's: the portfolio, worker 0 (its first iteration is a probe).
     let line = bug_line(Config::new());
     assert!(
@@ -64,6 +80,14 @@ fn defaults_come_from_the_portfolio_and_the_environment() {
         "{line}"
     );
     assert_eq!(runs_of(Config::new()), 1000);
+    // The panic names the user's `check` call (in `bug_line`), as `assert!` would, not the
+    // harness's own source.
+    let at = BUG_PANICS.lock().unwrap().clone();
+    assert_eq!(at.len(), 1, "{at:?}");
+    assert!(
+        at[0].starts_with("coyote-harness/tests/check_config.rs:"),
+        "{at:?}"
+    );
 
     std::env::set_var("COYOTE_ITERATIONS", "7");
     std::env::set_var("COYOTE_STRATEGY", "random");

@@ -19,6 +19,7 @@ pub fn test_future(f: impl Future<Output = ()> + 'static) -> TestFuture {
 
 /// The body of a `#[tokio::test]` under `cargo test`: explores the test (see
 /// `coyote_harness::check`), named as `coyote list` names it.
+#[track_caller]
 pub fn run_test(module: &'static str, name: &'static str, make: fn() -> TestFuture) {
     coyote_harness::__private::check_registered(&Registered::listed_name(module, name), make)
 }

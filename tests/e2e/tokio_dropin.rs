@@ -83,6 +83,11 @@ fn cargo_test_finds_it_and_its_replay_line_reproduces_it() {
     assert!(!o.status.success(), "{t}");
     assert!(t.contains("coyote found a bug in iteration"), "{t}");
     assert!(t.contains("the rewritten key was lost"), "{t}");
+    // The panic points at the user's `#[tokio::test]`, not at the harness.
+    assert!(
+        t.contains("panicked at samples/kv-server/src/scenarios.rs:"),
+        "{t}"
+    );
     let line = t
         .lines()
         .find_map(|l| l.strip_prefix("replay: COYOTE_REPLAY="))

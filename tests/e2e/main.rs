@@ -6,7 +6,7 @@ use coyote_core::report::Report;
 use coyote_core::trace::{BugKind, Trace};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
+use std::sync::{Once, OnceLock};
 
 mod actors_classics;
 mod bad_input;
@@ -94,9 +94,21 @@ fn lib(name: &str) -> PathBuf {
 }
 
 /// Where the tests write: cargo's scratch folder for integration tests (under `target/`, so
-/// runs do not fill `/tmp`), one folder per test process.
+/// runs do not fill `/tmp`), one folder per test process. The first call in a process removes
+/// the folders of test processes that have ended (earlier runs), so they do not pile up.
 fn scratch() -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("e2e-{}", std::process::id()))
+    static SWEPT: Once = Once::new();
+    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    SWEPT.call_once(|| {
+        for entry in std::fs::read_dir(&tmp).into_iter().flatten().flatten() {
+            let name = entry.file_name();
+            let pid = name.to_str().and_then(|n| n.strip_prefix("e2e-"));
+            if pid.is_some_and(|p| !Path::new("/proc").join(p).exists()) {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    });
+    tmp.join(format!("e2e-{}", std::process::id()))
 }
 
 fn out_dir(name: &str) -> PathBuf {

@@ -47,6 +47,8 @@ fn the_async_lost_wakeup_is_found_by_dfs_and_the_fixed_twin_passes() {
     let msg = bug_report(dfs(), lost_wakeup(false));
     assert!(msg.contains("deadlock"), "{msg}");
     assert!(msg.contains("notify.notified"), "{msg}");
+    // The log names the call that lost the wake-up (it stores no permit, unlike notify_one).
+    assert!(msg.contains("notify.notify_waiters"), "{msg}");
     check(lost_wakeup(true), dfs());
 }
 

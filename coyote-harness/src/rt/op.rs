@@ -41,8 +41,12 @@ pub(crate) enum OpKind {
     SemaphoreAcquire,
     /// `Notify::notified`.
     NotifyNotified,
-    /// `Notify::notify_one`, `notify_last`, `notify_waiters` (points only on coroutines).
-    NotifyNotify,
+    /// `Notify::notify_one` (a point only on coroutines, as the two below).
+    NotifyOne,
+    /// `Notify::notify_last`.
+    NotifyLast,
+    /// `Notify::notify_waiters` (which, unlike the two above, stores no permit).
+    NotifyWaiters,
     /// `Condvar::wait` and its timed and `_while` forms (std mirror).
     CondvarWait,
     /// The wait of `Condvar::wait_timeout` and `wait_timeout_while` (its outcome is logged by
@@ -142,7 +146,9 @@ impl OpKind {
             OpKind::RwLockWrite => "rwlock.write",
             OpKind::SemaphoreAcquire => "semaphore.acquire",
             OpKind::NotifyNotified => "notify.notified",
-            OpKind::NotifyNotify => "notify.notify",
+            OpKind::NotifyOne => "notify.notify_one",
+            OpKind::NotifyLast => "notify.notify_last",
+            OpKind::NotifyWaiters => "notify.notify_waiters",
             OpKind::CondvarWait => "condvar.wait",
             OpKind::CondvarWaitTimeout => "condvar.wait_timeout",
             OpKind::CondvarNotifyOne => "condvar.notify_one",
@@ -206,7 +212,9 @@ mod tests {
             OpKind::RwLockWrite,
             OpKind::SemaphoreAcquire,
             OpKind::NotifyNotified,
-            OpKind::NotifyNotify,
+            OpKind::NotifyOne,
+            OpKind::NotifyLast,
+            OpKind::NotifyWaiters,
             OpKind::CondvarWait,
             OpKind::CondvarWaitTimeout,
             OpKind::CondvarNotifyOne,

@@ -61,10 +61,11 @@ impl Notify {
     }
 
     /// Wakes the task that started waiting last, or stores a permit if none waits; mirrors
-    /// `tokio::sync::Notify::notify_last`. Not a scheduling point.
+    /// `tokio::sync::Notify::notify_last`. A scheduling point only where
+    /// [`notify_one`](Self::notify_one) is.
     #[track_caller]
     pub fn notify_last(&self) {
-        point_on_coroutine(OpKind::NotifyNotify, writes(self), Location::caller());
+        point_on_coroutine(OpKind::NotifyLast, writes(self), Location::caller());
         self.inner.notify_last()
     }
 
@@ -82,14 +83,15 @@ impl Notify {
     /// wake-up between an atomic flag and a `Notify` is explored.
     #[track_caller]
     pub fn notify_one(&self) {
-        point_on_coroutine(OpKind::NotifyNotify, writes(self), Location::caller());
+        point_on_coroutine(OpKind::NotifyOne, writes(self), Location::caller());
         self.inner.notify_one()
     }
 
-    /// Wakes every task waiting now; stores no permit.
+    /// Wakes every task waiting now; stores no permit. A scheduling point only where
+    /// [`notify_one`](Self::notify_one) is.
     #[track_caller]
     pub fn notify_waiters(&self) {
-        point_on_coroutine(OpKind::NotifyNotify, writes(self), Location::caller());
+        point_on_coroutine(OpKind::NotifyWaiters, writes(self), Location::caller());
         self.inner.notify_waiters()
     }
 }

@@ -49,6 +49,7 @@ fn the_async_lost_wakeup_is_found_by_dfs_and_the_fixed_twin_passes() {
     assert!(msg.contains("notify.notified"), "{msg}");
     // The log names the call that lost the wake-up (it stores no permit, unlike notify_one).
     assert!(msg.contains("notify.notify_waiters"), "{msg}");
+    assert!(msg.contains("notify.notified (created)"), "{msg}");
     check(lost_wakeup(true), dfs());
 }
 

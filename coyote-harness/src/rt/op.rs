@@ -41,6 +41,9 @@ pub(crate) enum OpKind {
     SemaphoreAcquire,
     /// `Notify::notified`.
     NotifyNotified,
+    /// The making of a `Notify::notified` future (a point only on coroutines: a `notify_waiters`
+    /// after it wakes the future, polled or not).
+    NotifyNotifiedMade,
     /// `Notify::notify_one` (a point only on coroutines, as the two below).
     NotifyOne,
     /// `Notify::notify_last`.
@@ -146,6 +149,7 @@ impl OpKind {
             OpKind::RwLockWrite => "rwlock.write",
             OpKind::SemaphoreAcquire => "semaphore.acquire",
             OpKind::NotifyNotified => "notify.notified",
+            OpKind::NotifyNotifiedMade => "notify.notified (created)",
             OpKind::NotifyOne => "notify.notify_one",
             OpKind::NotifyLast => "notify.notify_last",
             OpKind::NotifyWaiters => "notify.notify_waiters",
@@ -212,6 +216,7 @@ mod tests {
             OpKind::RwLockWrite,
             OpKind::SemaphoreAcquire,
             OpKind::NotifyNotified,
+            OpKind::NotifyNotifiedMade,
             OpKind::NotifyOne,
             OpKind::NotifyLast,
             OpKind::NotifyWaiters,

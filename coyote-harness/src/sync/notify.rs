@@ -49,7 +49,7 @@ impl Notify {
     fn notified_at(&self, loc: &'static Location<'static>) -> Notified<'_> {
         // Making the future reads the notify's state (a `notify_waiters` after it wakes it):
         // a point of its own where that can be preempted (see `rt::coro`).
-        point_on_coroutine(OpKind::NotifyNotified, writes(self), loc);
+        point_on_coroutine(OpKind::NotifyNotifiedMade, writes(self), loc);
         Notified {
             inner: Controlled::new(
                 self.inner.notified(),

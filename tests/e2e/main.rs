@@ -17,6 +17,7 @@ mod hangs;
 mod html;
 mod minimize;
 mod polish;
+mod readme_commands;
 mod regressions;
 mod reliability;
 mod sharding;

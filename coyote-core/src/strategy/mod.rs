@@ -36,6 +36,7 @@ mod fair_pct;
 mod fair_suffix;
 mod idb;
 mod length;
+mod mff;
 mod pct;
 mod portfolio;
 mod pos;
@@ -60,6 +61,7 @@ pub use pos::Pos;
 pub use probabilistic::Probabilistic;
 pub use random::RandomWalk;
 pub use replay::{Preemption, Replay};
+pub use mff::Mff;
 pub use rff::Rff;
 pub use rl::QLearning;
 pub use spec::{Bounds, SpecError, StrategySpec};
@@ -156,6 +158,9 @@ pub struct Step {
     pub woken_by: Option<u32>,
     /// Whether `op` was chosen for its timer rather than woken (the step moves virtual time).
     pub timer: bool,
+    /// A hash of the values the test's controlled atomics hold as the step begins (0 until one
+    /// is written): equal for equal values, whatever the order of the writes (see [`Mff`]).
+    pub memory: u64,
 }
 
 /// How an iteration ended, as far as a strategy needs to know.

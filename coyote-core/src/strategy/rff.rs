@@ -236,7 +236,7 @@ fn mix(a: u64, b: u64) -> u64 {
 /// The tables' hasher: keys are addresses and sites, hashed by one multiply (no DoS concern;
 /// deterministic, unlike std's `RandomState`, although only membership is ever read).
 #[derive(Default, Clone, Copy, Debug)]
-struct FastHasher(u64);
+pub(super) struct FastHasher(u64);
 
 impl Hasher for FastHasher {
     #[inline]
@@ -259,7 +259,7 @@ impl Hasher for FastHasher {
     }
 }
 
-type Fast = BuildHasherDefault<FastHasher>;
+pub(super) type Fast = BuildHasherDefault<FastHasher>;
 
 #[cfg(test)]
 mod tests {
@@ -298,6 +298,7 @@ mod tests {
                 access,
                 woken_by: None,
                 timer: false,
+                memory: 0,
             });
             next[op as usize] += 1;
             order.push(op);

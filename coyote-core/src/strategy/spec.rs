@@ -2,7 +2,7 @@
 
 use super::{
     DelayBounding, Dfs, Dpor, FairPct, IterativeDelayBounding, Pct, Portfolio, Pos, Probabilistic,
-    QLearning, RandomWalk, Rff, Strategy,
+    Mff, QLearning, RandomWalk, Rff, Strategy,
 };
 use std::fmt;
 use std::str::FromStr;
@@ -74,6 +74,9 @@ pub enum StrategySpec {
     Pos,
     /// Reads-from guided schedule fuzzing: mutate schedules that showed a new reads-from pair.
     Rff,
+    /// Memory-state guided schedule fuzzing: mutate schedules that reached a new state of the
+    /// program's atomics.
+    Mff,
     /// The default: a per-worker rotation through several strategies.
     Portfolio,
 }
@@ -114,6 +117,7 @@ impl StrategySpec {
         "rl",
         "pos",
         "rff",
+        "mff",
         "dfs[:depth]",
         "dpor[:preemptions]",
     ];
@@ -135,6 +139,7 @@ impl StrategySpec {
             StrategySpec::Rl => Box::new(QLearning::new(seed)),
             StrategySpec::Pos => Box::new(Pos::new(seed)),
             StrategySpec::Rff => Box::new(Rff::new(seed)),
+            StrategySpec::Mff => Box::new(Mff::new(seed)),
             StrategySpec::Portfolio => Box::new(Portfolio::for_worker(seed, 0, bounds)),
         }
     }
@@ -251,6 +256,7 @@ impl FromStr for StrategySpec {
             "rl" if p.is_none() => Ok(StrategySpec::Rl),
             "pos" if p.is_none() => Ok(StrategySpec::Pos),
             "rff" if p.is_none() => Ok(StrategySpec::Rff),
+            "mff" if p.is_none() => Ok(StrategySpec::Mff),
             "portfolio" if p.is_none() => Ok(StrategySpec::Portfolio),
             _ => Err(SpecError::Unknown(s.into())),
         }
@@ -273,6 +279,7 @@ impl fmt::Display for StrategySpec {
             StrategySpec::Rl => write!(f, "rl"),
             StrategySpec::Pos => write!(f, "pos"),
             StrategySpec::Rff => write!(f, "rff"),
+            StrategySpec::Mff => write!(f, "mff"),
             StrategySpec::Portfolio => write!(f, "portfolio"),
         }
     }
@@ -304,6 +311,7 @@ mod tests {
             "rl",
             "pos",
             "rff",
+            "mff",
             "portfolio",
         ] {
             let spec: StrategySpec = s.parse().unwrap();

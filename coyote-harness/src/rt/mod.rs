@@ -53,6 +53,7 @@ pub(crate) mod coverage;
 pub(crate) mod debug;
 pub(crate) mod executor;
 pub(crate) mod held;
+pub(crate) mod memory;
 pub(crate) mod monitors;
 pub(crate) mod op;
 pub(crate) mod panics;

@@ -121,6 +121,7 @@ pub(super) fn run(s: &mut dyn Strategy, prog: &[Vec<Ins>]) -> Option<Outcome> {
             access: declares(&retry, &pc, o),
             woken_by: woken_by[o].take(),
             timer: false,
+            memory: 0,
         });
         if std::mem::take(&mut retry[o]) {
             log.push(op);

@@ -77,6 +77,7 @@ impl Executor {
         self.ending.reset();
         *self.tokio_site.borrow_mut() = None;
         self.step.set(0);
+        crate::rt::memory::reset();
         self.suffix_from.set(None);
         self.suffix_decisions.set(None);
         self.monitors.set_fair_from(self.fair_from.get());
@@ -208,6 +209,7 @@ impl Executor {
             access,
             woken_by,
             timer: !woken,
+            memory: crate::rt::memory::get(),
         });
     }
 

@@ -40,6 +40,53 @@ fn point<T: ?Sized>(object: &T, kind: OpKind) {
     }
 }
 
+/// A write of `object` in a test: a scheduling point before `op`, then the memory state
+/// strategies see (`rt::memory`) told of the change `changed` reads from `op`'s result. Outside
+/// a test, `op` alone.
+#[inline(always)]
+#[track_caller]
+fn write<A: ?Sized, R>(
+    object: &A,
+    kind: OpKind,
+    op: impl FnOnce() -> R,
+    changed: impl FnOnce(&R) -> Option<(u64, u64)>,
+) -> R {
+    if !in_test() {
+        return op();
+    }
+    sync_point(kind, writes(object), Location::caller());
+    let result = op();
+    if let Some((old, new)) = changed(&result) {
+        crate::rt::memory::wrote(object as *const A as *const () as usize, old, new);
+    }
+    result
+}
+
+/// An atomic's value as the 64 bits the memory state hashes.
+trait Bits: Copy {
+    fn bits(self) -> u64;
+}
+
+macro_rules! bits {
+    ($($t:ty),*) => {
+        $(impl Bits for $t {
+            #[inline(always)]
+            fn bits(self) -> u64 {
+                self as u64
+            }
+        })*
+    };
+}
+
+bits!(i8, u8, i16, u16, i32, u32, i64, u64, isize, usize, bool);
+
+impl<T> Bits for *mut T {
+    #[inline(always)]
+    fn bits(self) -> u64 {
+        self as usize as u64
+    }
+}
+
 /// A fence; mirrors `std::sync::atomic::fence` (a scheduling point in tests).
 #[track_caller]
 pub fn fence(order: Ordering) {
@@ -68,16 +115,25 @@ macro_rules! common {
             #[inline]
             #[track_caller]
             pub fn store(&self, val: $t, order: Ordering) {
-                point(self, OpKind::AtomicStore);
-                self.0.store(val, order)
+                if !in_test() {
+                    return self.0.store(val, order);
+                }
+                // (Read after the point: other threads may write before this store runs.)
+                let store = || {
+                    let old = self.0.load(Ordering::Relaxed);
+                    self.0.store(val, order);
+                    old
+                };
+                write(self, OpKind::AtomicStore, store, |old| Some((old.bits(), val.bits())));
             }
 
             /// Stores `val`, returning the previous value.
             #[inline]
             #[track_caller]
             pub fn swap(&self, val: $t, order: Ordering) -> $t {
-                point(self, OpKind::AtomicRmw);
-                self.0.swap(val, order)
+                write(self, OpKind::AtomicRmw, || self.0.swap(val, order), |old| {
+                    Some((old.bits(), val.bits()))
+                })
             }
 
             /// Stores `new` if the value is `current`; the previous value, `Ok` if it was stored.
@@ -90,8 +146,12 @@ macro_rules! common {
                 success: Ordering,
                 failure: Ordering,
             ) -> Result<$t, $t> {
-                point(self, OpKind::AtomicRmw);
-                self.0.compare_exchange(current, new, success, failure)
+                write(
+                    self,
+                    OpKind::AtomicRmw,
+                    || self.0.compare_exchange(current, new, success, failure),
+                    |r| r.ok().map(|old| (old.bits(), new.bits())),
+                )
             }
 
             /// As [`compare_exchange`](Self::compare_exchange) (it never fails spuriously in
@@ -105,8 +165,12 @@ macro_rules! common {
                 success: Ordering,
                 failure: Ordering,
             ) -> Result<$t, $t> {
-                point(self, OpKind::AtomicRmw);
-                self.0.compare_exchange_weak(current, new, success, failure)
+                write(
+                    self,
+                    OpKind::AtomicRmw,
+                    || self.0.compare_exchange_weak(current, new, success, failure),
+                    |r| r.ok().map(|old| (old.bits(), new.bits())),
+                )
             }
 
             /// Applies `f` until it stores or `f` returns `None`; one atomic step in tests.
@@ -121,8 +185,12 @@ macro_rules! common {
             where
                 F: FnMut($t) -> Option<$t>,
             {
-                point(self, OpKind::AtomicRmw);
-                self.0.fetch_update(set_order, fetch_order, f)
+                write(
+                    self,
+                    OpKind::AtomicRmw,
+                    || self.0.fetch_update(set_order, fetch_order, f),
+                    |r| r.ok().map(|old| (old.bits(), self.0.load(Ordering::Relaxed).bits())),
+                )
             }
 
             /// A mutable reference to the value (no other access can race it).
@@ -161,8 +229,9 @@ macro_rules! bitwise {
                 #[inline]
                 #[track_caller]
                 pub fn $op(&self, val: $t, order: Ordering) -> $t {
-                    point(self, OpKind::AtomicRmw);
-                    self.0.$op(val, order)
+                    write(self, OpKind::AtomicRmw, || self.0.$op(val, order), |old| {
+                        Some((old.bits(), self.0.load(Ordering::Relaxed).bits()))
+                    })
                 }
             )*
         }
@@ -255,16 +324,24 @@ impl<T> AtomicPtr<T> {
     #[inline]
     #[track_caller]
     pub fn store(&self, p: *mut T, order: Ordering) {
-        point(self, OpKind::AtomicStore);
-        self.0.store(p, order)
+        if !in_test() {
+            return self.0.store(p, order);
+        }
+        let store = || {
+            let old = self.0.load(Ordering::Relaxed);
+            self.0.store(p, order);
+            old
+        };
+        write(self, OpKind::AtomicStore, store, |old| Some((old.bits(), p.bits())));
     }
 
     /// Stores `p`, returning the previous pointer.
     #[inline]
     #[track_caller]
     pub fn swap(&self, p: *mut T, order: Ordering) -> *mut T {
-        point(self, OpKind::AtomicRmw);
-        self.0.swap(p, order)
+        write(self, OpKind::AtomicRmw, || self.0.swap(p, order), |old| {
+            Some((old.bits(), p.bits()))
+        })
     }
 
     /// Stores `new` if the pointer is `current`.
@@ -277,8 +354,12 @@ impl<T> AtomicPtr<T> {
         success: Ordering,
         failure: Ordering,
     ) -> Result<*mut T, *mut T> {
-        point(self, OpKind::AtomicRmw);
-        self.0.compare_exchange(current, new, success, failure)
+        write(
+            self,
+            OpKind::AtomicRmw,
+            || self.0.compare_exchange(current, new, success, failure),
+            |r| r.ok().map(|old| (old.bits(), new.bits())),
+        )
     }
 
     /// As [`compare_exchange`](Self::compare_exchange) (never spuriously failing in tests).
@@ -291,8 +372,12 @@ impl<T> AtomicPtr<T> {
         success: Ordering,
         failure: Ordering,
     ) -> Result<*mut T, *mut T> {
-        point(self, OpKind::AtomicRmw);
-        self.0.compare_exchange_weak(current, new, success, failure)
+        write(
+            self,
+            OpKind::AtomicRmw,
+            || self.0.compare_exchange_weak(current, new, success, failure),
+            |r| r.ok().map(|old| (old.bits(), new.bits())),
+        )
     }
 
     /// Applies `f` until it stores or returns `None`; one atomic step in tests.
@@ -307,8 +392,12 @@ impl<T> AtomicPtr<T> {
     where
         F: FnMut(*mut T) -> Option<*mut T>,
     {
-        point(self, OpKind::AtomicRmw);
-        self.0.fetch_update(set_order, fetch_order, f)
+        write(
+            self,
+            OpKind::AtomicRmw,
+            || self.0.fetch_update(set_order, fetch_order, f),
+            |r| r.ok().map(|old| (old.bits(), self.0.load(Ordering::Relaxed).bits())),
+        )
     }
 
     /// A mutable reference to the pointer.

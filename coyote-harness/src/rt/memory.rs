@@ -1,42 +1,108 @@
 //! The memory state strategies see ([`Step::memory`](coyote_core::strategy::Step::memory)): a
 //! hash of the values the test's controlled atomics hold, for `mff`.
 //!
-//! Invariants: 0 when an iteration begins (the executor's reset); a write that changes the
-//! value at address `a` from `old` to `new` changes the hash by `term(a, old) ^ term(a, new)`,
-//! so the hash is a function of the atomics' current values (relative to their first ones),
-//! whatever the order of the writes; a write that stores the value already held changes
-//! nothing. One per thread: an iteration, its coroutines included, runs on one thread.
+//! Invariants: 0 when an iteration begins (the executor's reset); an atomic is named by the
+//! order in which the iteration first changed it (its address is not a name: where the
+//! allocator puts it may differ from one iteration, or one run, to the next), and a pointer
+//! value by the order in which the iteration first saw it, so the hash is a function of the
+//! schedule, never of the addresses; a write that changes atomic `n` from `old` to `new`
+//! changes the hash by `term(n, old) ^ term(n, new)`, so the hash names the atomics' current
+//! values (relative to their first ones), whatever the order of the writes; a write of the
+//! value already held changes nothing. One per thread: an iteration, its coroutines included,
+//! runs on one thread. The tables keep their capacity across iterations.
 
-use std::cell::Cell;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 thread_local! {
-    static MEMORY: Cell<u64> = const { Cell::new(0) };
+    static MEMORY: RefCell<Memory> = RefCell::new(Memory::default());
+}
+
+#[derive(Default)]
+struct Memory {
+    hash: u64,
+    /// Per atomic address: its name.
+    atomics: HashMap<usize, u64, Fast>,
+    /// Per pointer value: its name.
+    pointers: HashMap<usize, u64, Fast>,
 }
 
 /// Starts an iteration's state.
 pub(crate) fn reset() {
-    MEMORY.with(|m| m.set(0));
+    MEMORY.with(|m| {
+        let mut m = m.borrow_mut();
+        m.hash = 0;
+        m.atomics.clear();
+        m.pointers.clear();
+    });
 }
 
 /// The current state's hash.
 pub(crate) fn get() -> u64 {
-    MEMORY.with(|m| m.get())
+    MEMORY.with(|m| m.borrow().hash)
 }
 
-/// The atomic at `address` went from `old` to `new` (in a test).
+/// The atomic at `address` went from `old` to `new` (in a test); pointers' values (`pointer`)
+/// are named by first sight.
 #[inline]
-pub(crate) fn wrote(address: usize, old: u64, new: u64) {
+pub(crate) fn wrote(address: usize, old: u64, new: u64, pointer: bool) {
     if old != new {
-        MEMORY.with(|m| m.set(m.get() ^ term(address, old) ^ term(address, new)));
+        MEMORY.with(|m| m.borrow_mut().wrote(address, old, new, pointer));
     }
 }
 
-/// A well-mixed 64-bit term for the pair (address, value).
+impl Memory {
+    fn wrote(&mut self, address: usize, old: u64, new: u64, pointer: bool) {
+        let next = self.atomics.len() as u64;
+        let name = *self.atomics.entry(address).or_insert(next);
+        let (old, new) = match pointer {
+            true => (self.pointer(old), self.pointer(new)),
+            false => (old, new),
+        };
+        self.hash ^= term(name, old) ^ term(name, new);
+    }
+
+    /// A pointer's name: 0 for null, else 1 + the order of first sight.
+    fn pointer(&mut self, value: u64) -> u64 {
+        if value == 0 {
+            return 0;
+        }
+        let next = self.pointers.len() as u64 + 1;
+        *self.pointers.entry(value as usize).or_insert(next)
+    }
+}
+
+/// A well-mixed 64-bit term for the pair (atomic's name, value).
 #[inline]
-fn term(address: usize, value: u64) -> u64 {
-    let mut state = (address as u64).rotate_left(32) ^ value.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+fn term(name: u64, value: u64) -> u64 {
+    let mut state = name.rotate_left(40) ^ value.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     coyote_core::rng::splitmix64(&mut state)
 }
+
+/// The tables' hasher: keys are addresses, hashed by one multiply (deterministic; only
+/// membership and the stored names are read, never the iteration order).
+#[derive(Default)]
+struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0 ^ self.0 >> 29
+    }
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    #[inline]
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0 ^ n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type Fast = BuildHasherDefault<FastHasher>;
 
 #[cfg(test)]
 mod tests {
@@ -45,23 +111,39 @@ mod tests {
     #[test]
     fn the_hash_names_the_values_not_the_order_of_the_writes() {
         reset();
-        wrote(0x10, 0, 5);
-        wrote(0x20, 1, 2);
+        wrote(0x10, 0, 5, false);
+        wrote(0x20, 1, 2, false);
         let a = get();
         reset();
-        wrote(0x20, 1, 7);
-        wrote(0x10, 0, 5);
-        wrote(0x20, 7, 2);
-        assert_eq!(get(), a, "same values, other order and path");
-        wrote(0x10, 5, 5);
+        wrote(0x10, 0, 3, false);
+        wrote(0x20, 1, 7, false);
+        wrote(0x10, 3, 5, false);
+        wrote(0x20, 7, 2, false);
+        assert_eq!(get(), a, "same values, another path");
+        wrote(0x10, 5, 5, false);
         assert_eq!(get(), a, "storing the value held changes nothing");
-        wrote(0x10, 5, 0);
-        wrote(0x20, 2, 1);
+        wrote(0x10, 5, 0, false);
+        wrote(0x20, 2, 1, false);
         assert_eq!(get(), 0, "back to the first values");
-        wrote(0x10, 0, 2);
+        wrote(0x10, 0, 2, false);
         let b = get();
         reset();
-        wrote(0x20, 1, 2);
-        assert_ne!(get(), b, "the same value at another address is another state");
+        wrote(0x10, 0, 7, false);
+        wrote(0x20, 0, 2, false);
+        wrote(0x10, 7, 0, false);
+        assert_ne!(get(), b, "the same value in another atomic is another state");
+    }
+
+    #[test]
+    fn atomics_and_pointers_are_named_by_first_sight_not_by_address() {
+        reset();
+        wrote(0x1000, 0, 0x5000, true);
+        wrote(0x2000, 0, 9, false);
+        let a = get();
+        // Another run: everything allocated elsewhere, the same writes in the same order.
+        reset();
+        wrote(0x8000, 0, 0x7000, true);
+        wrote(0x9000, 0, 9, false);
+        assert_eq!(get(), a);
     }
 }

@@ -45,11 +45,11 @@ fn point<T: ?Sized>(object: &T, kind: OpKind) {
 /// a test, `op` alone.
 #[inline(always)]
 #[track_caller]
-fn write<A: ?Sized, R>(
+fn write<A: ?Sized, R, V: Bits>(
     object: &A,
     kind: OpKind,
     op: impl FnOnce() -> R,
-    changed: impl FnOnce(&R) -> Option<(u64, u64)>,
+    changed: impl FnOnce(&R) -> Option<(V, V)>,
 ) -> R {
     if !in_test() {
         return op();
@@ -57,13 +57,16 @@ fn write<A: ?Sized, R>(
     sync_point(kind, writes(object), Location::caller());
     let result = op();
     if let Some((old, new)) = changed(&result) {
-        crate::rt::memory::wrote(object as *const A as *const () as usize, old, new);
+        let address = object as *const A as *const () as usize;
+        crate::rt::memory::wrote(address, old.bits(), new.bits(), V::POINTER);
     }
     result
 }
 
 /// An atomic's value as the 64 bits the memory state hashes.
 trait Bits: Copy {
+    /// Whether the value is an address (named by first sight, not by its bits).
+    const POINTER: bool = false;
     fn bits(self) -> u64;
 }
 
@@ -81,6 +84,7 @@ macro_rules! bits {
 bits!(i8, u8, i16, u16, i32, u32, i64, u64, isize, usize, bool);
 
 impl<T> Bits for *mut T {
+    const POINTER: bool = true;
     #[inline(always)]
     fn bits(self) -> u64 {
         self as usize as u64
@@ -124,15 +128,15 @@ macro_rules! common {
                     self.0.store(val, order);
                     old
                 };
-                write(self, OpKind::AtomicStore, store, |old| Some((old.bits(), val.bits())));
+                write(self, OpKind::AtomicStore, store, |&old| Some((old, val)));
             }
 
             /// Stores `val`, returning the previous value.
             #[inline]
             #[track_caller]
             pub fn swap(&self, val: $t, order: Ordering) -> $t {
-                write(self, OpKind::AtomicRmw, || self.0.swap(val, order), |old| {
-                    Some((old.bits(), val.bits()))
+                write(self, OpKind::AtomicRmw, || self.0.swap(val, order), |&old| {
+                    Some((old, val))
                 })
             }
 
@@ -150,7 +154,7 @@ macro_rules! common {
                     self,
                     OpKind::AtomicRmw,
                     || self.0.compare_exchange(current, new, success, failure),
-                    |r| r.ok().map(|old| (old.bits(), new.bits())),
+                    |r| r.ok().map(|old| (old, new)),
                 )
             }
 
@@ -169,7 +173,7 @@ macro_rules! common {
                     self,
                     OpKind::AtomicRmw,
                     || self.0.compare_exchange_weak(current, new, success, failure),
-                    |r| r.ok().map(|old| (old.bits(), new.bits())),
+                    |r| r.ok().map(|old| (old, new)),
                 )
             }
 
@@ -189,7 +193,7 @@ macro_rules! common {
                     self,
                     OpKind::AtomicRmw,
                     || self.0.fetch_update(set_order, fetch_order, f),
-                    |r| r.ok().map(|old| (old.bits(), self.0.load(Ordering::Relaxed).bits())),
+                    |r| r.ok().map(|old| (old, self.0.load(Ordering::Relaxed))),
                 )
             }
 
@@ -229,8 +233,8 @@ macro_rules! bitwise {
                 #[inline]
                 #[track_caller]
                 pub fn $op(&self, val: $t, order: Ordering) -> $t {
-                    write(self, OpKind::AtomicRmw, || self.0.$op(val, order), |old| {
-                        Some((old.bits(), self.0.load(Ordering::Relaxed).bits()))
+                    write(self, OpKind::AtomicRmw, || self.0.$op(val, order), |&old| {
+                        Some((old, self.0.load(Ordering::Relaxed)))
                     })
                 }
             )*
@@ -332,15 +336,15 @@ impl<T> AtomicPtr<T> {
             self.0.store(p, order);
             old
         };
-        write(self, OpKind::AtomicStore, store, |old| Some((old.bits(), p.bits())));
+        write(self, OpKind::AtomicStore, store, |&old| Some((old, p)));
     }
 
     /// Stores `p`, returning the previous pointer.
     #[inline]
     #[track_caller]
     pub fn swap(&self, p: *mut T, order: Ordering) -> *mut T {
-        write(self, OpKind::AtomicRmw, || self.0.swap(p, order), |old| {
-            Some((old.bits(), p.bits()))
+        write(self, OpKind::AtomicRmw, || self.0.swap(p, order), |&old| {
+            Some((old, p))
         })
     }
 
@@ -358,7 +362,7 @@ impl<T> AtomicPtr<T> {
             self,
             OpKind::AtomicRmw,
             || self.0.compare_exchange(current, new, success, failure),
-            |r| r.ok().map(|old| (old.bits(), new.bits())),
+            |r| r.ok().map(|old| (old, new)),
         )
     }
 
@@ -376,7 +380,7 @@ impl<T> AtomicPtr<T> {
             self,
             OpKind::AtomicRmw,
             || self.0.compare_exchange_weak(current, new, success, failure),
-            |r| r.ok().map(|old| (old.bits(), new.bits())),
+            |r| r.ok().map(|old| (old, new)),
         )
     }
 
@@ -396,7 +400,7 @@ impl<T> AtomicPtr<T> {
             self,
             OpKind::AtomicRmw,
             || self.0.fetch_update(set_order, fetch_order, f),
-            |r| r.ok().map(|old| (old.bits(), self.0.load(Ordering::Relaxed).bits())),
+            |r| r.ok().map(|old| (old, self.0.load(Ordering::Relaxed))),
         )
     }
 

@@ -200,6 +200,7 @@ fn run_iterations(
             steps,
             bug: failure.is_some() || cut.is_some(),
             hit_bound: steps >= bound,
+            wrote_atomics: crate::rt::memory::wrote_any(),
         });
         if !spec.stop_on_first_bug && rerun.is_none() {
             // Per iteration, but only when exploring: a portfolio names its member here.

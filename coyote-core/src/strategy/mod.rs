@@ -172,6 +172,9 @@ pub struct IterationEnd {
     pub bug: bool,
     /// Whether the step bound cut the iteration short.
     pub hit_bound: bool,
+    /// Whether the iteration changed the value of a controlled atomic (so the program has a
+    /// memory state [`Mff`] can follow; see [`Step::memory`]).
+    pub wrote_atomics: bool,
 }
 
 /// A search strategy. See the module docs for the invariants.
@@ -325,6 +328,7 @@ pub(crate) mod testing {
             steps: step,
             bug: false,
             hit_bound: false,
+            wrote_atomics: false,
         });
         Some(order)
     }

@@ -307,6 +307,7 @@ mod tests {
             steps: order.len() as u32,
             bug: false,
             hit_bound: false,
+            wrote_atomics: false,
         });
         order
     }

@@ -38,6 +38,11 @@ pub(crate) fn reset() {
     });
 }
 
+/// Whether this iteration changed an atomic's value.
+pub(crate) fn wrote_any() -> bool {
+    MEMORY.with(|m| !m.borrow().atomics.is_empty())
+}
+
 /// The current state's hash.
 pub(crate) fn get() -> u64 {
     MEMORY.with(|m| m.borrow().hash)

@@ -193,6 +193,7 @@ pub(super) fn run(s: &mut dyn Strategy, prog: &[Vec<Ins>]) -> Option<Outcome> {
         steps: step,
         bug: false,
         hit_bound: false,
+        wrote_atomics: false,
     });
     let mut finals: Vec<_> = values.into_iter().collect();
     finals.sort();

@@ -14,8 +14,10 @@
 //! * [`RandomWalk`] (`random`), [`Pct`] (`pct[:depth]`), [`FairPct`] (`fair-pct[:depth]`),
 //!   [`Probabilistic`] (`probabilistic[:n]`), [`DelayBounding`] (`delay-bounding[:delays]`),
 //!   [`IterativeDelayBounding`] (`idb[:delays]`), [`QLearning`] (`rl`), [`Pos`] (`pos`),
-//!   [`Dfs`] (`dfs[:depth]`), [`Dpor`] (`dpor[:preemptions]`), and the default [`Portfolio`] (`portfolio`), which runs two
-//!   deterministic probes and then rotates through `pct`, `fair-pct`, `delay-bounding` and `pos`;
+//!   [`Rff`] (`rff`), [`Mff`] (`mff`), [`Dfs`] (`dfs[:depth]`), [`Dpor`] (`dpor[:preemptions]`),
+//!   and the default [`Portfolio`] (`portfolio`), which runs deterministic probes and then
+//!   rotates through `pct`, `fair-pct`, `delay-bounding` and `pos` (with `mff` on programs that
+//!   change controlled atomics);
 //! * [`Replay`] follows a recorded trace;
 //! * [`FairSuffix`] adds to any of them a uniform random walk after `--max-steps`, so that
 //!   every strategy can report a liveness bug (see its docs).

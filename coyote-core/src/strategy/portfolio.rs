@@ -22,6 +22,13 @@
 //! | 7        | `pos`              | third turn of position 3's member                            |
 //!
 //! So per round of 8 iterations PCT gets 3 turns, partial-order sampling 3 and delay bounding 2.
+//!
+//! Outside the rotation, [`MEMORY_MEMBER`] (`mff`) joins once an iteration has changed a
+//! controlled atomic ([`IterationEnd::wrote_atomics`]) and the rotation has had its first
+//! round: from then on it runs [`MEMORY_TURNS`] iterations after each turn of the rotation. Its
+//! feedback, the states of the program's atomics, is what finds lock-free bugs such as
+//! SCTBench's `safestack` (beyond every rotation member at 10,000 iterations); joining after
+//! the first round keeps the early iterations, where most bugs are found, as they were.
 //! The rotation was chosen from measured first bugs on SCTBench: candidates were run as the real
 //! portfolio (`bench-bugs --raw`) and scored by `bench-bugs/meet.py`; the candidates, their
 //! scores and the runs are in `docs/portfolio.md` and `bench-bugs/RESULTS.md`. `pos` does not
@@ -50,6 +57,9 @@
 //!   one running the current (or, after it ends, the last) iteration, so a trace records which
 //!   member found a bug, and [`Strategy::is_fair`], [`Strategy::needs_state_hash`] and
 //!   [`Strategy::needs_accesses`] answer for it;
+//! * the memory member runs only after [`SCHEDULE`]`.len()` rotation turns and only once an
+//!   iteration reported `wrote_atomics`; a program that never changes a controlled atomic runs
+//!   exactly the probes and the rotation;
 //! * it never exhausts.
 
 use super::round_robin::{Order, RoundRobin, Turns};

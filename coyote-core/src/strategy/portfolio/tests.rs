@@ -155,3 +155,55 @@ fn function_of_seed_and_worker() {
     assert_ne!(runs(5, 2), runs(5, 3));
     assert_ne!(runs(5, 2), runs(6, 2));
 }
+
+/// Runs one iteration of 2 ops of 3 steps each, reporting whether it changed an atomic.
+fn run_reporting(p: &mut Portfolio, wrote_atomics: bool) -> String {
+    assert!(p.begin_iteration());
+    let enabled = [0, 1];
+    for step in 0..5 {
+        let point = SchedulingPoint {
+            enabled: &enabled,
+            accesses: &[],
+            current: None,
+            step,
+            yielded: false,
+            state_hash: 0,
+        };
+        p.next_operation(&point).unwrap();
+    }
+    let name = p.name();
+    p.end_iteration(&IterationEnd {
+        steps: 6,
+        bug: false,
+        hit_bound: false,
+        wrote_atomics,
+    });
+    name
+}
+
+#[test]
+fn mff_joins_after_one_round_only_when_the_program_changes_atomics() {
+    let rotation: Vec<String> = Portfolio::member_names()
+        .iter()
+        .map(|n| format!("portfolio/{n}"))
+        .collect();
+    // Worker 3 has no probes: it starts at position 3.
+    let mut without = Portfolio::for_worker(1, 3, Bounds::default());
+    let mut with = Portfolio::for_worker(1, 3, Bounds::default());
+    for i in 0..rotation.len() {
+        let expect = &rotation[(3 + i) % rotation.len()];
+        assert_eq!(&run_reporting(&mut without, false), expect);
+        assert_eq!(&run_reporting(&mut with, true), expect, "the first round is the same");
+    }
+    for round in 0..3 {
+        for _ in 0..MEMORY_TURNS {
+            assert_eq!(run_reporting(&mut with, true), "portfolio/mff", "round {round}");
+        }
+        let expect = &rotation[(3 + rotation.len() + round) % rotation.len()];
+        assert_eq!(&run_reporting(&mut with, true), expect);
+    }
+    for i in 0..3 * rotation.len() {
+        let expect = &rotation[(3 + rotation.len() + i) % rotation.len()];
+        assert_eq!(&run_reporting(&mut without, false), expect, "no atomics, no mff");
+    }
+}

@@ -9,6 +9,8 @@ start, every atomic access, every yield), so a trace's sequence of threads drive
     safestack_model.py walk N SEED      # N uniform random walks over the three threads: how
                                         # many give two threads one node, how many fail the
                                         # assertion
+    safestack_model.py fuzz N SEEDS     # mff's search on the model (memory-state feedback,
+                                        # newest seeds first): walks to the failure per seed
 
 (`main` only spawns and joins, so the walk leaves it out.) Used for the "Why ... miss" section
 of samples/sctbench/README.md.
@@ -97,9 +99,77 @@ def walk(rng):
         shared_node |= len(owned) != len(set(owned))
 
 
+# The atomic each pending transition writes (mff's feedback is the values of written atomics).
+WRITES = {"PS": "n1", "PCAS": "head", "PR": "n1", "PD": "count", "VS": "v", "PST": "nel",
+          "PPC": "head", "PI": "count"}
+
+
+def written(thread):
+    """The atomic `thread`'s next transition may write, as (name, node), or None."""
+    pc, _, h1, _, el, _ = thread
+    w = WRITES.get(pc)
+    return {"n1": ("next", h1), "nel": ("next", el), "v": ("value", el)}.get(w, w and (w, 0))
+
+
+def value(shared, key):
+    head, count, nxt, val = shared
+    kind, node = key
+    return {"head": head, "count": count}[kind] if kind in ("head", "count") else \
+        {"next": nxt, "value": val}[kind][node]
+
+
+def fuzz_walk(rng, prefix):
+    """One iteration following `prefix` (thread choices), then at random; returns the choices,
+    the memory states it reached (values of the atomics it changed, named by first change) and
+    whether the assertion failed."""
+    shared, threads, names, held, states, run = START[0], list(START[1]), {}, {}, [], []
+    while True:
+        enabled = [i for i in range(3) if threads[i][0] != "DONE"]
+        if not enabled:
+            return run, states, False
+        me = prefix[len(run)] if len(run) < len(prefix) and prefix[len(run)] in enabled \
+            else rng.choice(enabled)
+        key = written(threads[me])
+        before = value(shared, key) if key else None
+        shared, threads[me], bug = step(shared, threads[me], me)
+        run.append(me)
+        if key and value(shared, key) != before:
+            names.setdefault(key, len(names))
+            held[names[key]] = value(shared, key)
+        states.append(tuple(sorted(held.items())))
+        if bug:
+            return run, states, True
+
+
+def fuzz(n, rng):
+    """mff on the model: the walk (1-based) that fails the assertion, or None within `n`."""
+    seen, corpus = set(), []
+    for it in range(n):
+        prefix = []
+        if corpus and rng.randrange(4) != 0:
+            back = 0
+            while back < len(corpus) - 1 and rng.randrange(10) != 0:
+                back += 1
+            seed, first_new = corpus[-1 - back]
+            prefix = seed[:rng.randrange(min(first_new + 8, len(seed) + 1))]
+        run, states, bug = fuzz_walk(rng, prefix)
+        if bug:
+            return it + 1
+        new = [i for i, s in enumerate(states) if s not in seen]
+        seen.update(states)
+        if new:
+            corpus.append((run, new[0]))
+    return None
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "replay":
         replay(sys.argv[2])
+    elif sys.argv[1] == "fuzz":
+        n, seeds = int(sys.argv[2]), int(sys.argv[3])
+        found = [fuzz(n, random.Random(s)) for s in range(1, seeds + 1)]
+        print(f"{n} walks per seed: found on {sum(f is not None for f in found)} of {seeds} "
+              f"seeds, at {', '.join(str(f) if f else '-' for f in found)}")
     else:
         n, rng = int(sys.argv[2]), random.Random(int(sys.argv[3]))
         runs = [walk(rng) for _ in range(n)]

@@ -131,7 +131,8 @@ impl Strategy for Mff {
         if !self.corpus.is_empty() && self.rng.below(envc("MFF_FRESH", FRESH_ONE_IN)) != 0 {
             let k = self.pick_seed();
             let seed = &self.corpus[k];
-            let end = (seed.first_new as u64 + envc("MFF_WINDOW", WINDOW)).min(seed.decisions.len() as u64 + 1);
+            let end = (seed.first_new as u64 + envc("MFF_WINDOW", WINDOW))
+                .min(seed.decisions.len() as u64 + 1);
             self.keep = self.rng.below(end) as usize;
             self.seed = Some(k);
         }
@@ -183,6 +184,10 @@ impl Strategy for Mff {
         true
     }
 
+    fn needs_memory(&self) -> bool {
+        true
+    }
+
     #[inline]
     fn on_step(&mut self, step: &Step) {
         if self.seen.insert(step.memory) && self.first_new.is_none() {
@@ -194,4 +199,9 @@ impl Strategy for Mff {
 #[cfg(test)]
 mod tests;
 
-fn envc(name: &str, d: u64) -> u64 { std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(d) }
+fn envc(name: &str, d: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(d)
+}

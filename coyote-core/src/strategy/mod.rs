@@ -57,13 +57,13 @@ pub use dpor::Dpor;
 pub use fair_pct::FairPct;
 pub use fair_suffix::FairSuffix;
 pub use idb::IterativeDelayBounding;
+pub use mff::Mff;
 pub use pct::Pct;
 pub use portfolio::Portfolio;
 pub use pos::Pos;
 pub use probabilistic::Probabilistic;
 pub use random::RandomWalk;
 pub use replay::{Preemption, Replay};
-pub use mff::Mff;
 pub use rff::Rff;
 pub use rl::QLearning;
 pub use spec::{Bounds, SpecError, StrategySpec};
@@ -258,6 +258,13 @@ pub trait Strategy: Send {
     /// when this is true (a push per enabled operation at every scheduling point). Asked once per
     /// iteration, after [`Strategy::begin_iteration`].
     fn needs_accesses(&self) -> bool {
+        false
+    }
+
+    /// Whether the strategy reads [`Step::memory`]; the executor keeps the hash only when this
+    /// is true (a table lookup per write of a controlled atomic). Asked once per iteration, after
+    /// [`Strategy::begin_iteration`]; implies [`Strategy::needs_steps`].
+    fn needs_memory(&self) -> bool {
         false
     }
 

@@ -281,6 +281,10 @@ impl Strategy for Portfolio {
         self.current().needs_steps()
     }
 
+    fn needs_memory(&self) -> bool {
+        self.current().needs_memory()
+    }
+
     fn on_step(&mut self, step: &super::Step) {
         self.member().on_step(step);
     }

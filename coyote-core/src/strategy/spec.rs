@@ -1,8 +1,8 @@
 //! Strategy names as the CLI and traces spell them, and the factory that builds strategies.
 
 use super::{
-    DelayBounding, Dfs, Dpor, FairPct, IterativeDelayBounding, Pct, Portfolio, Pos, Probabilistic,
-    Mff, QLearning, RandomWalk, Rff, Strategy,
+    DelayBounding, Dfs, Dpor, FairPct, IterativeDelayBounding, Mff, Pct, Portfolio, Pos,
+    Probabilistic, QLearning, RandomWalk, Rff, Strategy,
 };
 use std::fmt;
 use std::str::FromStr;

@@ -1,7 +1,8 @@
 //! The memory state strategies see ([`Step::memory`](coyote_core::strategy::Step::memory)): a
 //! hash of the values the test's controlled atomics hold, for `mff`.
 //!
-//! Invariants: 0 when an iteration begins (the executor's reset); an atomic is named by the
+//! Invariants: 0 when an iteration begins (the executor's reset), and 0 throughout unless its
+//! strategy reads it (`Strategy::needs_memory`: the others pay one flag per write); an atomic is named by the
 //! order in which the iteration first changed it (its address is not a name: where the
 //! allocator puts it may differ from one iteration, or one run, to the next), and a pointer
 //! value by the order in which the iteration first saw it, so the hash is a function of the
@@ -11,12 +12,17 @@
 //! value already held changes nothing. One per thread: an iteration, its coroutines included,
 //! runs on one thread. The tables keep their capacity across iterations.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 thread_local! {
     static MEMORY: RefCell<Memory> = RefCell::new(Memory::default());
+    /// Whether the running strategy reads the hash (`Strategy::needs_memory`); without it, a
+    /// write only sets [`WROTE`].
+    static TRACKING: Cell<bool> = const { Cell::new(false) };
+    /// Whether this iteration changed an atomic's value.
+    static WROTE: Cell<bool> = const { Cell::new(false) };
 }
 
 #[derive(Default)]
@@ -28,8 +34,10 @@ struct Memory {
     pointers: HashMap<usize, u64, Fast>,
 }
 
-/// Starts an iteration's state.
-pub(crate) fn reset() {
+/// Starts an iteration's state; `tracking`: whether its strategy reads the hash.
+pub(crate) fn reset(tracking: bool) {
+    TRACKING.with(|t| t.set(tracking));
+    WROTE.with(|w| w.set(false));
     MEMORY.with(|m| {
         let mut m = m.borrow_mut();
         m.hash = 0;
@@ -40,7 +48,7 @@ pub(crate) fn reset() {
 
 /// Whether this iteration changed an atomic's value.
 pub(crate) fn wrote_any() -> bool {
-    MEMORY.with(|m| !m.borrow().atomics.is_empty())
+    WROTE.with(|w| w.get())
 }
 
 /// The current state's hash.
@@ -53,7 +61,10 @@ pub(crate) fn get() -> u64 {
 #[inline]
 pub(crate) fn wrote(address: usize, old: u64, new: u64, pointer: bool) {
     if old != new {
-        MEMORY.with(|m| m.borrow_mut().wrote(address, old, new, pointer));
+        WROTE.with(|w| w.set(true));
+        if TRACKING.with(|t| t.get()) {
+            MEMORY.with(|m| m.borrow_mut().wrote(address, old, new, pointer));
+        }
     }
 }
 
@@ -115,11 +126,11 @@ mod tests {
 
     #[test]
     fn the_hash_names_the_values_not_the_order_of_the_writes() {
-        reset();
+        reset(true);
         wrote(0x10, 0, 5, false);
         wrote(0x20, 1, 2, false);
         let a = get();
-        reset();
+        reset(true);
         wrote(0x10, 0, 3, false);
         wrote(0x20, 1, 7, false);
         wrote(0x10, 3, 5, false);
@@ -132,21 +143,25 @@ mod tests {
         assert_eq!(get(), 0, "back to the first values");
         wrote(0x10, 0, 2, false);
         let b = get();
-        reset();
+        reset(true);
         wrote(0x10, 0, 7, false);
         wrote(0x20, 0, 2, false);
         wrote(0x10, 7, 0, false);
-        assert_ne!(get(), b, "the same value in another atomic is another state");
+        assert_ne!(
+            get(),
+            b,
+            "the same value in another atomic is another state"
+        );
     }
 
     #[test]
     fn atomics_and_pointers_are_named_by_first_sight_not_by_address() {
-        reset();
+        reset(true);
         wrote(0x1000, 0, 0x5000, true);
         wrote(0x2000, 0, 9, false);
         let a = get();
         // Another run: everything allocated elsewhere, the same writes in the same order.
-        reset();
+        reset(true);
         wrote(0x8000, 0, 0x7000, true);
         wrote(0x9000, 0, 9, false);
         assert_eq!(get(), a);

@@ -126,6 +126,10 @@ impl Strategy for Prefixed<'_> {
         self.inner.needs_steps()
     }
 
+    fn needs_memory(&self) -> bool {
+        self.inner.needs_memory()
+    }
+
     fn on_step(&mut self, step: &Step) {
         match self.seen_steps.checked_sub(1) {
             Some(left) => self.seen_steps = left,

@@ -48,12 +48,20 @@ fn only_schedules_that_reach_a_new_state_join_the_corpus() {
     for _ in 0..20 {
         run(&mut s, 2, 4, &|_| 0);
     }
-    assert_eq!(s.corpus_len(), 1, "a program whose atomics never change adds only its first run");
+    assert_eq!(
+        s.corpus_len(),
+        1,
+        "a program whose atomics never change adds only its first run"
+    );
     let mut s = Mff::new(3);
     for _ in 0..100 {
         run(&mut s, 2, 4, &one_first);
     }
-    assert_eq!(s.corpus_len(), 2, "the first run, and the first to reach the rare state");
+    assert_eq!(
+        s.corpus_len(),
+        2,
+        "the first run, and the first to reach the rare state"
+    );
 }
 
 #[test]
@@ -61,7 +69,11 @@ fn runs_are_a_function_of_the_seed() {
     let runs = |seed| {
         let mut s = Mff::new(seed);
         (0..30)
-            .map(|_| run(&mut s, 3, 5, &|d: &[u32]| (d[0] * 7 + d[1] * 3 + d[2]) as u64 % 11))
+            .map(|_| {
+                run(&mut s, 3, 5, &|d: &[u32]| {
+                    (d[0] * 7 + d[1] * 3 + d[2]) as u64 % 11
+                })
+            })
             .collect::<Vec<_>>()
     };
     assert_eq!(runs(5), runs(5));
@@ -82,6 +94,9 @@ fn a_mutation_keeps_its_seeds_decisions_up_to_the_cut() {
             followed += 1;
         }
     }
-    assert!(followed > 100, "three iterations in four follow a seed: {followed}");
+    assert!(
+        followed > 100,
+        "three iterations in four follow a seed: {followed}"
+    );
     assert!(s.corpus_len() > 5, "{}", s.corpus_len());
 }

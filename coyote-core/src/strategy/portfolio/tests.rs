@@ -193,17 +193,29 @@ fn mff_joins_after_one_round_only_when_the_program_changes_atomics() {
     for i in 0..rotation.len() {
         let expect = &rotation[(3 + i) % rotation.len()];
         assert_eq!(&run_reporting(&mut without, false), expect);
-        assert_eq!(&run_reporting(&mut with, true), expect, "the first round is the same");
+        assert_eq!(
+            &run_reporting(&mut with, true),
+            expect,
+            "the first round is the same"
+        );
     }
     for round in 0..3 {
         for _ in 0..MEMORY_TURNS {
-            assert_eq!(run_reporting(&mut with, true), "portfolio/mff", "round {round}");
+            assert_eq!(
+                run_reporting(&mut with, true),
+                "portfolio/mff",
+                "round {round}"
+            );
         }
         let expect = &rotation[(3 + rotation.len() + round) % rotation.len()];
         assert_eq!(&run_reporting(&mut with, true), expect);
     }
     for i in 0..3 * rotation.len() {
         let expect = &rotation[(3 + rotation.len() + i) % rotation.len()];
-        assert_eq!(&run_reporting(&mut without, false), expect, "no atomics, no mff");
+        assert_eq!(
+            &run_reporting(&mut without, false),
+            expect,
+            "no atomics, no mff"
+        );
     }
 }

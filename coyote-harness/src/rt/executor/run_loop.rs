@@ -77,7 +77,6 @@ impl Executor {
         self.ending.reset();
         *self.tokio_site.borrow_mut() = None;
         self.step.set(0);
-        crate::rt::memory::reset();
         self.suffix_from.set(None);
         self.suffix_decisions.set(None);
         self.monitors.set_fair_from(self.fair_from.get());
@@ -113,6 +112,7 @@ impl Executor {
             // borrowed.
             let strategy = unsafe { &*self.strategy.get().expect("strategy").as_ptr() };
             let steps = strategy.needs_steps();
+            crate::rt::memory::reset(strategy.needs_memory());
             // (The log, coverage and the breakpoint are set between iterations.)
             self.wants.set(Wants {
                 state_hash: strategy.needs_state_hash(),

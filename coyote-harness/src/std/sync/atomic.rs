@@ -135,9 +135,12 @@ macro_rules! common {
             #[inline]
             #[track_caller]
             pub fn swap(&self, val: $t, order: Ordering) -> $t {
-                write(self, OpKind::AtomicRmw, || self.0.swap(val, order), |&old| {
-                    Some((old, val))
-                })
+                write(
+                    self,
+                    OpKind::AtomicRmw,
+                    || self.0.swap(val, order),
+                    |&old| Some((old, val)),
+                )
             }
 
             /// Stores `new` if the value is `current`; the previous value, `Ok` if it was stored.
@@ -343,9 +346,12 @@ impl<T> AtomicPtr<T> {
     #[inline]
     #[track_caller]
     pub fn swap(&self, p: *mut T, order: Ordering) -> *mut T {
-        write(self, OpKind::AtomicRmw, || self.0.swap(p, order), |&old| {
-            Some((old, p))
-        })
+        write(
+            self,
+            OpKind::AtomicRmw,
+            || self.0.swap(p, order),
+            |&old| Some((old, p)),
+        )
     }
 
     /// Stores `new` if the pointer is `current`.

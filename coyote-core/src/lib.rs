@@ -21,6 +21,7 @@ pub mod abi;
 pub mod backtrace;
 pub mod coverage;
 pub mod exit;
+pub mod fasthash;
 pub mod hash;
 pub mod report;
 pub mod rng;

@@ -35,6 +35,7 @@
 use std::collections::HashSet;
 
 use super::{DataSource, IterationEnd, OpId, SchedulingPoint, Step, Strategy};
+use crate::fasthash::Fast;
 use crate::rng::Rng;
 
 /// One iteration in this many walks at random from the start instead of mutating a seed.
@@ -54,7 +55,7 @@ const WINDOW: u64 = 8;
 pub struct Mff {
     rng: Rng,
     /// Every memory-state hash any iteration reached.
-    seen: HashSet<u64, super::rff::Fast>,
+    seen: HashSet<u64, Fast>,
     /// Schedules that reached a new state, oldest first.
     corpus: Vec<Seed>,
     /// The seed this iteration follows, if any.

@@ -33,9 +33,9 @@
 //! only when it joins the corpus, which is bounded by [`MAX_CORPUS`] (the oldest seeds leave).
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
 
 use super::{DataSource, IterationEnd, OpId, SchedulingPoint, Step, Strategy};
+use crate::fasthash::Fast;
 use crate::rng::Rng;
 
 /// One iteration in this many walks at random from the start instead of mutating a seed.
@@ -232,34 +232,6 @@ fn mix(a: u64, b: u64) -> u64 {
     let mut state = a ^ b.rotate_left(29).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     crate::rng::splitmix64(&mut state)
 }
-
-/// The tables' hasher: keys are addresses and sites, hashed by one multiply (no DoS concern;
-/// deterministic, unlike std's `RandomState`, although only membership is ever read).
-#[derive(Default, Clone, Copy, Debug)]
-pub(super) struct FastHasher(u64);
-
-impl Hasher for FastHasher {
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0 ^ self.0 >> 29
-    }
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        }
-    }
-    #[inline]
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(26) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-    #[inline]
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(n as u64);
-    }
-}
-
-pub(super) type Fast = BuildHasherDefault<FastHasher>;
 
 #[cfg(test)]
 mod tests {

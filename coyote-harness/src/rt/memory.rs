@@ -12,9 +12,9 @@
 //! value already held changes nothing. One per thread: an iteration, its coroutines included,
 //! runs on one thread. The tables keep their capacity across iterations.
 
+use coyote_core::fasthash::Fast;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 thread_local! {
     static MEMORY: RefCell<Memory> = RefCell::new(Memory::default());
@@ -95,30 +95,6 @@ fn term(name: u64, value: u64) -> u64 {
     let mut state = name.rotate_left(40) ^ value.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     coyote_core::rng::splitmix64(&mut state)
 }
-
-/// The tables' hasher: keys are addresses, hashed by one multiply (deterministic; only
-/// membership and the stored names are read, never the iteration order).
-#[derive(Default)]
-struct FastHasher(u64);
-
-impl Hasher for FastHasher {
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0 ^ self.0 >> 29
-    }
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        }
-    }
-    #[inline]
-    fn write_usize(&mut self, n: usize) {
-        self.0 = (self.0 ^ n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-}
-
-type Fast = BuildHasherDefault<FastHasher>;
 
 #[cfg(test)]
 mod tests {

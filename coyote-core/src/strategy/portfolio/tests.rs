@@ -114,25 +114,15 @@ fn an_iteration_cut_at_the_bound_teaches_no_length() {
     for seed in 1..20 {
         let mut p = Portfolio::for_worker(seed, 1, Bounds::default());
         run_once(&mut p, 2, 3).unwrap();
-        assert!(p.begin_iteration());
-        let enabled = [0, 1];
-        for step in 0..5 {
-            let point = SchedulingPoint {
-                enabled: &enabled,
-                accesses: &[],
-                current: None,
-                step,
-                yielded: false,
-                state_hash: 0,
-            };
-            p.next_operation(&point).unwrap();
-        }
-        p.end_iteration(&IterationEnd {
-            steps: 5,
-            bug: false,
-            hit_bound: true,
-            wrote_atomics: false,
-        });
+        run_ending(
+            &mut p,
+            IterationEnd {
+                steps: 5,
+                bug: false,
+                hit_bound: true,
+                wrote_atomics: false,
+            },
+        );
         let order = run_once(&mut p, 2, 3).unwrap();
         assert_eq!(p.name(), "portfolio/fair-pct:5");
         alternated += usize::from(switches(&order) == 5);
@@ -156,8 +146,9 @@ fn function_of_seed_and_worker() {
     assert_ne!(runs(5, 2), runs(6, 2));
 }
 
-/// Runs one iteration of 2 ops of 3 steps each, reporting whether it changed an atomic.
-fn run_reporting(p: &mut Portfolio, wrote_atomics: bool) -> String {
+/// Runs one iteration of 5 decisions between 2 operations, ending it with `end`; returns the
+/// name of the member that ran it.
+fn run_ending(p: &mut Portfolio, end: IterationEnd) -> String {
     assert!(p.begin_iteration());
     let enabled = [0, 1];
     for step in 0..5 {
@@ -172,13 +163,21 @@ fn run_reporting(p: &mut Portfolio, wrote_atomics: bool) -> String {
         p.next_operation(&point).unwrap();
     }
     let name = p.name();
-    p.end_iteration(&IterationEnd {
-        steps: 6,
-        bug: false,
-        hit_bound: false,
-        wrote_atomics,
-    });
+    p.end_iteration(&end);
     name
+}
+
+/// [`run_ending`] of a complete iteration, reporting whether it changed an atomic.
+fn run_reporting(p: &mut Portfolio, wrote_atomics: bool) -> String {
+    run_ending(
+        p,
+        IterationEnd {
+            steps: 6,
+            bug: false,
+            hit_bound: false,
+            wrote_atomics,
+        },
+    )
 }
 
 #[test]

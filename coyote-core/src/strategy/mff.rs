@@ -113,7 +113,7 @@ impl Mff {
     fn pick_seed(&mut self) -> usize {
         let newest = self.corpus.len() - 1;
         let mut back = 0;
-        while back < newest && self.rng.below(envc("MFF_RECENT", RECENT)) != 0 {
+        while back < newest && self.rng.below(RECENT) != 0 {
             back += 1;
         }
         newest - back
@@ -129,11 +129,10 @@ impl Strategy for Mff {
         self.decisions.clear();
         self.first_new = None;
         self.seed = None;
-        if !self.corpus.is_empty() && self.rng.below(envc("MFF_FRESH", FRESH_ONE_IN)) != 0 {
+        if !self.corpus.is_empty() && self.rng.below(FRESH_ONE_IN) != 0 {
             let k = self.pick_seed();
             let seed = &self.corpus[k];
-            let end = (seed.first_new as u64 + envc("MFF_WINDOW", WINDOW))
-                .min(seed.decisions.len() as u64 + 1);
+            let end = (seed.first_new as u64 + WINDOW).min(seed.decisions.len() as u64 + 1);
             self.keep = self.rng.below(end) as usize;
             self.seed = Some(k);
         }
@@ -199,10 +198,3 @@ impl Strategy for Mff {
 
 #[cfg(test)]
 mod tests;
-
-fn envc(name: &str, d: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(d)
-}

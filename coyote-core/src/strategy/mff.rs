@@ -3,9 +3,9 @@
 //! Greybox fuzzing with schedules as inputs, as [`Rff`](super::Rff), but the feedback is the
 //! *state of the program's atomics* rather than its reads-from pairs. The executor keeps a hash
 //! of the values the test's controlled atomics hold ([`Step::memory`]: each write of a new value
-//! changes it by a term for the old (address, value) pair and one for the new, so it names the
-//! current values whatever order they were written in). A schedule whose iteration reached a
-//! memory state no earlier iteration reached joins the corpus.
+//! changes it by a term for the atomic's old value and one for its new, so it names the current
+//! values whatever order they were written in). A schedule whose iteration reached a memory
+//! state no earlier iteration reached joins the corpus.
 //!
 //! Why states, not pairs: a lock-free structure's bugs (an ABA, a lost link) are states that
 //! well-formed runs never reach (a node linked twice, a count that disagrees with the list),
@@ -22,10 +22,11 @@
 //! [`FRESH_ONE_IN`] walks from scratch. A program without controlled atomics keeps the hash
 //! at 0, so only the first iteration is new and `mff` is a random walk.
 //!
-//! An atomic is named by its address: the hash repeats across iterations when the program
-//! allocates its atomics the same way each iteration (as a test that builds its structure in
-//! `main` does). Where addresses change, states look new more often and the search is closer to
-//! a random walk from its newest seeds.
+//! An atomic is named by the order in which the iteration first changed it, and a pointer value
+//! by the order in which it first saw it, never by an address (where the allocator puts things
+//! differs between iterations and runs): so the run is a function of the seed. The price: one
+//! memory state reached by two schedules that first change its atomics in different orders has
+//! two hashes, and counts as new twice.
 //!
 //! Invariants: deterministic from the seed and the calls it receives; declared choices are
 //! uniform from the same generator; per step, one set lookup (no allocation once the set has

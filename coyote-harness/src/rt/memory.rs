@@ -1,16 +1,19 @@
 //! The memory state strategies see ([`Step::memory`](coyote_core::strategy::Step::memory)): a
 //! hash of the values the test's controlled atomics hold, for `mff`.
 //!
-//! Invariants: 0 when an iteration begins (the executor's reset), and 0 throughout unless its
-//! strategy reads it (`Strategy::needs_memory`: the others pay one flag per write); an atomic is named by the
-//! order in which the iteration first changed it (its address is not a name: where the
-//! allocator puts it may differ from one iteration, or one run, to the next), and a pointer
-//! value by the order in which the iteration first saw it, so the hash is a function of the
-//! schedule, never of the addresses; a write that changes atomic `n` from `old` to `new`
-//! changes the hash by `term(n, old) ^ term(n, new)`, so the hash names the atomics' current
-//! values (relative to their first ones), whatever the order of the writes; a write of the
-//! value already held changes nothing. One per thread: an iteration, its coroutines included,
-//! runs on one thread. The tables keep their capacity across iterations.
+//! Invariants:
+//! * 0 when an iteration begins (the executor's reset), and 0 throughout unless its strategy
+//!   reads it (`Strategy::needs_memory`: the others pay one flag per write);
+//! * an atomic is named by the order in which the iteration first changed it, a pointer value
+//!   by the order in which the iteration first saw it (an address is no name: where the
+//!   allocator puts things differs between iterations and runs), so the hash is a function of
+//!   the schedule, never of the addresses;
+//! * a write that changes atomic `n` from `old` to `new` changes the hash by
+//!   `term(n, old) ^ term(n, new)`, so the hash names the atomics' current values (relative to
+//!   their first ones), whatever the order of the writes; a write of the value held changes
+//!   nothing;
+//! * one per thread: an iteration, its coroutines included, runs on one thread; the tables keep
+//!   their capacity across iterations.
 
 use coyote_core::fasthash::Fast;
 use std::cell::{Cell, RefCell};

@@ -1,5 +1,5 @@
 use super::*;
-use coyote_core::strategy::Dfs;
+use coyote_core::strategy::{Dfs, OpId, SchedulingPoint};
 
 /// Two tasks that yield twice each, awaited by main.
 fn make() -> (
@@ -272,4 +272,101 @@ fn an_explored_bugs_trace_has_the_log_its_replay_prints() {
     let coverage = result.coverage.expect("coverage on");
     let steps: u64 = coverage.points.values().sum();
     assert_eq!(steps, result.total_steps, "the re-run is not counted");
+}
+
+/// Records the memory state shown with every step, and whether each iteration changed an
+/// atomic; walks round robin. With `memory` false it does not ask for the hash.
+struct MemoryWatch {
+    memory: bool,
+    seen: Vec<u64>,
+    wrote: Vec<bool>,
+}
+
+impl Strategy for MemoryWatch {
+    fn name(&self) -> String {
+        "memory-watch".into()
+    }
+    fn begin_iteration(&mut self) -> bool {
+        true
+    }
+    fn next_operation(&mut self, point: &SchedulingPoint<'_>) -> Option<OpId> {
+        Some(point.enabled[0])
+    }
+    fn end_iteration(&mut self, end: &IterationEnd) {
+        self.wrote.push(end.wrote_atomics);
+    }
+    fn needs_steps(&self) -> bool {
+        true
+    }
+    fn needs_memory(&self) -> bool {
+        self.memory
+    }
+    fn on_step(&mut self, step: &coyote_core::strategy::Step) {
+        self.seen.push(step.memory);
+    }
+}
+
+#[test]
+fn every_write_that_changes_an_atomic_changes_the_memory_state_and_only_those() {
+    use crate::std::sync::atomic::{AtomicPtr, AtomicU32, Ordering::SeqCst};
+    let make = || -> (Pin<Box<dyn Future<Output = ()>>>, &'static Location<'static>) {
+        let body = async {
+            let a = AtomicU32::new(0);
+            let mut node = 7u8;
+            let p = AtomicPtr::new(std::ptr::null_mut());
+            a.load(SeqCst); // a point, no write (the first run restarts on coroutines here)
+            a.store(5, SeqCst); // 0 -> 5
+            a.store(5, SeqCst); // the value held: no change
+            assert!(a.compare_exchange(7, 9, SeqCst, SeqCst).is_err()); // fails: no change
+            a.fetch_add(1, SeqCst); // 5 -> 6
+            p.store(&mut node, SeqCst); // null -> a pointer
+            p.store(std::ptr::null_mut(), SeqCst); // back to null
+            a.swap(0, SeqCst); // 6 -> 0: every atomic holds its first value again
+            a.load(SeqCst); // shows the state after the swap
+        };
+        (Box::pin(body), Location::caller())
+    };
+    let spec = RunSpec {
+        test_name: "t".into(),
+        seed: 0,
+        iterations: 1,
+        bounds: Bounds::default(),
+        step_bound_is_bug: false,
+        stop_on_first_bug: true,
+        progress_every: Duration::from_secs(3600),
+        capture_from: None,
+        coverage: false,
+        resume_after: None,
+        saturation: false,
+        until_saturated: None,
+    };
+    let mut watch = MemoryWatch {
+        memory: true,
+        seen: Vec::new(),
+        wrote: Vec::new(),
+    };
+    let result = run(&make, &mut watch, &spec, &mut |_| {}, None);
+    assert_eq!(result.iterations, 1);
+    assert_eq!(watch.wrote, [true]);
+    // The states the steps began in, each run of equal ones once.
+    let mut states = watch.seen.clone();
+    states.dedup();
+    assert_eq!(states.len(), 6, "{:x?}", watch.seen);
+    let [zero, five, six, six_ptr, six_again, back] = states[..] else {
+        unreachable!()
+    };
+    assert_eq!(zero, 0);
+    assert!(five != 0 && six != five && six_ptr != six);
+    assert_eq!(six_again, six, "the pointer back to null: the state before it");
+    assert_eq!(back, 0, "every atomic holds its first value: the first state again");
+
+    // A strategy that does not read the hash sees 0 throughout, and still learns of the writes.
+    let mut watch = MemoryWatch {
+        memory: false,
+        seen: Vec::new(),
+        wrote: Vec::new(),
+    };
+    run(&make, &mut watch, &spec, &mut |_| {}, None);
+    assert!(watch.seen.iter().all(|&m| m == 0), "{:x?}", watch.seen);
+    assert_eq!(watch.wrote, [true]);
 }

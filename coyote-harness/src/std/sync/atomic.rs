@@ -8,7 +8,8 @@
 //! `pos` and `dpor` see which accesses race. This holds in async tasks too: the first access
 //! in an async task moves the run's tasks onto coroutines (see the `thread` docs), so
 //! `if !flag.load(..) { notify.notified().await }` can be preempted between the load and the
-//! wait.
+//! wait. A write that changes the value also tells the executor, for the memory state `mff`
+//! follows (a flag, and for `mff` a table lookup; a store reads the old value first).
 //!
 //! # Memory model
 //!

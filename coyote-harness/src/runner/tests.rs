@@ -357,8 +357,14 @@ fn every_write_that_changes_an_atomic_changes_the_memory_state_and_only_those() 
     };
     assert_eq!(zero, 0);
     assert!(five != 0 && six != five && six_ptr != six);
-    assert_eq!(six_again, six, "the pointer back to null: the state before it");
-    assert_eq!(back, 0, "every atomic holds its first value: the first state again");
+    assert_eq!(
+        six_again, six,
+        "the pointer back to null: the state before it"
+    );
+    assert_eq!(
+        back, 0,
+        "every atomic holds its first value: the first state again"
+    );
 
     // A strategy that does not read the hash sees 0 throughout, and still learns of the writes.
     let mut watch = MemoryWatch {

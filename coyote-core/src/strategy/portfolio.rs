@@ -29,6 +29,7 @@
 //! feedback, the states of the program's atomics, is what finds lock-free bugs such as
 //! SCTBench's `safestack` (beyond every rotation member at 10,000 iterations); joining after
 //! the first round keeps the early iterations, where most bugs are found, as they were.
+//!
 //! The rotation was chosen from measured first bugs on SCTBench: candidates were run as the real
 //! portfolio (`bench-bugs --raw`) and scored by `bench-bugs/meet.py`; the candidates, their
 //! scores and the runs are in `docs/portfolio.md` and `bench-bugs/RESULTS.md`. `pos` does not

@@ -126,6 +126,22 @@ fn a_threads_panic_is_its_joiners_and_otherwise_a_bug() {
     });
 }
 
+/// A joined thread's panic is its joiner's (as in std), so `join().unwrap()` fails with
+/// `Any { .. }`; the step log says, as std's stderr would, where the thread panicked and why.
+#[test]
+fn the_step_log_shows_the_panic_a_join_returned() {
+    let report = std_support::bug_in(coyote_harness::Config::new(), || {
+        let h = thread::spawn(|| panic!("the cause"));
+        h.join().unwrap();
+    });
+    assert!(report.contains("Any { .. }"), "{report}");
+    assert!(
+        report.contains("thread 1 panicked: the cause (at coyote-harness/tests/std_thread.rs:"),
+        "{report}"
+    );
+    assert!(!report.contains("non-string payload"), "{report}");
+}
+
 /// loom `thread_local`, shuttle `thread_local_*`: each thread sees its own value, starting
 /// from the initialiser, and a new iteration starts from it again. Verdict: passes every
 /// schedule.

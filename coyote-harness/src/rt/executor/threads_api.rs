@@ -42,7 +42,17 @@ impl Executor {
     /// The running thread panicked with `message` at `location`: a bug now if its handle is
     /// gone, else when the iteration would complete unless the handle joins it first.
     pub(crate) fn thread_panicked(&self, message: String, location: Option<String>) {
+        if self.tearing_down.get() {
+            // A suspended thread unwound as the iteration ends: no panic of the program's.
+            return;
+        }
         let task = self.tasks.current();
+        // In the log as std prints it to stderr, so that a joiner's `join().unwrap()` failure
+        // (`Any { .. }`) is read next to its cause.
+        match &location {
+            Some(at) => self.note(format_args!("panicked: {message} (at {at})")),
+            None => self.note(format_args!("panicked: {message}")),
+        }
         let failure = Failure {
             kind: coyote_core::trace::BugKind::Panic,
             message,

@@ -148,7 +148,14 @@ fn spawn_controlled<'a, T: Send + 'a>(
     let body = move || {
         let out: Result<T> = match catch_unwind(AssertUnwindSafe(f)) {
             Ok(v) => Ok(v),
-            Err(p) if is_internal_payload(&*p) => resume_unwind(p),
+            // The executor's own payloads, and the unwinding of a suspended thread whose body is
+            // dropped (the iteration ends): no panic of the program's, so unwound on through.
+            Err(p)
+                if is_internal_payload(&*p)
+                    || with_executor(|ex| ex.dropping_bodies()) == Some(true) =>
+            {
+                resume_unwind(p)
+            }
             Err(p) => {
                 let (message, location) = crate::rt::panics::take_last()
                     .unwrap_or_else(|| (crate::rt::panics::payload_message(&*p), None));

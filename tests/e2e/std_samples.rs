@@ -115,28 +115,40 @@ fn the_sctbench_thread_ports_are_found_and_their_fixed_twins_pass() {
 /// seed, and the trace replays.
 #[test]
 fn the_default_portfolio_finds_fib_bench_through_the_write_hand_over_probe() {
-    let sct = lib("sctbench");
     for test in ["threads_fib_bench", "fib_bench"] {
         for seed in ["1", "2"] {
-            let out = out_dir(&format!("fib-{test}-{seed}"));
-            let o = coyote_test(
-                &sct,
+            found_by_the_portfolio(
                 test,
-                &out,
-                &["-i", "10000", "-j", "2", "--seed", seed],
-            );
-            let t = text(&o);
-            assert_eq!(o.status.code(), Some(1), "{test}, seed {seed}: {t}");
-            assert!(t.contains("(portfolio/write-turns:oldest-first"), "{t}");
-            assert!(t.contains("fib_bench: i or j reached 144"), "{t}");
-            let r = coyote(&["replay", s(&out.join(format!("{test}-1.trace")))]);
-            assert!(
-                text(&r).contains("reproduced the recorded failure"),
-                "{}",
-                text(&r)
+                seed,
+                "2",
+                "(portfolio/write-turns:oldest-first",
+                "fib_bench: i or j reached 144",
             );
         }
     }
+}
+
+/// Runs sctbench's `test` under the default portfolio (10,000 iterations, `seed`, `jobs`
+/// workers): it must report `needle`, found by the portfolio member `member` names, and its
+/// trace must replay to the same failure.
+fn found_by_the_portfolio(test: &str, seed: &str, jobs: &str, member: &str, needle: &str) {
+    let out = out_dir(&format!("portfolio-{test}-{seed}-j{jobs}"));
+    let args = ["-i", "10000", "-j", jobs, "--seed", seed];
+    let o = coyote_test(&lib("sctbench"), test, &out, &args);
+    let t = text(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{test}, seed {seed}, -j {jobs}: {t}"
+    );
+    assert!(t.contains(member), "{t}");
+    assert!(t.contains(needle), "{t}");
+    let r = coyote(&["replay", s(&out.join(format!("{test}-1.trace")))]);
+    assert!(
+        text(&r).contains("reproduced the recorded failure"),
+        "{}",
+        text(&r)
+    );
 }
 
 /// `safestack`'s ABA, which `random` finds in about 270,000 iterations and no other scheduling
@@ -145,24 +157,13 @@ fn the_default_portfolio_finds_fib_bench_through_the_write_hand_over_probe() {
 /// atomics), and the trace replays.
 #[test]
 fn the_default_portfolio_finds_safestack_through_the_memory_state_member() {
-    let sct = lib("sctbench");
     for jobs in ["1", "2"] {
-        let out = out_dir(&format!("safestack-j{jobs}"));
-        let o = coyote_test(
-            &sct,
+        found_by_the_portfolio(
             "threads_safestack",
-            &out,
-            &["-i", "10000", "-j", jobs, "--seed", "1"],
-        );
-        let t = text(&o);
-        assert_eq!(o.status.code(), Some(1), "-j {jobs}: {t}");
-        assert!(t.contains("(portfolio/mff seed"), "{t}");
-        assert!(t.contains("safestack: thread"), "{t}");
-        let r = coyote(&["replay", s(&out.join("threads_safestack-1.trace"))]);
-        assert!(
-            text(&r).contains("reproduced the recorded failure"),
-            "{}",
-            text(&r)
+            "1",
+            jobs,
+            "(portfolio/mff seed",
+            "safestack: thread",
         );
     }
 }

@@ -33,7 +33,7 @@
 //! grown); a schedule is copied only when it joins the corpus, which holds at most
 //! [`MAX_CORPUS`] seeds (the oldest leave).
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 
 use super::{DataSource, IterationEnd, OpId, SchedulingPoint, Step, Strategy};
 use crate::fasthash::Fast;
@@ -58,18 +58,18 @@ pub struct Mff {
     /// Every memory-state hash any iteration reached.
     seen: HashSet<u64, Fast>,
     /// Schedules that reached a new state, oldest first.
-    corpus: Vec<Seed>,
-    /// The seed this iteration follows, if any.
+    corpus: VecDeque<Seed>,
+    /// The seed this iteration mutates, if any.
     seed: Option<usize>,
-    /// Decisions of this iteration that copy the seed.
+    /// Decisions of this iteration that copy the seed (fewer if the program left its path).
     keep: usize,
     /// This iteration's decisions.
     decisions: Vec<OpId>,
-    /// The seed this iteration started from (kept after the walk takes over; for tests).
-    #[cfg(test)]
-    followed: Option<usize>,
     /// How many decisions had been made when this iteration first reached a new state.
     first_new: Option<u32>,
+    /// The memory state of the last step (consecutive steps that write nothing share it, and
+    /// are not looked up again).
+    last: u64,
 }
 
 /// A schedule kept in the corpus.
@@ -87,13 +87,12 @@ impl Mff {
         Mff {
             rng: Rng::new(seed),
             seen: HashSet::default(),
-            corpus: Vec::new(),
+            corpus: VecDeque::new(),
             seed: None,
             keep: 0,
             decisions: Vec::with_capacity(256),
-            #[cfg(test)]
-            followed: None,
             first_new: None,
+            last: 0,
         }
     }
 
@@ -101,12 +100,6 @@ impl Mff {
     #[cfg(test)]
     pub(crate) fn corpus_len(&self) -> usize {
         self.corpus.len()
-    }
-
-    /// The seed the last iteration followed to its cut, if any (for tests).
-    #[cfg(test)]
-    fn seed_followed(&self) -> Option<usize> {
-        self.followed
     }
 
     /// The index of the seed to mutate: the newest with probability `1/RECENT`, each older one
@@ -130,6 +123,9 @@ impl Strategy for Mff {
         self.decisions.clear();
         self.first_new = None;
         self.seed = None;
+        self.keep = 0;
+        // A new iteration starts from the first state, which the first step's lookup sees.
+        self.last = u64::MAX;
         if !self.corpus.is_empty() && self.rng.below(FRESH_ONE_IN) != 0 {
             let k = self.pick_seed();
             let seed = &self.corpus[k];
@@ -137,28 +133,25 @@ impl Strategy for Mff {
             self.keep = self.rng.below(end) as usize;
             self.seed = Some(k);
         }
-        #[cfg(test)]
-        {
-            self.followed = self.seed;
-        }
         true
     }
 
     #[inline]
     fn next_operation(&mut self, point: &SchedulingPoint<'_>) -> Option<OpId> {
         let at = self.decisions.len();
+        // Up to the cut, the seed's decisions; past it, or once the program left the seed's path
+        // (the cut moves there), a random walk.
         let followed = match self.seed {
-            Some(k) if at < self.keep => self.corpus[k]
-                .decisions
-                .get(at)
-                .copied()
-                .filter(|op| point.enabled.contains(op)),
+            Some(k) if at < self.keep => {
+                let op = self.corpus[k].decisions.get(at).copied();
+                let op = op.filter(|op| point.enabled.contains(op));
+                if op.is_none() {
+                    self.keep = at;
+                }
+                op
+            }
             _ => None,
         };
-        if followed.is_none() {
-            // Past the cut, or the program left the seed's path: walk at random from here.
-            self.seed = None;
-        }
         let chosen = followed
             .unwrap_or_else(|| point.enabled[self.rng.below(point.enabled.len() as u64) as usize]);
         self.decisions.push(chosen);
@@ -172,9 +165,9 @@ impl Strategy for Mff {
     fn end_iteration(&mut self, _end: &IterationEnd) {
         if let (Some(first_new), false) = (self.first_new, self.decisions.is_empty()) {
             if self.corpus.len() == MAX_CORPUS {
-                self.corpus.remove(0);
+                self.corpus.pop_front();
             }
-            self.corpus.push(Seed {
+            self.corpus.push_back(Seed {
                 decisions: self.decisions.clone(),
                 first_new,
             });
@@ -191,6 +184,10 @@ impl Strategy for Mff {
 
     #[inline]
     fn on_step(&mut self, step: &Step) {
+        if step.memory == self.last {
+            return;
+        }
+        self.last = step.memory;
         if self.seen.insert(step.memory) && self.first_new.is_none() {
             self.first_new = Some(self.decisions.len() as u32);
         }

@@ -301,6 +301,30 @@ pub(crate) mod testing {
         len: u32,
         observe: &mut dyn FnMut(&[u32]),
     ) -> Option<Vec<OpId>> {
+        run_program(s, n, len, observe, None)
+    }
+
+    /// As [`run_once`], showing the strategy every step ([`Strategy::on_step`]) with the memory
+    /// state `memory(steps left per op)`.
+    pub(crate) fn run_with_memory(
+        s: &mut dyn Strategy,
+        n: u32,
+        len: u32,
+        memory: Memory<'_>,
+    ) -> Option<Vec<OpId>> {
+        run_program(s, n, len, &mut |_| {}, Some(memory))
+    }
+
+    /// A memory state computed from the steps left per op.
+    type Memory<'a> = &'a dyn Fn(&[u32]) -> u64;
+
+    fn run_program(
+        s: &mut dyn Strategy,
+        n: u32,
+        len: u32,
+        observe: &mut dyn FnMut(&[u32]),
+        memory: Option<Memory<'_>>,
+    ) -> Option<Vec<OpId>> {
         if !s.begin_iteration() {
             return None;
         }
@@ -328,6 +352,15 @@ pub(crate) mod testing {
                     p
                 }
             };
+            if let Some(memory) = memory {
+                s.on_step(&Step {
+                    op: pick,
+                    access: Access::NONE,
+                    woken_by: None,
+                    timer: false,
+                    memory: memory(&left),
+                });
+            }
             left[pick as usize] -= 1;
             order.push(pick);
             current = Some(pick);

@@ -21,12 +21,16 @@ use std::collections::HashMap;
 
 thread_local! {
     static MEMORY: RefCell<Memory> = RefCell::new(Memory::default());
-    /// Whether the running strategy reads the hash (`Strategy::needs_memory`); without it, a
-    /// write only sets [`WROTE`].
-    static TRACKING: Cell<bool> = const { Cell::new(false) };
-    /// Whether this iteration changed an atomic's value.
-    static WROTE: Cell<bool> = const { Cell::new(false) };
+    /// [`TRACKING`] and [`WROTE`]: one cell, so a write that changes a value reads one
+    /// thread-local when the hash is not kept.
+    static FLAGS: Cell<u8> = const { Cell::new(0) };
 }
+
+/// The running strategy reads the hash (`Strategy::needs_memory`); without it, a write only
+/// sets [`WROTE`].
+const TRACKING: u8 = 1;
+/// This iteration changed an atomic's value.
+const WROTE: u8 = 2;
 
 #[derive(Default)]
 struct Memory {
@@ -39,8 +43,7 @@ struct Memory {
 
 /// Starts an iteration's state; `tracking`: whether its strategy reads the hash.
 pub(crate) fn reset(tracking: bool) {
-    TRACKING.with(|t| t.set(tracking));
-    WROTE.with(|w| w.set(false));
+    FLAGS.with(|f| f.set(if tracking { TRACKING } else { 0 }));
     MEMORY.with(|m| {
         let mut m = m.borrow_mut();
         m.hash = 0;
@@ -51,7 +54,7 @@ pub(crate) fn reset(tracking: bool) {
 
 /// Whether this iteration changed an atomic's value.
 pub(crate) fn wrote_any() -> bool {
-    WROTE.with(|w| w.get())
+    FLAGS.with(|f| f.get() & WROTE != 0)
 }
 
 /// The current state's hash.
@@ -64,8 +67,8 @@ pub(crate) fn get() -> u64 {
 #[inline]
 pub(crate) fn wrote(address: usize, old: u64, new: u64, pointer: bool) {
     if old != new {
-        WROTE.with(|w| w.set(true));
-        if TRACKING.with(|t| t.get()) {
+        let flags = FLAGS.with(|f| f.replace(f.get() | WROTE));
+        if flags & TRACKING != 0 {
             MEMORY.with(|m| m.borrow_mut().wrote(address, old, new, pointer));
         }
     }

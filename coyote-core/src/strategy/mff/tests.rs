@@ -1,45 +1,15 @@
 use super::*;
-use crate::strategy::Access;
+use crate::strategy::testing::run_with_memory;
 
 /// Runs one iteration of `n` operations of `len` steps each, all enabled until done, whose
-/// memory state is `state(steps each op has taken)`; returns the order of the operations.
+/// memory state is `state(steps left per op)`; returns the order of the operations.
 fn run(s: &mut Mff, n: u32, len: u32, state: &dyn Fn(&[u32]) -> u64) -> Vec<OpId> {
-    assert!(s.begin_iteration());
-    let mut done = vec![0; n as usize];
-    let mut order = Vec::new();
-    loop {
-        let enabled: Vec<OpId> = (0..n).filter(|&op| done[op as usize] < len).collect();
-        let op = match enabled.len() {
-            0 => break,
-            1 => enabled[0],
-            _ => s
-                .next_operation(&SchedulingPoint {
-                    enabled: &enabled,
-                    accesses: &[],
-                    current: order.last().copied(),
-                    step: order.len() as u32,
-                    yielded: false,
-                    state_hash: 0,
-                })
-                .unwrap(),
-        };
-        s.on_step(&Step {
-            op,
-            access: Access::NONE,
-            woken_by: None,
-            timer: false,
-            memory: state(&done),
-        });
-        done[op as usize] += 1;
-        order.push(op);
-    }
-    s.end_iteration(&IterationEnd::default());
-    order
+    run_with_memory(s, n, len, state).expect("mff never stops an iteration")
 }
 
 /// A state reached only when operation 1 runs all its steps before operation 0 starts.
-fn one_first(done: &[u32]) -> u64 {
-    (done[0] == 0 && done[1] == 4) as u64
+fn one_first(left: &[u32]) -> u64 {
+    (left[0] == 4 && left[1] == 0) as u64
 }
 
 #[test]
@@ -86,14 +56,16 @@ fn a_mutation_keeps_its_seeds_decisions_up_to_the_cut() {
     // iteration repeats the first `keep` decisions of the seed it follows.
     let mut s = Mff::new(11);
     let counts = |d: &[u32]| (d[0] * 16 + d[1] * 4 + d[2]) as u64;
-    let mut followed = 0;
+    let (mut followed, mut copied) = (0, 0);
     for _ in 0..200 {
         run(&mut s, 3, 4, &counts);
-        if let Some(k) = s.seed_followed() {
+        if let Some(k) = s.seed {
             assert_eq!(s.decisions[..s.keep], s.corpus[k].decisions[..s.keep]);
             followed += 1;
+            copied += s.keep;
         }
     }
+    assert!(copied > 200, "the cuts copied {copied} decisions in all");
     assert!(
         followed > 100,
         "three iterations in four follow a seed: {followed}"

@@ -47,6 +47,8 @@ pub(super) struct Wants {
     pub(super) state_hash: bool,
     pub(super) accesses: bool,
     pub(super) steps: bool,
+    /// The strategy reads each step's memory state (`Strategy::needs_memory`).
+    pub(super) memory: bool,
     /// A step does more than its own bookkeeping (the strategy reads steps, the log is kept,
     /// coverage is counted or a breakpoint is set): one test at each step's start when not.
     pub(super) step_extras: bool,

@@ -112,12 +112,14 @@ impl Executor {
             // borrowed.
             let strategy = unsafe { &*self.strategy.get().expect("strategy").as_ptr() };
             let steps = strategy.needs_steps();
-            crate::rt::memory::reset(strategy.needs_memory());
+            let memory = strategy.needs_memory();
+            crate::rt::memory::reset(memory);
             // (The log, coverage and the breakpoint are set between iterations.)
             self.wants.set(Wants {
                 state_hash: strategy.needs_state_hash(),
                 accesses: strategy.needs_accesses(),
                 steps,
+                memory,
                 step_extras: steps
                     || self.recorder.keeps_log()
                     || self.coverage.is_on()
@@ -209,7 +211,11 @@ impl Executor {
             access,
             woken_by,
             timer: !woken,
-            memory: crate::rt::memory::get(),
+            memory: if self.wants.get().memory {
+                crate::rt::memory::get()
+            } else {
+                0
+            },
         });
     }
 

@@ -39,13 +39,15 @@ impl Executor {
         self.tasks.thread_name(task)
     }
 
+    /// Whether task bodies are being dropped (teardown, or a probe of a stuck task): a thread
+    /// unwinding now is being dropped, not panicking.
+    pub(crate) fn dropping_bodies(&self) -> bool {
+        self.tearing_down.get()
+    }
+
     /// The running thread panicked with `message` at `location`: a bug now if its handle is
     /// gone, else when the iteration would complete unless the handle joins it first.
     pub(crate) fn thread_panicked(&self, message: String, location: Option<String>) {
-        if self.tearing_down.get() {
-            // A suspended thread unwound as the iteration ends: no panic of the program's.
-            return;
-        }
         let task = self.tasks.current();
         // In the log as std prints it to stderr, so that a joiner's `join().unwrap()` failure
         // (`Any { .. }`) is read next to its cause.

@@ -41,9 +41,7 @@ fn point<T: ?Sized>(object: &T, kind: OpKind) {
     }
 }
 
-/// A write of `object` in a test: a scheduling point before `op`, then the memory state
-/// strategies see (`rt::memory`) told of the change `changed` reads from `op`'s result. Outside
-/// a test, `op` alone.
+/// A write of `object`: in a test, [`write_in_test`]; outside, `op` alone.
 #[inline(always)]
 #[track_caller]
 fn write<A: ?Sized, R, V: Bits>(
@@ -55,6 +53,19 @@ fn write<A: ?Sized, R, V: Bits>(
     if !in_test() {
         return op();
     }
+    write_in_test(object, kind, op, changed)
+}
+
+/// A write of `object` in a test: a scheduling point before `op`, then the memory state
+/// strategies see (`rt::memory`) told of the change `changed` reads from `op`'s result.
+#[inline(always)]
+#[track_caller]
+fn write_in_test<A: ?Sized, R, V: Bits>(
+    object: &A,
+    kind: OpKind,
+    op: impl FnOnce() -> R,
+    changed: impl FnOnce(&R) -> Option<(V, V)>,
+) -> R {
     sync_point(kind, writes(object), Location::caller());
     let result = op();
     if let Some((old, new)) = changed(&result) {
@@ -123,13 +134,14 @@ macro_rules! common {
                 if !in_test() {
                     return self.0.store(val, order);
                 }
-                // (Read after the point: other threads may write before this store runs.)
+                // The old value is read after the point (other threads may write before this
+                // store runs); outside a test there is no extra load.
                 let store = || {
                     let old = self.0.load(Ordering::Relaxed);
                     self.0.store(val, order);
                     old
                 };
-                write(self, OpKind::AtomicStore, store, |&old| Some((old, val)));
+                write_in_test(self, OpKind::AtomicStore, store, |&old| Some((old, val)));
             }
 
             /// Stores `val`, returning the previous value.
@@ -340,7 +352,7 @@ impl<T> AtomicPtr<T> {
             self.0.store(p, order);
             old
         };
-        write(self, OpKind::AtomicStore, store, |&old| Some((old, p)));
+        write_in_test(self, OpKind::AtomicStore, store, |&old| Some((old, p)));
     }
 
     /// Stores `p`, returning the previous pointer.
